@@ -1,0 +1,182 @@
+/* steady/actor.h - what an actor's code calls: the running loop and its
+ * shutdown vote, waits, channel operations by port, params, persistent state,
+ * logging and failure.
+ *
+ * Every function here takes the actor handle the runtime passed to init or
+ * run, and may only be called from that actor's own thread (or, in a troupe,
+ * its own coroutine). Ports are indices into the plugin's port table.
+ *
+ *     while (steady_running(a)) {
+ *         if (!steady_await_all(a, steady_avail(a, IN, 1),
+ *                               steady_vacant(a, OUT, 1)))
+ *             continue;
+ *         ... take, compute, send ...
+ *     }
+ */
+#ifndef STEADY_ACTOR_H
+#define STEADY_ACTOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <steady/channel.h>
+#include <steady/export.h>
+#include <steady/log.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct steady_actor;
+
+/* ---- lifecycle ------------------------------------------------------- */
+
+/* True while the actor should keep going. Once shutdown has been requested
+ * the actor votes on every call: by default "yes" when every input is closed
+ * and empty, or with the vote function set below. On the first "yes" the
+ * runtime closes the actor's outputs and this returns false from then on. */
+STEADY_EXPORT bool steady_running(struct steady_actor *a);
+
+/* An actor's own shutdown vote; returns true when the actor is done. `why`
+ * (may be ignored) takes a short reason when it says no, reported if shutdown
+ * times out. */
+typedef bool (*steady_vote_fn)(struct steady_actor *a, char *why, size_t len);
+STEADY_EXPORT void steady_set_vote(struct steady_actor *a, steady_vote_fn vote);
+
+/* Asks the whole graph to shut down. Safe from any actor at any time. */
+STEADY_EXPORT void steady_request_shutdown(struct steady_actor *a);
+STEADY_EXPORT bool steady_shutdown_requested(const struct steady_actor *a);
+
+/* ---- waits ------------------------------------------------------------
+ * A condition is built by one of the functions below and passed to
+ * steady_await_all or steady_await_any. A condition is either met, or
+ * settled (it cannot be met any more, or shutdown makes it moot):
+ *   avail(port, n)  met: n units to take; settled: the input is closed.
+ *   vacant(port, n) met: room for n units; settled: the consumer is gone,
+ *                   or shutdown is requested and this actor's vote is yes.
+ *   periodic(ms)    met: the next tick of a drift-free period (one per
+ *                   actor); settled: shutdown requested.
+ *   timeout(ms)     met: ms after the await began; settled: shutdown.
+ * await_all returns once every condition is met or settled, true when all
+ * are met. await_any returns once one is met (true) or all are settled
+ * (false). A false return means "cut short": re-check steady_running. An
+ * idle wait uses no CPU. */
+enum steady_cond_kind {
+    STEADY_COND_AVAIL,
+    STEADY_COND_VACANT,
+    STEADY_COND_PERIODIC,
+    STEADY_COND_TIMEOUT,
+};
+
+struct steady_cond {
+    enum steady_cond_kind kind;
+    unsigned port;
+    size_t n;     /* units, for avail/vacant */
+    uint64_t ns;  /* period or timeout */
+};
+
+STEADY_EXPORT struct steady_cond steady_avail(struct steady_actor *a,
+                                              unsigned port, size_t n);
+STEADY_EXPORT struct steady_cond steady_vacant(struct steady_actor *a,
+                                               unsigned port, size_t n);
+STEADY_EXPORT struct steady_cond steady_periodic(struct steady_actor *a,
+                                                 uint64_t ms);
+STEADY_EXPORT struct steady_cond steady_timeout(struct steady_actor *a,
+                                                uint64_t ms);
+
+STEADY_EXPORT bool steady_await(struct steady_actor *a, bool all,
+                                const struct steady_cond *conds, size_t n);
+
+#define STEADY_CONDS_(...) ((const struct steady_cond[]){ __VA_ARGS__ })
+#define STEADY_NCONDS_(...)                                                    \
+    (sizeof(STEADY_CONDS_(__VA_ARGS__)) / sizeof(struct steady_cond))
+#define steady_await_all(a, ...)                                               \
+    steady_await((a), true, STEADY_CONDS_(__VA_ARGS__),                        \
+                 STEADY_NCONDS_(__VA_ARGS__))
+#define steady_await_any(a, ...)                                               \
+    steady_await((a), false, STEADY_CONDS_(__VA_ARGS__),                       \
+                 STEADY_NCONDS_(__VA_ARGS__))
+
+/* ---- channels by port -------------------------------------------------
+ * The channel wired to a port, or NULL when an optional port is not
+ * connected. The steady_channel_* functions of <steady/channel.h> work on it
+ * directly (the batch and zero-copy API lives there). */
+STEADY_EXPORT struct steady_channel *steady_port(struct steady_actor *a,
+                                                 unsigned port);
+STEADY_EXPORT bool steady_connected(struct steady_actor *a, unsigned port);
+
+/* Single items; full or empty is false, not an error. An unconnected port
+ * behaves as closed and empty. */
+STEADY_EXPORT bool steady_try_send(struct steady_actor *a, unsigned port,
+                                   const void *item);
+STEADY_EXPORT bool steady_try_take(struct steady_actor *a, unsigned port,
+                                   void *item);
+STEADY_EXPORT bool steady_try_peek(struct steady_actor *a, unsigned port,
+                                   void *item);
+STEADY_EXPORT size_t steady_avail_count(struct steady_actor *a,
+                                        unsigned port);
+STEADY_EXPORT size_t steady_vacant_count(struct steady_actor *a,
+                                         unsigned port);
+STEADY_EXPORT bool steady_is_closed_and_empty(struct steady_actor *a,
+                                              unsigned port);
+
+/* Saturation policy of steady_send: wait for room, or warn (once per
+ * saturation episode, with the port's name) and then wait. */
+enum steady_saturation {
+    STEADY_SATURATION_AWAIT = 0,
+    STEADY_SATURATION_WARN = 1,
+};
+
+/* Sends one item, waiting for room. Returns true once sent, false when the
+ * wait was cut short (the consumer is gone, or shutdown is requested and
+ * this actor's vote is yes) and the item was not sent. */
+STEADY_EXPORT bool steady_send(struct steady_actor *a, unsigned port,
+                               const void *item, enum steady_saturation policy);
+
+/* Closes an output early; the runtime closes all outputs on exit anyway. */
+STEADY_EXPORT void steady_close(struct steady_actor *a, unsigned port);
+
+/* ---- params, state, context ------------------------------------------
+ * Params are typed and checked by the graph loader against the plugin's
+ * table before init runs; asking for a name the table lacks, or with the
+ * wrong type, is a plugin bug and fails the actor. Strings are owned by the
+ * runtime and live as long as the actor. */
+STEADY_EXPORT int64_t steady_param_int(struct steady_actor *a,
+                                       const char *name);
+STEADY_EXPORT double steady_param_double(struct steady_actor *a,
+                                         const char *name);
+STEADY_EXPORT bool steady_param_bool(struct steady_actor *a, const char *name);
+STEADY_EXPORT const char *steady_param_str(struct steady_actor *a,
+                                           const char *name);
+
+/* The plugin's state_size bytes: zeroed at first start, kept unchanged
+ * across restarts. NULL when state_size is 0. */
+STEADY_EXPORT void *steady_state(struct steady_actor *a);
+
+/* A per-instance pointer the plugin owns (set in init, freed in destroy). */
+STEADY_EXPORT void steady_set_ctx(struct steady_actor *a, void *ctx);
+STEADY_EXPORT void *steady_ctx(struct steady_actor *a);
+
+STEADY_EXPORT const char *steady_actor_name(const struct steady_actor *a);
+
+/* ---- failure ----------------------------------------------------------
+ * steady_fail records why init or run failed and returns -1, for
+ * `return steady_fail(a, "rate_ms must be positive, got %d", r);`.
+ * steady_panic ends the current run at once with that reason (no return);
+ * the supervisor decides whether to restart. */
+STEADY_EXPORT int steady_fail(struct steady_actor *a, const char *fmt, ...)
+    STEADY_PRINTF(2, 3);
+STEADY_EXPORT STEADY_NORETURN void steady_panic(struct steady_actor *a,
+                                                const char *fmt, ...)
+    STEADY_PRINTF(2, 3);
+#define steady_assert(a, cond)                                                 \
+    ((cond) ? (void)0                                                          \
+            : steady_panic((a), "assertion failed: %s (%s:%d)", #cond,         \
+                           __FILE__, __LINE__))
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

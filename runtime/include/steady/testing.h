@@ -1,0 +1,101 @@
+/* steady/testing.h - run one actor from a real plugin .so in a test.
+ *
+ * The harness loads the plugin, lets the test set params and wire each port
+ * to a channel whose other end the test holds, feeds and closes inputs,
+ * runs the actor on its own thread, and hands back what it sent and what it
+ * logged. Every wait is bounded by a timeout. Call from the test's thread.
+ *
+ *     struct steady_test *t = steady_test_load("worker", NULL);
+ *     steady_test_connect(t, "values", 16);
+ *     ...
+ *     steady_test_feed(t, "values", items, 6);
+ *     steady_test_close_input(t, "values");
+ *     assert_int_equal(steady_test_run(t, 2000), 0);
+ *     n = steady_test_take(t, "out", got, 16);
+ */
+#ifndef STEADY_TESTING_H
+#define STEADY_TESTING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <steady/channel.h>
+#include <steady/export.h>
+#include <steady/plugin.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct steady_test;
+
+/* Loads `plugin` (a name found on STEADY_PLUGIN_PATH and the build's plugin
+ * folder, or a path to a .so) as an actor called `actor_name` (NULL: the
+ * plugin's name). Returns NULL and prints the reason to stderr on failure. */
+STEADY_EXPORT struct steady_test *steady_test_load(const char *plugin,
+                                                   const char *actor_name);
+/* Stops the actor if it still runs (requesting shutdown, then waiting a
+ * bounded time), destroys it and frees everything. NULL is fine. */
+STEADY_EXPORT void steady_test_destroy(struct steady_test *t);
+
+STEADY_EXPORT const struct steady_plugin *
+steady_test_plugin(const struct steady_test *t);
+
+/* Sets a param from its YAML text, checked against the plugin's table.
+ * Unset params take their defaults. Returns 0, or -1 with a message on
+ * stderr. Before start only. */
+STEADY_EXPORT int steady_test_set_param(struct steady_test *t,
+                                        const char *name, const char *value);
+
+/* Wires the named port to a new channel of `capacity` whose other end the
+ * test holds. Ports not connected stay unconnected. Returns the channel
+ * (owned by the harness) or NULL. Before start only. */
+STEADY_EXPORT struct steady_channel *
+steady_test_connect(struct steady_test *t, const char *port, size_t capacity);
+
+/* Sends n items into an input port's channel without waiting; returns how
+ * many fit. */
+STEADY_EXPORT size_t steady_test_feed(struct steady_test *t, const char *port,
+                                      const void *items, size_t n);
+/* Closes an input port's channel, as its producer exiting would. */
+STEADY_EXPORT void steady_test_close_input(struct steady_test *t,
+                                           const char *port);
+/* Takes up to max items from an output port's channel without waiting. */
+STEADY_EXPORT size_t steady_test_take(struct steady_test *t, const char *port,
+                                      void *items, size_t max);
+/* Waits until at least n items are available on an output port (or it is
+ * closed), at most timeout_ms; returns how many are available. */
+STEADY_EXPORT size_t steady_test_await_output(struct steady_test *t,
+                                              const char *port, size_t n,
+                                              unsigned timeout_ms);
+
+/* Runs init and starts run on a new thread. Returns 0, or init's -1 (its
+ * message is in steady_test_error). */
+STEADY_EXPORT int steady_test_start(struct steady_test *t);
+/* Waits at most timeout_ms for run to return. Returns run's result (0 or
+ * negative), or 1 if it is still running at the deadline. */
+STEADY_EXPORT int steady_test_wait(struct steady_test *t, unsigned timeout_ms);
+/* start, then wait. */
+STEADY_EXPORT int steady_test_run(struct steady_test *t, unsigned timeout_ms);
+
+/* Requests shutdown as the host would on a signal. */
+STEADY_EXPORT void steady_test_request_shutdown(struct steady_test *t);
+/* True once the actor itself asked for shutdown. */
+STEADY_EXPORT bool steady_test_shutdown_requested_by_actor(
+    const struct steady_test *t);
+
+/* Everything the actor logged, one message per line without prefixes; owned
+ * by the harness, valid until the next harness call. */
+STEADY_EXPORT const char *steady_test_log(struct steady_test *t);
+STEADY_EXPORT bool steady_test_log_contains(struct steady_test *t,
+                                            const char *text);
+/* The failure message from init or run (steady_fail/steady_panic), or "". */
+STEADY_EXPORT const char *steady_test_error(const struct steady_test *t);
+/* The actor's persistent state (state_size bytes). */
+STEADY_EXPORT void *steady_test_state(struct steady_test *t);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,126 @@
+/* graph.h - the graph file as a checked, resolved model: actors with their
+ * plugin and typed params, channels between ports, telemetry settings.
+ *
+ * graph_load() parses the YAML with libyaml and runs every check in
+ * design.md before returning, so a returned graph is safe to start.
+ * Private to libsteady.
+ */
+#ifndef STEADY_GRAPH_H
+#define STEADY_GRAPH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "loader.h"
+
+struct graph_pos {
+    int line; /* 1-based */
+    int col;  /* 1-based */
+};
+
+union graph_value {
+    int64_t i;
+    double d;
+    bool b;
+    char *s; /* owned by the graph */
+};
+
+/* One command-line or file argument: `--rate 500` or `args: {rate: 1000}`. */
+struct graph_arg {
+    char *name;
+    char *value; /* text as written */
+    struct graph_pos pos;
+    bool used;   /* referenced by some $name */
+};
+
+enum alert_color { ALERT_NONE = 0, ALERT_YELLOW, ALERT_ORANGE, ALERT_RED };
+
+enum alert_metric {
+    ALERT_AVG_FILLED_ABOVE,
+    ALERT_PERCENTILE_FILLED_ABOVE,
+    ALERT_AVG_RATE_BELOW,
+    ALERT_AVG_LATENCY_ABOVE,
+    ALERT_AVG_MCPU_ABOVE,
+    ALERT_AVG_LOAD_ABOVE,
+};
+
+struct graph_alert {
+    enum alert_metric when;
+    double value;
+    enum alert_color color;
+};
+
+struct graph_actor {
+    char *name;
+    struct graph_pos pos;
+    const struct loaded_plugin *plugin; /* owned by the registry */
+    /* One value per plugin->desc->params[i], defaults applied, $args
+     * substituted and typed. */
+    union graph_value *params;
+    char *troupe;  /* NULL: solo */
+    int cpu;       /* -1: not pinned */
+    struct graph_alert *alerts;
+    size_t n_alerts;
+};
+
+struct graph_endpoint {
+    size_t actor; /* index into graph.actors */
+    size_t port;  /* index into that actor's plugin ports */
+};
+
+struct graph_channel {
+    struct graph_endpoint from; /* an STEADY_OUT port */
+    struct graph_endpoint to;   /* an STEADY_IN port */
+    size_t capacity;
+    int percentile; /* 1..99, fill percentile shown and exported */
+    struct graph_alert *alerts;
+    size_t n_alerts;
+    struct graph_pos pos;
+};
+
+struct graph_telemetry {
+    bool enabled;  /* false for listen: off */
+    char *address; /* "127.0.0.1" */
+    int port;      /* 9900; 0 = any free port */
+    bool port_is_default; /* listen: not given anywhere */
+    int frame_ms;  /* 100 */
+    int window_s;  /* 10 */
+};
+
+struct graph {
+    char *file; /* path as given */
+    char *name; /* graph: */
+    struct graph_arg *args;
+    size_t n_args;
+    struct graph_telemetry telemetry;
+    unsigned shutdown_timeout_ms; /* defaults.shutdown_timeout_ms, 5000 */
+    struct graph_actor *actors;
+    size_t n_actors;
+    struct graph_channel *channels;
+    size_t n_channels;
+};
+
+/* Overrides from the command line: `--NAME VALUE` pairs, in order. */
+struct graph_override {
+    const char *name;
+    const char *value;
+};
+
+/* Loads and checks `file`. Plugins are opened through reg. Overrides replace
+ * args of the same name; an override naming no arg in the file is an error.
+ * On failure returns NULL and writes one message into err, formatted
+ * "FILE:LINE:COL: what is wrong" (plus "; did you mean `x`?" when a close
+ * name exists). The caller owns the graph and frees it with graph_destroy. */
+struct graph *graph_load(const char *file,
+                         const struct graph_override *overrides,
+                         size_t n_overrides, struct plugin_registry *reg,
+                         char *err, size_t errlen);
+void graph_destroy(struct graph *g);
+
+/* "worker.out" style name of an endpoint, for logs; returns buf. */
+const char *graph_endpoint_name(const struct graph *g,
+                                const struct graph_endpoint *e, char *buf,
+                                size_t len);
+
+#endif

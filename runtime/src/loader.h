@@ -1,0 +1,49 @@
+/* loader.h - finds plugin shared objects on the search path, dlopens them
+ * and checks their descriptor before anything uses it.
+ *
+ * Private to libsteady. Not thread-safe: used while a graph is being built.
+ */
+#ifndef STEADY_LOADER_H
+#define STEADY_LOADER_H
+
+#include <stddef.h>
+
+#include <steady/plugin.h>
+
+struct loaded_plugin {
+    char *path;                      /* the file that was opened */
+    void *handle;                    /* dlopen handle */
+    const struct steady_plugin *desc; /* checked descriptor, owned by the .so */
+};
+
+/* A set of opened plugins, each opened once however many actors use it. */
+struct plugin_registry;
+
+/* search_path: directories separated by ':'; NULL or "" for none. The
+ * registry appends STEADY_PLUGIN_PATH from the environment and then the
+ * build's plugin directory. Returns NULL only when out of memory. */
+struct plugin_registry *plugin_registry_create(const char *search_path);
+void plugin_registry_destroy(struct plugin_registry *reg);
+
+/* Opens (or returns the already opened) plugin named `ref`: a path when it
+ * contains '/' or ends in ".so", else a name looked up as NAME.so in each
+ * search directory in order. On failure returns NULL and writes a one-line
+ * reason naming the file (or the directories searched) into err. */
+const struct loaded_plugin *plugin_registry_get(struct plugin_registry *reg,
+                                                const char *ref, char *err,
+                                                size_t errlen);
+
+/* The directories searched, ':'-joined, for messages. */
+const char *plugin_registry_search_path(const struct plugin_registry *reg);
+
+/* Opens a single plugin file and checks it (used by the registry and by
+ * `steady inspect`). Returns 0, or -1 with the path and reason in err. */
+int plugin_open(const char *path, struct loaded_plugin *out, char *err,
+                size_t errlen);
+void plugin_close(struct loaded_plugin *p);
+
+/* Looks up a port or param by name; -1 when absent. */
+int plugin_port_index(const struct steady_plugin *desc, const char *name);
+int plugin_param_index(const struct steady_plugin *desc, const char *name);
+
+#endif
