@@ -8,11 +8,11 @@
 #ifndef STEADY_GRAPH_H
 #define STEADY_GRAPH_H
 
+#include "loader.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-#include "loader.h"
 
 struct graph_pos {
     int line; /* 1-based */
@@ -31,7 +31,7 @@ struct graph_arg {
     char *name;
     char *value; /* text as written */
     struct graph_pos pos;
-    bool used;   /* referenced by some $name */
+    bool used; /* referenced by some $name */
 };
 
 enum alert_color { ALERT_NONE = 0, ALERT_YELLOW, ALERT_ORANGE, ALERT_RED };
@@ -58,8 +58,8 @@ struct graph_actor {
     /* One value per plugin->desc->params[i], defaults applied, $args
      * substituted and typed. */
     union graph_value *params;
-    char *troupe;  /* NULL: solo */
-    int cpu;       /* -1: not pinned */
+    char *troupe; /* NULL: solo */
+    int cpu;      /* -1: not pinned */
     struct graph_alert *alerts;
     size_t n_alerts;
 };
@@ -80,12 +80,12 @@ struct graph_channel {
 };
 
 struct graph_telemetry {
-    bool enabled;  /* false for listen: off */
-    char *address; /* "127.0.0.1" */
-    int port;      /* 9900; 0 = any free port */
+    bool enabled;         /* false for listen: off */
+    char *address;        /* "127.0.0.1" */
+    int port;             /* 9900; 0 = any free port */
     bool port_is_default; /* listen: not given anywhere */
-    int frame_ms;  /* 100 */
-    int window_s;  /* 10 */
+    int frame_ms;         /* 100 */
+    int window_s;         /* 10 */
 };
 
 struct graph {
@@ -110,8 +110,9 @@ struct graph_override {
 /* Loads and checks `file`. Plugins are opened through reg. Overrides replace
  * args of the same name; an override naming no arg in the file is an error.
  * On failure returns NULL and writes one message into err, formatted
- * "FILE:LINE:COL: what is wrong" (plus "; did you mean `x`?" when a close
- * name exists). The caller owns the graph and frees it with graph_destroy. */
+ * "FILE:LINE:COL: what is wrong" (plus "; did you mean 'x'?" when a close
+ * name exists). The caller owns the graph and frees it with graph_destroy,
+ * before destroying reg: the graph borrows its plugins. */
 struct graph *graph_load(const char *file,
                          const struct graph_override *overrides,
                          size_t n_overrides, struct plugin_registry *reg,

@@ -1,0 +1,72 @@
+/* generator - sends 0, 1, 2, ... as fast as the consumer makes room. The
+ * counter is persistent state, so a restarted generator carries on where it
+ * stopped instead of starting again at 0.
+ */
+#include <steady/steady.h>
+
+enum { OUT };
+
+static const struct steady_port_desc ports[] = {
+    [OUT] = { "out", STEADY_OUT, "u64", sizeof(uint64_t), true },
+};
+
+static const struct steady_param_desc params[] = {
+    { "batch", STEADY_PARAM_INT, "1024",
+      "most values written per wake-up (at least 1)" },
+};
+
+struct generator_state {
+    uint64_t next; /* the next value to send; equals the number sent */
+};
+
+static int init(struct steady_actor *a)
+{
+    int64_t batch = steady_param_int(a, "batch");
+    if (batch < 1)
+        return steady_fail(a, "batch must be at least 1, got %lld",
+                           (long long)batch);
+    return 0;
+}
+
+/* Writes next, next+1, ... straight into the ring's free space. */
+static size_t fill(struct steady_channel *out, uint64_t next, size_t max)
+{
+    struct steady_span spans[2];
+    size_t n = steady_channel_borrow_write(out, spans, max);
+    for (int s = 0; s < 2; s++) {
+        uint64_t *v = spans[s].ptr;
+        for (size_t i = 0; i < spans[s].n; i++)
+            v[i] = next++;
+    }
+    steady_channel_commit_send(out, n);
+    return n;
+}
+
+static int run(struct steady_actor *a)
+{
+    struct generator_state *state = steady_state(a);
+    struct steady_channel *out = steady_port(a, OUT);
+    size_t batch = (size_t)steady_param_int(a, "batch");
+
+    while (steady_running(a)) {
+        if (!steady_await_all(a, steady_vacant(a, OUT, 1)))
+            continue;
+        state->next += fill(out, state->next, batch);
+    }
+    steady_info(a, "sent %llu values", (unsigned long long)state->next);
+    return 0;
+}
+
+static const struct steady_plugin desc = {
+    STEADY_PLUGIN_HEADER,
+    .name = "generator",
+    .version = "1.0",
+    .summary = "sends 0, 1, 2, ... as fast as room allows",
+    .ports = STEADY_PORTS(ports),
+    .params = STEADY_PARAMS(params),
+    .state_size = sizeof(struct generator_state),
+    .init = init,
+    .run = run,
+};
+
+STEADY_PLUGIN_DEFINE(desc)

@@ -1,0 +1,72 @@
+/* heartbeat - every rate_ms sends its beat count (0, 1, ...) and, once it
+ * has sent `beats` of them, asks the whole graph to shut down. The count is
+ * persistent state, so a restart does not send beats twice.
+ */
+#include <steady/steady.h>
+
+enum { OUT };
+
+static const struct steady_port_desc ports[] = {
+    [OUT] = { "out", STEADY_OUT, "u64", sizeof(uint64_t), true },
+};
+
+static const struct steady_param_desc params[] = {
+    { "rate_ms", STEADY_PARAM_INT, "1000",
+      "milliseconds between beats (at least 1)" },
+    { "beats", STEADY_PARAM_INT, "120",
+      "beats to send before requesting shutdown (at least 1)" },
+};
+
+struct heartbeat_state {
+    uint64_t beat; /* the next beat to send; equals the number sent */
+};
+
+static int init(struct steady_actor *a)
+{
+    int64_t rate_ms = steady_param_int(a, "rate_ms");
+    int64_t beats = steady_param_int(a, "beats");
+    if (rate_ms < 1)
+        return steady_fail(a, "rate_ms must be at least 1, got %lld",
+                           (long long)rate_ms);
+    if (beats < 1)
+        return steady_fail(a, "beats must be at least 1, got %lld",
+                           (long long)beats);
+    return 0;
+}
+
+static int run(struct steady_actor *a)
+{
+    struct heartbeat_state *state = steady_state(a);
+    uint64_t rate_ms = (uint64_t)steady_param_int(a, "rate_ms");
+    uint64_t beats = (uint64_t)steady_param_int(a, "beats");
+
+    while (steady_running(a)) {
+        /* The first tick comes one period after the first wait. */
+        if (!steady_await_all(a, steady_periodic(a, rate_ms)))
+            continue;
+        if (!steady_send(a, OUT, &state->beat, STEADY_SATURATION_WARN))
+            break; /* nobody takes beats any more */
+        steady_info(a, "beat %llu", (unsigned long long)state->beat);
+        state->beat++;
+        if (state->beat == beats) {
+            steady_info(a, "sent %llu beats, requesting shutdown",
+                        (unsigned long long)state->beat);
+            steady_request_shutdown(a);
+        }
+    }
+    return 0;
+}
+
+static const struct steady_plugin desc = {
+    STEADY_PLUGIN_HEADER,
+    .name = "heartbeat",
+    .version = "1.0",
+    .summary = "sends a beat every rate_ms, then requests shutdown",
+    .ports = STEADY_PORTS(ports),
+    .params = STEADY_PARAMS(params),
+    .state_size = sizeof(struct heartbeat_state),
+    .init = init,
+    .run = run,
+};
+
+STEADY_PLUGIN_DEFINE(desc)

@@ -1,0 +1,67 @@
+/* steady/runtime.h - embedding the host: load a graph file, run it until it
+ * stops, stop it from outside. The `steady` command is a thin CLI over this.
+ */
+#ifndef STEADY_RUNTIME_H
+#define STEADY_RUNTIME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include <steady/export.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct steady_runtime;
+
+struct steady_runtime_options {
+    const char *plugin_path; /* extra plugin dirs, ':'-separated; NULL */
+    const char *const *overrides; /* name, value, name, value, ... */
+    size_t n_overrides;           /* number of pairs */
+    const char *telemetry; /* NULL: as the graph says; "off"; "ADDR:PORT" */
+};
+
+/* Loads and checks a graph file, opens its plugins and builds its actors
+ * and channels; nothing runs yet. Returns 0, or -1 with one line in err
+ * ("FILE:LINE:COL: what is wrong" for graph mistakes). The caller owns *out. */
+STEADY_EXPORT int steady_runtime_load(const char *file,
+                                      const struct steady_runtime_options *opt,
+                                      struct steady_runtime **out, char *err,
+                                      size_t errlen);
+
+/* Initialises every actor, runs each on its thread and returns when all
+ * have stopped. 0 on a clean stop; -1 with a one-line reason in err when an
+ * actor failed to initialise or failed, or shutdown timed out (the actors
+ * still running and why are logged first). After a -1 from a timeout or a
+ * forced stop, threads may still be running: exit the process. Call once. */
+STEADY_EXPORT int steady_runtime_run(struct steady_runtime *rt, char *err,
+                                     size_t errlen);
+
+/* Asks every actor to shut down. Async-signal-safe; any thread. */
+STEADY_EXPORT void steady_runtime_request_shutdown(struct steady_runtime *rt);
+/* Makes steady_runtime_run give up waiting at once and report who had not
+ * finished. Async-signal-safe; any thread. */
+STEADY_EXPORT void steady_runtime_force_stop(struct steady_runtime *rt);
+
+/* Frees a runtime whose run returned 0 (or that never ran). NULL is fine. */
+STEADY_EXPORT void steady_runtime_destroy(struct steady_runtime *rt);
+
+/* One-line summary of a loaded graph: "graph 'standard': 4 actors, 3
+ * channels". */
+STEADY_EXPORT void steady_runtime_describe(const struct steady_runtime *rt,
+                                           char *buf, size_t len);
+
+/* Prints a plugin's descriptor (ports, params, ABI) to out. PLUGIN is a
+ * name on the search path or a path. 0, or -1 with the reason in err. */
+STEADY_EXPORT int steady_inspect(const char *plugin, const char *plugin_path,
+                                 FILE *out, char *err, size_t errlen);
+
+STEADY_EXPORT const char *steady_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,114 @@
+/* actor_impl.h - an actor instance as the runtime sees it, and the set of
+ * actors that shut down together. Shared by actor.c (the API plugins call),
+ * the schedulers that run actors, the host runner and the test harness.
+ */
+#ifndef STEADY_ACTOR_IMPL_H
+#define STEADY_ACTOR_IMPL_H
+
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <steady/actor.h>
+#include <steady/plugin.h>
+
+#include "graph.h"
+#include "wake.h"
+
+/* Actors that shut down together: a running graph, or one actor under test. */
+struct actor_set {
+    _Atomic bool shutdown;          /* release: shutdown was requested */
+    _Atomic bool shutdown_by_actor; /* an actor (not the host) asked */
+    struct steady_actor **actors;
+    size_t n_actors;
+    struct waker host; /* woken on shutdown requests and actor exits */
+};
+
+enum actor_status {
+    ACTOR_CREATED = 0,
+    ACTOR_RUNNING,
+    ACTOR_EXITED, /* run returned 0 */
+    ACTOR_FAILED, /* run returned < 0 or panicked */
+};
+
+struct actor_port {
+    struct steady_channel *ch; /* NULL: not connected */
+    const struct steady_port_desc *desc;
+};
+
+struct steady_actor {
+    char *name;
+    const struct steady_plugin *plugin;
+    const union graph_value *params; /* one per plugin param; borrowed */
+    struct actor_port *ports;        /* plugin->n_ports */
+    void *state;                     /* plugin->state_size bytes, owned */
+    void *ctx;                       /* the plugin's own */
+    struct actor_set *set;
+    struct waker *waker; /* what wakes this actor: its own or its troupe's */
+    struct waker own_waker;
+    /* Sleeps until the waker moves past `seen` or the deadline. Solo: a
+     * futex wait; in a troupe: a switch to the next runnable member. */
+    void (*park)(struct steady_actor *a, uint32_t seen, uint64_t deadline_ns);
+
+    /* Only the actor's own thread touches these. */
+    steady_vote_fn vote;
+    bool initialised;
+    bool done; /* voted yes; outputs closed */
+    uint64_t period_ns;
+    uint64_t next_tick_ns;
+    jmp_buf *panic_jump; /* set while init or run executes */
+
+    /* Written by the actor, read by the host after it exited or under
+     * diag_lock. */
+    _Atomic int status; /* enum actor_status; release: error is written */
+    char error[512];    /* why init or run failed */
+    pthread_mutex_t diag_lock;
+    char vote_why[256]; /* under diag_lock: its last "no" vote's reason */
+    char wait_why[256]; /* under diag_lock: what it sleeps on in shutdown */
+    uint64_t last_warn_ns; /* saturation warnings, at most one a second */
+
+    /* CPU accounting, read by telemetry from another thread. The actor runs
+     * in slices (one per solo run, one per switch-in inside a troupe). */
+    _Atomic int cpu_clock;         /* CPU clock of the hosting thread */
+    _Atomic uint64_t cpu_ns_done;  /* CPU used in finished slices */
+    _Atomic uint64_t slice_start;  /* cpu_clock reading at slice start */
+    _Atomic bool in_slice;         /* release: cpu_clock, slice_start set */
+    _Atomic uint32_t restarts;     /* runs restarted by the supervisor */
+};
+
+/* ---- actor.c ---- */
+struct steady_actor *actor_create(const char *name,
+                                  const struct steady_plugin *plugin,
+                                  const union graph_value *params,
+                                  struct actor_set *set);
+/* Wires a port; sets the channel's waker for this side. Before start. */
+void actor_bind_port(struct steady_actor *a, unsigned port,
+                     struct steady_channel *ch);
+/* Runs the plugin's init. 0, or -1 with a->error set. */
+int actor_init(struct steady_actor *a);
+/* Runs the plugin's run once on the calling thread (or coroutine),
+ * catching a panic. Returns run's result, -1 after a panic (a->error says
+ * why). Channels are left as they are, so a supervisor may run it again. */
+int actor_run_once(struct steady_actor *a);
+/* The actor is finished for good: closes its outputs, tells its producers
+ * the inputs are gone, records the status and wakes the host. */
+void actor_finish(struct steady_actor *a, int rc);
+/* destroy (when init succeeded) and free. NULL is fine. */
+void actor_destroy(struct steady_actor *a);
+/* Copies what keeps the actor from exiting into buf, for shutdown reports. */
+void actor_describe_wait(struct steady_actor *a, char *buf, size_t len);
+
+/* CPU accounting: the hosting thread calls begin when the actor starts
+ * running on it and end when it stops (or is switched out). */
+void actor_slice_begin(struct steady_actor *a);
+void actor_slice_end(struct steady_actor *a);
+/* CPU time the actor has used so far, in ns. Any thread. */
+uint64_t actor_cpu_ns(struct steady_actor *a);
+
+void actor_set_init(struct actor_set *set);
+/* Requests shutdown of every actor in the set. Async-signal-safe. */
+void actor_set_request_shutdown(struct actor_set *set, bool by_actor);
+
+#endif

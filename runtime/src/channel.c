@@ -1,0 +1,318 @@
+/* channel.c - the bounded SPSC ring of <steady/channel.h>.
+ *
+ * Each side keeps a cached copy of the other side's position and reloads it
+ * only when the cache says "full" or "empty", so a batch touches the shared
+ * lines a constant number of times. After publishing, a side checks whether
+ * the other is asleep waiting for what was just published and wakes it.
+ */
+#include "channel_impl.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct steady_channel *steady_channel_create(size_t capacity, size_t elem_size,
+                                             const char *type_name)
+{
+    struct steady_channel *ch;
+    size_t slots = 1;
+    size_t bytes;
+
+    if (capacity == 0 || elem_size == 0 || capacity > ((size_t)1 << 40))
+        return NULL;
+    while (slots < capacity)
+        slots <<= 1;
+    if (slots > SIZE_MAX / elem_size)
+        return NULL;
+    bytes = slots * elem_size;
+    bytes =
+        (bytes + STEADY_CACHE_LINE - 1) / STEADY_CACHE_LINE * STEADY_CACHE_LINE;
+
+    fences_init();
+    ch = aligned_alloc(STEADY_CACHE_LINE, sizeof(*ch));
+    if (!ch)
+        return NULL;
+    memset(ch, 0, sizeof(*ch));
+    ch->slots = aligned_alloc(STEADY_CACHE_LINE, bytes);
+    ch->type_name = strdup(type_name ? type_name : "");
+    if (!ch->slots || !ch->type_name)
+        goto err_free;
+    ch->capacity = capacity;
+    ch->mask = slots - 1;
+    ch->elem_size = elem_size;
+    atomic_init(&ch->tail, 0);
+    atomic_init(&ch->head, 0);
+    atomic_init(&ch->rx_want, 0);
+    atomic_init(&ch->tx_want, 0);
+    atomic_init(&ch->closed, false);
+    atomic_init(&ch->rx_gone, false);
+    return ch;
+
+err_free:
+    free(ch->slots);
+    free(ch->type_name);
+    free(ch);
+    return NULL;
+}
+
+void steady_channel_destroy(struct steady_channel *ch)
+{
+    if (!ch)
+        return;
+    free(ch->slots);
+    free(ch->type_name);
+    free(ch);
+}
+
+size_t steady_channel_capacity(const struct steady_channel *ch)
+{
+    return ch->capacity;
+}
+
+size_t steady_channel_elem_size(const struct steady_channel *ch)
+{
+    return ch->elem_size;
+}
+
+const char *steady_channel_type_name(const struct steady_channel *ch)
+{
+    return ch->type_name;
+}
+
+static inline void *slot(const struct steady_channel *ch, uint64_t pos)
+{
+    return ch->slots + (size_t)(pos & ch->mask) * ch->elem_size;
+}
+
+static inline void copy_item(const struct steady_channel *ch, void *dst,
+                             const void *src)
+{
+    /* the common 8-byte element becomes a single move */
+    if (ch->elem_size == 8)
+        memcpy(dst, src, 8);
+    else
+        memcpy(dst, src, ch->elem_size);
+}
+
+/* After publishing up to `tail`: wake the consumer if it sleeps waiting for
+ * no more than is now available. */
+static inline void notify_rx(struct steady_channel *ch, uint64_t tail)
+{
+    uint64_t want;
+
+    fence_light(); /* orders the tail store before the rx_want load */
+    want = atomic_load_explicit(&ch->rx_want, memory_order_relaxed);
+    if (want == 0)
+        return;
+    if (tail - atomic_load_explicit(&ch->head, memory_order_relaxed) < want)
+        return;
+    /* exchange: of several publishes racing here only one wakes */
+    if (atomic_exchange_explicit(&ch->rx_want, 0, memory_order_relaxed) &&
+        ch->rx_waker)
+        waker_wake(ch->rx_waker);
+}
+
+/* After freeing up to `head`: wake the producer if it sleeps waiting for no
+ * more room than there now is. */
+static inline void notify_tx(struct steady_channel *ch, uint64_t head)
+{
+    uint64_t want;
+    uint64_t tail;
+
+    fence_light(); /* orders the head store before the tx_want load */
+    want = atomic_load_explicit(&ch->tx_want, memory_order_relaxed);
+    if (want == 0)
+        return;
+    tail = atomic_load_explicit(&ch->tail, memory_order_relaxed);
+    if (ch->capacity - (size_t)(tail - head) < want)
+        return;
+    if (atomic_exchange_explicit(&ch->tx_want, 0, memory_order_relaxed) &&
+        ch->tx_waker)
+        waker_wake(ch->tx_waker);
+}
+
+/* ---- producer ---- */
+
+bool steady_channel_try_send(struct steady_channel *ch, const void *item)
+{
+    uint64_t tail = atomic_load_explicit(&ch->tail, memory_order_relaxed);
+
+    if (tail - ch->head_seen >= ch->capacity && steady_channel_vacant(ch) == 0)
+        return false;
+    copy_item(ch, slot(ch, tail), item);
+    /* release: publishes the slot just written */
+    atomic_store_explicit(&ch->tail, tail + 1, memory_order_release);
+    notify_rx(ch, tail + 1);
+    return true;
+}
+
+size_t steady_channel_vacant(struct steady_channel *ch)
+{
+    return channel_vacant(ch);
+}
+
+size_t steady_channel_borrow_write(struct steady_channel *ch,
+                                   struct steady_span spans[2], size_t max)
+{
+    uint64_t tail = atomic_load_explicit(&ch->tail, memory_order_relaxed);
+    size_t room = ch->capacity - (size_t)(tail - ch->head_seen);
+    size_t at = (size_t)(tail & ch->mask);
+    size_t first;
+
+    if (room < max)
+        room = channel_vacant(ch);
+    if (room > max)
+        room = max;
+    first = ch->mask + 1 - at;
+    if (first > room)
+        first = room;
+    spans[0].ptr = ch->slots + at * ch->elem_size;
+    spans[0].n = first;
+    spans[1].ptr = ch->slots;
+    spans[1].n = room - first;
+    return room;
+}
+
+void steady_channel_commit_send(struct steady_channel *ch, size_t n)
+{
+    uint64_t tail = atomic_load_explicit(&ch->tail, memory_order_relaxed);
+
+    if (n == 0)
+        return;
+    /* release: publishes the n slots filled in place */
+    atomic_store_explicit(&ch->tail, tail + n, memory_order_release);
+    notify_rx(ch, tail + n);
+}
+
+size_t steady_channel_send_many(struct steady_channel *ch, const void *items,
+                                size_t n)
+{
+    struct steady_span s[2];
+    size_t got = steady_channel_borrow_write(ch, s, n);
+
+    if (got == 0)
+        return 0;
+    memcpy(s[0].ptr, items, s[0].n * ch->elem_size);
+    if (s[1].n)
+        memcpy(s[1].ptr, (const uint8_t *)items + s[0].n * ch->elem_size,
+               s[1].n * ch->elem_size);
+    steady_channel_commit_send(ch, got);
+    return got;
+}
+
+void steady_channel_close(struct steady_channel *ch)
+{
+    if (atomic_exchange_explicit(&ch->closed, true, memory_order_acq_rel))
+        return;
+    /* a wake bumps the consumer's counter, so even a consumer that is
+     * between its check and its sleep returns at once */
+    if (ch->rx_waker)
+        waker_wake(ch->rx_waker);
+}
+
+void channel_mark_rx_gone(struct steady_channel *ch)
+{
+    if (atomic_exchange_explicit(&ch->rx_gone, true, memory_order_acq_rel))
+        return;
+    if (ch->tx_waker)
+        waker_wake(ch->tx_waker);
+}
+
+/* ---- consumer ---- */
+
+size_t steady_channel_avail(struct steady_channel *ch)
+{
+    return channel_avail(ch);
+}
+
+bool steady_channel_try_take(struct steady_channel *ch, void *item)
+{
+    uint64_t head = atomic_load_explicit(&ch->head, memory_order_relaxed);
+
+    if (head == ch->tail_seen && channel_avail(ch) == 0)
+        return false;
+    copy_item(ch, item, slot(ch, head));
+    /* release: the slot is read out and may be reused */
+    atomic_store_explicit(&ch->head, head + 1, memory_order_release);
+    notify_tx(ch, head + 1);
+    return true;
+}
+
+bool steady_channel_try_peek(struct steady_channel *ch, void *item)
+{
+    uint64_t head = atomic_load_explicit(&ch->head, memory_order_relaxed);
+
+    if (head == ch->tail_seen && channel_avail(ch) == 0)
+        return false;
+    copy_item(ch, item, slot(ch, head));
+    return true;
+}
+
+size_t steady_channel_borrow_read(struct steady_channel *ch,
+                                  struct steady_span spans[2], size_t max)
+{
+    uint64_t head = atomic_load_explicit(&ch->head, memory_order_relaxed);
+    size_t avail = (size_t)(ch->tail_seen - head);
+    size_t at = (size_t)(head & ch->mask);
+    size_t first;
+
+    if (avail < max)
+        avail = channel_avail(ch);
+    if (avail > max)
+        avail = max;
+    first = ch->mask + 1 - at;
+    if (first > avail)
+        first = avail;
+    spans[0].ptr = ch->slots + at * ch->elem_size;
+    spans[0].n = first;
+    spans[1].ptr = ch->slots;
+    spans[1].n = avail - first;
+    return avail;
+}
+
+void steady_channel_commit_take(struct steady_channel *ch, size_t n)
+{
+    uint64_t head = atomic_load_explicit(&ch->head, memory_order_relaxed);
+
+    if (n == 0)
+        return;
+    /* release: the n slots are read out and may be reused */
+    atomic_store_explicit(&ch->head, head + n, memory_order_release);
+    notify_tx(ch, head + n);
+}
+
+size_t steady_channel_take_many(struct steady_channel *ch, void *items,
+                                size_t n)
+{
+    struct steady_span s[2];
+    size_t got = steady_channel_borrow_read(ch, s, n);
+
+    if (got == 0)
+        return 0;
+    memcpy(items, s[0].ptr, s[0].n * ch->elem_size);
+    if (s[1].n)
+        memcpy((uint8_t *)items + s[0].n * ch->elem_size, s[1].ptr,
+               s[1].n * ch->elem_size);
+    steady_channel_commit_take(ch, got);
+    return got;
+}
+
+bool steady_channel_is_closed(const struct steady_channel *ch)
+{
+    return channel_closed(ch);
+}
+
+bool steady_channel_is_closed_and_empty(struct steady_channel *ch)
+{
+    /* closed first: everything sent before the close is then visible */
+    return channel_closed(ch) && channel_avail(ch) == 0;
+}
+
+uint64_t steady_channel_sent_total(const struct steady_channel *ch)
+{
+    return atomic_load_explicit(&ch->tail, memory_order_relaxed);
+}
+
+uint64_t steady_channel_taken_total(const struct steady_channel *ch)
+{
+    return atomic_load_explicit(&ch->head, memory_order_relaxed);
+}

@@ -1,0 +1,709 @@
+/* graph.c - loads a graph file into a checked struct graph: the top-level
+ * sections, args and their command-line overrides, telemetry, defaults and
+ * actors with typed params. Channels and port checks are in graph_channels.c,
+ * the shared readers (errors, keys, numbers, alerts) in graph_read.c.
+ */
+#include "graph.h"
+
+#include "graph_impl.h"
+#include "param.h"
+#include "suggest.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char *const top_keys[] = { "graph",    "args",   "telemetry",
+                                        "defaults", "actors", "channels" };
+static const char *const telemetry_keys[] = { "listen", "frame_ms",
+                                              "window_s" };
+static const char *const defaults_keys[] = { "channel", "actor",
+                                             "shutdown_timeout_ms" };
+static const char *const def_channel_keys[] = { "capacity", "percentile",
+                                                "alerts" };
+static const char *const def_actor_keys[] = { "alerts" };
+static const char *const actor_keys[] = { "plugin", "troupe", "cpu", "params",
+                                          "alerts" };
+#define DEFAULT_ADDRESS  "127.0.0.1"
+#define DEFAULT_PORT     9900
+#define DEFAULT_CAPACITY 64
+
+static char *dup_text(struct graph_ctx *c, const yaml_node_t *at, const char *s)
+{
+    char *copy = strdup(s);
+    if (!copy)
+        graph_fail(c, at, "out of memory");
+    return copy;
+}
+
+/* ---- args and overrides ---------------------------------------------- */
+
+static int load_args(struct graph_ctx *c, yaml_node_t *n)
+{
+    struct graph *g = c->g;
+
+    if (!n || yaml_doc_is_null(n))
+        return 0;
+    if (graph_expect_map(c, n, "'args'") < 0 ||
+        graph_check_keys(c, n, "arg", NULL, 0) < 0)
+        return -1;
+    g->args = calloc(yaml_doc_len(n) + 1, sizeof(*g->args));
+    if (!g->args)
+        return graph_fail(c, n, "out of memory");
+    for (size_t i = 0; i < yaml_doc_len(n); i++) {
+        yaml_node_t *key = yaml_doc_pair_key(&c->doc, n, i);
+        yaml_node_t *value = yaml_doc_pair_value(&c->doc, n, i);
+        struct graph_arg *arg = &g->args[g->n_args];
+        const char *name = yaml_doc_text(key), *text;
+
+        if (!graph_is_identifier(name))
+            return graph_fail(c, key,
+                              "bad arg name '%s': use letters, digits, '_' "
+                              "and '-'",
+                              name);
+        text = yaml_doc_text(value);
+        if (!text)
+            return graph_fail(c, value, "arg '%s' must be a scalar, got a %s",
+                              name, yaml_doc_kind(value));
+        arg->pos = graph_pos_of(key);
+        arg->name = dup_text(c, key, name);
+        arg->value = dup_text(c, value, text);
+        g->n_args++;
+        if (!arg->name || !arg->value)
+            return -1;
+    }
+    return 0;
+}
+
+static struct graph_arg *find_arg(struct graph *g, const char *name)
+{
+    for (size_t i = 0; i < g->n_args; i++)
+        if (strcmp(g->args[i].name, name) == 0)
+            return &g->args[i];
+    return NULL;
+}
+
+/* Names of the args, for suggestions; the caller frees the array. */
+static const char **arg_names(const struct graph *g)
+{
+    const char **names = calloc(g->n_args + 1, sizeof(*names));
+    for (size_t i = 0; names && i < g->n_args; i++)
+        names[i] = g->args[i].name;
+    return names;
+}
+
+/* "; did you mean '--rate'?" or the list of args, with `prefix` before
+ * every name ("--" for flags, "$" for references). */
+static void describe_args(const struct graph *g, const char *word,
+                          const char *prefix, char *buf, size_t len)
+{
+    const char **names = arg_names(g);
+    const char *near = names ? suggest_closest(word, names, g->n_args) : NULL;
+    size_t used;
+
+    if (near) {
+        snprintf(buf, len, "; did you mean '%s%s'?", prefix, near);
+    } else if (g->n_args == 0) {
+        snprintf(buf, len, "; the graph declares no args");
+    } else {
+        used = (size_t)snprintf(buf, len, "; the graph's args are");
+        for (size_t i = 0; i < g->n_args && used < len; i++)
+            used += (size_t)snprintf(buf + used, len - used, "%s '%s%s'",
+                                     i ? "," : "", prefix, names[i]);
+    }
+    free(names);
+}
+
+/* Errors point at the `args:` key, or at 1:1 when the file has none. */
+static int apply_overrides(struct graph_ctx *c, yaml_node_t *args_key,
+                           const struct graph_override *ov, size_t n)
+{
+    struct graph_pos pos = { 1, 1 };
+    char hint[512];
+
+    if (args_key)
+        pos = graph_pos_of(args_key);
+    for (size_t i = 0; i < n; i++) {
+        const char *name = ov[i].name ? ov[i].name : "";
+        const char *value = ov[i].value ? ov[i].value : "";
+        struct graph_arg *arg;
+        char *copy;
+
+        if (strncmp(name, "--", 2) == 0)
+            name += 2;
+        arg = find_arg(c->g, name);
+        if (!arg) {
+            describe_args(c->g, name, "--", hint, sizeof(hint));
+            return graph_fail_pos(c, pos, "unknown flag '--%s'%s", name, hint);
+        }
+        copy = strdup(value);
+        if (!copy)
+            return graph_fail_pos(c, pos, "out of memory");
+        free(arg->value);
+        arg->value = copy;
+    }
+    return 0;
+}
+
+/* ---- telemetry and defaults ------------------------------------------ */
+
+static int read_listen(struct graph_ctx *c, const yaml_node_t *n)
+{
+    struct graph_telemetry *t = &c->g->telemetry;
+    const char *s = yaml_doc_text(n), *colon, *host;
+    size_t host_len;
+    int64_t port;
+    char addr[64];
+    unsigned char bin[16];
+
+    if (!s)
+        return graph_fail(c, n,
+                          "telemetry listen must be \"ADDR:PORT\" or "
+                          "\"off\", got a %s",
+                          yaml_doc_kind(n));
+    t->port_is_default = false;
+    if (strcmp(s, "off") == 0) {
+        t->enabled = false;
+        return 0;
+    }
+    colon = strrchr(s, ':');
+    if (!colon || colon == s)
+        return graph_fail(c, n,
+                          "telemetry listen must be \"ADDR:PORT\" (such as "
+                          "127.0.0.1:9900) or \"off\", got '%s'",
+                          s);
+    if (graph_parse_i64(colon + 1, &port) < 0 || port < 0 || port > 65535)
+        return graph_fail_pos(
+            c,
+            (struct graph_pos){ yaml_doc_line(n),
+                                yaml_doc_sub_col(n, colon + 1) },
+            "telemetry listen port must be 0 to 65535, "
+            "got '%s'",
+            colon + 1);
+    host = s;
+    host_len = (size_t)(colon - s);
+    /* [::1]:9900 */
+    if (host_len >= 2 && host[0] == '[' && host[host_len - 1] == ']') {
+        host++;
+        host_len -= 2;
+    }
+    if (host_len >= sizeof(addr))
+        host_len = sizeof(addr) - 1;
+    memcpy(addr, host, host_len);
+    addr[host_len] = '\0';
+    if (strcmp(addr, "localhost") == 0)
+        snprintf(addr, sizeof(addr), "%s", DEFAULT_ADDRESS);
+    if (inet_pton(AF_INET, addr, bin) != 1 &&
+        inet_pton(AF_INET6, addr, bin) != 1)
+        return graph_fail(c, n,
+                          "telemetry listen address '%.*s' is not an IPv4 or "
+                          "IPv6 address",
+                          (int)(colon - s), s);
+    char *copy = dup_text(c, n, addr);
+    if (!copy)
+        return -1;
+    free(t->address);
+    t->address = copy;
+    t->port = (int)port;
+    t->enabled = true;
+    return 0;
+}
+
+static int load_telemetry(struct graph_ctx *c, yaml_node_t *n)
+{
+    struct graph_telemetry *t = &c->g->telemetry;
+    yaml_node_t *v;
+    int64_t x;
+
+    if (!n || yaml_doc_is_null(n))
+        return 0;
+    if (graph_expect_map(c, n, "'telemetry'") < 0 ||
+        graph_check_keys(c, n, "key", telemetry_keys, COUNT(telemetry_keys)) <
+            0)
+        return -1;
+    if ((v = yaml_doc_get(&c->doc, n, "listen")) && read_listen(c, v) < 0)
+        return -1;
+    if ((v = yaml_doc_get(&c->doc, n, "frame_ms"))) {
+        if (graph_read_int(c, v, "frame_ms", 1, 10000, &x) < 0)
+            return -1;
+        t->frame_ms = (int)x;
+    }
+    if ((v = yaml_doc_get(&c->doc, n, "window_s"))) {
+        if (graph_read_int(c, v, "window_s", 1, 3600, &x) < 0)
+            return -1;
+        t->window_s = (int)x;
+    }
+    /* An averaging window shorter than one frame would average nothing. */
+    if ((int64_t)t->window_s * 1000 < t->frame_ms)
+        return graph_fail(c, v ? v : n,
+                          "window_s (%d s) is shorter than one frame "
+                          "(frame_ms %d)",
+                          t->window_s, t->frame_ms);
+    return 0;
+}
+
+static int load_channel_defaults(struct graph_ctx *c, yaml_node_t *n)
+{
+    yaml_node_t *v;
+    int64_t x;
+
+    if (yaml_doc_is_null(n))
+        return 0;
+    if (graph_expect_map(c, n, "'defaults.channel'") < 0 ||
+        graph_check_keys(c, n, "key", def_channel_keys,
+                         COUNT(def_channel_keys)) < 0)
+        return -1;
+    if ((v = yaml_doc_get(&c->doc, n, "capacity"))) {
+        if (graph_read_int(c, v, "capacity", 1, GRAPH_MAX_CAPACITY,
+                           &c->def_capacity) < 0)
+            return -1;
+    }
+    if ((v = yaml_doc_get(&c->doc, n, "percentile"))) {
+        if (graph_read_int(c, v, "percentile", 1, 99, &x) < 0)
+            return -1;
+        c->def_percentile = (int)x;
+    }
+    if ((v = yaml_doc_get(&c->doc, n, "alerts")))
+        return graph_read_alerts(c, v, true, &c->def_channel_alerts,
+                                 &c->n_def_channel_alerts);
+    return 0;
+}
+
+static int load_defaults(struct graph_ctx *c, yaml_node_t *n)
+{
+    yaml_node_t *v;
+    int64_t x;
+
+    if (!n || yaml_doc_is_null(n))
+        return 0;
+    if (graph_expect_map(c, n, "'defaults'") < 0 ||
+        graph_check_keys(c, n, "key", defaults_keys, COUNT(defaults_keys)) < 0)
+        return -1;
+    if ((v = yaml_doc_get(&c->doc, n, "channel")) &&
+        load_channel_defaults(c, v) < 0)
+        return -1;
+    if ((v = yaml_doc_get(&c->doc, n, "actor")) && !yaml_doc_is_null(v)) {
+        yaml_node_t *alerts;
+        if (graph_expect_map(c, v, "'defaults.actor'") < 0 ||
+            graph_check_keys(c, v, "key", def_actor_keys,
+                             COUNT(def_actor_keys)) < 0)
+            return -1;
+        alerts = yaml_doc_get(&c->doc, v, "alerts");
+        if (alerts && graph_read_alerts(c, alerts, false, &c->def_actor_alerts,
+                                        &c->n_def_actor_alerts) < 0)
+            return -1;
+    }
+    if ((v = yaml_doc_get(&c->doc, n, "shutdown_timeout_ms"))) {
+        if (graph_read_int(c, v, "shutdown_timeout_ms", 1, 3600000, &x) < 0)
+            return -1;
+        c->g->shutdown_timeout_ms = (unsigned)x;
+    }
+    return 0;
+}
+
+/* ---- actors and params ----------------------------------------------- */
+
+/* The text a param takes: its own, or a `$name` arg's. *via names the arg
+ * (NULL for plain text) for messages. */
+static const char *param_text(struct graph_ctx *c, const yaml_node_t *n,
+                              struct graph_arg **via)
+{
+    const char *s = yaml_doc_text(n);
+    char hint[512];
+
+    *via = NULL;
+    if (s[0] != '$' || !graph_is_identifier(s + 1))
+        return s;
+    *via = find_arg(c->g, s + 1);
+    if (!*via) {
+        describe_args(c->g, s + 1, "$", hint, sizeof(hint));
+        graph_fail(c, n, "unknown arg '%s'%s", s, hint);
+        return NULL;
+    }
+    (*via)->used = true;
+    return (*via)->value;
+}
+
+static int unknown_param(struct graph_ctx *c, const struct graph_actor *a,
+                         const yaml_node_t *key)
+{
+    const struct steady_plugin *desc = a->plugin->desc;
+    const char *name = yaml_doc_text(key), *near;
+    const char **names = calloc(desc->n_params + 1, sizeof(*names));
+    char list[512];
+
+    if (!names)
+        return graph_fail(c, key, "out of memory");
+    for (size_t i = 0; i < desc->n_params; i++)
+        names[i] = desc->params[i].name;
+    near = suggest_closest(name, names, desc->n_params);
+    if (near)
+        graph_fail(c, key, "plugin '%s' has no param '%s'; did you mean '%s'?",
+                   desc->name, name, near);
+    else if (desc->n_params == 0)
+        graph_fail(c, key, "plugin '%s' has no param '%s'; it takes no params",
+                   desc->name, name);
+    else
+        graph_fail(c, key, "plugin '%s' has no param '%s'; its params are %s",
+                   desc->name, name,
+                   graph_join_names(list, sizeof(list), names, desc->n_params));
+    free(names);
+    return -1;
+}
+
+/* Fills a->params in descriptor order from `params` (may be NULL), the
+ * args and the descriptor's defaults. */
+static int read_params(struct graph_ctx *c, struct graph_actor *a,
+                       yaml_node_t *params, const yaml_node_t *actor_key)
+{
+    const struct steady_plugin *desc = a->plugin->desc;
+    yaml_node_t **given = NULL;
+    int rc = -1;
+
+    a->params = calloc(desc->n_params + 1, sizeof(*a->params));
+    given = calloc(desc->n_params + 1, sizeof(*given));
+    if (!a->params || !given) {
+        graph_fail(c, actor_key, "out of memory");
+        goto out_free_given;
+    }
+    if (params && !yaml_doc_is_null(params)) {
+        if (graph_expect_map(c, params, "'params'") < 0 ||
+            graph_check_keys(c, params, "param", NULL, 0) < 0)
+            goto out_free_given;
+        for (size_t i = 0; i < yaml_doc_len(params); i++) {
+            yaml_node_t *key = yaml_doc_pair_key(&c->doc, params, i);
+            yaml_node_t *value = yaml_doc_pair_value(&c->doc, params, i);
+            int idx = plugin_param_index(desc, yaml_doc_text(key));
+            if (idx < 0) {
+                unknown_param(c, a, key);
+                goto out_free_given;
+            }
+            if (!yaml_doc_text(value)) {
+                graph_fail(c, value, "param '%s' must be a scalar, got a %s",
+                           yaml_doc_text(key), yaml_doc_kind(value));
+                goto out_free_given;
+            }
+            given[idx] = value;
+        }
+    }
+    for (size_t i = 0; i < desc->n_params; i++) {
+        const struct steady_param_desc *pd = &desc->params[i];
+        struct graph_arg *via = NULL;
+        const char *text;
+
+        if (given[i]) {
+            text = param_text(c, given[i], &via);
+            if (!text)
+                goto out_free_given;
+            if (param_parse(pd->type, text, &a->params[i]) < 0) {
+                if (via)
+                    graph_fail(
+                        c, given[i], "param '%s' takes %s, got '%s' (from $%s)",
+                        pd->name, param_type_hint(pd->type), text, via->name);
+                else
+                    graph_fail(c, given[i], "param '%s' takes %s, got '%s'",
+                               pd->name, param_type_hint(pd->type), text);
+                goto out_free_given;
+            }
+        } else if (!pd->default_value) {
+            graph_fail(c, actor_key,
+                       "actor '%s' needs param '%s' (%s): plugin '%s' gives "
+                       "it no default",
+                       a->name, pd->name, param_type_name(pd->type),
+                       desc->name);
+            goto out_free_given;
+        } else if (param_parse(pd->type, pd->default_value, &a->params[i]) <
+                   0) {
+            graph_fail(c, actor_key,
+                       "plugin '%s' declares a bad default '%s' for param "
+                       "'%s'",
+                       desc->name, pd->default_value, pd->name);
+            goto out_free_given;
+        }
+    }
+    rc = 0;
+out_free_given:
+    free(given);
+    return rc;
+}
+
+/* Every member of a troupe shares one thread, so they can be pinned to one
+ * CPU at most. */
+static int check_troupe_cpu(struct graph_ctx *c, const struct graph_actor *a,
+                            const yaml_node_t *cpu_node)
+{
+    const struct graph *g = c->g;
+
+    if (!a->troupe || a->cpu < 0)
+        return 0;
+    for (const struct graph_actor *o = g->actors; o < a; o++) {
+        if (o->troupe && o->cpu >= 0 && o->cpu != a->cpu &&
+            strcmp(o->troupe, a->troupe) == 0)
+            return graph_fail(c, cpu_node,
+                              "actor '%s' pins troupe '%s' to cpu %d but "
+                              "actor '%s' pins it to cpu %d",
+                              a->name, a->troupe, a->cpu, o->name, o->cpu);
+    }
+    return 0;
+}
+
+static int load_actor(struct graph_ctx *c, struct graph_actor *a,
+                      yaml_node_t *key, yaml_node_t *n)
+{
+    const char *name = yaml_doc_text(key), *ref;
+    yaml_node_t *plugin, *v, *cpu_node;
+    char why[1024];
+    int64_t x;
+
+    if (!graph_is_identifier(name))
+        return graph_fail(c, key,
+                          "bad actor name '%s': use letters, digits, '_' and "
+                          "'-'",
+                          name);
+    a->pos = graph_pos_of(key);
+    a->cpu = -1;
+    if (!(a->name = dup_text(c, key, name)))
+        return -1;
+    if (yaml_doc_is_null(n))
+        return graph_fail(c, key, "actor '%s' has no 'plugin'", name);
+    if (graph_expect_map(c, n, "an actor") < 0 ||
+        graph_check_keys(c, n, "key", actor_keys, COUNT(actor_keys)) < 0)
+        return -1;
+    plugin = yaml_doc_get(&c->doc, n, "plugin");
+    if (!plugin)
+        return graph_fail(c, key, "actor '%s' has no 'plugin'", name);
+    ref = graph_expect_text(c, plugin, "'plugin'");
+    if (!ref)
+        return -1;
+    a->plugin = plugin_registry_get(c->reg, ref, why, sizeof(why));
+    if (!a->plugin)
+        return graph_fail(c, plugin, "%s", why);
+
+    if ((v = yaml_doc_get(&c->doc, n, "troupe")) && !yaml_doc_is_null(v)) {
+        const char *troupe = graph_expect_text(c, v, "'troupe'");
+        if (!troupe)
+            return -1;
+        if (!graph_is_identifier(troupe))
+            return graph_fail(c, v,
+                              "bad troupe name '%s': use letters, digits, "
+                              "'_' and '-'",
+                              troupe);
+        if (!(a->troupe = dup_text(c, v, troupe)))
+            return -1;
+    }
+    if ((cpu_node = yaml_doc_get(&c->doc, n, "cpu"))) {
+        if (graph_read_int(c, cpu_node, "cpu", 0, GRAPH_MAX_CPU, &x) < 0)
+            return -1;
+        a->cpu = (int)x;
+    }
+    if (check_troupe_cpu(c, a, cpu_node) < 0)
+        return -1;
+    if ((v = yaml_doc_get(&c->doc, n, "alerts"))) {
+        if (graph_read_alerts(c, v, false, &a->alerts, &a->n_alerts) < 0)
+            return -1;
+    } else if (graph_copy_alerts(c->def_actor_alerts, c->n_def_actor_alerts,
+                                 &a->alerts, &a->n_alerts) < 0) {
+        return graph_fail(c, key, "out of memory");
+    }
+    return read_params(c, a, yaml_doc_get(&c->doc, n, "params"), key);
+}
+
+long graph_find_actor(const struct graph_ctx *c, const char *name)
+{
+    struct graph_name_ref key = { name, 0 }, *hit;
+    size_t lo = 0, hi = c->g->n_actors;
+
+    /* Lower bound by name alone: names are unique. */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(c->actor_index[mid].name, key.name) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == c->g->n_actors)
+        return -1;
+    hit = &c->actor_index[lo];
+    return strcmp(hit->name, name) == 0 ? (long)hit->index : -1;
+}
+
+static int load_actors(struct graph_ctx *c, yaml_node_t *n)
+{
+    struct graph *g = c->g;
+    size_t len;
+
+    if (yaml_doc_is_null(n) ||
+        (n->type == YAML_MAPPING_NODE && yaml_doc_len(n) == 0))
+        return graph_fail(c, n,
+                          "'actors' is empty; a graph needs at least "
+                          "one actor");
+    if (graph_expect_map(c, n, "'actors'") < 0 ||
+        graph_check_keys(c, n, "actor", NULL, 0) < 0)
+        return -1;
+    len = yaml_doc_len(n);
+    g->actors = calloc(len, sizeof(*g->actors));
+    c->actor_index = calloc(len, sizeof(*c->actor_index));
+    if (!g->actors || !c->actor_index)
+        return graph_fail(c, n, "out of memory");
+    for (size_t i = 0; i < len; i++) {
+        g->n_actors = i + 1;
+        if (load_actor(c, &g->actors[i], yaml_doc_pair_key(&c->doc, n, i),
+                       yaml_doc_pair_value(&c->doc, n, i)) < 0)
+            return -1;
+        c->actor_index[i] = (struct graph_name_ref){ g->actors[i].name, i };
+    }
+    qsort(c->actor_index, len, sizeof(*c->actor_index), graph_cmp_name_ref);
+    return 0;
+}
+
+/* ---- the whole file --------------------------------------------------- */
+
+static int load_name(struct graph_ctx *c, yaml_node_t *root)
+{
+    yaml_node_t *n = yaml_doc_get(&c->doc, root, "graph");
+    const char *s;
+
+    if (!n)
+        return graph_fail(c, root,
+                          "missing 'graph': name the graph, as in 'graph: "
+                          "my_graph'");
+    s = graph_expect_text(c, n, "'graph'");
+    if (!s)
+        return -1;
+    if (!*s)
+        return graph_fail(c, n, "'graph' must not be empty");
+    c->g->name = dup_text(c, n, s);
+    return c->g->name ? 0 : -1;
+}
+
+static int load_root(struct graph_ctx *c, const struct graph_override *ov,
+                     size_t n_ov)
+{
+    yaml_node_t *root = yaml_doc_root(&c->doc), *args, *actors;
+
+    if (!root)
+        return graph_fail_pos(c, (struct graph_pos){ 1, 1 },
+                              "empty graph file; expected a map with 'graph' "
+                              "and 'actors'");
+    if (root->type != YAML_MAPPING_NODE)
+        return graph_fail(c, root,
+                          "the top level must be a map with 'graph' and "
+                          "'actors', got a %s",
+                          yaml_doc_kind(root));
+    if (graph_check_keys(c, root, "key", top_keys, COUNT(top_keys)) < 0 ||
+        load_name(c, root) < 0)
+        return -1;
+    actors = yaml_doc_get(&c->doc, root, "actors");
+    if (!actors)
+        return graph_fail(c, root,
+                          "missing 'actors': a graph needs at least one "
+                          "actor");
+    args = yaml_doc_get(&c->doc, root, "args");
+    if (load_args(c, args) < 0 ||
+        apply_overrides(c, yaml_doc_get_key(&c->doc, root, "args"), ov, n_ov) <
+            0 ||
+        load_telemetry(c, yaml_doc_get(&c->doc, root, "telemetry")) < 0 ||
+        load_defaults(c, yaml_doc_get(&c->doc, root, "defaults")) < 0 ||
+        load_actors(c, actors) < 0)
+        return -1;
+    return graph_load_channels(c, yaml_doc_get(&c->doc, root, "channels"));
+}
+
+struct graph *graph_load(const char *file,
+                         const struct graph_override *overrides,
+                         size_t n_overrides, struct plugin_registry *reg,
+                         char *err, size_t errlen)
+{
+    struct graph_ctx c = { 0 };
+    struct graph *g;
+
+    if (err && errlen)
+        err[0] = '\0';
+    if (!file)
+        file = "(null)";
+    c.file = file;
+    c.err = err;
+    c.errlen = err ? errlen : 0;
+    c.reg = reg;
+    c.def_capacity = DEFAULT_CAPACITY;
+    c.def_percentile = 80;
+    g = calloc(1, sizeof(*g));
+    if (!g)
+        goto err_out_of_memory;
+    c.g = g;
+    g->file = strdup(file);
+    g->telemetry.address = strdup(DEFAULT_ADDRESS);
+    if (!g->file || !g->telemetry.address)
+        goto err_out_of_memory;
+    g->telemetry.enabled = true;
+    g->telemetry.port = DEFAULT_PORT;
+    g->telemetry.port_is_default = true;
+    g->telemetry.frame_ms = 100;
+    g->telemetry.window_s = 10;
+    g->shutdown_timeout_ms = 5000;
+
+    if (yaml_doc_load(&c.doc, file, c.err, c.errlen) < 0)
+        goto err_destroy_graph;
+    if (load_root(&c, overrides, n_overrides) < 0)
+        goto err_fini_doc;
+    yaml_doc_fini(&c.doc);
+    free(c.def_channel_alerts);
+    free(c.def_actor_alerts);
+    free(c.actor_index);
+    return g;
+
+err_fini_doc:
+    yaml_doc_fini(&c.doc);
+    free(c.def_channel_alerts);
+    free(c.def_actor_alerts);
+    free(c.actor_index);
+err_destroy_graph:
+    graph_destroy(g);
+    return NULL;
+err_out_of_memory:
+    if (c.errlen)
+        snprintf(c.err, c.errlen, "%s: out of memory", file);
+    graph_destroy(g);
+    return NULL;
+}
+
+void graph_destroy(struct graph *g)
+{
+    if (!g)
+        return;
+    for (size_t i = 0; i < g->n_actors; i++) {
+        struct graph_actor *a = &g->actors[i];
+        /* Unset params are zeroed: freeing a NULL string is harmless. */
+        for (size_t j = 0; a->params && j < a->plugin->desc->n_params; j++)
+            param_value_free(a->plugin->desc->params[j].type, &a->params[j]);
+        free(a->params);
+        free(a->name);
+        free(a->troupe);
+        free(a->alerts);
+    }
+    free(g->actors);
+    for (size_t i = 0; i < g->n_channels; i++)
+        free(g->channels[i].alerts);
+    free(g->channels);
+    for (size_t i = 0; i < g->n_args; i++) {
+        free(g->args[i].name);
+        free(g->args[i].value);
+    }
+    free(g->args);
+    free(g->telemetry.address);
+    free(g->name);
+    free(g->file);
+    free(g);
+}
+
+const char *graph_endpoint_name(const struct graph *g,
+                                const struct graph_endpoint *e, char *buf,
+                                size_t len)
+{
+    const struct graph_actor *a = &g->actors[e->actor];
+    snprintf(buf, len, "%s.%s", a->name, a->plugin->desc->ports[e->port].name);
+    return buf;
+}

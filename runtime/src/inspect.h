@@ -1,0 +1,16 @@
+/* inspect.h - the human-readable description of a plugin that
+ * `steady inspect PLUGIN` prints. Private to libsteady.
+ */
+#ifndef STEADY_INSPECT_H
+#define STEADY_INSPECT_H
+
+#include "loader.h"
+
+#include <stdio.h>
+
+/* Writes name, version, summary, file, ABI, state size and the port and
+ * param tables of an opened, checked plugin to out. Any thread; p and out
+ * stay the caller's. */
+void plugin_describe(const struct loaded_plugin *p, FILE *out);
+
+#endif

@@ -1,0 +1,23 @@
+/* param.h - typed plugin params: parsing YAML scalar text into a value of a
+ * declared type. Shared by the plugin loader (defaults), the graph loader
+ * (values and $args) and the test harness (steady_test_set_param).
+ */
+#ifndef STEADY_PARAM_H
+#define STEADY_PARAM_H
+
+#include <steady/plugin.h>
+
+#include "graph.h"
+
+/* Parses `text` as `type` into *out (a string is strdup'd). Returns 0, or
+ * -1 when the text is not a valid value of that type (out untouched). */
+int param_parse(enum steady_param_type type, const char *text,
+                union graph_value *out);
+/* Frees what param_parse allocated. */
+void param_value_free(enum steady_param_type type, union graph_value *v);
+/* "int", "double", "bool", "string". */
+const char *param_type_name(enum steady_param_type type);
+/* What a valid value looks like, for messages: "an integer such as 42". */
+const char *param_type_hint(enum steady_param_type type);
+
+#endif

@@ -1,0 +1,431 @@
+/* runner.c - the host side of a running graph (<steady/runtime.h>): builds
+ * actors and channels from a checked graph, starts one thread per solo
+ * actor, watches for exits, failures and shutdown, and reports who did not
+ * finish when shutdown times out.
+ */
+#include "actor_impl.h"
+#include "channel_impl.h"
+#include "graph.h"
+#include "inspect.h"
+#include "loader.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <steady/runtime.h>
+#include <string.h>
+#include <sys/resource.h>
+
+struct steady_runtime {
+    struct plugin_registry *registry;
+    struct graph *graph;
+    struct actor_set set;
+    struct steady_actor **actors;     /* graph->n_actors */
+    struct steady_channel **channels; /* graph->n_channels */
+    pthread_t *threads;
+    bool *started;
+    _Atomic bool forced; /* release: stop waiting and report */
+    bool ran;
+};
+
+const char *steady_version(void)
+{
+    return STEADY_VERSION;
+}
+
+static int apply_telemetry_option(struct graph *g, const char *opt, char *err,
+                                  size_t errlen)
+{
+    const char *colon;
+    char *end;
+    long port;
+    char *address;
+
+    if (!opt)
+        return 0;
+    if (strcmp(opt, "off") == 0) {
+        g->telemetry.enabled = false;
+        return 0;
+    }
+    colon = strrchr(opt, ':');
+    errno = 0;
+    port = colon ? strtol(colon + 1, &end, 10) : -1;
+    if (!colon || colon == opt || errno || *end || colon[1] == '\0' ||
+        port < 0 || port > 65535) {
+        snprintf(err, errlen,
+                 "--telemetry: expected ADDR:PORT (e.g. 127.0.0.1:9900) or "
+                 "'off', got '%s'",
+                 opt);
+        return -1;
+    }
+    address = strndup(opt, (size_t)(colon - opt));
+    if (!address) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    free(g->telemetry.address);
+    g->telemetry.address = address;
+    g->telemetry.port = (int)port;
+    g->telemetry.port_is_default = false;
+    g->telemetry.enabled = true;
+    return 0;
+}
+
+/* Troupes arrive with grouped scheduling; until then say so plainly. */
+static int check_schedules(const struct graph *g, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < g->n_actors; i++) {
+        const struct graph_actor *ga = &g->actors[i];
+
+        if (ga->troupe) {
+            snprintf(err, errlen,
+                     "%s:%d:%d: actor '%s': troupe '%s': grouped scheduling "
+                     "is not available in this version; remove `troupe:` "
+                     "to run the actor solo",
+                     g->file, ga->pos.line, ga->pos.col, ga->name, ga->troupe);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int build(struct steady_runtime *rt, char *err, size_t errlen)
+{
+    struct graph *g = rt->graph;
+
+    rt->actors = calloc(g->n_actors ? g->n_actors : 1, sizeof(*rt->actors));
+    rt->channels =
+        calloc(g->n_channels ? g->n_channels : 1, sizeof(*rt->channels));
+    rt->threads = calloc(g->n_actors ? g->n_actors : 1, sizeof(*rt->threads));
+    rt->started = calloc(g->n_actors ? g->n_actors : 1, sizeof(*rt->started));
+    if (!rt->actors || !rt->channels || !rt->threads || !rt->started)
+        goto err_oom;
+    for (size_t i = 0; i < g->n_actors; i++) {
+        rt->actors[i] =
+            actor_create(g->actors[i].name, g->actors[i].plugin->desc,
+                         g->actors[i].params, &rt->set);
+        if (!rt->actors[i])
+            goto err_oom;
+    }
+    rt->set.actors = rt->actors;
+    rt->set.n_actors = g->n_actors;
+    for (size_t i = 0; i < g->n_channels; i++) {
+        const struct graph_channel *gc = &g->channels[i];
+        const struct steady_port_desc *port =
+            &g->actors[gc->from.actor].plugin->desc->ports[gc->from.port];
+
+        rt->channels[i] = steady_channel_create(gc->capacity, port->elem_size,
+                                                port->type_name);
+        if (!rt->channels[i])
+            goto err_oom;
+        actor_bind_port(rt->actors[gc->from.actor], (unsigned)gc->from.port,
+                        rt->channels[i]);
+        actor_bind_port(rt->actors[gc->to.actor], (unsigned)gc->to.port,
+                        rt->channels[i]);
+    }
+    return 0;
+
+err_oom:
+    snprintf(err, errlen, "%s: out of memory building the graph", g->file);
+    return -1;
+}
+
+int steady_runtime_load(const char *file,
+                        const struct steady_runtime_options *opt,
+                        struct steady_runtime **out, char *err, size_t errlen)
+{
+    static const struct steady_runtime_options none = { 0 };
+    struct graph_override *ovr = NULL;
+    struct steady_runtime *rt;
+
+    if (!opt)
+        opt = &none;
+    rt = calloc(1, sizeof(*rt));
+    if (!rt) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    actor_set_init(&rt->set);
+    atomic_init(&rt->forced, false);
+    rt->registry = plugin_registry_create(opt->plugin_path);
+    if (opt->n_overrides) {
+        ovr = calloc(opt->n_overrides, sizeof(*ovr));
+        if (!ovr)
+            goto err_oom;
+        for (size_t i = 0; i < opt->n_overrides; i++) {
+            ovr[i].name = opt->overrides[2 * i];
+            ovr[i].value = opt->overrides[2 * i + 1];
+        }
+    }
+    if (!rt->registry)
+        goto err_oom;
+    rt->graph =
+        graph_load(file, ovr, opt->n_overrides, rt->registry, err, errlen);
+    free(ovr);
+    ovr = NULL;
+    if (!rt->graph)
+        goto err_destroy;
+    if (apply_telemetry_option(rt->graph, opt->telemetry, err, errlen) < 0 ||
+        check_schedules(rt->graph, err, errlen) < 0 ||
+        build(rt, err, errlen) < 0)
+        goto err_destroy;
+    *out = rt;
+    return 0;
+
+err_oom:
+    snprintf(err, errlen, "out of memory");
+err_destroy:
+    free(ovr);
+    steady_runtime_destroy(rt);
+    return -1;
+}
+
+void steady_runtime_describe(const struct steady_runtime *rt, char *buf,
+                             size_t len)
+{
+    snprintf(buf, len, "graph '%s': %zu actor%s, %zu channel%s",
+             rt->graph->name, rt->graph->n_actors,
+             rt->graph->n_actors == 1 ? "" : "s", rt->graph->n_channels,
+             rt->graph->n_channels == 1 ? "" : "s");
+}
+
+static void *solo_thread(void *arg)
+{
+    struct steady_actor *a = arg;
+    char name[16];
+
+    /* thread names are at most 15 bytes; the actor's name is what a user
+     * sees in top -H and gdb */
+    snprintf(name, sizeof(name), "%s", a->name);
+    pthread_setname_np(pthread_self(), name);
+    actor_finish(a, actor_run_once(a));
+    return NULL;
+}
+
+static int init_actors(struct steady_runtime *rt, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < rt->graph->n_actors; i++) {
+        struct steady_actor *a = rt->actors[i];
+
+        if (actor_init(a) < 0) {
+            snprintf(err, errlen, "actor '%s' (plugin %s) failed to start: %s",
+                     a->name, a->plugin->name, a->error);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int start_threads(struct steady_runtime *rt, char *err, size_t errlen)
+{
+    sigset_t block, old;
+    int rc = 0;
+
+    /* signals are for the host thread; actors never see them */
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
+    for (size_t i = 0; i < rt->graph->n_actors; i++) {
+        int e =
+            pthread_create(&rt->threads[i], NULL, solo_thread, rt->actors[i]);
+
+        if (e) {
+            snprintf(err, errlen, "cannot start a thread for actor '%s': %s",
+                     rt->actors[i]->name, strerror(e));
+            rc = -1;
+            break;
+        }
+        rt->started[i] = true;
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return rc;
+}
+
+static void report_stragglers(struct steady_runtime *rt, const char *what,
+                              char *err, size_t errlen)
+{
+    char names[512] = "";
+    size_t used = 0, count = 0;
+
+    for (size_t i = 0; i < rt->graph->n_actors; i++) {
+        struct steady_actor *a = rt->actors[i];
+        char why[600];
+
+        if (atomic_load_explicit(&a->status, memory_order_acquire) >=
+            ACTOR_EXITED)
+            continue;
+        actor_describe_wait(a, why, sizeof(why));
+        steady_error(NULL, "actor '%s' has not exited: %s", a->name, why);
+        if (used < sizeof(names))
+            used += (size_t)snprintf(names + used, sizeof(names) - used, "%s%s",
+                                     count ? ", " : "", a->name);
+        count++;
+    }
+    snprintf(err, errlen, "%s; %zu actor%s still running: %s", what, count,
+             count == 1 ? "" : "s", names);
+}
+
+/* Waits for every actor to exit, starting the shutdown clock when shutdown
+ * is requested. Returns 0 when all exited, -1 on a timeout or forced stop. */
+static int supervise(struct steady_runtime *rt, char *err, size_t errlen,
+                     const struct steady_actor **failed)
+{
+    size_t n = rt->graph->n_actors;
+    uint64_t timeout_ns = (uint64_t)rt->graph->shutdown_timeout_ms * 1000000u;
+    uint64_t deadline = 0;
+    bool *seen_failed = calloc(n ? n : 1, sizeof(*seen_failed));
+
+    for (;;) {
+        uint32_t seen = waker_seq(&rt->set.host);
+        size_t exited = 0;
+
+        for (size_t i = 0; i < n; i++) {
+            struct steady_actor *a = rt->actors[i];
+            int st = atomic_load_explicit(&a->status, memory_order_acquire);
+
+            if (st == ACTOR_FAILED && seen_failed && !seen_failed[i]) {
+                seen_failed[i] = true;
+                steady_error(NULL, "actor '%s' failed: %s", a->name, a->error);
+                if (!*failed)
+                    *failed = a;
+                actor_set_request_shutdown(&rt->set, false);
+            }
+            if (st >= ACTOR_EXITED)
+                exited++;
+        }
+        if (exited == n)
+            break;
+        if (atomic_load_explicit(&rt->forced, memory_order_acquire)) {
+            free(seen_failed);
+            report_stragglers(rt, "stopped by a second signal", err, errlen);
+            return -1;
+        }
+        if (atomic_load_explicit(&rt->set.shutdown, memory_order_acquire) &&
+            !deadline) {
+            deadline = now_ns() + timeout_ns;
+            steady_info(NULL,
+                        "shutdown requested%s; waiting up to %u ms for "
+                        "%zu actor%s to finish",
+                        atomic_load(&rt->set.shutdown_by_actor) ? " by an actor"
+                                                                : "",
+                        rt->graph->shutdown_timeout_ms, n - exited,
+                        n - exited == 1 ? "" : "s");
+        }
+        if (deadline && now_ns() >= deadline) {
+            char what[64];
+
+            free(seen_failed);
+            snprintf(what, sizeof(what), "shutdown timed out after %u ms",
+                     rt->graph->shutdown_timeout_ms);
+            report_stragglers(rt, what, err, errlen);
+            return -1;
+        }
+        waker_wait(&rt->set.host, seen, deadline);
+    }
+    free(seen_failed);
+    return 0;
+}
+
+static double timeval_ms(struct timeval tv)
+{
+    return (double)tv.tv_sec * 1e3 + (double)tv.tv_usec / 1e3;
+}
+
+/* The closing summary: wall time and the CPU the whole process used. */
+static void report_usage(const struct steady_runtime *rt, uint64_t start)
+{
+    struct rusage ru;
+    double wall_s = (double)(now_ns() - start) / 1e9;
+    double cpu_ms = 0;
+
+    if (getrusage(RUSAGE_SELF, &ru) == 0)
+        cpu_ms = timeval_ms(ru.ru_utime) + timeval_ms(ru.ru_stime);
+    steady_info(NULL,
+                "graph '%s' stopped cleanly after %.3f s; CPU %.1f ms "
+                "(%.2f%% of one core)",
+                rt->graph->name, wall_s, cpu_ms,
+                wall_s > 0 ? cpu_ms / (wall_s * 10.0) : 0.0);
+}
+
+int steady_runtime_run(struct steady_runtime *rt, char *err, size_t errlen)
+{
+    const struct steady_actor *failed = NULL;
+    uint64_t start = now_ns();
+    int rc;
+
+    if (rt->ran) {
+        snprintf(err, errlen, "steady_runtime_run called twice");
+        return -1;
+    }
+    rt->ran = true;
+    if (init_actors(rt, err, errlen) < 0)
+        return -1;
+    steady_info(NULL, "graph '%s' starting: %zu actors, %zu channels",
+                rt->graph->name, rt->graph->n_actors, rt->graph->n_channels);
+    if (start_threads(rt, err, errlen) < 0) {
+        actor_set_request_shutdown(&rt->set, false);
+        supervise(rt, err, errlen, &failed);
+        return -1;
+    }
+    rc = supervise(rt, err, errlen, &failed);
+    if (rc < 0)
+        return -1;
+    for (size_t i = 0; i < rt->graph->n_actors; i++)
+        if (rt->started[i])
+            pthread_join(rt->threads[i], NULL);
+    if (failed) {
+        snprintf(err, errlen, "actor '%s' failed: %s", failed->name,
+                 failed->error);
+        return -1;
+    }
+    report_usage(rt, start);
+    return 0;
+}
+
+void steady_runtime_request_shutdown(struct steady_runtime *rt)
+{
+    actor_set_request_shutdown(&rt->set, false);
+}
+
+void steady_runtime_force_stop(struct steady_runtime *rt)
+{
+    atomic_store_explicit(&rt->forced, true, memory_order_release);
+    waker_wake(&rt->set.host);
+}
+
+void steady_runtime_destroy(struct steady_runtime *rt)
+{
+    if (!rt)
+        return;
+    if (rt->graph) {
+        for (size_t i = 0; rt->actors && i < rt->graph->n_actors; i++)
+            actor_destroy(rt->actors[i]);
+        for (size_t i = 0; rt->channels && i < rt->graph->n_channels; i++)
+            steady_channel_destroy(rt->channels[i]);
+    }
+    free(rt->actors);
+    free(rt->channels);
+    free(rt->threads);
+    free(rt->started);
+    graph_destroy(rt->graph);
+    plugin_registry_destroy(rt->registry);
+    free(rt);
+}
+
+int steady_inspect(const char *plugin, const char *plugin_path, FILE *out,
+                   char *err, size_t errlen)
+{
+    struct plugin_registry *reg = plugin_registry_create(plugin_path);
+    const struct loaded_plugin *p;
+
+    if (!reg) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    p = plugin_registry_get(reg, plugin, err, errlen);
+    if (p)
+        plugin_describe(p, out);
+    plugin_registry_destroy(reg);
+    return p ? 0 : -1;
+}

@@ -1,0 +1,228 @@
+/* test_host.c - the `steady` binary on real graphs: the standard pipeline
+ * end to end (nothing lost, nothing reordered), check, signals, shutdown
+ * timeouts, failing actors and bad command lines. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "host_run.h"
+
+#define STANDARD STEADY_SOURCE_DIR "/graphs/standard.yaml"
+#define TEST_GRAPHS STEADY_SOURCE_DIR "/tests/graphs"
+
+static void fizzbuzz_text(unsigned long long v, char *buf, size_t len)
+{
+    if (v % 15 == 0)
+        snprintf(buf, len, "Msg FizzBuzz");
+    else if (v % 3 == 0)
+        snprintf(buf, len, "Msg Fizz");
+    else if (v % 5 == 0)
+        snprintf(buf, len, "Msg Buzz");
+    else
+        snprintf(buf, len, "Msg Value(%llu)", v);
+}
+
+/* Checks that the logger's lines are exactly fizzbuzz(0..N-1), N being what
+ * the generator reports it sent. Returns N. */
+static unsigned long long assert_exact_sequence(const char *out)
+{
+    const char *sent = strstr(out, "[generator] sent ");
+    unsigned long long n = 0, i = 0;
+    const char *p = out;
+
+    assert_non_null(sent);
+    assert_int_equal(sscanf(sent, "[generator] sent %llu", &n), 1);
+    while ((p = strstr(p, "[logger] Msg "))) {
+        char want[64];
+        const char *msg = p + strlen("[logger] ");
+        size_t len = strcspn(msg, "\n");
+
+        fizzbuzz_text(i, want, sizeof(want));
+        if (len != strlen(want) || strncmp(msg, want, len) != 0) {
+            fail_msg("message %llu is '%.*s', expected '%s'", i, (int)len,
+                     msg, want);
+        }
+        i++;
+        p = msg + len;
+    }
+    assert_int_equal(i, n);
+    return n;
+}
+
+static void test_run_standard_exact_sequence(void **state)
+{
+    const char *args[] = { "run", STANDARD, "--rate", "100", "--beats", "5",
+                           NULL };
+    struct host_run h;
+
+    (void)state;
+    assert_int_equal(host_run(&h, args, 20000), 0);
+    assert_non_null(strstr(h.output, "[heartbeat] beat 0"));
+    assert_non_null(strstr(h.output, "[heartbeat] beat 4"));
+    assert_non_null(strstr(h.output, "stopped cleanly"));
+    assert_true(assert_exact_sequence(h.output) > 0);
+    free(h.output);
+}
+
+static void test_run_sigint_drains_everything(void **state)
+{
+    const char *args[] = { "run", STANDARD, "--rate", "20", "--beats",
+                           "100000", NULL };
+    struct host_run h;
+
+    (void)state;
+    assert_int_equal(host_start(&h, args), 0);
+    assert_true(host_await_output(&h, "[heartbeat] beat 2", 10000));
+    kill(h.pid, SIGINT);
+    assert_int_equal(host_wait(&h, 20000), 0);
+    assert_non_null(strstr(h.output, "shutting down"));
+    assert_non_null(strstr(h.output, "stopped cleanly"));
+    assert_exact_sequence(h.output);
+    free(h.output);
+}
+
+static void test_run_shutdown_timeout_names_actors(void **state)
+{
+    const char *args[] = { "run", TEST_GRAPHS "/stubborn.yaml", NULL };
+    struct host_run h;
+
+    (void)state;
+    assert_int_equal(host_run(&h, args, 20000), 1);
+    assert_non_null(strstr(h.output, "shutdown timed out after 300 ms"));
+    assert_non_null(strstr(h.output, "actor 'first' has not exited"));
+    assert_non_null(strstr(h.output, "actor 'second' has not exited"));
+    assert_non_null(strstr(h.output, "stubborn by design"));
+    assert_non_null(strstr(h.output, "1 item(s) on 'in'"));
+    free(h.output);
+}
+
+static void test_run_init_failure_is_reported(void **state)
+{
+    const char *args[] = { "run", STANDARD, "--rate", "0", NULL };
+    struct host_run h;
+
+    (void)state;
+    assert_int_equal(host_run(&h, args, 20000), 1);
+    assert_non_null(strstr(h.output, "actor 'heartbeat'"));
+    assert_non_null(strstr(h.output, "rate_ms must be at least 1"));
+    free(h.output);
+}
+
+static void test_check_standard_ok(void **state)
+{
+    const char *args[] = { "check", STANDARD, NULL };
+    struct host_run h;
+
+    (void)state;
+    assert_int_equal(host_run(&h, args, 20000), 0);
+    assert_non_null(strstr(h.output, "ok, graph 'standard': 4 actors, 3 "
+                                     "channels"));
+    free(h.output);
+}
+
+static void test_check_bad_graph_exit_2(void **state)
+{
+    const char *args[] = { "check", TEST_GRAPHS "/bad/unknown_port.yaml",
+                           NULL };
+    struct host_run h;
+
+    (void)state;
+    assert_int_equal(host_run(&h, args, 20000), 2);
+    assert_non_null(strstr(h.output, "unknown_port.yaml:"));
+    assert_non_null(strstr(h.output, "no port"));
+    free(h.output);
+}
+
+static void test_run_unknown_flag_suggests(void **state)
+{
+    const char *args[] = { "run", STANDARD, "--rat", "5", NULL };
+    struct host_run h;
+
+    (void)state;
+    assert_int_equal(host_run(&h, args, 20000), 2);
+    assert_non_null(strstr(h.output, "--rat"));
+    assert_non_null(strstr(h.output, "--rate"));
+    free(h.output);
+}
+
+static void test_cli_usage_errors(void **state)
+{
+    const char *no_cmd[] = { NULL };
+    const char *bad_cmd[] = { "launch", STANDARD, NULL };
+    const char *bad_level[] = { "--log-level", "loud", "run", STANDARD,
+                                NULL };
+    const char *no_file[] = { "run", "/nonexistent/graph.yaml", NULL };
+    const char *bad_tel[] = { "check", STANDARD, "--telemetry", "nowhere",
+                              NULL };
+    struct host_run h;
+
+    (void)state;
+    assert_int_equal(host_run(&h, no_cmd, 20000), 2);
+    assert_non_null(strstr(h.output, "Usage"));
+    free(h.output);
+    assert_int_equal(host_run(&h, bad_cmd, 20000), 2);
+    assert_non_null(strstr(h.output, "unknown command 'launch'"));
+    free(h.output);
+    assert_int_equal(host_run(&h, bad_level, 20000), 2);
+    assert_non_null(strstr(h.output, "--log-level 'loud'"));
+    free(h.output);
+    assert_int_equal(host_run(&h, no_file, 20000), 2);
+    assert_non_null(strstr(h.output, "/nonexistent/graph.yaml"));
+    free(h.output);
+    assert_int_equal(host_run(&h, bad_tel, 20000), 2);
+    assert_non_null(strstr(h.output, "--telemetry"));
+    free(h.output);
+}
+
+static void test_cli_help_and_version(void **state)
+{
+    const char *help[] = { "--help", NULL };
+    const char *version[] = { "--version", NULL };
+    struct host_run h;
+
+    (void)state;
+    assert_int_equal(host_run(&h, help, 20000), 0);
+    assert_non_null(strstr(h.output, "steady run GRAPH"));
+    assert_non_null(strstr(h.output, "Exit status"));
+    free(h.output);
+    assert_int_equal(host_run(&h, version, 20000), 0);
+    assert_non_null(strstr(h.output, "plugin ABI 1."));
+    free(h.output);
+}
+
+static void test_inspect_describes_worker(void **state)
+{
+    const char *args[] = { "inspect", "worker", NULL };
+    const char *missing[] = { "inspect", "wroker", NULL };
+    struct host_run h;
+
+    (void)state;
+    assert_int_equal(host_run(&h, args, 20000), 0);
+    assert_non_null(strstr(h.output, "values"));
+    assert_non_null(strstr(h.output, "fizzbuzz_msg"));
+    free(h.output);
+    assert_int_equal(host_run(&h, missing, 20000), 2);
+    assert_non_null(strstr(h.output, "did you mean 'worker'"));
+    free(h.output);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_run_standard_exact_sequence),
+        cmocka_unit_test(test_run_sigint_drains_everything),
+        cmocka_unit_test(test_run_shutdown_timeout_names_actors),
+        cmocka_unit_test(test_run_init_failure_is_reported),
+        cmocka_unit_test(test_check_standard_ok),
+        cmocka_unit_test(test_check_bad_graph_exit_2),
+        cmocka_unit_test(test_run_unknown_flag_suggests),
+        cmocka_unit_test(test_cli_usage_errors),
+        cmocka_unit_test(test_cli_help_and_version),
+        cmocka_unit_test(test_inspect_describes_worker),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

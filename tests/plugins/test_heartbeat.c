@@ -1,0 +1,94 @@
+/* Tests of the heartbeat plugin, loaded from the built heartbeat.so: it sends
+ * beats 0, 1, ... one period apart, then requests shutdown and stops.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+/* cmocka.h needs the headers above */
+#include <cmocka.h>
+#include <steady/testing.h>
+
+static struct steady_test *load(const char *rate_ms, const char *beats)
+{
+    struct steady_test *t = steady_test_load("heartbeat", NULL);
+    assert_non_null(t);
+    assert_non_null(steady_test_connect(t, "out", 8));
+    assert_int_equal(steady_test_set_param(t, "rate_ms", rate_ms), 0);
+    assert_int_equal(steady_test_set_param(t, "beats", beats), 0);
+    return t;
+}
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void test_run_sends_beats_then_requests_shutdown(void **unused)
+{
+    (void)unused;
+    struct steady_test *t = load("20", "3");
+    uint64_t start = now_ms();
+    assert_int_equal(steady_test_run(t, 3000), 0);
+    uint64_t elapsed = now_ms() - start;
+
+    uint64_t beats[8];
+    assert_int_equal(steady_test_take(t, "out", beats, 8), 3);
+    for (uint64_t i = 0; i < 3; i++)
+        assert_int_equal(beats[i], i);
+    assert_true(steady_test_shutdown_requested_by_actor(t));
+    assert_true(
+        steady_test_log_contains(t, "sent 3 beats, requesting shutdown"));
+    /* Three beats, the first one period after start: at least 3 periods. */
+    assert_true(elapsed >= 55);
+    const uint64_t *sent = steady_test_state(t);
+    assert_non_null(sent);
+    assert_int_equal(*sent, 3);
+    steady_test_destroy(t);
+}
+
+static void test_run_stops_early_on_shutdown(void **unused)
+{
+    (void)unused;
+    struct steady_test *t = load("20", "1000");
+    assert_int_equal(steady_test_start(t), 0);
+    assert_true(steady_test_await_output(t, "out", 2, 2000) >= 2);
+    steady_test_request_shutdown(t);
+    assert_int_equal(steady_test_wait(t, 2000), 0);
+    assert_false(steady_test_shutdown_requested_by_actor(t));
+    steady_test_destroy(t);
+}
+
+static void test_init_rejects_zero_rate(void **unused)
+{
+    (void)unused;
+    struct steady_test *t = load("0", "3");
+    assert_int_equal(steady_test_start(t), -1);
+    assert_string_equal(steady_test_error(t),
+                        "rate_ms must be at least 1, got 0");
+    steady_test_destroy(t);
+}
+
+static void test_init_rejects_zero_beats(void **unused)
+{
+    (void)unused;
+    struct steady_test *t = load("20", "0");
+    assert_int_equal(steady_test_start(t), -1);
+    assert_string_equal(steady_test_error(t),
+                        "beats must be at least 1, got 0");
+    steady_test_destroy(t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_run_sends_beats_then_requests_shutdown),
+        cmocka_unit_test(test_run_stops_early_on_shutdown),
+        cmocka_unit_test(test_init_rejects_zero_rate),
+        cmocka_unit_test(test_init_rejects_zero_beats),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

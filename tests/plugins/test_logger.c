@@ -1,0 +1,119 @@
+/* Tests of the logger plugin, loaded from the built logger.so: it logs each
+ * FizzBuzz message at info, in order, drains its input before it stops and
+ * reports how many it logged.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+/* cmocka.h needs the headers above */
+#include <cmocka.h>
+#include <steady/testing.h>
+#include <worker/fizzbuzz.h>
+
+static struct steady_test *load(size_t capacity)
+{
+    struct steady_test *t = steady_test_load("logger", NULL);
+    assert_non_null(t);
+    assert_non_null(steady_test_connect(t, "in", capacity));
+    return t;
+}
+
+static void feed_range(struct steady_test *t, uint64_t first, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct fizzbuzz_msg m = fizzbuzz_of(first + i);
+        assert_int_equal(steady_test_feed(t, "in", &m, 1), 1);
+    }
+}
+
+/* Checks that the log's "Msg " lines are exactly `want`, in that order. */
+static void assert_msg_lines(struct steady_test *t, const char *const *want,
+                             size_t n)
+{
+    const char *line = steady_test_log(t);
+    size_t seen = 0;
+    assert_non_null(line);
+    while (*line) {
+        const char *end = strchr(line, '\n');
+        size_t len = end ? (size_t)(end - line) : strlen(line);
+        if (len >= 4 && strncmp(line, "Msg ", 4) == 0) {
+            assert_true(seen < n);
+            assert_int_equal(len, strlen(want[seen]));
+            assert_memory_equal(line, want[seen], len);
+            seen++;
+        }
+        line += end ? len + 1 : len;
+    }
+    assert_int_equal(seen, n);
+}
+
+static void test_run_logs_fizz(void **unused)
+{
+    (void)unused;
+    struct steady_test *t = load(8);
+    feed_range(t, 3, 1);
+    steady_test_close_input(t, "in");
+    assert_int_equal(steady_test_run(t, 3000), 0);
+    assert_true(steady_test_log_contains(t, "Msg Fizz"));
+    assert_true(steady_test_log_contains(t, "logged 1 messages"));
+    steady_test_destroy(t);
+}
+
+static void test_run_logs_each_message_in_order(void **unused)
+{
+    (void)unused;
+    struct steady_test *t = load(16);
+    feed_range(t, 0, 11);
+    steady_test_close_input(t, "in");
+    assert_int_equal(steady_test_run(t, 3000), 0);
+
+    static const char *const want[] = {
+        "Msg FizzBuzz", "Msg Value(1)", "Msg Value(2)", "Msg Fizz",
+        "Msg Value(4)", "Msg Buzz",     "Msg Fizz",     "Msg Value(7)",
+        "Msg Value(8)", "Msg Fizz",     "Msg Buzz",
+    };
+    assert_msg_lines(t, want, sizeof(want) / sizeof(want[0]));
+    assert_true(steady_test_log_contains(t, "logged 11 messages"));
+    steady_test_destroy(t);
+}
+
+static void test_run_reports_zero_when_nothing_came(void **unused)
+{
+    (void)unused;
+    struct steady_test *t = load(8);
+    steady_test_close_input(t, "in");
+    assert_int_equal(steady_test_run(t, 3000), 0);
+    assert_msg_lines(t, NULL, 0);
+    assert_true(steady_test_log_contains(t, "logged 0 messages"));
+    steady_test_destroy(t);
+}
+
+static void test_run_drains_at_shutdown(void **unused)
+{
+    (void)unused;
+    struct steady_test *t = load(64);
+    assert_int_equal(steady_test_start(t), 0);
+    feed_range(t, 0, 20);
+    steady_test_request_shutdown(t);
+    /* Shutdown is requested but the input is still open: what comes before
+     * it closes must be logged too. */
+    feed_range(t, 20, 20);
+    steady_test_close_input(t, "in");
+    assert_int_equal(steady_test_wait(t, 3000), 0);
+    assert_true(steady_test_log_contains(t, "Msg Value(38)"));
+    assert_true(steady_test_log_contains(t, "logged 40 messages"));
+    steady_test_destroy(t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_run_logs_fizz),
+        cmocka_unit_test(test_run_logs_each_message_in_order),
+        cmocka_unit_test(test_run_reports_zero_when_nothing_came),
+        cmocka_unit_test(test_run_drains_at_shutdown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

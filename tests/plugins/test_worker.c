@@ -1,0 +1,173 @@
+/* Tests of the worker plugin, loaded from the built worker.so: on each beat
+ * it turns waiting values into FizzBuzz messages, and it never loses or
+ * reorders a value, however small its output.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+/* cmocka.h needs the headers above */
+#include <cmocka.h>
+#include <steady/testing.h>
+#include <worker/fizzbuzz.h>
+
+static struct steady_test *load(size_t values_capacity, size_t out_capacity,
+                                struct steady_channel **out)
+{
+    struct steady_test *t = steady_test_load("worker", NULL);
+    assert_non_null(t);
+    assert_non_null(steady_test_connect(t, "heartbeat", 4));
+    assert_non_null(steady_test_connect(t, "values", values_capacity));
+    struct steady_channel *ch = steady_test_connect(t, "out", out_capacity);
+    assert_non_null(ch);
+    if (out)
+        *out = ch;
+    return t;
+}
+
+static void feed_values(struct steady_test *t, uint64_t first, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint64_t v = first + i;
+        assert_int_equal(steady_test_feed(t, "values", &v, 1), 1);
+    }
+}
+
+static void feed_beat(struct steady_test *t, uint64_t beat)
+{
+    assert_int_equal(steady_test_feed(t, "heartbeat", &beat, 1), 1);
+}
+
+static void test_fizzbuzz_of_kinds(void **unused)
+{
+    (void)unused;
+    assert_int_equal(fizzbuzz_kind(fizzbuzz_of(0)), FIZZBUZZ_FIZZBUZZ);
+    assert_int_equal(fizzbuzz_kind(fizzbuzz_of(9)), FIZZBUZZ_FIZZ);
+    assert_int_equal(fizzbuzz_kind(fizzbuzz_of(10)), FIZZBUZZ_BUZZ);
+    assert_int_equal(fizzbuzz_kind(fizzbuzz_of(30)), FIZZBUZZ_FIZZBUZZ);
+    assert_int_equal(fizzbuzz_kind(fizzbuzz_of(7)), FIZZBUZZ_VALUE);
+    assert_int_equal(fizzbuzz_value(fizzbuzz_of(30)), 30);
+    assert_int_equal(fizzbuzz_value(fizzbuzz_of(7)), 7);
+
+    char text[32];
+    fizzbuzz_format(fizzbuzz_of(7), text, sizeof(text));
+    assert_string_equal(text, "Value(7)");
+    fizzbuzz_format(fizzbuzz_of(45), text, sizeof(text));
+    assert_string_equal(text, "FizzBuzz");
+    fizzbuzz_format(fizzbuzz_of(6), text, sizeof(text));
+    assert_string_equal(text, "Fizz");
+    fizzbuzz_format(fizzbuzz_of(25), text, sizeof(text));
+    assert_string_equal(text, "Buzz");
+}
+
+static void test_run_converts_values(void **unused)
+{
+    (void)unused;
+    struct steady_channel *out;
+    struct steady_test *t = load(16, 16, &out);
+    feed_values(t, 0, 6);
+    feed_beat(t, 0);
+    steady_test_close_input(t, "values");
+    steady_test_close_input(t, "heartbeat");
+    assert_int_equal(steady_test_run(t, 3000), 0);
+
+    static const enum fizzbuzz_kind kinds[] = {
+        FIZZBUZZ_FIZZBUZZ, FIZZBUZZ_VALUE, FIZZBUZZ_VALUE,
+        FIZZBUZZ_FIZZ,     FIZZBUZZ_VALUE, FIZZBUZZ_BUZZ,
+    };
+    struct fizzbuzz_msg got[16];
+    assert_int_equal(steady_test_take(t, "out", got, 16), 6);
+    for (size_t i = 0; i < 6; i++) {
+        assert_int_equal(fizzbuzz_kind(got[i]), kinds[i]);
+        assert_int_equal(fizzbuzz_value(got[i]), i);
+    }
+    assert_true(steady_channel_is_closed_and_empty(out));
+    steady_test_destroy(t);
+}
+
+static void test_run_waits_for_a_beat(void **unused)
+{
+    (void)unused;
+    struct steady_test *t = load(16, 16, NULL);
+    feed_values(t, 0, 3);
+    assert_int_equal(steady_test_start(t), 0);
+    /* Values alone move nothing: the worker keeps the heartbeat's pace. */
+    assert_int_equal(steady_test_await_output(t, "out", 1, 100), 0);
+    feed_beat(t, 0);
+    assert_int_equal(steady_test_await_output(t, "out", 3, 2000), 3);
+
+    struct fizzbuzz_msg got[16];
+    assert_int_equal(steady_test_take(t, "out", got, 16), 3);
+    for (size_t i = 0; i < 3; i++)
+        assert_int_equal(fizzbuzz_value(got[i]), i);
+    steady_test_close_input(t, "values");
+    steady_test_close_input(t, "heartbeat");
+    assert_int_equal(steady_test_wait(t, 2000), 0);
+    steady_test_destroy(t);
+}
+
+static void test_run_loses_nothing_when_out_is_small(void **unused)
+{
+    (void)unused;
+    struct steady_channel *out;
+    struct steady_test *t = load(128, 16, &out);
+    feed_values(t, 0, 100);
+    feed_beat(t, 0);
+    steady_test_close_input(t, "values");
+    steady_test_close_input(t, "heartbeat");
+    assert_int_equal(steady_test_start(t), 0);
+
+    /* One beat moves only what fits; the rest is drained as room appears. */
+    uint64_t next = 0;
+    while (steady_test_await_output(t, "out", 1, 2000) > 0) {
+        struct fizzbuzz_msg got[16];
+        size_t n = steady_test_take(t, "out", got, 16);
+        for (size_t i = 0; i < n; i++, next++) {
+            assert_int_equal(fizzbuzz_value(got[i]), next);
+            assert_int_equal(got[i].bits, fizzbuzz_of(next).bits);
+        }
+    }
+    assert_int_equal(next, 100);
+    assert_true(steady_channel_is_closed_and_empty(out));
+    assert_int_equal(steady_test_wait(t, 2000), 0);
+    steady_test_destroy(t);
+}
+
+static void test_run_drains_at_shutdown(void **unused)
+{
+    (void)unused;
+    struct steady_channel *out;
+    struct steady_test *t = load(64, 8, &out);
+    assert_int_equal(steady_test_start(t), 0);
+    feed_values(t, 0, 40);
+    steady_test_request_shutdown(t);
+    /* The heartbeat's producer stops without another beat: the worker must
+     * still deliver every value sent before its inputs closed. */
+    steady_test_close_input(t, "heartbeat");
+    feed_values(t, 40, 10);
+    steady_test_close_input(t, "values");
+
+    uint64_t next = 0;
+    while (steady_test_await_output(t, "out", 1, 2000) > 0) {
+        struct fizzbuzz_msg got[8];
+        size_t n = steady_test_take(t, "out", got, 8);
+        for (size_t i = 0; i < n; i++, next++)
+            assert_int_equal(fizzbuzz_value(got[i]), next);
+    }
+    assert_int_equal(next, 50);
+    assert_true(steady_channel_is_closed_and_empty(out));
+    assert_int_equal(steady_test_wait(t, 2000), 0);
+    steady_test_destroy(t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fizzbuzz_of_kinds),
+        cmocka_unit_test(test_run_converts_values),
+        cmocka_unit_test(test_run_waits_for_a_beat),
+        cmocka_unit_test(test_run_loses_nothing_when_out_is_small),
+        cmocka_unit_test(test_run_drains_at_shutdown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,26 @@
+/* tp_src.c - a test source for graph loader tests: one required u64 output
+ * and an int and a string param with defaults. Its run does nothing.
+ */
+#include <steady/plugin.h>
+
+static int run(struct steady_actor *a)
+{
+    (void)a;
+    return 0;
+}
+
+static const struct steady_port_desc ports[] = {
+    { "out", STEADY_OUT, "u64", 8, true },
+};
+
+static const struct steady_param_desc params[] = {
+    { "count", STEADY_PARAM_INT, "10", "values to send" },
+    { "label", STEADY_PARAM_STRING, "src", "shown in logs" },
+};
+
+static const struct steady_plugin desc = {
+    STEADY_PLUGIN_HEADER,  "tp_src", "1.0", "test source", STEADY_PORTS(ports),
+    STEADY_PARAMS(params), 0,        NULL,  run,           NULL,
+};
+
+STEADY_PLUGIN_DEFINE(desc)

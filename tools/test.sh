@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# tools/test.sh - installs what is missing, then builds and runs every test
+# three times: a warnings-as-errors release build, an AddressSanitizer +
+# UBSan build and a ThreadSanitizer build. STEADY_TEST_STAGES picks a subset
+# ("release asan tsan").
+set -euo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+source "$here/tools/deps.sh"
+steady_install_deps
+
+stages="${STEADY_TEST_STAGES:-release asan tsan}"
+jobs="$(nproc)"
+failed=()
+
+run_stage() {
+  local name="$1"; shift
+  local build="$here/build-test-$name"
+  echo "=== $name: configure and build ==="
+  cmake -S "$here" -B "$build" -DSTEADY_WERROR=ON "$@" >/dev/null
+  # -Werror: any warning fails the build, and so the stage
+  cmake --build "$build" -j"$jobs" >"$build.log" 2>&1 || { tail -50 "$build.log"; return 1; }
+  echo "=== $name: tests ==="
+  ctest --test-dir "$build" --output-on-failure -j"$jobs"
+}
+
+for stage in $stages; do
+  case "$stage" in
+    release) args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo) ;;
+    asan)    args=(-DCMAKE_BUILD_TYPE=Debug -DSTEADY_SANITIZE=address) ;;
+    tsan)    args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DSTEADY_SANITIZE=thread) ;;
+    *) echo "unknown stage '$stage'" >&2; exit 2 ;;
+  esac
+  if ! run_stage "$stage" "${args[@]}"; then
+    failed+=("$stage")
+  fi
+done
+
+if [ ${#failed[@]} -ne 0 ]; then
+  echo "FAILED stages: ${failed[*]}" >&2
+  exit 1
+fi
+echo "All test stages passed: $stages"
