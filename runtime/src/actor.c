@@ -5,6 +5,7 @@
  */
 #include "actor_impl.h"
 #include "channel_impl.h"
+#include "state_store.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -155,6 +156,8 @@ void actor_destroy(struct steady_actor *a)
     if (a->initialised && a->plugin->destroy)
         a->plugin->destroy(a);
     pthread_mutex_destroy(&a->diag_lock);
+    free(a->restart_times);
+    free(a->state_path);
     free(a->state);
     free(a->ports);
     free(a->name);
@@ -242,6 +245,22 @@ uint64_t actor_cpu_ns(struct steady_actor *a)
     return done;
 }
 
+/* ---- persistent state ---- */
+
+int steady_checkpoint(struct steady_actor *a)
+{
+    char err[512];
+
+    if (!a->state_path || !a->plugin->state_size)
+        return 0;
+    if (state_save(a->state_path, a->plugin->name, a->state,
+                   a->plugin->state_size, err, sizeof(err)) < 0) {
+        steady_error(a, "%s", err);
+        return -1;
+    }
+    return 0;
+}
+
 /* ---- failure ---- */
 
 int steady_fail(struct steady_actor *a, const char *fmt, ...)
@@ -323,8 +342,75 @@ bool steady_try_take(struct steady_actor *a, unsigned port, void *item)
 bool steady_try_peek(struct steady_actor *a, unsigned port, void *item)
 {
     struct steady_channel *ch = in_ch(a, port);
+    struct actor_port *p = &a->ports[port];
+    uint64_t at;
 
-    return ch && steady_channel_try_peek(ch, item);
+    if (!ch || !steady_channel_try_peek(ch, item))
+        return false;
+    /* the same position peeked again, across restarts too, means the item
+     * was not taken: the last run may have died processing it */
+    at = steady_channel_taken_total(ch);
+    if (p->peeks && p->peek_pos == at) {
+        p->peeks++;
+    } else {
+        p->peek_pos = at;
+        p->peeks = 1;
+    }
+    return true;
+}
+
+unsigned steady_peek_count(struct steady_actor *a, unsigned port)
+{
+    struct steady_channel *ch = in_ch(a, port);
+    struct actor_port *p = &a->ports[port];
+
+    if (!ch || !p->peeks || p->peek_pos != steady_channel_taken_total(ch))
+        return 0;
+    return p->peeks;
+}
+
+bool steady_is_showstopper(struct steady_actor *a, unsigned port,
+                           unsigned threshold)
+{
+    return threshold && steady_peek_count(a, port) >= threshold;
+}
+
+bool steady_dead_letter(struct steady_actor *a, unsigned port,
+                        const char *why)
+{
+    struct steady_channel *ch = in_ch(a, port);
+    unsigned char item[64];
+    char hex[2 * sizeof(item) + 4];
+    size_t size, shown;
+    unsigned peeks = steady_peek_count(a, port);
+
+    if (!ch)
+        return false;
+    size = steady_channel_elem_size(ch);
+    shown = size < sizeof(item) ? size : sizeof(item);
+    if (size <= sizeof(item)) {
+        if (!steady_channel_try_take(ch, item))
+            return false;
+    } else {
+        struct steady_span spans[2];
+
+        if (!steady_channel_borrow_read(ch, spans, 1))
+            return false;
+        memcpy(item, spans[0].ptr, shown);
+        steady_channel_commit_take(ch, 1);
+    }
+    for (size_t i = 0; i < shown; i++)
+        snprintf(hex + 2 * i, 3, "%02x", item[i]);
+    if (shown < size)
+        strcpy(hex + 2 * shown, "...");
+    steady_warn(a,
+                "dead letter on '%s' after %u peek%s: %s; item (%zu bytes, "
+                "'%s') %s",
+                a->ports[port].desc->name, peeks, peeks == 1 ? "" : "s",
+                why ? why : "set aside", size, steady_channel_type_name(ch),
+                hex);
+    a->ports[port].peeks = 0;
+    return true;
 }
 
 size_t steady_avail_count(struct steady_actor *a, unsigned port)

@@ -36,6 +36,10 @@ enum actor_status {
 struct actor_port {
     struct steady_channel *ch; /* NULL: not connected */
     const struct steady_port_desc *desc;
+    /* Showstopper detection on inputs: how often the item at position
+     * peek_pos was peeked without being taken. Survives restarts. */
+    uint64_t peek_pos;
+    uint32_t peeks;
 };
 
 struct steady_actor {
@@ -51,6 +55,7 @@ struct steady_actor {
     /* Sleeps until the waker moves past `seen` or the deadline. Solo: a
      * futex wait; in a troupe: a switch to the next runnable member. */
     void (*park)(struct steady_actor *a, uint32_t seen, uint64_t deadline_ns);
+    void *park_ctx; /* the scheduler's own, for park */
 
     /* Only the actor's own thread touches these. */
     steady_vote_fn vote;
@@ -76,6 +81,12 @@ struct steady_actor {
     _Atomic uint64_t slice_start;  /* cpu_clock reading at slice start */
     _Atomic bool in_slice;         /* release: cpu_clock, slice_start set */
     _Atomic uint32_t restarts;     /* runs restarted by the supervisor */
+
+    /* Supervision, on the actor's own thread. */
+    struct graph_restart policy;
+    uint64_t *restart_times; /* ring of the last policy.max restart times */
+    size_t n_restart_times;
+    char *state_path; /* owned; where state persists; NULL: memory only */
 };
 
 /* ---- actor.c ---- */

@@ -17,16 +17,18 @@
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 static const char *const top_keys[] = { "graph",    "args",   "telemetry",
-                                        "defaults", "actors", "channels" };
+                                        "defaults", "actors", "channels",
+                                        "state_dir" };
 static const char *const telemetry_keys[] = { "listen", "frame_ms",
                                               "window_s" };
 static const char *const defaults_keys[] = { "channel", "actor",
                                              "shutdown_timeout_ms" };
 static const char *const def_channel_keys[] = { "capacity", "percentile",
                                                 "alerts" };
-static const char *const def_actor_keys[] = { "alerts" };
-static const char *const actor_keys[] = { "plugin", "troupe", "cpu", "params",
-                                          "alerts" };
+static const char *const def_actor_keys[] = { "alerts", "restart" };
+static const char *const actor_keys[] = { "plugin", "troupe", "cpu",
+                                          "params", "alerts", "restart" };
+static const char *const restart_keys[] = { "max", "within_s", "backoff_ms" };
 #define DEFAULT_ADDRESS  "127.0.0.1"
 #define DEFAULT_PORT     9900
 #define DEFAULT_CAPACITY 64
@@ -272,6 +274,49 @@ static int load_channel_defaults(struct graph_ctx *c, yaml_node_t *n)
     return 0;
 }
 
+/* restart: { max, within_s, backoff_ms }; keys not given keep *r. */
+static int read_restart(struct graph_ctx *c, yaml_node_t *n,
+                        struct graph_restart *r)
+{
+    yaml_node_t *v;
+    int64_t x;
+
+    if (graph_expect_map(c, n, "'restart'") < 0 ||
+        graph_check_keys(c, n, "key", restart_keys, COUNT(restart_keys)) < 0)
+        return -1;
+    if ((v = yaml_doc_get(&c->doc, n, "max"))) {
+        if (graph_read_int(c, v, "restart max", 0, 1000000, &x) < 0)
+            return -1;
+        r->max = (unsigned)x;
+    }
+    if ((v = yaml_doc_get(&c->doc, n, "within_s"))) {
+        if (graph_read_int(c, v, "restart within_s", 1, 86400, &x) < 0)
+            return -1;
+        r->within_s = (unsigned)x;
+    }
+    if ((v = yaml_doc_get(&c->doc, n, "backoff_ms"))) {
+        if (graph_read_int(c, v, "restart backoff_ms", 0, 600000, &x) < 0)
+            return -1;
+        r->backoff_ms = (unsigned)x;
+    }
+    return 0;
+}
+
+static int load_state_dir(struct graph_ctx *c, yaml_node_t *n)
+{
+    const char *dir;
+
+    if (!n || yaml_doc_is_null(n))
+        return 0;
+    dir = graph_expect_text(c, n, "'state_dir'");
+    if (!dir)
+        return -1;
+    if (!*dir)
+        return graph_fail(c, n, "'state_dir' must not be empty");
+    c->g->state_dir = dup_text(c, n, dir);
+    return c->g->state_dir ? 0 : -1;
+}
+
 static int load_defaults(struct graph_ctx *c, yaml_node_t *n)
 {
     yaml_node_t *v;
@@ -294,6 +339,9 @@ static int load_defaults(struct graph_ctx *c, yaml_node_t *n)
         alerts = yaml_doc_get(&c->doc, v, "alerts");
         if (alerts && graph_read_alerts(c, alerts, false, &c->def_actor_alerts,
                                         &c->n_def_actor_alerts) < 0)
+            return -1;
+        if ((alerts = yaml_doc_get(&c->doc, v, "restart")) &&
+            read_restart(c, alerts, &c->def_restart) < 0)
             return -1;
     }
     if ((v = yaml_doc_get(&c->doc, n, "shutdown_timeout_ms"))) {
@@ -465,6 +513,7 @@ static int load_actor(struct graph_ctx *c, struct graph_actor *a,
                           name);
     a->pos = graph_pos_of(key);
     a->cpu = -1;
+    a->restart = c->def_restart;
     if (!(a->name = dup_text(c, key, name)))
         return -1;
     if (yaml_doc_is_null(n))
@@ -508,6 +557,9 @@ static int load_actor(struct graph_ctx *c, struct graph_actor *a,
                                  &a->alerts, &a->n_alerts) < 0) {
         return graph_fail(c, key, "out of memory");
     }
+    if ((v = yaml_doc_get(&c->doc, n, "restart")) &&
+        read_restart(c, v, &a->restart) < 0)
+        return -1;
     return read_params(c, a, yaml_doc_get(&c->doc, n, "params"), key);
 }
 
@@ -607,6 +659,7 @@ static int load_root(struct graph_ctx *c, const struct graph_override *ov,
             0 ||
         load_telemetry(c, yaml_doc_get(&c->doc, root, "telemetry")) < 0 ||
         load_defaults(c, yaml_doc_get(&c->doc, root, "defaults")) < 0 ||
+        load_state_dir(c, yaml_doc_get(&c->doc, root, "state_dir")) < 0 ||
         load_actors(c, actors) < 0)
         return -1;
     return graph_load_channels(c, yaml_doc_get(&c->doc, root, "channels"));
@@ -630,6 +683,9 @@ struct graph *graph_load(const char *file,
     c.reg = reg;
     c.def_capacity = DEFAULT_CAPACITY;
     c.def_percentile = 80;
+    c.def_restart = (struct graph_restart){ GRAPH_RESTART_DEFAULT_MAX,
+                                            GRAPH_RESTART_DEFAULT_WITHIN_S,
+                                            GRAPH_RESTART_DEFAULT_BACKOFF };
     g = calloc(1, sizeof(*g));
     if (!g)
         goto err_out_of_memory;
@@ -695,6 +751,7 @@ void graph_destroy(struct graph *g)
     free(g->args);
     free(g->telemetry.address);
     free(g->name);
+    free(g->state_dir);
     free(g->file);
     free(g);
 }

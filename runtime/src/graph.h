@@ -51,6 +51,18 @@ struct graph_alert {
     enum alert_color color;
 };
 
+/* How a failing actor is restarted: at most `max` restarts within any
+ * `within_s` seconds, each after `backoff_ms`. max 0: never restart. */
+struct graph_restart {
+    unsigned max;
+    unsigned within_s;
+    unsigned backoff_ms;
+};
+
+#define GRAPH_RESTART_DEFAULT_MAX      5
+#define GRAPH_RESTART_DEFAULT_WITHIN_S 60
+#define GRAPH_RESTART_DEFAULT_BACKOFF  100
+
 struct graph_actor {
     char *name;
     struct graph_pos pos;
@@ -62,6 +74,7 @@ struct graph_actor {
     int cpu;      /* -1: not pinned */
     struct graph_alert *alerts;
     size_t n_alerts;
+    struct graph_restart restart;
 };
 
 struct graph_endpoint {
@@ -95,6 +108,7 @@ struct graph {
     size_t n_args;
     struct graph_telemetry telemetry;
     unsigned shutdown_timeout_ms; /* defaults.shutdown_timeout_ms, 5000 */
+    char *state_dir; /* state_dir:, NULL: state lives only in memory */
     struct graph_actor *actors;
     size_t n_actors;
     struct graph_channel *channels;

@@ -44,6 +44,9 @@ static const char usage[] =
     "plugins/)\n"
     "  --telemetry ADDR:PORT|off  where to serve telemetry (overrides the "
     "graph)\n"
+    "  --state-dir DIR       keep actors' persistent state in DIR across "
+    "runs\n"
+    "                        (overrides the graph's state_dir:)\n"
     "  -h, --help            this text\n"
     "  -V, --version         version and plugin ABI\n"
     "\n"
@@ -93,7 +96,10 @@ struct cli {
     const char *target; /* GRAPH or PLUGIN */
     const char *plugin_path;
     const char *telemetry;
+    const char *state_dir;
     const char **overrides; /* name, value pairs */
+    char **owned;           /* names cut out of --name=value */
+    size_t n_owned;
     size_t n_overrides;
 };
 
@@ -140,7 +146,8 @@ static int parse_args(int argc, char **argv, struct cli *cli)
                           "error|warn|info|debug|trace",
                           env);
     cli->overrides = calloc((size_t)argc, sizeof(*cli->overrides));
-    if (!cli->overrides)
+    cli->owned = calloc((size_t)argc, sizeof(*cli->owned));
+    if (!cli->overrides || !cli->owned)
         return -1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -165,13 +172,19 @@ static int parse_args(int argc, char **argv, struct cli *cli)
             cli->plugin_path = v;
         } else if ((v = option_value(argc, argv, &i, "--telemetry"))) {
             cli->telemetry = v;
+        } else if ((v = option_value(argc, argv, &i, "--state-dir"))) {
+            cli->state_dir = v;
         } else if (strncmp(a, "--", 2) == 0 && a[2]) {
             /* a graph arg: --name VALUE or --name=VALUE */
             const char *eq = strchr(a + 2, '=');
 
             if (eq) {
-                cli->overrides[2 * cli->n_overrides] =
-                    strndup(a + 2, (size_t)(eq - a - 2));
+                char *name = strndup(a + 2, (size_t)(eq - a - 2));
+
+                if (!name)
+                    return -1;
+                cli->owned[cli->n_owned++] = name;
+                cli->overrides[2 * cli->n_overrides] = name;
                 cli->overrides[2 * cli->n_overrides + 1] = eq + 1;
             } else if (i + 1 < argc) {
                 cli->overrides[2 * cli->n_overrides] = a + 2;
@@ -213,6 +226,7 @@ static int run_or_check(const struct cli *cli)
         .overrides = cli->overrides,
         .n_overrides = cli->n_overrides,
         .telemetry = cli->telemetry,
+        .state_dir = cli->state_dir,
     };
     struct steady_runtime *rt;
     char err[2048];
@@ -242,22 +256,31 @@ static int run_or_check(const struct cli *cli)
     return EXIT_CLEAN;
 }
 
+static void cli_free(struct cli *cli)
+{
+    for (size_t i = 0; i < cli->n_owned; i++)
+        free(cli->owned[i]);
+    free(cli->owned);
+    free(cli->overrides);
+}
+
 int main(int argc, char **argv)
 {
     struct cli cli = { 0 };
     char err[1024];
     int rc;
 
-    if (parse_args(argc, argv, &cli) < 0)
-        return EXIT_USAGE;
-    if (strcmp(cli.command, "inspect") == 0) {
+    if (parse_args(argc, argv, &cli) < 0) {
+        rc = EXIT_USAGE;
+    } else if (strcmp(cli.command, "inspect") == 0) {
         rc = steady_inspect(cli.target, cli.plugin_path, stdout, err,
                             sizeof(err));
         if (rc < 0)
             fprintf(stderr, "steady: %s\n", err);
-        return rc < 0 ? EXIT_USAGE : EXIT_CLEAN;
+        rc = rc < 0 ? EXIT_USAGE : EXIT_CLEAN;
+    } else {
+        rc = run_or_check(&cli);
     }
-    rc = run_or_check(&cli);
-    free(cli.overrides);
+    cli_free(&cli);
     return rc;
 }

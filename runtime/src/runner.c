@@ -8,6 +8,8 @@
 #include "graph.h"
 #include "inspect.h"
 #include "loader.h"
+#include "scheduler.h"
+#include "state_store.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -22,8 +24,7 @@ struct steady_runtime {
     struct actor_set set;
     struct steady_actor **actors;     /* graph->n_actors */
     struct steady_channel **channels; /* graph->n_channels */
-    pthread_t *threads;
-    bool *started;
+    struct scheduler *scheduler;
     _Atomic bool forced; /* release: stop waiting and report */
     bool ran;
 };
@@ -71,21 +72,53 @@ static int apply_telemetry_option(struct graph *g, const char *opt, char *err,
     return 0;
 }
 
-/* Troupes arrive with grouped scheduling; until then say so plainly. */
-static int check_schedules(const struct graph *g, char *err, size_t errlen)
+/* Each actor with persistent state resumes from DIR/ACTOR.state when the
+ * file exists and matches its plugin; a mismatch stops the load. */
+static int load_states(struct steady_runtime *rt, char *err, size_t errlen)
 {
-    for (size_t i = 0; i < g->n_actors; i++) {
-        const struct graph_actor *ga = &g->actors[i];
+    struct graph *g = rt->graph;
 
-        if (ga->troupe) {
-            snprintf(err, errlen,
-                     "%s:%d:%d: actor '%s': troupe '%s': grouped scheduling "
-                     "is not available in this version; remove `troupe:` "
-                     "to run the actor solo",
-                     g->file, ga->pos.line, ga->pos.col, ga->name, ga->troupe);
+    if (state_dir_prepare(g->state_dir, err, errlen) < 0)
+        return -1;
+    for (size_t i = 0; i < g->n_actors; i++) {
+        struct steady_actor *a = rt->actors[i];
+        bool found;
+
+        if (!a->plugin->state_size)
+            continue;
+        a->state_path = state_path(g->state_dir, a->name);
+        if (!a->state_path) {
+            snprintf(err, errlen, "out of memory");
             return -1;
         }
+        if (state_load(a->state_path, a->plugin->name, a->state,
+                       a->plugin->state_size, &found, err, errlen) < 0)
+            return -1;
+        if (found)
+            steady_info(NULL, "actor '%s' resumes from %s", a->name,
+                        a->state_path);
     }
+    return 0;
+}
+
+static int apply_state_dir_option(struct graph *g, const char *dir, char *err,
+                                  size_t errlen)
+{
+    char *copy;
+
+    if (!dir)
+        return 0;
+    if (!*dir) {
+        snprintf(err, errlen, "--state-dir: expected a folder");
+        return -1;
+    }
+    copy = strdup(dir);
+    if (!copy) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    free(g->state_dir);
+    g->state_dir = copy;
     return 0;
 }
 
@@ -96,9 +129,7 @@ static int build(struct steady_runtime *rt, char *err, size_t errlen)
     rt->actors = calloc(g->n_actors ? g->n_actors : 1, sizeof(*rt->actors));
     rt->channels =
         calloc(g->n_channels ? g->n_channels : 1, sizeof(*rt->channels));
-    rt->threads = calloc(g->n_actors ? g->n_actors : 1, sizeof(*rt->threads));
-    rt->started = calloc(g->n_actors ? g->n_actors : 1, sizeof(*rt->started));
-    if (!rt->actors || !rt->channels || !rt->threads || !rt->started)
+    if (!rt->actors || !rt->channels)
         goto err_oom;
     for (size_t i = 0; i < g->n_actors; i++) {
         rt->actors[i] =
@@ -106,9 +137,16 @@ static int build(struct steady_runtime *rt, char *err, size_t errlen)
                          g->actors[i].params, &rt->set);
         if (!rt->actors[i])
             goto err_oom;
+        rt->actors[i]->policy = g->actors[i].restart;
     }
+    if (g->state_dir && load_states(rt, err, errlen) < 0)
+        return -1;
     rt->set.actors = rt->actors;
     rt->set.n_actors = g->n_actors;
+    /* before wiring: troupe members change waker, channels must know */
+    rt->scheduler = scheduler_create(g, rt->actors, err, errlen);
+    if (!rt->scheduler)
+        return -1;
     for (size_t i = 0; i < g->n_channels; i++) {
         const struct graph_channel *gc = &g->channels[i];
         const struct steady_port_desc *port =
@@ -166,7 +204,7 @@ int steady_runtime_load(const char *file,
     if (!rt->graph)
         goto err_destroy;
     if (apply_telemetry_option(rt->graph, opt->telemetry, err, errlen) < 0 ||
-        check_schedules(rt->graph, err, errlen) < 0 ||
+        apply_state_dir_option(rt->graph, opt->state_dir, err, errlen) < 0 ||
         build(rt, err, errlen) < 0)
         goto err_destroy;
     *out = rt;
@@ -189,19 +227,6 @@ void steady_runtime_describe(const struct steady_runtime *rt, char *buf,
              rt->graph->n_channels == 1 ? "" : "s");
 }
 
-static void *solo_thread(void *arg)
-{
-    struct steady_actor *a = arg;
-    char name[16];
-
-    /* thread names are at most 15 bytes; the actor's name is what a user
-     * sees in top -H and gdb */
-    snprintf(name, sizeof(name), "%s", a->name);
-    pthread_setname_np(pthread_self(), name);
-    actor_finish(a, actor_run_once(a));
-    return NULL;
-}
-
 static int init_actors(struct steady_runtime *rt, char *err, size_t errlen)
 {
     for (size_t i = 0; i < rt->graph->n_actors; i++) {
@@ -214,32 +239,6 @@ static int init_actors(struct steady_runtime *rt, char *err, size_t errlen)
         }
     }
     return 0;
-}
-
-static int start_threads(struct steady_runtime *rt, char *err, size_t errlen)
-{
-    sigset_t block, old;
-    int rc = 0;
-
-    /* signals are for the host thread; actors never see them */
-    sigemptyset(&block);
-    sigaddset(&block, SIGINT);
-    sigaddset(&block, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &block, &old);
-    for (size_t i = 0; i < rt->graph->n_actors; i++) {
-        int e =
-            pthread_create(&rt->threads[i], NULL, solo_thread, rt->actors[i]);
-
-        if (e) {
-            snprintf(err, errlen, "cannot start a thread for actor '%s': %s",
-                     rt->actors[i]->name, strerror(e));
-            rc = -1;
-            break;
-        }
-        rt->started[i] = true;
-    }
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    return rc;
 }
 
 static void report_stragglers(struct steady_runtime *rt, const char *what,
@@ -268,8 +267,8 @@ static void report_stragglers(struct steady_runtime *rt, const char *what,
 
 /* Waits for every actor to exit, starting the shutdown clock when shutdown
  * is requested. Returns 0 when all exited, -1 on a timeout or forced stop. */
-static int supervise(struct steady_runtime *rt, char *err, size_t errlen,
-                     const struct steady_actor **failed)
+static int watch(struct steady_runtime *rt, char *err, size_t errlen,
+                 const struct steady_actor **failed)
 {
     size_t n = rt->graph->n_actors;
     uint64_t timeout_ns = (uint64_t)rt->graph->shutdown_timeout_ms * 1000000u;
@@ -363,17 +362,18 @@ int steady_runtime_run(struct steady_runtime *rt, char *err, size_t errlen)
         return -1;
     steady_info(NULL, "graph '%s' starting: %zu actors, %zu channels",
                 rt->graph->name, rt->graph->n_actors, rt->graph->n_channels);
-    if (start_threads(rt, err, errlen) < 0) {
+    if (scheduler_start(rt->scheduler, err, errlen) < 0) {
+        char ignored[256];
+
         actor_set_request_shutdown(&rt->set, false);
-        supervise(rt, err, errlen, &failed);
+        if (watch(rt, ignored, sizeof(ignored), &failed) == 0)
+            scheduler_join(rt->scheduler);
         return -1;
     }
-    rc = supervise(rt, err, errlen, &failed);
+    rc = watch(rt, err, errlen, &failed);
     if (rc < 0)
         return -1;
-    for (size_t i = 0; i < rt->graph->n_actors; i++)
-        if (rt->started[i])
-            pthread_join(rt->threads[i], NULL);
+    scheduler_join(rt->scheduler);
     if (failed) {
         snprintf(err, errlen, "actor '%s' failed: %s", failed->name,
                  failed->error);
@@ -406,8 +406,7 @@ void steady_runtime_destroy(struct steady_runtime *rt)
     }
     free(rt->actors);
     free(rt->channels);
-    free(rt->threads);
-    free(rt->started);
+    scheduler_destroy(rt->scheduler);
     graph_destroy(rt->graph);
     plugin_registry_destroy(rt->registry);
     free(rt);

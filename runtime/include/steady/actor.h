@@ -121,6 +121,20 @@ STEADY_EXPORT size_t steady_vacant_count(struct steady_actor *a,
 STEADY_EXPORT bool steady_is_closed_and_empty(struct steady_actor *a,
                                               unsigned port);
 
+/* Peek-before-commit: peek the next item, process it, then take it. If the
+ * actor fails in between, the item is still there after the restart. An
+ * item that keeps being peeked but never taken is a showstopper (it may be
+ * what makes the actor fail): steady_peek_count says how many times the
+ * current head item was peeked (across restarts), steady_is_showstopper
+ * compares it with a threshold, and steady_dead_letter takes it and logs it
+ * at warn (actor, port, type, bytes) so the actor can move on. */
+STEADY_EXPORT unsigned steady_peek_count(struct steady_actor *a,
+                                         unsigned port);
+STEADY_EXPORT bool steady_is_showstopper(struct steady_actor *a,
+                                         unsigned port, unsigned threshold);
+STEADY_EXPORT bool steady_dead_letter(struct steady_actor *a, unsigned port,
+                                      const char *why);
+
 /* Saturation policy of steady_send: wait for room, or warn (once per
  * saturation episode, with the port's name) and then wait. */
 enum steady_saturation {
@@ -153,6 +167,12 @@ STEADY_EXPORT const char *steady_param_str(struct steady_actor *a,
 /* The plugin's state_size bytes: zeroed at first start, kept unchanged
  * across restarts. NULL when state_size is 0. */
 STEADY_EXPORT void *steady_state(struct steady_actor *a);
+
+/* Writes the state to the graph's state_dir now (crash-safe: a reader sees
+ * the old or the new state, never a mix). The runtime also saves it when
+ * the actor stops or fails. 0, or -1 (logged) on an I/O error; 0 and no-op
+ * when the graph keeps no state_dir. */
+STEADY_EXPORT int steady_checkpoint(struct steady_actor *a);
 
 /* A per-instance pointer the plugin owns (set in init, freed in destroy). */
 STEADY_EXPORT void steady_set_ctx(struct steady_actor *a, void *ctx);

@@ -21,6 +21,7 @@ struct steady_runtime_options {
     const char *const *overrides; /* name, value, name, value, ... */
     size_t n_overrides;           /* number of pairs */
     const char *telemetry; /* NULL: as the graph says; "off"; "ADDR:PORT" */
+    const char *state_dir; /* NULL: as the graph says (state_dir:) */
 };
 
 /* Loads and checks a graph file, opens its plugins and builds its actors

@@ -1,0 +1,172 @@
+/* scheduler.c - one thread per solo actor and one per troupe, named and
+ * optionally pinned, with SIGINT and SIGTERM blocked so that only the host
+ * thread handles them. */
+#include "scheduler.h"
+
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "supervisor.h"
+#include "troupe.h"
+
+/* One thread to start: a solo actor or a troupe. */
+struct lane {
+    struct steady_actor *solo; /* or NULL for a troupe */
+    struct troupe *troupe;
+    const char *name;
+    int cpu; /* -1: not pinned */
+    pthread_t thread;
+    bool started;
+};
+
+struct scheduler {
+    struct lane *lanes;
+    size_t n;
+};
+
+static void *solo_thread(void *arg)
+{
+    struct steady_actor *a = arg;
+
+    actor_slice_begin(a);
+    supervise(a);
+    actor_slice_end(a);
+    return NULL;
+}
+
+static struct lane *find_troupe(struct scheduler *s, const char *name)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (s->lanes[i].troupe && strcmp(s->lanes[i].name, name) == 0)
+            return &s->lanes[i];
+    return NULL;
+}
+
+static size_t troupe_size(const struct graph *g, const char *name)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < g->n_actors; i++)
+        if (g->actors[i].troupe && strcmp(g->actors[i].troupe, name) == 0)
+            n++;
+    return n;
+}
+
+struct scheduler *scheduler_create(const struct graph *g,
+                                   struct steady_actor *const *actors,
+                                   char *err, size_t errlen)
+{
+    struct scheduler *s = calloc(1, sizeof(*s));
+
+    if (!s)
+        goto err_oom;
+    s->lanes = calloc(g->n_actors ? g->n_actors : 1, sizeof(*s->lanes));
+    if (!s->lanes)
+        goto err_oom;
+    for (size_t i = 0; i < g->n_actors; i++) {
+        const struct graph_actor *ga = &g->actors[i];
+        struct lane *l;
+
+        if (!ga->troupe) {
+            l = &s->lanes[s->n++];
+            l->solo = actors[i];
+            l->name = ga->name;
+            l->cpu = ga->cpu;
+            continue;
+        }
+        l = find_troupe(s, ga->troupe);
+        if (!l) {
+            l = &s->lanes[s->n++];
+            l->name = ga->troupe;
+            l->cpu = -1;
+            l->troupe = troupe_create(ga->troupe, troupe_size(g, ga->troupe));
+            if (!l->troupe)
+                goto err_oom;
+        }
+        if (ga->cpu >= 0)
+            l->cpu = ga->cpu;
+        troupe_add(l->troupe, actors[i]);
+    }
+    return s;
+
+err_oom:
+    scheduler_destroy(s);
+    snprintf(err, errlen, "out of memory planning threads");
+    return NULL;
+}
+
+static void *lane_thread(void *arg)
+{
+    struct lane *l = arg;
+    char name[16];
+
+    /* thread names are at most 15 bytes; the actor's or troupe's name is
+     * what a user sees in top -H and gdb */
+    snprintf(name, sizeof(name), "%s", l->name);
+    pthread_setname_np(pthread_self(), name);
+    if (l->troupe)
+        return troupe_thread(l->troupe);
+    return solo_thread(l->solo);
+}
+
+static void pin(struct lane *l)
+{
+    cpu_set_t set;
+    int e;
+
+    CPU_ZERO(&set);
+    CPU_SET(l->cpu, &set);
+    e = pthread_setaffinity_np(l->thread, sizeof(set), &set);
+    if (e)
+        steady_warn(NULL, "cannot pin '%s' to cpu %d: %s; it runs unpinned",
+                    l->name, l->cpu, strerror(e));
+}
+
+int scheduler_start(struct scheduler *s, char *err, size_t errlen)
+{
+    sigset_t block, old;
+    int rc = 0;
+
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
+    for (size_t i = 0; i < s->n; i++) {
+        struct lane *l = &s->lanes[i];
+        int e = pthread_create(&l->thread, NULL, lane_thread, l);
+
+        if (e) {
+            snprintf(err, errlen, "cannot start a thread for %s '%s': %s",
+                     l->troupe ? "troupe" : "actor", l->name, strerror(e));
+            rc = -1;
+            break;
+        }
+        l->started = true;
+        if (l->cpu >= 0)
+            pin(l);
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return rc;
+}
+
+void scheduler_join(struct scheduler *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (s->lanes[i].started) {
+            pthread_join(s->lanes[i].thread, NULL);
+            s->lanes[i].started = false;
+        }
+}
+
+void scheduler_destroy(struct scheduler *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; s->lanes && i < s->n; i++)
+        troupe_destroy(s->lanes[i].troupe);
+    free(s->lanes);
+    free(s);
+}

@@ -1,0 +1,31 @@
+/* scheduler.h - puts actors on threads: a solo actor gets a thread of its
+ * own named after it, the members of a troupe share one named after the
+ * troupe. `cpu:` pins a solo actor's or a troupe's thread. Each thread runs
+ * its actors under the supervisor until they are finished for good.
+ */
+#ifndef STEADY_SCHEDULER_H
+#define STEADY_SCHEDULER_H
+
+#include <stddef.h>
+
+#include "actor_impl.h"
+#include "graph.h"
+
+struct scheduler;
+
+/* Plans threads for g's actors (actors[i] is g->actors[i]) and moves troupe
+ * members onto their troupe's waker. Call before any port is bound: the
+ * channels must learn the right waker. NULL with err set when out of
+ * memory. */
+struct scheduler *scheduler_create(const struct graph *g,
+                                   struct steady_actor *const *actors,
+                                   char *err, size_t errlen);
+/* Starts the threads, with SIGINT and SIGTERM blocked on them. Returns 0,
+ * or -1 with err set; then the threads already started keep running and
+ * the caller shuts them down and joins. */
+int scheduler_start(struct scheduler *s, char *err, size_t errlen);
+/* Waits for every started thread; call once all actors have finished. */
+void scheduler_join(struct scheduler *s);
+void scheduler_destroy(struct scheduler *s);
+
+#endif
