@@ -70,10 +70,11 @@ void steady_vlog(const struct steady_actor *a, enum steady_log_level level,
     if (!steady_log_enabled(level))
         return;
     vsnprintf(msg, sizeof(msg), fmt, ap);
-    clock_gettime(CLOCK_REALTIME, &ts);
-    localtime_r(&ts.tv_sec, &tm);
 
     pthread_mutex_lock(&log_lock);
+    /* stamped under the lock, so lines appear in time order */
+    clock_gettime(CLOCK_REALTIME, &ts);
+    localtime_r(&ts.tv_sec, &tm);
     if (log_sink) {
         log_sink(log_sink_user, level, who, msg);
     } else {

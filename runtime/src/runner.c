@@ -340,11 +340,15 @@ static void report_usage(const struct steady_runtime *rt, uint64_t start)
 
     if (getrusage(RUSAGE_SELF, &ru) == 0)
         cpu_ms = timeval_ms(ru.ru_utime) + timeval_ms(ru.ru_stime);
-    steady_info(NULL,
-                "graph '%s' stopped cleanly after %.3f s; CPU %.1f ms "
-                "(%.2f%% of one core)",
-                rt->graph->name, wall_s, cpu_ms,
-                wall_s > 0 ? cpu_ms / (wall_s * 10.0) : 0.0);
+    /* a share of one core means little over a blink */
+    if (wall_s < 0.5)
+        steady_info(NULL, "graph '%s' stopped cleanly after %.3f s; CPU %.1f ms",
+                    rt->graph->name, wall_s, cpu_ms);
+    else
+        steady_info(NULL,
+                    "graph '%s' stopped cleanly after %.3f s; CPU %.1f ms "
+                    "(%.2f%% of one core)",
+                    rt->graph->name, wall_s, cpu_ms, cpu_ms / (wall_s * 10.0));
 }
 
 int steady_runtime_run(struct steady_runtime *rt, char *err, size_t errlen)

@@ -67,6 +67,20 @@ static void test_run_standard_exact_sequence(void **state)
     free(h.output);
 }
 
+static void test_run_troupe_same_sequence(void **state)
+{
+    const char *args[] = { "run", STEADY_SOURCE_DIR "/graphs/troupe.yaml",
+                           "--rate", "100", "--beats", "5", NULL };
+    struct host_run h;
+
+    (void)state;
+    assert_int_equal(host_run(&h, args, 20000), 0);
+    assert_non_null(strstr(h.output, "[heartbeat] beat 4"));
+    assert_non_null(strstr(h.output, "graph 'troupe' stopped cleanly"));
+    assert_true(assert_exact_sequence(h.output) > 0);
+    free(h.output);
+}
+
 static void test_run_sigint_drains_everything(void **state)
 {
     const char *args[] = { "run", STANDARD, "--rate", "20", "--beats",
@@ -213,6 +227,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_run_standard_exact_sequence),
+        cmocka_unit_test(test_run_troupe_same_sequence),
         cmocka_unit_test(test_run_sigint_drains_everything),
         cmocka_unit_test(test_run_shutdown_timeout_names_actors),
         cmocka_unit_test(test_run_init_failure_is_reported),
