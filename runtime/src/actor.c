@@ -555,6 +555,8 @@ struct wait_state {
     bool result;          /* what it returns */
     bool tick_met;        /* a periodic condition was met */
     uint64_t deadline_ns; /* earliest timer still pending; 0 none */
+    bool armed_remote;    /* announced to a channel whose other side is on
+                             another thread */
 };
 
 static uint64_t pass_now(struct wait_state *w)
@@ -576,6 +578,24 @@ static void note_deadline(struct wait_state *w, uint64_t at)
         w->deadline_ns = at;
 }
 
+/* A peer woken through our own waker runs on our thread (a troupe mate):
+ * it cannot publish while we check, so no fence is needed for it. */
+static void arm_avail(struct steady_actor *a, struct steady_channel *ch,
+                      size_t need, struct wait_state *w)
+{
+    channel_want_avail(ch, need);
+    if (ch->tx_waker != a->waker)
+        w->armed_remote = true;
+}
+
+static void arm_vacant(struct steady_actor *a, struct steady_channel *ch,
+                       size_t need, struct wait_state *w)
+{
+    channel_want_vacant(ch, need);
+    if (ch->rx_waker != a->waker)
+        w->armed_remote = true;
+}
+
 /* One look at every condition. `arm` announces the unmet channel
  * conditions to the other side so that it wakes us. */
 static void evaluate(struct steady_actor *a, bool all,
@@ -588,6 +608,7 @@ static void evaluate(struct steady_actor *a, bool all,
     w->now_ns = 0;
     w->deadline_ns = 0;
     w->tick_met = false;
+    w->armed_remote = false;
     for (size_t i = 0; i < n; i++) {
         const struct steady_cond *c = &conds[i];
         struct steady_channel *ch;
@@ -607,7 +628,7 @@ static void evaluate(struct steady_actor *a, bool all,
             else if (channel_avail(ch) >= need)
                 met++;
             else if (arm)
-                channel_want_avail(ch, need);
+                arm_avail(a, ch, need, w);
             break;
         case STEADY_COND_VACANT:
             ch = out_ch(a, c->port);
@@ -621,7 +642,7 @@ static void evaluate(struct steady_actor *a, bool all,
             else if (stopping && vote(a, false))
                 settled++;
             else if (arm)
-                channel_want_vacant(ch, need);
+                arm_vacant(a, ch, need, w);
             break;
         case STEADY_COND_PERIODIC:
             if (stopping) {
@@ -694,15 +715,17 @@ static void note_wait(struct steady_actor *a, bool all,
         switch (c->kind) {
         case STEADY_COND_AVAIL:
             used += (size_t)snprintf(buf + used, sizeof(buf) - used,
-                                     " %zu item(s) on '%s'", c->n, port);
+                                     "%s %zu item(s) on '%s'", i ? "," : "", c->n,
+                                     port);
             break;
         case STEADY_COND_VACANT:
             used += (size_t)snprintf(buf + used, sizeof(buf) - used,
-                                     " room for %zu on '%s'", c->n, port);
+                                     "%s room for %zu on '%s'", i ? "," : "",
+                                     c->n, port);
             break;
         default:
             used +=
-                (size_t)snprintf(buf + used, sizeof(buf) - used, " a timer");
+                (size_t)snprintf(buf + used, sizeof(buf) - used, "%s a timer", i ? "," : "");
             break;
         }
     }
@@ -727,10 +750,12 @@ bool steady_await(struct steady_actor *a, bool all,
             evaluate(a, all, conds, n, &w, true);
             if (w.done)
                 break;
-            fence_heavy(); /* announcements before the re-check */
-            evaluate(a, all, conds, n, &w, false);
-            if (w.done)
-                break;
+            if (w.armed_remote) {
+                fence_heavy(); /* announcements before the re-check */
+                evaluate(a, all, conds, n, &w, false);
+                if (w.done)
+                    break;
+            }
             if (shutting_down(a))
                 note_wait(a, all, conds, n);
             a->park(a, seen, w.deadline_ns);

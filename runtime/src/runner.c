@@ -25,6 +25,7 @@ struct steady_runtime {
     struct steady_actor **actors;     /* graph->n_actors */
     struct steady_channel **channels; /* graph->n_channels */
     struct scheduler *scheduler;
+    uint64_t load_start_ns; /* for the start-up time in the log */
     _Atomic bool forced; /* release: stop waiting and report */
     bool ran;
 };
@@ -179,6 +180,8 @@ int steady_runtime_load(const char *file,
     if (!opt)
         opt = &none;
     rt = calloc(1, sizeof(*rt));
+    if (rt)
+        rt->load_start_ns = now_ns();
     if (!rt) {
         snprintf(err, errlen, "out of memory");
         return -1;
@@ -338,17 +341,22 @@ static void report_usage(const struct steady_runtime *rt, uint64_t start)
     double wall_s = (double)(now_ns() - start) / 1e9;
     double cpu_ms = 0;
 
+    memset(&ru, 0, sizeof(ru));
     if (getrusage(RUSAGE_SELF, &ru) == 0)
         cpu_ms = timeval_ms(ru.ru_utime) + timeval_ms(ru.ru_stime);
     /* a share of one core means little over a blink */
     if (wall_s < 0.5)
-        steady_info(NULL, "graph '%s' stopped cleanly after %.3f s; CPU %.1f ms",
-                    rt->graph->name, wall_s, cpu_ms);
+        steady_info(NULL,
+                    "graph '%s' stopped cleanly after %.3f s; CPU %.1f ms, "
+                    "max RSS %.1f MiB",
+                    rt->graph->name, wall_s, cpu_ms,
+                    (double)ru.ru_maxrss / 1024.0);
     else
         steady_info(NULL,
                     "graph '%s' stopped cleanly after %.3f s; CPU %.1f ms "
-                    "(%.2f%% of one core)",
-                    rt->graph->name, wall_s, cpu_ms, cpu_ms / (wall_s * 10.0));
+                    "(%.2f%% of one core), max RSS %.1f MiB",
+                    rt->graph->name, wall_s, cpu_ms, cpu_ms / (wall_s * 10.0),
+                    (double)ru.ru_maxrss / 1024.0);
 }
 
 int steady_runtime_run(struct steady_runtime *rt, char *err, size_t errlen)
@@ -364,8 +372,14 @@ int steady_runtime_run(struct steady_runtime *rt, char *err, size_t errlen)
     rt->ran = true;
     if (init_actors(rt, err, errlen) < 0)
         return -1;
-    steady_info(NULL, "graph '%s' starting: %zu actors, %zu channels",
-                rt->graph->name, rt->graph->n_actors, rt->graph->n_channels);
+    steady_info(NULL,
+                "graph '%s' starting: %zu actors on %zu thread%s, %zu "
+                "channels (loaded and initialised in %.1f ms)",
+                rt->graph->name, rt->graph->n_actors,
+                scheduler_threads(rt->scheduler),
+                scheduler_threads(rt->scheduler) == 1 ? "" : "s",
+                rt->graph->n_channels,
+                (double)(now_ns() - rt->load_start_ns) / 1e6);
     if (scheduler_start(rt->scheduler, err, errlen) < 0) {
         char ignored[256];
 

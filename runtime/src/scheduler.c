@@ -152,6 +152,11 @@ int scheduler_start(struct scheduler *s, char *err, size_t errlen)
     return rc;
 }
 
+size_t scheduler_threads(const struct scheduler *s)
+{
+    return s->n;
+}
+
 void scheduler_join(struct scheduler *s)
 {
     for (size_t i = 0; i < s->n; i++)

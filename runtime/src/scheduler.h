@@ -24,6 +24,8 @@ struct scheduler *scheduler_create(const struct graph *g,
  * or -1 with err set; then the threads already started keep running and
  * the caller shuts them down and joins. */
 int scheduler_start(struct scheduler *s, char *err, size_t errlen);
+/* How many threads it starts: solo actors plus troupes. */
+size_t scheduler_threads(const struct scheduler *s);
 /* Waits for every started thread; call once all actors have finished. */
 void scheduler_join(struct scheduler *s);
 void scheduler_destroy(struct scheduler *s);

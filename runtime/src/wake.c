@@ -8,6 +8,8 @@
 #include <pthread.h>
 #include <sys/syscall.h>
 #include <time.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 _Atomic bool fence_light_is_free;
@@ -15,13 +17,18 @@ _Atomic bool fence_light_is_free;
 void waker_init(struct waker *w)
 {
     atomic_init(&w->seq, 0);
+    atomic_init(&w->sleepers, 0);
 }
 
 void waker_wake(struct waker *w)
 {
-    /* release: publishes what the caller changed before waking */
-    atomic_fetch_add_explicit(&w->seq, 1, memory_order_release);
-    syscall(SYS_futex, &w->seq, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+    /* seq_cst pairs with the sleeper's seq_cst increment of sleepers:
+     * either we see it about to sleep, or its futex_wait sees the new seq
+     * and does not sleep. Also publishes what the caller changed. */
+    atomic_fetch_add_explicit(&w->seq, 1, memory_order_seq_cst);
+    if (atomic_load_explicit(&w->sleepers, memory_order_seq_cst))
+        syscall(SYS_futex, &w->seq, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL,
+                0);
 }
 
 void waker_wait(struct waker *w, uint32_t seen, uint64_t deadline_ns)
@@ -36,15 +43,22 @@ void waker_wait(struct waker *w, uint32_t seen, uint64_t deadline_ns)
     }
     /* WAIT_BITSET takes an absolute CLOCK_MONOTONIC deadline, so a wait cut
      * short by a signal and retried does not stretch. */
+    atomic_fetch_add_explicit(&w->sleepers, 1, memory_order_seq_cst);
     syscall(SYS_futex, &w->seq, FUTEX_WAIT_BITSET_PRIVATE, seen, tp, NULL,
             FUTEX_BITSET_MATCH_ANY);
+    atomic_fetch_sub_explicit(&w->sleepers, 1, memory_order_relaxed);
 }
 
 static pthread_once_t fences_once = PTHREAD_ONCE_INIT;
 
 static void register_membarrier(void)
 {
-    long cmds = syscall(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0);
+    long cmds;
+
+    /* STEADY_FENCES=full keeps full fences on both sides (for comparison) */
+    if (getenv("STEADY_FENCES") && strcmp(getenv("STEADY_FENCES"), "full") == 0)
+        return;
+    cmds = syscall(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0);
 
     if (cmds < 0 || !(cmds & MEMBARRIER_CMD_PRIVATE_EXPEDITED))
         return;

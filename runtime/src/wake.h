@@ -17,7 +17,9 @@
 #include <stdint.h>
 
 struct waker {
-    _Atomic uint32_t seq; /* bumped by every wake; futex word */
+    _Atomic uint32_t seq;      /* bumped by every wake; futex word */
+    _Atomic uint32_t sleepers; /* threads in futex_wait on seq: a wake with
+                                  none skips the system call */
 };
 
 void waker_init(struct waker *w);
