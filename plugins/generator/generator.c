@@ -13,10 +13,13 @@ static const struct steady_port_desc ports[] = {
 static const struct steady_param_desc params[] = {
     { "batch", STEADY_PARAM_INT, "1024",
       "most values written per wake-up (at least 1)" },
+    { "fail_at", STEADY_PARAM_INT, "-1",
+      "failure injection: panic once just before sending this value" },
 };
 
 struct generator_state {
     uint64_t next; /* the next value to send; equals the number sent */
+    uint64_t failed_at; /* 1 + the value it panicked at; 0: none yet */
 };
 
 static int init(struct steady_actor *a)
@@ -47,11 +50,25 @@ static int run(struct steady_actor *a)
     struct generator_state *state = steady_state(a);
     struct steady_channel *out = steady_port(a, OUT);
     size_t batch = (size_t)steady_param_int(a, "batch");
+    int64_t fail_at = steady_param_int(a, "fail_at");
 
     while (steady_running(a)) {
+        size_t max = batch;
+
         if (!steady_await_all(a, steady_vacant(a, OUT, 1)))
             continue;
-        state->next += fill(out, state->next, batch);
+        if (fail_at >= 0 && state->failed_at != (uint64_t)fail_at + 1) {
+            if (state->next == (uint64_t)fail_at) {
+                state->failed_at = state->next + 1;
+                steady_panic(a, "injected failure before sending %llu",
+                             (unsigned long long)state->next);
+            }
+            /* stop the batch just short of the value that fails */
+            if (state->next < (uint64_t)fail_at &&
+                (uint64_t)fail_at - state->next < max)
+                max = (size_t)((uint64_t)fail_at - state->next);
+        }
+        state->next += fill(out, state->next, max);
     }
     steady_info(a, "sent %llu values", (unsigned long long)state->next);
     return 0;

@@ -15,10 +15,13 @@ static const struct steady_param_desc params[] = {
       "milliseconds between beats (at least 1)" },
     { "beats", STEADY_PARAM_INT, "120",
       "beats to send before requesting shutdown (at least 1)" },
+    { "fail_at_beat", STEADY_PARAM_INT, "-1",
+      "failure injection: panic once just before sending this beat" },
 };
 
 struct heartbeat_state {
     uint64_t beat; /* the next beat to send; equals the number sent */
+    uint64_t failed_at; /* 1 + the beat it panicked at; 0: none yet */
 };
 
 static int init(struct steady_actor *a)
@@ -39,11 +42,18 @@ static int run(struct steady_actor *a)
     struct heartbeat_state *state = steady_state(a);
     uint64_t rate_ms = (uint64_t)steady_param_int(a, "rate_ms");
     uint64_t beats = (uint64_t)steady_param_int(a, "beats");
+    int64_t fail_at = steady_param_int(a, "fail_at_beat");
 
     while (steady_running(a)) {
         /* The first tick comes one period after the first wait. */
         if (!steady_await_all(a, steady_periodic(a, rate_ms)))
             continue;
+        if (fail_at >= 0 && state->beat == (uint64_t)fail_at &&
+            state->failed_at != state->beat + 1) {
+            state->failed_at = state->beat + 1;
+            steady_panic(a, "injected failure before beat %llu",
+                         (unsigned long long)state->beat);
+        }
         if (!steady_send(a, OUT, &state->beat, STEADY_SATURATION_WARN))
             break; /* nobody takes beats any more */
         steady_info(a, "beat %llu", (unsigned long long)state->beat);

@@ -15,6 +15,16 @@ static const struct steady_port_desc ports[] = {
               true },
 };
 
+static const struct steady_param_desc params[] = {
+    { "fail_at", STEADY_PARAM_INT, "-1",
+      "failure injection: panic once while converting this value, before "
+      "anything of its batch is committed" },
+};
+
+struct worker_state {
+    uint64_t failed_at; /* 1 + the value it panicked at; 0: none yet */
+};
+
 /* Item i of a borrowed region made of two spans of `size`-byte items. */
 static void *item_at(const struct steady_span spans[2], size_t i, size_t size)
 {
@@ -23,8 +33,21 @@ static void *item_at(const struct steady_span spans[2], size_t i, size_t size)
     return (char *)spans[1].ptr + (i - spans[0].n) * size;
 }
 
-/* Converts min(available, vacant) values in place, from the values ring
- * straight into the out ring, and returns how many moved. */
+static void fail_if_asked(struct steady_actor *a, uint64_t v)
+{
+    struct worker_state *state = steady_state(a);
+    int64_t fail_at = steady_param_int(a, "fail_at");
+
+    if (fail_at >= 0 && v == (uint64_t)fail_at &&
+        state->failed_at != v + 1) {
+        state->failed_at = v + 1;
+        steady_panic(a, "injected failure converting %llu",
+                     (unsigned long long)v);
+    }
+}
+
+/* Converts min(available, vacant) values straight from the values ring into
+ * the out ring, with no copy in between, and returns how many moved. */
 static size_t move_values(struct steady_actor *a)
 {
     struct steady_channel *in = steady_port(a, VALUES);
@@ -37,7 +60,10 @@ static size_t move_values(struct steady_actor *a)
         const uint64_t *v = item_at(src, i, sizeof(uint64_t));
         struct fizzbuzz_msg *m = item_at(dst, i, sizeof(struct fizzbuzz_msg));
         *m = fizzbuzz_of(*v);
+        fail_if_asked(a, *v);
     }
+    /* commit only now: a failure above leaves the values in place for the
+     * restarted run, and nothing half-sent */
     steady_channel_commit_send(out, n);
     steady_channel_commit_take(in, n);
     return n;
@@ -76,6 +102,8 @@ static const struct steady_plugin desc = {
     .version = "1.0",
     .summary = "on each heartbeat turns waiting values into FizzBuzz messages",
     .ports = STEADY_PORTS(ports),
+    .params = STEADY_PARAMS(params),
+    .state_size = sizeof(struct worker_state),
     .run = run,
 };
 

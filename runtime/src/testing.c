@@ -6,6 +6,7 @@
 #include "channel_impl.h"
 #include "loader.h"
 #include "param.h"
+#include "supervisor.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -249,8 +250,23 @@ static void *test_thread(void *arg)
 {
     struct steady_test *t = arg;
 
-    actor_finish(t->actor, actor_run_once(t->actor));
+    actor_slice_begin(t->actor);
+    supervise(t->actor);
+    actor_slice_end(t->actor);
     return NULL;
+}
+
+void steady_test_set_restart(struct steady_test *t, unsigned max,
+                             unsigned within_s, unsigned backoff_ms)
+{
+    t->actor->policy.max = max;
+    t->actor->policy.within_s = within_s ? within_s : 1;
+    t->actor->policy.backoff_ms = backoff_ms;
+}
+
+unsigned steady_test_restarts(const struct steady_test *t)
+{
+    return atomic_load_explicit(&t->actor->restarts, memory_order_relaxed);
 }
 
 int steady_test_start(struct steady_test *t)

@@ -81,6 +81,27 @@ static void test_run_troupe_same_sequence(void **state)
     free(h.output);
 }
 
+static void test_run_robust_restarts_lose_nothing(void **state)
+{
+    const char *args[] = { "run", STEADY_SOURCE_DIR "/graphs/robust.yaml",
+                           "--rate", "40", NULL };
+    struct host_run h;
+
+    (void)state;
+    assert_int_equal(host_run(&h, args, 30000), 0);
+    assert_non_null(strstr(h.output, "[heartbeat] failed: injected failure "
+                                     "before beat 7; restart 1"));
+    assert_non_null(strstr(h.output, "[generator] failed: injected failure "
+                                     "before sending 200; restart 1"));
+    assert_non_null(strstr(h.output, "[worker] failed: injected failure "
+                                     "converting 700; restart 1"));
+    assert_non_null(strstr(h.output, "[logger] failed: injected failure "
+                                     "before logging 1000; restart 1"));
+    /* past every failure point, and still no gap and no repeat */
+    assert_true(assert_exact_sequence(h.output) > 1000);
+    free(h.output);
+}
+
 static void test_run_sigint_drains_everything(void **state)
 {
     const char *args[] = { "run", STANDARD, "--rate", "20", "--beats",
@@ -228,6 +249,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_run_standard_exact_sequence),
         cmocka_unit_test(test_run_troupe_same_sequence),
+        cmocka_unit_test(test_run_robust_restarts_lose_nothing),
         cmocka_unit_test(test_run_sigint_drains_everything),
         cmocka_unit_test(test_run_shutdown_timeout_names_actors),
         cmocka_unit_test(test_run_init_failure_is_reported),

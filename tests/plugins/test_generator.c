@@ -118,10 +118,46 @@ static void test_run_counts_across_ring_wrap(void **unused)
     steady_test_destroy(t);
 }
 
+/* A panic mid-stream: the supervisor restarts the generator with its state
+ * and channel, and the count continues with no gap and no repeat. */
+static void test_run_restart_continues_count(void **unused)
+{
+    (void)unused;
+    struct steady_test *t = load(8, NULL);
+    assert_int_equal(steady_test_set_param(t, "fail_at", "5"), 0);
+    steady_test_set_restart(t, 1, 60, 0);
+    assert_int_equal(steady_test_start(t), 0);
+    take_counting(t, 0, 5);
+    take_counting(t, 5, 8);
+    take_counting(t, 13, 8);
+    assert_int_equal(steady_test_restarts(t), 1);
+    assert_true(steady_test_log_contains(t, "injected failure before sending "
+                                            "5"));
+    steady_test_request_shutdown(t);
+    assert_int_equal(steady_test_wait(t, 2000), 0);
+    steady_test_destroy(t);
+}
+
+/* Without a restart policy the failure ends the run with its reason. */
+static void test_run_failure_without_policy_ends_run(void **unused)
+{
+    (void)unused;
+    struct steady_test *t = load(8, NULL);
+    assert_int_equal(steady_test_set_param(t, "fail_at", "3"), 0);
+    assert_int_equal(steady_test_start(t), 0);
+    take_counting(t, 0, 3);
+    assert_int_equal(steady_test_wait(t, 2000), -1);
+    assert_string_equal(steady_test_error(t),
+                        "injected failure before sending 3");
+    steady_test_destroy(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_run_sends_counting_up),
+        cmocka_unit_test(test_run_restart_continues_count),
+        cmocka_unit_test(test_run_failure_without_policy_ends_run),
         cmocka_unit_test(test_run_state_counts_everything_sent),
         cmocka_unit_test(test_run_continues_from_state),
         cmocka_unit_test(test_init_rejects_zero_batch),

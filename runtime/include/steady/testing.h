@@ -69,6 +69,15 @@ STEADY_EXPORT size_t steady_test_await_output(struct steady_test *t,
                                               const char *port, size_t n,
                                               unsigned timeout_ms);
 
+/* Restart policy of the actor under test (default: none, so a failure
+ * ends the run and steady_test_wait returns -1): at most max restarts
+ * within within_s seconds, each after backoff_ms. Before start. */
+STEADY_EXPORT void steady_test_set_restart(struct steady_test *t, unsigned max,
+                                           unsigned within_s,
+                                           unsigned backoff_ms);
+/* How many times the supervisor restarted the actor so far. */
+STEADY_EXPORT unsigned steady_test_restarts(const struct steady_test *t);
+
 /* Runs init and starts run on a new thread. Returns 0, or init's -1 (its
  * message is in steady_test_error). */
 STEADY_EXPORT int steady_test_start(struct steady_test *t);
