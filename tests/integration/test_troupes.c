@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <dirent.h>
 
 #include "host_run.h"
 
@@ -56,10 +57,70 @@ static void test_big_graph_in_troupes_starts_and_stops(void **state)
     free(h.output);
 }
 
+/* The allowed CPUs of the process's thread named `name`, from /proc. */
+static bool thread_cpus(pid_t pid, const char *name, char *cpus, size_t len)
+{
+    char path[300], line[256];
+    struct dirent *e;
+    DIR *tasks;
+    bool found = false;
+
+    snprintf(path, sizeof(path), "/proc/%d/task", pid);
+    tasks = opendir(path);
+    if (!tasks)
+        return false;
+    while (!found && (e = readdir(tasks))) {
+        FILE *f;
+        bool match = false;
+
+        snprintf(path, sizeof(path), "/proc/%d/task/%s/comm", pid, e->d_name);
+        if (e->d_name[0] == '.' || !(f = fopen(path, "r")))
+            continue;
+        if (fgets(line, sizeof(line), f))
+            match = strncmp(line, name, strlen(name)) == 0 &&
+                    line[strlen(name)] == '\n';
+        fclose(f);
+        if (!match)
+            continue;
+        snprintf(path, sizeof(path), "/proc/%d/task/%s/status", pid,
+                 e->d_name);
+        if (!(f = fopen(path, "r")))
+            break;
+        while (!found && fgets(line, sizeof(line), f))
+            found = sscanf(line, "Cpus_allowed_list: %63s", cpus) == 1;
+        fclose(f);
+    }
+    closedir(tasks);
+    (void)len;
+    return found;
+}
+
+static void test_cpu_pins_solo_and_troupe_threads(void **state)
+{
+    const char *args[] = { "run", STEADY_SOURCE_DIR "/tests/graphs/pinned.yaml",
+                           NULL };
+    struct host_run h;
+    char cpus[64];
+
+    (void)state;
+    assert_int_equal(host_start(&h, args), 0);
+    assert_true(host_await_output(&h, "starting: 3 actors on 2 threads",
+                                  10000));
+    assert_true(thread_cpus(h.pid, "alone", cpus, sizeof(cpus)));
+    assert_string_equal(cpus, "1");
+    assert_true(thread_cpus(h.pid, "pair", cpus, sizeof(cpus)));
+    assert_string_equal(cpus, "0");
+    kill(h.pid, SIGINT);
+    assert_int_equal(host_wait(&h, 20000), 0);
+    assert_null(strstr(h.output, "cannot pin"));
+    free(h.output);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_big_graph_in_troupes_starts_and_stops),
+        cmocka_unit_test(test_cpu_pins_solo_and_troupe_threads),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
