@@ -134,6 +134,26 @@ static void test_run_shutdown_timeout_names_actors(void **state)
     free(h.output);
 }
 
+static void test_run_second_signal_forces_exit(void **state)
+{
+    const char *args[] = { "run", TEST_GRAPHS "/stubborn_long.yaml", NULL };
+    struct host_run h;
+
+    (void)state;
+    assert_int_equal(host_start(&h, args), 0);
+    assert_true(host_await_output(&h, "starting", 10000));
+    kill(h.pid, SIGINT);
+    assert_true(host_await_output(&h, "waiting up to 60000 ms", 10000));
+    kill(h.pid, SIGTERM);
+    assert_int_equal(host_wait(&h, 20000), 130);
+    assert_non_null(strstr(h.output, "forced stop"));
+    assert_non_null(strstr(h.output, "actor 'first' has not exited: it "
+                                     "waits for all of: 1 item(s) on 'in'"));
+    assert_non_null(strstr(h.output, "stopped by a second signal; 2 actors "
+                                     "still running: first, second"));
+    free(h.output);
+}
+
 static void test_run_init_failure_is_reported(void **state)
 {
     const char *args[] = { "run", STANDARD, "--rate", "0", NULL };
@@ -252,6 +272,7 @@ int main(void)
         cmocka_unit_test(test_run_robust_restarts_lose_nothing),
         cmocka_unit_test(test_run_sigint_drains_everything),
         cmocka_unit_test(test_run_shutdown_timeout_names_actors),
+        cmocka_unit_test(test_run_second_signal_forces_exit),
         cmocka_unit_test(test_run_init_failure_is_reported),
         cmocka_unit_test(test_check_standard_ok),
         cmocka_unit_test(test_check_bad_graph_exit_2),
