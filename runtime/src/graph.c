@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -498,12 +499,29 @@ static int check_troupe_cpu(struct graph_ctx *c, const struct graph_actor *a,
     return 0;
 }
 
+/* A relative path to a .so is taken from the graph file's folder when the
+ * file is there (so a graph and its plugins travel together), else from
+ * the current folder. Names without '/' go to the search path unchanged. */
+static const char *graph_relative(const struct graph_ctx *c, const char *ref,
+                                  char *buf, size_t len)
+{
+    const char *slash = strrchr(c->file, '/');
+    int n;
+
+    if (!strchr(ref, '/') || ref[0] == '/' || !slash)
+        return ref;
+    n = snprintf(buf, len, "%.*s/%s", (int)(slash - c->file), c->file, ref);
+    if (n < 0 || (size_t)n >= len || access(buf, F_OK) != 0)
+        return ref;
+    return buf;
+}
+
 static int load_actor(struct graph_ctx *c, struct graph_actor *a,
                       yaml_node_t *key, yaml_node_t *n)
 {
     const char *name = yaml_doc_text(key), *ref;
     yaml_node_t *plugin, *v, *cpu_node;
-    char why[1024];
+    char why[1024], path[4096];
     int64_t x;
 
     if (!graph_is_identifier(name))
@@ -527,7 +545,9 @@ static int load_actor(struct graph_ctx *c, struct graph_actor *a,
     ref = graph_expect_text(c, plugin, "'plugin'");
     if (!ref)
         return -1;
-    a->plugin = plugin_registry_get(c->reg, ref, why, sizeof(why));
+    a->plugin = plugin_registry_get(c->reg, graph_relative(c, ref, path,
+                                                           sizeof(path)),
+                                    why, sizeof(why));
     if (!a->plugin)
         return graph_fail(c, plugin, "%s", why);
 

@@ -10,6 +10,8 @@
 
 #include "host_run.h"
 
+#include <sys/stat.h>
+
 #define STANDARD STEADY_SOURCE_DIR "/graphs/standard.yaml"
 #define TEST_GRAPHS STEADY_SOURCE_DIR "/tests/graphs"
 
@@ -203,6 +205,50 @@ static void test_run_unknown_flag_suggests(void **state)
     free(h.output);
 }
 
+static void copy_file(const char *from, const char *to)
+{
+    FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+    char buf[65536];
+    size_t n;
+
+    assert_non_null(in);
+    assert_non_null(out);
+    while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+        assert_int_equal(fwrite(buf, 1, n, out), n);
+    fclose(in);
+    fclose(out);
+}
+
+/* plugin: sub/x.so in a graph means next to the graph file, wherever the
+ * host runs from. */
+static void test_check_plugin_path_relative_to_graph(void **state)
+{
+    char dir[] = "/tmp/steady-rel-XXXXXX";
+    char sub[64], so[96], graph[96];
+    const char *args[] = { "check", graph, NULL };
+    struct host_run h;
+    FILE *f;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(sub, sizeof(sub), "%s/sub", dir);
+    snprintf(so, sizeof(so), "%s/tp_sleeper.so", sub);
+    snprintf(graph, sizeof(graph), "%s/g.yaml", dir);
+    assert_int_equal(mkdir(sub, 0777), 0);
+    copy_file(STEADY_TEST_PLUGIN_DIR "/tp_sleeper.so", so);
+    f = fopen(graph, "w");
+    assert_non_null(f);
+    fputs("graph: rel\nactors:\n  s: { plugin: sub/tp_sleeper.so }\n", f);
+    fclose(f);
+    assert_int_equal(host_run(&h, args, 20000), 0);
+    assert_non_null(strstr(h.output, "ok, graph 'rel': 1 actor"));
+    free(h.output);
+    unlink(graph);
+    unlink(so);
+    rmdir(sub);
+    rmdir(dir);
+}
+
 static void test_cli_usage_errors(void **state)
 {
     const char *no_cmd[] = { NULL };
@@ -277,6 +323,7 @@ int main(void)
         cmocka_unit_test(test_check_standard_ok),
         cmocka_unit_test(test_check_bad_graph_exit_2),
         cmocka_unit_test(test_run_unknown_flag_suggests),
+        cmocka_unit_test(test_check_plugin_path_relative_to_graph),
         cmocka_unit_test(test_cli_usage_errors),
         cmocka_unit_test(test_cli_help_and_version),
         cmocka_unit_test(test_inspect_describes_worker),
