@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <steady/testing.h>
 #include <string.h>
+#include <time.h>
 
 struct steady_test {
     struct plugin_registry *registry;
@@ -34,6 +35,7 @@ struct steady_test {
 
 /* Harnesses whose actors' log lines are being captured. */
 static pthread_mutex_t harness_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t log_grew = PTHREAD_COND_INITIALIZER; /* harness_lock */
 static struct steady_test *live;
 
 static void capture(void *user, enum steady_log_level level,
@@ -60,6 +62,7 @@ static void capture(void *user, enum steady_log_level level,
         t->log[t->log_len++] = '\n';
         t->log[t->log_len] = '\0';
     }
+    pthread_cond_broadcast(&log_grew);
     pthread_mutex_unlock(&harness_lock);
     if (getenv("STEADY_TEST_VERBOSE"))
         fprintf(stderr, "%-5s [%s] %s\n", steady_log_level_name(level),
@@ -347,6 +350,29 @@ const char *steady_test_log(struct steady_test *t)
 bool steady_test_log_contains(struct steady_test *t, const char *text)
 {
     return strstr(steady_test_log(t), text) != NULL;
+}
+
+bool steady_test_await_log(struct steady_test *t, const char *text,
+                           unsigned timeout_ms)
+{
+    struct timespec deadline;
+    bool found;
+
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += timeout_ms / 1000;
+    deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (deadline.tv_nsec >= 1000000000L) {
+        deadline.tv_sec++;
+        deadline.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&harness_lock);
+    while (!(found = t->log && strstr(t->log, text)) &&
+           pthread_cond_timedwait(&log_grew, &harness_lock, &deadline) == 0)
+        ;
+    if (!found)
+        found = t->log && strstr(t->log, text);
+    pthread_mutex_unlock(&harness_lock);
+    return found;
 }
 
 const char *steady_test_error(const struct steady_test *t)

@@ -98,6 +98,11 @@ STEADY_EXPORT bool steady_test_shutdown_requested_by_actor(
 STEADY_EXPORT const char *steady_test_log(struct steady_test *t);
 STEADY_EXPORT bool steady_test_log_contains(struct steady_test *t,
                                             const char *text);
+/* Waits until the actor's log contains `text`, at most timeout_ms; true
+ * if it does. */
+STEADY_EXPORT bool steady_test_await_log(struct steady_test *t,
+                                         const char *text,
+                                         unsigned timeout_ms);
 /* The failure message from init or run (steady_fail/steady_panic), or "". */
 STEADY_EXPORT const char *steady_test_error(const struct steady_test *t);
 /* The actor's persistent state (state_size bytes). */
