@@ -164,19 +164,48 @@ void actor_destroy(struct steady_actor *a)
     free(a);
 }
 
+/* What the inputs hold, from atomic counters only (any thread): the facts
+ * behind the default vote. */
+static void describe_inputs(struct steady_actor *a, char *buf, size_t len)
+{
+    size_t used = 0;
+
+    buf[0] = '\0';
+    for (size_t i = 0; i < a->plugin->n_ports && used < len; i++) {
+        struct steady_channel *ch = a->ports[i].ch;
+        uint64_t held;
+
+        if (!ch || a->ports[i].desc->dir != STEADY_IN)
+            continue;
+        held = steady_channel_sent_total(ch) - steady_channel_taken_total(ch);
+        used += (size_t)snprintf(buf + used, len - used,
+                                 "%sinput '%s' is %s and holds %llu item%s",
+                                 used ? ", " : "", a->ports[i].desc->name,
+                                 channel_closed(ch) ? "closed" : "open",
+                                 (unsigned long long)held,
+                                 held == 1 ? "" : "s");
+    }
+}
+
 void actor_describe_wait(struct steady_actor *a, char *buf, size_t len)
 {
+    char inputs[256];
+
+    describe_inputs(a, inputs, sizeof(inputs));
     pthread_mutex_lock(&a->diag_lock);
     if (a->vote_why[0] && a->wait_why[0])
-        snprintf(buf, len, "its vote is no (%s); %s", a->vote_why, a->wait_why);
+        snprintf(buf, len, "its vote is no (%s); %s", a->vote_why,
+                 a->wait_why);
     else if (a->vote_why[0])
         snprintf(buf, len, "its vote is no (%s)", a->vote_why);
     else if (a->wait_why[0])
-        snprintf(buf, len, "%s", a->wait_why);
+        snprintf(buf, len, "%s%s%s", a->wait_why, inputs[0] ? "; " : "",
+                 inputs);
     else
         snprintf(buf, len,
                  "it has not called steady_running since "
-                 "shutdown was requested (busy in its own code?)");
+                 "shutdown was requested (busy in its own code?)%s%s",
+                 inputs[0] ? "; " : "", inputs);
     pthread_mutex_unlock(&a->diag_lock);
 }
 

@@ -133,6 +133,8 @@ static void test_run_shutdown_timeout_names_actors(void **state)
     assert_non_null(strstr(h.output, "actor 'second' has not exited"));
     assert_non_null(strstr(h.output, "stubborn by design"));
     assert_non_null(strstr(h.output, "1 item(s) on 'in'"));
+    assert_non_null(strstr(h.output, "input 'in' is open and holds 0 "
+                                     "items"));
     free(h.output);
 }
 
