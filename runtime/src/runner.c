@@ -10,6 +10,7 @@
 #include "loader.h"
 #include "scheduler.h"
 #include "state_store.h"
+#include "telemetry.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -25,8 +26,10 @@ struct steady_runtime {
     struct steady_actor **actors;     /* graph->n_actors */
     struct steady_channel **channels; /* graph->n_channels */
     struct scheduler *scheduler;
-    uint64_t load_start_ns; /* for the start-up time in the log */
-    _Atomic bool forced; /* release: stop waiting and report */
+    struct telemetry *telemetry; /* NULL when off or not yet bound */
+    _Atomic int telemetry_port;  /* release: the server is listening */
+    uint64_t load_start_ns;      /* for the start-up time in the log */
+    _Atomic bool forced;         /* release: stop waiting and report */
     bool ran;
 };
 
@@ -188,6 +191,7 @@ int steady_runtime_load(const char *file,
     }
     actor_set_init(&rt->set);
     atomic_init(&rt->forced, false);
+    atomic_init(&rt->telemetry_port, 0);
     rt->registry = plugin_registry_create(opt->plugin_path);
     if (opt->n_overrides) {
         ovr = calloc(opt->n_overrides, sizeof(*ovr));
@@ -359,6 +363,37 @@ static void report_usage(const struct steady_runtime *rt, uint64_t start)
                     (double)ru.ru_maxrss / 1024.0);
 }
 
+/* Binds the telemetry server before any actor initialises, so a port in
+ * use stops the run before anything happened. */
+static int open_telemetry(struct steady_runtime *rt, char *err, size_t errlen)
+{
+    if (!rt->graph->telemetry.enabled)
+        return 0;
+    rt->telemetry =
+        telemetry_create(rt->graph, rt->actors, rt->channels, err, errlen);
+    if (!rt->telemetry)
+        return -1;
+    atomic_store_explicit(&rt->telemetry_port, telemetry_port(rt->telemetry),
+                          memory_order_release);
+    return 0;
+}
+
+/* Starts sampling once the actors run; a graph runs on without it. */
+static void start_telemetry(struct steady_runtime *rt)
+{
+    char why[256];
+
+    if (rt->telemetry && telemetry_start(rt->telemetry, why, sizeof(why)) < 0) {
+        steady_warn(NULL, "%s; running without telemetry", why);
+        telemetry_stop(rt->telemetry);
+    }
+}
+
+int steady_runtime_telemetry_port(const struct steady_runtime *rt)
+{
+    return atomic_load_explicit(&rt->telemetry_port, memory_order_acquire);
+}
+
 int steady_runtime_run(struct steady_runtime *rt, char *err, size_t errlen)
 {
     const struct steady_actor *failed = NULL;
@@ -370,8 +405,12 @@ int steady_runtime_run(struct steady_runtime *rt, char *err, size_t errlen)
         return -1;
     }
     rt->ran = true;
-    if (init_actors(rt, err, errlen) < 0)
+    if (open_telemetry(rt, err, errlen) < 0)
         return -1;
+    if (init_actors(rt, err, errlen) < 0) {
+        telemetry_stop(rt->telemetry);
+        return -1;
+    }
     steady_info(NULL,
                 "graph '%s' starting: %zu actors on %zu thread%s, %zu "
                 "channels (loaded and initialised in %.1f ms)",
@@ -386,12 +425,17 @@ int steady_runtime_run(struct steady_runtime *rt, char *err, size_t errlen)
         actor_set_request_shutdown(&rt->set, false);
         if (watch(rt, ignored, sizeof(ignored), &failed) == 0)
             scheduler_join(rt->scheduler);
+        telemetry_stop(rt->telemetry);
         return -1;
     }
+    start_telemetry(rt);
     rc = watch(rt, err, errlen, &failed);
-    if (rc < 0)
+    if (rc < 0) {
+        telemetry_stop(rt->telemetry);
         return -1;
+    }
     scheduler_join(rt->scheduler);
+    telemetry_stop(rt->telemetry);
     if (failed) {
         snprintf(err, errlen, "actor '%s' failed: %s", failed->name,
                  failed->error);
@@ -416,6 +460,7 @@ void steady_runtime_destroy(struct steady_runtime *rt)
 {
     if (!rt)
         return;
+    telemetry_destroy(rt->telemetry); /* it borrows actors and channels */
     if (rt->graph) {
         for (size_t i = 0; rt->actors && i < rt->graph->n_actors; i++)
             actor_destroy(rt->actors[i]);

@@ -46,6 +46,12 @@ STEADY_EXPORT void steady_runtime_request_shutdown(struct steady_runtime *rt);
  * finished. Async-signal-safe; any thread. */
 STEADY_EXPORT void steady_runtime_force_stop(struct steady_runtime *rt);
 
+/* The port the telemetry server listens on, once steady_runtime_run has
+ * bound it (before any actor initialises); 0 when telemetry is off or not
+ * bound yet. With "ADDR:0" this is the port the system chose. Any thread. */
+STEADY_EXPORT int
+steady_runtime_telemetry_port(const struct steady_runtime *rt);
+
 /* Frees a runtime whose run returned 0 (or that never ran). NULL is fine. */
 STEADY_EXPORT void steady_runtime_destroy(struct steady_runtime *rt);
 

@@ -1,0 +1,36 @@
+/* http.h - the telemetry HTTP server on libmicrohttpd: a fixed table of
+ * GET/HEAD routes on one listening address. Any other method is refused
+ * with 405, any other path with 404.
+ */
+#ifndef STEADY_HTTP_H
+#define STEADY_HTTP_H
+
+#include "strbuf.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct http_route {
+    const char *path;         /* exact, such as "/metrics" */
+    const char *content_type; /* of the body */
+    /* Appends the body and returns 0, or returns -1 with the reason as the
+     * body (served as 503). Runs on a server thread, several at once. */
+    int (*fill)(void *user, struct strbuf *body);
+};
+
+struct http_server;
+
+/* Listens on address:port (IPv4 or IPv6; port 0 = any free port) and
+ * serves routes (borrowed, with user) on its own threads. When the port is
+ * taken and next_free is set, tries the next 99 ports. Returns NULL with
+ * one line in err. SIGINT and SIGTERM stay blocked on the server threads. */
+struct http_server *http_start(const char *address, int port, bool next_free,
+                               const struct http_route *routes, size_t n_routes,
+                               void *user, char *err, size_t errlen);
+/* The port actually bound. */
+int http_port(const struct http_server *s);
+/* Closes the listener and every connection, waits for the server threads
+ * and frees. NULL is fine. */
+void http_stop(struct http_server *s);
+
+#endif

@@ -1,0 +1,487 @@
+/* telemetry.c - the running telemetry service: a collector thread that
+ * samples actors and channels once a frame and publishes a snapshot, the
+ * HTTP routes that render the latest snapshot, and SVG layout on demand
+ * (done on the collector thread: Graphviz is not thread-safe).
+ */
+#include "telemetry.h"
+
+#include "actor_impl.h"
+#include "dashboard.h"
+#include "dot.h"
+#include "http.h"
+#include "metrics.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <steady/channel.h>
+#include <steady/log.h>
+#include <string.h>
+#include <time.h>
+
+#define DEFAULT_PORT  9900
+#define SVG_WAIT_MS   3000 /* longest a request waits for a fresh SVG */
+#define RESTARTING_NS 1000000000ull /* "restarting" for 1 s after one */
+
+struct telemetry {
+    const struct graph *graph;
+    struct steady_actor *const *actors;     /* g->n_actors, borrowed */
+    struct steady_channel *const *channels; /* g->n_channels, borrowed */
+    size_t n_actors;
+    size_t n_channels;
+    uint64_t frame_ns;
+    uint64_t start_ns;
+
+    /* Collector thread only. */
+    struct tel_window *window;
+    struct tel_snapshot *work; /* filled, then swapped with published */
+    uint64_t *cpu_ns;          /* [n_actors], last reading */
+    uint32_t *restarts;        /* [n_actors], last reading */
+    uint64_t *restarted_ns;    /* [n_actors], when restarts last grew */
+    uint64_t *taken;           /* [n_channels] */
+    uint64_t *inflight;        /* [n_channels] */
+    struct dot_svg *svg_renderer;
+
+    /* Shared between the collector and the HTTP threads; never taken by
+     * an actor. */
+    pthread_mutex_t lock;
+    pthread_cond_t wake;            /* collector: stop, or an SVG is wanted */
+    pthread_cond_t svg_ready;       /* HTTP threads: an SVG attempt finished */
+    struct tel_snapshot *published; /* under lock */
+    bool stopping;                  /* under lock */
+    bool svg_wanted;                /* under lock */
+    struct strbuf svg;              /* under lock: the last SVG */
+    uint64_t svg_seq;               /* under lock: its snapshot's seq */
+    uint64_t svg_attempts;          /* under lock: renders tried */
+    char svg_error[256];            /* under lock: why the last failed */
+
+    struct http_server *http;
+    char address[64]; /* as bound: "127.0.0.1", "::1" */
+    int port;         /* bound; kept after stop */
+    pthread_t thread;
+    bool thread_started;
+    bool stopped;
+};
+
+/* ---- sampling (collector thread) ------------------------------------- */
+
+static enum tel_state actor_state(struct telemetry *t, size_t i, uint64_t now)
+{
+    switch (atomic_load_explicit(&t->actors[i]->status, memory_order_acquire)) {
+    case ACTOR_CREATED:
+        return TEL_STARTING;
+    case ACTOR_EXITED:
+        return TEL_STOPPED;
+    case ACTOR_FAILED:
+        return TEL_FAILED;
+    default:
+        break;
+    }
+    if (t->restarted_ns[i] && now - t->restarted_ns[i] < RESTARTING_NS)
+        return TEL_RESTARTING;
+    return TEL_RUNNING;
+}
+
+/* Reads every counter once, without touching any lock an actor uses. */
+static void sample(struct telemetry *t)
+{
+    struct tel_snapshot *s = t->work;
+    struct tel_reading r;
+    uint64_t now = now_ns();
+
+    for (size_t i = 0; i < t->n_actors; i++) {
+        struct steady_actor *a = t->actors[i];
+        uint64_t cpu = actor_cpu_ns(a);
+        uint32_t restarts =
+            atomic_load_explicit(&a->restarts, memory_order_relaxed);
+
+        /* a slice that ends between two reads can make the running total
+         * dip for a moment; CPU used never goes down */
+        if (cpu > t->cpu_ns[i])
+            t->cpu_ns[i] = cpu;
+        if (restarts != t->restarts[i]) {
+            t->restarts[i] = restarts;
+            t->restarted_ns[i] = now;
+        }
+        s->actors[i].cpu_ns = t->cpu_ns[i];
+        s->actors[i].restarts = restarts;
+        s->actors[i].state = actor_state(t, i, now);
+    }
+    for (size_t i = 0; i < t->n_channels; i++) {
+        struct steady_channel *ch = t->channels[i];
+        /* taken first: what was sent by the later read is at least that */
+        uint64_t taken = steady_channel_taken_total(ch);
+        uint64_t sent = steady_channel_sent_total(ch);
+        uint64_t cap = steady_channel_capacity(ch);
+
+        if (sent < taken)
+            sent = taken;
+        t->taken[i] = taken;
+        t->inflight[i] = sent - taken < cap ? sent - taken : cap;
+        s->channels[i].sent = sent;
+        s->channels[i].taken = taken;
+        s->channels[i].inflight = t->inflight[i];
+    }
+    r.t_ns = now;
+    r.cpu_ns = t->cpu_ns;
+    r.taken = t->taken;
+    r.inflight = t->inflight;
+    tel_window_push(t->window, &r);
+    tel_window_figures(t->window, s);
+    tel_alerts_apply(s);
+    s->uptime_s = (double)(now - t->start_ns) / 1e9;
+}
+
+/* Swaps the freshly filled snapshot in. Called with the lock held. */
+static void publish(struct telemetry *t)
+{
+    struct tel_snapshot *old = t->published;
+
+    t->work->seq = old->seq + 1;
+    t->published = t->work;
+    t->work = old;
+}
+
+/* Lays out the published snapshot. Called with the lock held; drops it
+ * while Graphviz works so HTTP threads keep serving. */
+static void render_svg(struct telemetry *t)
+{
+    struct strbuf dot = { 0 }, svg = { 0 };
+    char err[256] = "";
+    uint64_t seq = t->published->seq;
+    int rc = -1;
+
+    dot_write(&dot, t->published);
+    pthread_mutex_unlock(&t->lock);
+    if (!t->svg_renderer)
+        snprintf(err, sizeof(err), "Graphviz could not start");
+    else if (strbuf_failed(&dot))
+        snprintf(err, sizeof(err), "out of memory");
+    else
+        rc = dot_svg_render(t->svg_renderer, dot.data, &svg, err, sizeof(err));
+    if (rc == 0 && strbuf_failed(&svg)) {
+        rc = -1;
+        snprintf(err, sizeof(err), "out of memory");
+    }
+    strbuf_fini(&dot);
+    pthread_mutex_lock(&t->lock);
+    if (rc == 0) {
+        strbuf_fini(&t->svg);
+        t->svg = svg;
+        t->svg_seq = seq;
+        t->svg_error[0] = '\0';
+    } else {
+        strbuf_fini(&svg);
+        snprintf(t->svg_error, sizeof(t->svg_error), "%s", err);
+    }
+    t->svg_attempts++;
+    pthread_cond_broadcast(&t->svg_ready);
+}
+
+static struct timespec abs_time(uint64_t mono_ns)
+{
+    struct timespec ts = { (time_t)(mono_ns / 1000000000u),
+                           (long)(mono_ns % 1000000000u) };
+
+    return ts;
+}
+
+static void *collector(void *arg)
+{
+    struct telemetry *t = arg;
+    uint64_t next = now_ns();
+    bool svg_failed_logged = false;
+
+    t->svg_renderer = dot_svg_create();
+    if (!t->svg_renderer)
+        steady_warn(NULL, "telemetry: Graphviz could not start; /graph.svg "
+                          "and the dashboard picture are unavailable");
+    pthread_mutex_lock(&t->lock);
+    while (!t->stopping) {
+        uint64_t now = now_ns();
+        struct timespec until;
+
+        if (now >= next) {
+            pthread_mutex_unlock(&t->lock);
+            sample(t);
+            pthread_mutex_lock(&t->lock);
+            publish(t);
+            next += t->frame_ns;
+            if (next <= now) /* fell behind (suspended?): skip, don't burst */
+                next = now + t->frame_ns;
+            continue;
+        }
+        if (t->svg_wanted) {
+            t->svg_wanted = false;
+            render_svg(t);
+            if (t->svg_error[0] && !svg_failed_logged) {
+                steady_warn(NULL, "telemetry: cannot render /graph.svg: %s",
+                            t->svg_error);
+                svg_failed_logged = true;
+            }
+            continue;
+        }
+        until = abs_time(next);
+        pthread_cond_timedwait(&t->wake, &t->lock, &until);
+    }
+    pthread_mutex_unlock(&t->lock);
+    dot_svg_destroy(t->svg_renderer);
+    t->svg_renderer = NULL;
+    return NULL;
+}
+
+/* ---- HTTP routes (server threads) ------------------------------------ */
+
+static int serve_dashboard(void *user, struct strbuf *body)
+{
+    (void)user;
+    dashboard_write(body);
+    return 0;
+}
+
+static int serve_dot(void *user, struct strbuf *body)
+{
+    struct telemetry *t = user;
+
+    pthread_mutex_lock(&t->lock);
+    dot_write(body, t->published);
+    pthread_mutex_unlock(&t->lock);
+    return 0;
+}
+
+static int serve_metrics(void *user, struct strbuf *body)
+{
+    struct telemetry *t = user;
+
+    pthread_mutex_lock(&t->lock);
+    metrics_write(body, t->published);
+    pthread_mutex_unlock(&t->lock);
+    return 0;
+}
+
+/* The SVG of the latest snapshot: asks the collector to lay it out unless
+ * that is already done, and waits for it a bounded time. */
+static int serve_svg(void *user, struct strbuf *body)
+{
+    struct telemetry *t = user;
+    struct timespec until = abs_time(now_ns() + SVG_WAIT_MS * 1000000ull);
+    int rc = 0;
+
+    pthread_mutex_lock(&t->lock);
+    if (!t->svg.len || t->svg_seq != t->published->seq) {
+        uint64_t attempts = t->svg_attempts;
+
+        t->svg_wanted = true;
+        pthread_cond_signal(&t->wake);
+        while (!t->stopping && t->thread_started &&
+               t->svg_attempts == attempts) {
+            if (pthread_cond_timedwait(&t->svg_ready, &t->lock, &until) ==
+                ETIMEDOUT)
+                break;
+        }
+    }
+    if (t->svg.len) {
+        strbuf_append(body, t->svg.data, t->svg.len);
+    } else {
+        strbuf_printf(body, "503 no picture yet: %s\n",
+                      t->svg_error[0] ? t->svg_error
+                                      : "telemetry is starting or stopping");
+        rc = -1;
+    }
+    pthread_mutex_unlock(&t->lock);
+    return rc;
+}
+
+static const struct http_route routes[] = {
+    { "/", "text/html; charset=utf-8", serve_dashboard },
+    { "/graph.dot", "text/vnd.graphviz; charset=utf-8", serve_dot },
+    { "/graph.svg", "image/svg+xml", serve_svg },
+    { "/metrics", METRICS_CONTENT_TYPE, serve_metrics },
+};
+
+/* ---- lifecycle ------------------------------------------------------- */
+
+/* "[::1]" (as --telemetry passes it) -> "::1"; "localhost" -> 127.0.0.1. */
+static void normalize_address(const char *in, char *out, size_t len)
+{
+    size_t n = strlen(in);
+
+    if (n >= 2 && in[0] == '[' && in[n - 1] == ']')
+        snprintf(out, len, "%.*s", (int)(n - 2), in + 1);
+    else if (strcmp(in, "localhost") == 0)
+        snprintf(out, len, "127.0.0.1");
+    else
+        snprintf(out, len, "%s", in);
+}
+
+static int init_sync(struct telemetry *t)
+{
+    pthread_condattr_t attr;
+
+    if (pthread_condattr_init(&attr) != 0)
+        return -1;
+    /* deadlines are CLOCK_MONOTONIC, as now_ns() */
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_mutex_init(&t->lock, NULL);
+    pthread_cond_init(&t->wake, &attr);
+    pthread_cond_init(&t->svg_ready, &attr);
+    pthread_condattr_destroy(&attr);
+    return 0;
+}
+
+static void free_parts(struct telemetry *t)
+{
+    tel_window_destroy(t->window);
+    tel_snapshot_destroy(t->work);
+    tel_snapshot_destroy(t->published);
+    free(t->cpu_ns);
+    free(t->restarts);
+    free(t->restarted_ns);
+    free(t->taken);
+    free(t->inflight);
+    strbuf_fini(&t->svg);
+}
+
+static int alloc_parts(struct telemetry *t, const struct graph *g,
+                       int *period_ms)
+{
+    size_t na = g->n_actors ? g->n_actors : 1;
+    size_t nc = g->n_channels ? g->n_channels : 1;
+    uint64_t *caps = calloc(nc, sizeof(*caps));
+    size_t frames = tel_window_frames(g->telemetry.frame_ms,
+                                      g->telemetry.window_s, period_ms);
+
+    t->frame_ns = (uint64_t)*period_ms * 1000000u;
+    t->cpu_ns = calloc(na, sizeof(*t->cpu_ns));
+    t->restarts = calloc(na, sizeof(*t->restarts));
+    t->restarted_ns = calloc(na, sizeof(*t->restarted_ns));
+    t->taken = calloc(nc, sizeof(*t->taken));
+    t->inflight = calloc(nc, sizeof(*t->inflight));
+    t->work = tel_snapshot_create(g);
+    t->published = tel_snapshot_create(g);
+    if (caps) {
+        for (size_t i = 0; i < g->n_channels; i++)
+            caps[i] = g->channels[i].capacity;
+        t->window = tel_window_create(frames, g->n_actors, g->n_channels, caps);
+    }
+    free(caps);
+    if (!t->cpu_ns || !t->restarts || !t->restarted_ns || !t->taken ||
+        !t->inflight || !t->work || !t->published || !t->window)
+        return -1;
+    return 0;
+}
+
+struct telemetry *telemetry_create(const struct graph *g,
+                                   struct steady_actor *const *actors,
+                                   struct steady_channel *const *channels,
+                                   char *err, size_t errlen)
+{
+    const struct graph_telemetry *cfg = &g->telemetry;
+    struct telemetry *t = calloc(1, sizeof(*t));
+    int period_ms = cfg->frame_ms;
+    /* the default port moves on when taken, so a second graph on the same
+     * machine still gets a dashboard; a port the user chose does not */
+    bool next_free = cfg->port_is_default || cfg->port == DEFAULT_PORT;
+
+    if (!t) {
+        snprintf(err, errlen, "telemetry: out of memory");
+        return NULL;
+    }
+    t->graph = g;
+    t->actors = actors;
+    t->channels = channels;
+    t->n_actors = g->n_actors;
+    t->n_channels = g->n_channels;
+    if (init_sync(t) < 0 || alloc_parts(t, g, &period_ms) < 0) {
+        snprintf(err, errlen, "telemetry: out of memory");
+        goto err_free_parts;
+    }
+    if (period_ms != cfg->frame_ms)
+        steady_info(NULL,
+                    "telemetry: sampling every %d ms instead of %d ms to "
+                    "keep a %d s window within %d frames",
+                    period_ms, cfg->frame_ms, cfg->window_s, TEL_MAX_FRAMES);
+    normalize_address(cfg->address, t->address, sizeof(t->address));
+    t->http = http_start(t->address, cfg->port, next_free, routes,
+                         sizeof(routes) / sizeof(routes[0]), t, err, errlen);
+    if (!t->http)
+        goto err_free_parts;
+    t->port = http_port(t->http);
+    if (cfg->port > 0 && t->port != cfg->port)
+        steady_warn(NULL, "telemetry: port %d is in use; serving on port %d",
+                    cfg->port, t->port);
+    return t;
+
+err_free_parts:
+    free_parts(t);
+    pthread_cond_destroy(&t->svg_ready);
+    pthread_cond_destroy(&t->wake);
+    pthread_mutex_destroy(&t->lock);
+    free(t);
+    return NULL;
+}
+
+int telemetry_port(const struct telemetry *t)
+{
+    return t->port;
+}
+
+int telemetry_start(struct telemetry *t, char *err, size_t errlen)
+{
+    const char *addr = t->address;
+    bool v6 = strchr(addr, ':') != NULL;
+    sigset_t block, old;
+    int e;
+
+    t->start_ns = now_ns();
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
+    pthread_mutex_lock(&t->lock);
+    e = pthread_create(&t->thread, NULL, collector, t);
+    t->thread_started = e == 0;
+    pthread_mutex_unlock(&t->lock);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (e) {
+        snprintf(err, errlen, "telemetry: cannot start its thread: %s",
+                 strerror(e));
+        return -1;
+    }
+    steady_info(NULL,
+                "telemetry: dashboard http://%s%s%s:%d/ metrics "
+                "http://%s%s%s:%d/metrics",
+                v6 ? "[" : "", addr, v6 ? "]" : "", telemetry_port(t),
+                v6 ? "[" : "", addr, v6 ? "]" : "", telemetry_port(t));
+    return 0;
+}
+
+void telemetry_stop(struct telemetry *t)
+{
+    if (!t || t->stopped)
+        return;
+    t->stopped = true;
+    pthread_mutex_lock(&t->lock);
+    t->stopping = true;
+    pthread_cond_broadcast(&t->wake);
+    pthread_cond_broadcast(&t->svg_ready);
+    pthread_mutex_unlock(&t->lock);
+    http_stop(t->http);
+    t->http = NULL;
+    if (t->thread_started)
+        pthread_join(t->thread, NULL);
+}
+
+void telemetry_destroy(struct telemetry *t)
+{
+    if (!t)
+        return;
+    telemetry_stop(t);
+    free_parts(t);
+    pthread_cond_destroy(&t->svg_ready);
+    pthread_cond_destroy(&t->wake);
+    pthread_mutex_destroy(&t->lock);
+    free(t);
+}

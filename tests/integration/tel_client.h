@@ -1,0 +1,207 @@
+/* tel_client.h - what the telemetry tests need besides cmocka: a tiny
+ * HTTP/1.1 client over a real socket, and running an outside program
+ * (promtool, chromium) with its output in a file. Every wait is bounded.
+ * Header-only so each integration test stays one file. */
+#ifndef STEADY_TEST_TEL_CLIENT_H
+#define STEADY_TEST_TEL_CLIENT_H
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+struct http_reply {
+    int status;    /* 200, 404, ...; -1 when the request failed */
+    char *headers; /* the header block, NUL-terminated */
+    char *body;    /* NUL-terminated */
+    size_t body_len;
+};
+
+static inline void http_reply_free(struct http_reply *r)
+{
+    free(r->headers);
+    free(r->body);
+    memset(r, 0, sizeof(*r));
+}
+
+/* The value of header `name` (case-insensitive) copied into buf, or NULL. */
+static inline const char *http_header(const struct http_reply *r,
+                                      const char *name, char *buf, size_t len)
+{
+    size_t n = strlen(name);
+
+    for (const char *p = r->headers; p && *p; p = strchr(p, '\n')) {
+        if (*p == '\n')
+            p++;
+        if (strncasecmp(p, name, n) == 0 && p[n] == ':') {
+            const char *v = p + n + 1;
+            size_t vlen;
+
+            while (*v == ' ')
+                v++;
+            vlen = strcspn(v, "\r\n");
+            snprintf(buf, len, "%.*s", (int)vlen, v);
+            return buf;
+        }
+        if (!strchr(p, '\n'))
+            break;
+    }
+    return NULL;
+}
+
+/* Sends `METHOD PATH` to 127.0.0.1:port and reads the whole reply (the
+ * server closes the connection). Waits at most timeout_ms per read. */
+static inline struct http_reply http_request(int port, const char *method,
+                                             const char *path, int timeout_ms)
+{
+    struct http_reply r = { .status = -1 };
+    struct sockaddr_in a = { .sin_family = AF_INET,
+                             .sin_port = htons((uint16_t)port) };
+    struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
+    char req[512], *buf = NULL, *end;
+    size_t len = 0, cap = 0;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+    if (fd < 0)
+        return r;
+    inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+    if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
+        goto out;
+    snprintf(req, sizeof(req),
+             "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n"
+             "Content-Length: 0\r\n\r\n",
+             method, path, port);
+    if (send(fd, req, strlen(req), MSG_NOSIGNAL) != (ssize_t)strlen(req))
+        goto out;
+    for (;;) {
+        ssize_t n;
+
+        if (cap - len < 4096) {
+            char *p = realloc(buf, cap ? cap * 2 : 65536);
+
+            if (!p)
+                goto out;
+            buf = p;
+            cap = cap ? cap * 2 : 65536;
+        }
+        n = recv(fd, buf + len, cap - len - 1, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            goto out; /* timed out */
+        if (n == 0)
+            break;
+        len += (size_t)n;
+    }
+    buf[len] = '\0';
+    end = strstr(buf, "\r\n\r\n");
+    if (!end || sscanf(buf, "HTTP/1.%*d %d", &r.status) != 1) {
+        r.status = -1;
+        goto out;
+    }
+    r.headers = strndup(buf, (size_t)(end - buf) + 2);
+    r.body_len = len - (size_t)(end + 4 - buf);
+    r.body = strndup(end + 4, r.body_len);
+out:
+    free(buf);
+    close(fd);
+    return r;
+}
+
+static inline struct http_reply http_get(int port, const char *path)
+{
+    return http_request(port, "GET", path, 10000);
+}
+
+/* Runs argv[0] (a path) with stdin from in_path (or /dev/null) and stdout
+ * and stderr into out_path, in its own process group. Waits at most
+ * timeout_ms, then kills the group. Returns its exit status, -1 on
+ * timeout, -2 when it could not start. */
+static inline int run_program(char *const argv[], const char *in_path,
+                              const char *out_path, int timeout_ms)
+{
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t attr;
+    struct pollfd p;
+    pid_t pid;
+    int st, pidfd, rc;
+
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, in_path ? in_path : "/dev/null",
+                                     O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 1, out_path,
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_adddup2(&fa, 1, 2);
+    posix_spawnattr_init(&attr);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&attr, 0);
+    rc = posix_spawn(&pid, argv[0], &fa, &attr, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&attr);
+    if (rc != 0)
+        return -2;
+    pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    p = (struct pollfd){ .fd = pidfd, .events = POLLIN };
+    if (pidfd >= 0 && poll(&p, 1, timeout_ms) == 0) {
+        kill(-pid, SIGKILL);
+        waitpid(pid, &st, 0);
+        close(pidfd);
+        return -1;
+    }
+    waitpid(pid, &st, 0);
+    kill(-pid, SIGKILL); /* helpers it left behind (chromium) */
+    if (pidfd >= 0)
+        close(pidfd);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* The whole of a file, NUL-terminated; "" when missing. Caller frees. */
+static inline char *read_file_text(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    char *buf;
+    long len;
+
+    if (!f)
+        return strdup("");
+    fseek(f, 0, SEEK_END);
+    len = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    buf = calloc(1, (size_t)(len > 0 ? len : 0) + 1);
+    if (buf && len > 0 && fread(buf, 1, (size_t)len, f) != (size_t)len)
+        buf[0] = '\0';
+    fclose(f);
+    return buf;
+}
+
+static inline int write_file_text(const char *path, const char *text,
+                                  size_t len)
+{
+    FILE *f = fopen(path, "w");
+    size_t n;
+
+    if (!f)
+        return -1;
+    n = fwrite(text, 1, len, f);
+    fclose(f);
+    return n == len ? 0 : -1;
+}
+
+#endif
