@@ -1,21 +1,31 @@
 #!/usr/bin/env bash
-# tools/deps.sh - installs what building and testing steady needs on Debian 12,
-# only what is missing. Sourced by tools/run.sh and tools/test.sh.
+# tools/deps.sh - installs what building, running and testing steady needs on
+# Debian 12, only what is missing. Sourced by tools/run.sh (build set) and
+# tools/test.sh (build and test sets).
 set -euo pipefail
 
-STEADY_DEB_PACKAGES=(build-essential cmake pkg-config libyaml-dev libcmocka-dev
-  # telemetry: HTTP server, and Graphviz to draw the live graph
-  libmicrohttpd-dev libgraphviz-dev
-  # telemetry tests: promtool checks /metrics, headless Chromium the dashboard
-  prometheus chromium)
+# To build and run: compiler, CMake, libyaml for graphs, cmocka for the
+# harness, libmicrohttpd and Graphviz for telemetry.
+STEADY_BUILD_PACKAGES=(build-essential cmake pkg-config libyaml-dev
+  libcmocka-dev libmicrohttpd-dev libgraphviz-dev)
+# To test: promtool checks /metrics, headless Chromium the dashboard; and
 # steady-bench's peers: Concurrency Kit (ck_ring), ZeroMQ and GStreamer
 # (fakesrc, queue, identity and fakesink are core elements, shipped in
-# libgstreamer1.0-0, which the -dev package pulls in)
-STEADY_DEB_PACKAGES+=(libck-dev libzmq3-dev libgstreamer1.0-dev)
+# libgstreamer1.0-0, which the -dev package pulls in).
+STEADY_TEST_PACKAGES=(prometheus chromium libck-dev libzmq3-dev
+  libgstreamer1.0-dev)
 
+# steady_install_deps [build] [test]: installs the named sets (default both).
 steady_install_deps() {
-  local missing=()
-  for p in "${STEADY_DEB_PACKAGES[@]}"; do
+  local sets=("$@") wanted=() missing=()
+  [ ${#sets[@]} -eq 0 ] && sets=(build test)
+  for s in "${sets[@]}"; do
+    case "$s" in
+      build) wanted+=("${STEADY_BUILD_PACKAGES[@]}") ;;
+      test) wanted+=("${STEADY_TEST_PACKAGES[@]}") ;;
+    esac
+  done
+  for p in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' \
       || missing+=("$p")
   done
