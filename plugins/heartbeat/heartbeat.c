@@ -15,12 +15,14 @@ static const struct steady_param_desc params[] = {
       "milliseconds between beats (at least 1)" },
     { "beats", STEADY_PARAM_INT, "120",
       "beats to send before requesting shutdown (at least 1)" },
+    { "log_every", STEADY_PARAM_INT, "1",
+      "log every Nth beat at info (1: each beat; 0: none)" },
     { "fail_at_beat", STEADY_PARAM_INT, "-1",
       "failure injection: panic once just before sending this beat" },
 };
 
 struct heartbeat_state {
-    uint64_t beat; /* the next beat to send; equals the number sent */
+    uint64_t beat;      /* the next beat to send; equals the number sent */
     uint64_t failed_at; /* 1 + the beat it panicked at; 0: none yet */
 };
 
@@ -34,6 +36,9 @@ static int init(struct steady_actor *a)
     if (beats < 1)
         return steady_fail(a, "beats must be at least 1, got %lld",
                            (long long)beats);
+    if (steady_param_int(a, "log_every") < 0)
+        return steady_fail(a, "log_every must be 0 or more, got %lld",
+                           (long long)steady_param_int(a, "log_every"));
     return 0;
 }
 
@@ -43,6 +48,7 @@ static int run(struct steady_actor *a)
     uint64_t rate_ms = (uint64_t)steady_param_int(a, "rate_ms");
     uint64_t beats = (uint64_t)steady_param_int(a, "beats");
     int64_t fail_at = steady_param_int(a, "fail_at_beat");
+    uint64_t log_every = (uint64_t)steady_param_int(a, "log_every");
 
     while (steady_running(a)) {
         /* The first tick comes one period after the first wait. */
@@ -56,7 +62,8 @@ static int run(struct steady_actor *a)
         }
         if (!steady_send(a, OUT, &state->beat, STEADY_SATURATION_WARN))
             break; /* nobody takes beats any more */
-        steady_info(a, "beat %llu", (unsigned long long)state->beat);
+        if (log_every && state->beat % log_every == 0)
+            steady_info(a, "beat %llu", (unsigned long long)state->beat);
         state->beat++;
         if (state->beat == beats) {
             steady_info(a, "sent %llu beats, requesting shutdown",

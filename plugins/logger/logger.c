@@ -1,10 +1,13 @@
 /* logger - logs every FizzBuzz message at info as "Msg FizzBuzz", "Msg Fizz",
- * "Msg Buzz" or "Msg Value(N)", and at the end how many it logged. It drains
- * its input completely before it stops.
+ * "Msg Buzz" or "Msg Value(N)", and at the end how many it logged; or, with
+ * summary_ms > 0, only counts each kind and logs a summary line per interval
+ * and the totals at the end. It drains its input completely before it stops.
  */
 #include "worker/fizzbuzz.h"
 
 #include <steady/steady.h>
+#include <string.h>
+#include <time.h>
 
 enum { IN };
 
@@ -14,6 +17,9 @@ static const struct steady_port_desc ports[] = {
 };
 
 static const struct steady_param_desc params[] = {
+    { "summary_ms", STEADY_PARAM_INT, "0",
+      "0: log every message; N: count them and log a summary every N ms "
+      "and the totals at shutdown" },
     { "fail_at", STEADY_PARAM_INT, "-1",
       "failure injection: panic once just before logging this value" },
 };
@@ -21,6 +27,7 @@ static const struct steady_param_desc params[] = {
 struct logger_state {
     uint64_t logged;    /* messages logged, across restarts */
     uint64_t failed_at; /* 1 + the value it panicked at; 0: none yet */
+    uint64_t counts[4]; /* summary mode: per enum fizzbuzz_kind */
 };
 
 /* Peek-before-commit: what was logged is taken before a failure, what was
@@ -63,10 +70,115 @@ static void log_available(struct steady_actor *a)
     state->logged += n;
 }
 
+/* Summary mode: counts and takes everything available now. With fail_at
+ * set, what comes before the failing value is counted and taken first. */
+static void count_available(struct steady_actor *a, int64_t fail_at)
+{
+    struct logger_state *state = steady_state(a);
+    struct steady_channel *in = steady_port(a, IN);
+    struct steady_span spans[2];
+    size_t done = 0;
+
+    size_t n = steady_channel_borrow_read(in, spans, SIZE_MAX);
+    for (int s = 0; s < 2; s++) {
+        const struct fizzbuzz_msg *m = spans[s].ptr;
+        size_t from = 0;
+
+        for (size_t i = 0; fail_at >= 0 && i < spans[s].n; i++) {
+            if (fizzbuzz_value(m[i]) != (uint64_t)fail_at)
+                continue;
+            fizzbuzz_count(m + from, i - from, state->counts);
+            from = i;
+            /* panics once, after taking what came before */
+            fail_if_asked(a, m[i], done + i);
+        }
+        fizzbuzz_count(m + from, spans[s].n - from, state->counts);
+        done += spans[s].n;
+    }
+    steady_channel_commit_take(in, n);
+    state->logged += n;
+}
+
+static uint64_t clock_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void log_counts(struct steady_actor *a, const char *what, uint64_t total,
+                       const uint64_t c[4], const char *tail)
+{
+    steady_info(a, "Logger: %llu %s (F:%llu, B:%llu, FB:%llu, V:%llu)%s",
+                (unsigned long long)total, what,
+                (unsigned long long)c[FIZZBUZZ_FIZZ],
+                (unsigned long long)c[FIZZBUZZ_BUZZ],
+                (unsigned long long)c[FIZZBUZZ_FIZZBUZZ],
+                (unsigned long long)c[FIZZBUZZ_VALUE], tail);
+}
+
+/* Summary mode: one line per interval with what arrived in it and the
+ * rate, and the totals at the end. */
+static void run_summary(struct steady_actor *a, uint64_t period_ms)
+{
+    struct logger_state *state = steady_state(a);
+    int64_t fail_at = steady_param_int(a, "fail_at");
+    uint64_t last_ms = clock_ms(), last_total = state->logged;
+    uint64_t last[4];
+
+    memcpy(last, state->counts, sizeof(last));
+    while (steady_running(a)) {
+        uint64_t now;
+
+        /* met or cut short: either way, count what is there and look */
+        (void)steady_await_any(a, steady_avail(a, IN, 1),
+                               steady_periodic(a, period_ms));
+        now = clock_ms();
+
+        count_available(a, fail_at);
+        if (now - last_ms >= period_ms) {
+            uint64_t d[4];
+            char rate[48];
+
+            for (int k = 0; k < 4; k++)
+                d[k] = state->counts[k] - last[k];
+            snprintf(rate, sizeof(rate), " in %llu ms, %.1f M/s",
+                     (unsigned long long)(now - last_ms),
+                     (double)(state->logged - last_total) /
+                         (double)(now - last_ms) / 1e3);
+            log_counts(a, "messages", state->logged - last_total, d, rate);
+            memcpy(last, state->counts, sizeof(last));
+            last_total = state->logged;
+            last_ms = now;
+        }
+        if (steady_is_closed_and_empty(a, IN))
+            break; /* the worker is done and everything is counted */
+    }
+    log_counts(a, "messages processed", state->logged, state->counts, "");
+}
+
+static int init(struct steady_actor *a)
+{
+    int64_t summary_ms = steady_param_int(a, "summary_ms");
+
+    if (summary_ms < 0)
+        return steady_fail(a,
+                           "summary_ms must be 0 (log every message) or "
+                           "more, got %lld",
+                           (long long)summary_ms);
+    return 0;
+}
+
 static int run(struct steady_actor *a)
 {
     struct logger_state *state = steady_state(a);
+    int64_t summary_ms = steady_param_int(a, "summary_ms");
 
+    if (summary_ms > 0) {
+        run_summary(a, (uint64_t)summary_ms);
+        return 0;
+    }
     while (steady_running(a)) {
         bool ready = steady_await_all(a, steady_avail(a, IN, 1));
         /* Also after a wait cut short: what is there must still be logged. */
@@ -82,10 +194,11 @@ static const struct steady_plugin desc = {
     STEADY_PLUGIN_HEADER,
     .name = "logger",
     .version = "1.0",
-    .summary = "logs every FizzBuzz message at info",
+    .summary = "logs every FizzBuzz message at info, or counts them",
     .ports = STEADY_PORTS(ports),
     .params = STEADY_PARAMS(params),
     .state_size = sizeof(struct logger_state),
+    .init = init,
     .run = run,
 };
 

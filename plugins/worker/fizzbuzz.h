@@ -31,19 +31,46 @@ _Static_assert(sizeof(struct fizzbuzz_msg) == 8, "fizzbuzz_msg is 8 bytes");
 #define FIZZBUZZ_VALUE_MASK ((UINT64_C(1) << FIZZBUZZ_KIND_SHIFT) - 1)
 
 /* The message for v. The kind is computed from v itself; the value kept is
- * v modulo 2^62. */
+ * v modulo 2^62. Branch-free: v is a multiple of d (odd) exactly when
+ * v * d^-1 mod 2^64 is at most (2^64 - 1) / d, so a kind costs two
+ * multiplications and no division; the Fizz bit is bit 0 of the kind, the
+ * Buzz bit bit 1. */
 static inline struct fizzbuzz_msg fizzbuzz_of(uint64_t v)
 {
-    enum fizzbuzz_kind kind = FIZZBUZZ_VALUE;
-    if (v % 15 == 0)
-        kind = FIZZBUZZ_FIZZBUZZ;
-    else if (v % 3 == 0)
-        kind = FIZZBUZZ_FIZZ;
-    else if (v % 5 == 0)
-        kind = FIZZBUZZ_BUZZ;
-    struct fizzbuzz_msg m = { (uint64_t)kind << FIZZBUZZ_KIND_SHIFT |
+    uint64_t fizz = v * UINT64_C(0xAAAAAAAAAAAAAAAB) <= UINT64_MAX / 3;
+    uint64_t buzz = v * UINT64_C(0xCCCCCCCCCCCCCCCD) <= UINT64_MAX / 5;
+    struct fizzbuzz_msg m = { (fizz | buzz << 1) << FIZZBUZZ_KIND_SHIFT |
                               (v & FIZZBUZZ_VALUE_MASK) };
     return m;
+}
+
+/* Converts n values to messages, src to dst (which may be the same). */
+static inline void fizzbuzz_convert(struct fizzbuzz_msg *dst,
+                                    const uint64_t *src, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        dst[i] = fizzbuzz_of(src[i]);
+}
+
+/* Adds the kinds of n messages to counts[], indexed by enum fizzbuzz_kind.
+ * Counts the Fizz bits, the Buzz bits and both, which vectorises, and
+ * derives the four kinds from those. */
+static inline void fizzbuzz_count(const struct fizzbuzz_msg *m, size_t n,
+                                  uint64_t counts[4])
+{
+    uint64_t fizz = 0, buzz = 0, both = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        uint64_t k = m[i].bits >> FIZZBUZZ_KIND_SHIFT;
+
+        fizz += k & 1;
+        buzz += k >> 1;
+        both += k & (k >> 1);
+    }
+    counts[FIZZBUZZ_FIZZBUZZ] += both;
+    counts[FIZZBUZZ_FIZZ] += fizz - both;
+    counts[FIZZBUZZ_BUZZ] += buzz - both;
+    counts[FIZZBUZZ_VALUE] += n - fizz - buzz + both;
 }
 
 static inline enum fizzbuzz_kind fizzbuzz_kind(struct fizzbuzz_msg m)

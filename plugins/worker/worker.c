@@ -1,6 +1,8 @@
 /* worker - on each heartbeat moves every value it can (as many as are
- * available and as fit) to the logger as FizzBuzz messages. Once the
- * heartbeat has stopped it drains what is left: no value is lost or reordered.
+ * available and as fit) to the logger as FizzBuzz messages, converting
+ * straight from one ring into the other, at once or in chunks of `batch`.
+ * Once the heartbeat has stopped it drains what is left: no value is lost or
+ * reordered.
  */
 #include "fizzbuzz.h"
 
@@ -16,6 +18,9 @@ static const struct steady_port_desc ports[] = {
 };
 
 static const struct steady_param_desc params[] = {
+    { "batch", STEADY_PARAM_INT, "0",
+      "0: move everything in one commit per beat; N: in chunks of at most N, "
+      "each committed at once so that generator and logger work meanwhile" },
     { "fail_at", STEADY_PARAM_INT, "-1",
       "failure injection: panic once while converting this value, before "
       "anything of its batch is committed" },
@@ -25,42 +30,59 @@ struct worker_state {
     uint64_t failed_at; /* 1 + the value it panicked at; 0: none yet */
 };
 
-/* Item i of a borrowed region made of two spans of `size`-byte items. */
-static void *item_at(const struct steady_span spans[2], size_t i, size_t size)
-{
-    if (i < spans[0].n)
-        return (char *)spans[0].ptr + i * size;
-    return (char *)spans[1].ptr + (i - spans[0].n) * size;
-}
-
-static void fail_if_asked(struct steady_actor *a, uint64_t v)
+/* Panics once if value fail_at is among src[0..n). */
+static void fail_if_asked(struct steady_actor *a, int64_t fail_at,
+                          const uint64_t *src, size_t n)
 {
     struct worker_state *state = steady_state(a);
-    int64_t fail_at = steady_param_int(a, "fail_at");
 
-    if (fail_at >= 0 && v == (uint64_t)fail_at &&
-        state->failed_at != v + 1) {
-        state->failed_at = v + 1;
-        steady_panic(a, "injected failure converting %llu",
-                     (unsigned long long)v);
+    for (size_t i = 0; i < n; i++) {
+        uint64_t v = src[i];
+
+        if (v == (uint64_t)fail_at && state->failed_at != v + 1) {
+            state->failed_at = v + 1;
+            steady_panic(a, "injected failure converting %llu",
+                         (unsigned long long)v);
+        }
     }
 }
 
-/* Converts min(available, vacant) values straight from the values ring into
- * the out ring, with no copy in between, and returns how many moved. */
-static size_t move_values(struct steady_actor *a)
+/* Converts at most max values straight from the values ring into the out
+ * ring, with no copy in between, and returns how many moved. The borrowed
+ * regions are each up to two spans; they are walked as the contiguous
+ * pieces where both are unbroken, each converted in one tight loop. */
+static size_t move_values(struct steady_actor *a, int64_t fail_at, size_t max)
 {
     struct steady_channel *in = steady_port(a, VALUES);
     struct steady_channel *out = steady_port(a, OUT);
     struct steady_span src[2], dst[2];
+    size_t si = 0, so = 0, di = 0, dof = 0;
 
-    size_t n = steady_channel_borrow_read(in, src, SIZE_MAX);
+    size_t n = steady_channel_borrow_read(in, src, max);
     n = steady_channel_borrow_write(out, dst, n);
-    for (size_t i = 0; i < n; i++) {
-        const uint64_t *v = item_at(src, i, sizeof(uint64_t));
-        struct fizzbuzz_msg *m = item_at(dst, i, sizeof(struct fizzbuzz_msg));
-        *m = fizzbuzz_of(*v);
-        fail_if_asked(a, *v);
+    for (size_t done = 0; done < n;) {
+        size_t len = n - done;
+        const uint64_t *from;
+
+        if (so == src[si].n) {
+            si++;
+            so = 0;
+        }
+        if (dof == dst[di].n) {
+            di++;
+            dof = 0;
+        }
+        if (len > src[si].n - so)
+            len = src[si].n - so;
+        if (len > dst[di].n - dof)
+            len = dst[di].n - dof;
+        from = (const uint64_t *)src[si].ptr + so;
+        if (fail_at >= 0)
+            fail_if_asked(a, fail_at, from, len);
+        fizzbuzz_convert((struct fizzbuzz_msg *)dst[di].ptr + dof, from, len);
+        so += len;
+        dof += len;
+        done += len;
     }
     /* commit only now: a failure above leaves the values in place for the
      * restarted run, and nothing half-sent */
@@ -69,8 +91,43 @@ static size_t move_values(struct steady_actor *a)
     return n;
 }
 
+/* Moves what is available now (as far as it fits), in one go or in chunks
+ * of `batch`, and returns how many moved. */
+static size_t move_available(struct steady_actor *a, int64_t fail_at,
+                             size_t batch)
+{
+    size_t todo, moved = 0;
+
+    if (batch == 0)
+        return move_values(a, fail_at, SIZE_MAX);
+    todo = steady_avail_count(a, VALUES);
+    while (moved < todo) {
+        size_t left = todo - moved;
+        size_t n = move_values(a, fail_at, left < batch ? left : batch);
+
+        if (n == 0)
+            break; /* the logger's ring is full */
+        moved += n;
+    }
+    return moved;
+}
+
+static int init(struct steady_actor *a)
+{
+    int64_t batch = steady_param_int(a, "batch");
+
+    if (batch < 0)
+        return steady_fail(a,
+                           "batch must be 0 (all at once) or more, got "
+                           "%lld",
+                           (long long)batch);
+    return 0;
+}
+
 static int run(struct steady_actor *a)
 {
+    int64_t fail_at = steady_param_int(a, "fail_at");
+    size_t batch = (size_t)steady_param_int(a, "batch");
     uint64_t beat = 0;
 
     while (steady_running(a)) {
@@ -84,7 +141,7 @@ static int run(struct steady_actor *a)
             ready = steady_await_all(a, steady_avail(a, VALUES, 1),
                                      steady_vacant(a, OUT, 1));
         }
-        size_t n = move_values(a);
+        size_t n = move_available(a, fail_at, batch);
         if (!ready && n == 0)
             break; /* values drained, or nobody takes them: nothing is left */
         if (beating)
@@ -104,6 +161,7 @@ static const struct steady_plugin desc = {
     .ports = STEADY_PORTS(ports),
     .params = STEADY_PARAMS(params),
     .state_size = sizeof(struct worker_state),
+    .init = init,
     .run = run,
 };
 

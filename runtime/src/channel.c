@@ -1,4 +1,6 @@
-/* channel.c - the bounded SPSC ring of <steady/channel.h>.
+/* channel.c - the bounded SPSC ring of <steady/channel.h>: creation, the
+ * batch and zero-copy calls, close, and the exported copies of the inline
+ * fast paths.
  *
  * Each side keeps a cached copy of the other side's position and reloads it
  * only when the cache says "full" or "empty", so a batch touches the shared
@@ -9,6 +11,22 @@
 
 #include <stdlib.h>
 #include <string.h>
+
+/* The one external definition of each inline function of the header, for
+ * callers that do not inline (C++, -O0, taking the address). */
+extern inline void steady__channel_fence(const struct steady_channel *ch);
+extern inline void *steady__channel_slot(const struct steady_channel *ch,
+                                         uint64_t pos);
+extern inline void steady__channel_copy(const struct steady_channel *ch,
+                                        void *dst, const void *src);
+extern inline size_t steady_channel_vacant(struct steady_channel *ch);
+extern inline size_t steady_channel_avail(struct steady_channel *ch);
+extern inline bool steady_channel_try_send(struct steady_channel *ch,
+                                           const void *item);
+extern inline bool steady_channel_try_peek(struct steady_channel *ch,
+                                           void *item);
+extern inline bool steady_channel_try_take(struct steady_channel *ch,
+                                           void *item);
 
 struct steady_channel *steady_channel_create(size_t capacity, size_t elem_size,
                                              const char *type_name)
@@ -39,6 +57,8 @@ struct steady_channel *steady_channel_create(size_t capacity, size_t elem_size,
     ch->capacity = capacity;
     ch->mask = slots - 1;
     ch->elem_size = elem_size;
+    ch->light_fence =
+        atomic_load_explicit(&fence_light_is_free, memory_order_acquire);
     atomic_init(&ch->tail, 0);
     atomic_init(&ch->head, 0);
     atomic_init(&ch->rx_want, 0);
@@ -78,32 +98,14 @@ const char *steady_channel_type_name(const struct steady_channel *ch)
     return ch->type_name;
 }
 
-static inline void *slot(const struct steady_channel *ch, uint64_t pos)
+void steady__channel_wake_rx(struct steady_channel *ch)
 {
-    return ch->slots + (size_t)(pos & ch->mask) * ch->elem_size;
-}
+    uint64_t tail = atomic_load_explicit(&ch->tail, memory_order_relaxed);
+    uint64_t want = atomic_load_explicit(&ch->rx_want, memory_order_relaxed);
 
-static inline void copy_item(const struct steady_channel *ch, void *dst,
-                             const void *src)
-{
-    /* the common 8-byte element becomes a single move */
-    if (ch->elem_size == 8)
-        memcpy(dst, src, 8);
-    else
-        memcpy(dst, src, ch->elem_size);
-}
-
-/* After publishing up to `tail`: wake the consumer if it sleeps waiting for
- * no more than is now available. */
-static inline void notify_rx(struct steady_channel *ch, uint64_t tail)
-{
-    uint64_t want;
-
-    fence_light(); /* orders the tail store before the rx_want load */
-    want = atomic_load_explicit(&ch->rx_want, memory_order_relaxed);
-    if (want == 0)
-        return;
-    if (tail - atomic_load_explicit(&ch->head, memory_order_relaxed) < want)
+    /* still short of what the consumer waits for: let it sleep */
+    if (want == 0 ||
+        tail - atomic_load_explicit(&ch->head, memory_order_relaxed) < want)
         return;
     /* exchange: of several publishes racing here only one wakes */
     if (atomic_exchange_explicit(&ch->rx_want, 0, memory_order_relaxed) &&
@@ -111,19 +113,14 @@ static inline void notify_rx(struct steady_channel *ch, uint64_t tail)
         waker_wake(ch->rx_waker);
 }
 
-/* After freeing up to `head`: wake the producer if it sleeps waiting for no
- * more room than there now is. */
-static inline void notify_tx(struct steady_channel *ch, uint64_t head)
+void steady__channel_wake_tx(struct steady_channel *ch)
 {
-    uint64_t want;
-    uint64_t tail;
+    uint64_t head = atomic_load_explicit(&ch->head, memory_order_relaxed);
+    uint64_t want = atomic_load_explicit(&ch->tx_want, memory_order_relaxed);
+    uint64_t tail = atomic_load_explicit(&ch->tail, memory_order_relaxed);
 
-    fence_light(); /* orders the head store before the tx_want load */
-    want = atomic_load_explicit(&ch->tx_want, memory_order_relaxed);
-    if (want == 0)
-        return;
-    tail = atomic_load_explicit(&ch->tail, memory_order_relaxed);
-    if (ch->capacity - (size_t)(tail - head) < want)
+    /* still short of the room the producer waits for: let it sleep */
+    if (want == 0 || ch->capacity - (size_t)(tail - head) < want)
         return;
     if (atomic_exchange_explicit(&ch->tx_want, 0, memory_order_relaxed) &&
         ch->tx_waker)
@@ -131,24 +128,6 @@ static inline void notify_tx(struct steady_channel *ch, uint64_t head)
 }
 
 /* ---- producer ---- */
-
-bool steady_channel_try_send(struct steady_channel *ch, const void *item)
-{
-    uint64_t tail = atomic_load_explicit(&ch->tail, memory_order_relaxed);
-
-    if (tail - ch->head_seen >= ch->capacity && steady_channel_vacant(ch) == 0)
-        return false;
-    copy_item(ch, slot(ch, tail), item);
-    /* release: publishes the slot just written */
-    atomic_store_explicit(&ch->tail, tail + 1, memory_order_release);
-    notify_rx(ch, tail + 1);
-    return true;
-}
-
-size_t steady_channel_vacant(struct steady_channel *ch)
-{
-    return channel_vacant(ch);
-}
 
 size_t steady_channel_borrow_write(struct steady_channel *ch,
                                    struct steady_span spans[2], size_t max)
@@ -159,7 +138,7 @@ size_t steady_channel_borrow_write(struct steady_channel *ch,
     size_t first;
 
     if (room < max)
-        room = channel_vacant(ch);
+        room = steady_channel_vacant(ch);
     if (room > max)
         room = max;
     first = ch->mask + 1 - at;
@@ -180,7 +159,9 @@ void steady_channel_commit_send(struct steady_channel *ch, size_t n)
         return;
     /* release: publishes the n slots filled in place */
     atomic_store_explicit(&ch->tail, tail + n, memory_order_release);
-    notify_rx(ch, tail + n);
+    steady__channel_fence(ch); /* the tail store before the rx_want load */
+    if (atomic_load_explicit(&ch->rx_want, memory_order_relaxed))
+        steady__channel_wake_rx(ch);
 }
 
 size_t steady_channel_send_many(struct steady_channel *ch, const void *items,
@@ -219,34 +200,6 @@ void channel_mark_rx_gone(struct steady_channel *ch)
 
 /* ---- consumer ---- */
 
-size_t steady_channel_avail(struct steady_channel *ch)
-{
-    return channel_avail(ch);
-}
-
-bool steady_channel_try_take(struct steady_channel *ch, void *item)
-{
-    uint64_t head = atomic_load_explicit(&ch->head, memory_order_relaxed);
-
-    if (head == ch->tail_seen && channel_avail(ch) == 0)
-        return false;
-    copy_item(ch, item, slot(ch, head));
-    /* release: the slot is read out and may be reused */
-    atomic_store_explicit(&ch->head, head + 1, memory_order_release);
-    notify_tx(ch, head + 1);
-    return true;
-}
-
-bool steady_channel_try_peek(struct steady_channel *ch, void *item)
-{
-    uint64_t head = atomic_load_explicit(&ch->head, memory_order_relaxed);
-
-    if (head == ch->tail_seen && channel_avail(ch) == 0)
-        return false;
-    copy_item(ch, item, slot(ch, head));
-    return true;
-}
-
 size_t steady_channel_borrow_read(struct steady_channel *ch,
                                   struct steady_span spans[2], size_t max)
 {
@@ -256,7 +209,7 @@ size_t steady_channel_borrow_read(struct steady_channel *ch,
     size_t first;
 
     if (avail < max)
-        avail = channel_avail(ch);
+        avail = steady_channel_avail(ch);
     if (avail > max)
         avail = max;
     first = ch->mask + 1 - at;
@@ -277,7 +230,9 @@ void steady_channel_commit_take(struct steady_channel *ch, size_t n)
         return;
     /* release: the n slots are read out and may be reused */
     atomic_store_explicit(&ch->head, head + n, memory_order_release);
-    notify_tx(ch, head + n);
+    steady__channel_fence(ch); /* the head store before the tx_want load */
+    if (atomic_load_explicit(&ch->tx_want, memory_order_relaxed))
+        steady__channel_wake_tx(ch);
 }
 
 size_t steady_channel_take_many(struct steady_channel *ch, void *items,
@@ -304,7 +259,7 @@ bool steady_channel_is_closed(const struct steady_channel *ch)
 bool steady_channel_is_closed_and_empty(struct steady_channel *ch)
 {
     /* closed first: everything sent before the close is then visible */
-    return channel_closed(ch) && channel_avail(ch) == 0;
+    return channel_closed(ch) && steady_channel_avail(ch) == 0;
 }
 
 uint64_t steady_channel_sent_total(const struct steady_channel *ch)

@@ -82,9 +82,27 @@ static void test_init_rejects_zero_beats(void **unused)
     steady_test_destroy(t);
 }
 
+static void test_run_log_every(void **unused)
+{
+    (void)unused;
+    struct steady_test *t = load("5", "7");
+    assert_int_equal(steady_test_set_param(t, "log_every", "3"), 0);
+    assert_int_equal(steady_test_run(t, 3000), 0);
+    /* beats 0, 3 and 6 are logged, the others only sent */
+    assert_true(steady_test_log_contains(t, "beat 0\n"));
+    assert_true(steady_test_log_contains(t, "beat 3\n"));
+    assert_true(steady_test_log_contains(t, "beat 6\n"));
+    assert_false(steady_test_log_contains(t, "beat 1\n"));
+    assert_false(steady_test_log_contains(t, "beat 5\n"));
+    uint64_t beats[8];
+    assert_int_equal(steady_test_take(t, "out", beats, 8), 7);
+    steady_test_destroy(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_run_log_every),
         cmocka_unit_test(test_run_sends_beats_then_requests_shutdown),
         cmocka_unit_test(test_run_stops_early_on_shutdown),
         cmocka_unit_test(test_init_rejects_zero_rate),

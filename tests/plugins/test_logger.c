@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 /* cmocka.h needs the headers above */
 #include <cmocka.h>
 #include <steady/testing.h>
@@ -107,9 +108,93 @@ static void test_run_drains_at_shutdown(void **unused)
     steady_test_destroy(t);
 }
 
+/* Summary mode: no per-message lines, and at the end the exact totals of
+ * each kind. */
+static void test_summary_totals_exact(void **unused)
+{
+    (void)unused;
+    struct steady_test *t = load(64);
+    assert_int_equal(steady_test_set_param(t, "summary_ms", "1000"), 0);
+    assert_int_equal(steady_test_start(t), 0);
+    /* 0..299 through a ring of 64: several wake-ups and wraps */
+    for (uint64_t v = 0; v < 300; v++) {
+        struct fizzbuzz_msg m = fizzbuzz_of(v);
+        /* a full ring: poll (bounded) until the logger makes room */
+        for (int tries = 0; steady_test_feed(t, "in", &m, 1) == 0; tries++) {
+            struct timespec ms = { 0, 1000000 };
+            assert_true(tries < 3000);
+            nanosleep(&ms, NULL);
+        }
+    }
+    steady_test_close_input(t, "in");
+    assert_int_equal(steady_test_wait(t, 3000), 0);
+    assert_msg_lines(t, NULL, 0);
+    /* 0..299: 20 multiples of 15, 100 of 3, 60 of 5 */
+    assert_true(steady_test_log_contains(
+        t, "Logger: 300 messages processed (F:80, B:40, FB:20, V:160)"));
+    steady_test_destroy(t);
+}
+
+/* Summary mode logs a line per interval with what arrived in it. */
+static void test_summary_per_interval(void **unused)
+{
+    (void)unused;
+    struct steady_test *t = load(64);
+    assert_int_equal(steady_test_set_param(t, "summary_ms", "20"), 0);
+    assert_int_equal(steady_test_start(t), 0);
+    struct fizzbuzz_msg m[18];
+    for (uint64_t v = 0; v < 18; v++)
+        m[v] = fizzbuzz_of(v);
+    /* each group arrives in one commit, so it lands in one interval */
+    assert_int_equal(steady_test_feed(t, "in", m, 15), 15);
+    assert_true(steady_test_await_log(
+        t, "Logger: 15 messages (F:4, B:2, FB:1, V:8) in ", 3000));
+    assert_int_equal(steady_test_feed(t, "in", m + 15, 3), 3);
+    assert_true(steady_test_await_log(
+        t, "Logger: 3 messages (F:0, B:0, FB:1, V:2) in ", 3000));
+    steady_test_close_input(t, "in");
+    assert_int_equal(steady_test_wait(t, 3000), 0);
+    assert_true(steady_test_log_contains(
+        t, "Logger: 18 messages processed (F:4, B:2, FB:2, V:10)"));
+    steady_test_destroy(t);
+}
+
+/* A failure in summary mode: what came before the failing value is counted
+ * once, the rest after the restart; the totals stay exact. */
+static void test_summary_failure_keeps_totals_exact(void **unused)
+{
+    (void)unused;
+    struct steady_test *t = load(64);
+    assert_int_equal(steady_test_set_param(t, "summary_ms", "1000"), 0);
+    assert_int_equal(steady_test_set_param(t, "fail_at", "25"), 0);
+    steady_test_set_restart(t, 3, 60, 1);
+    feed_range(t, 0, 60);
+    steady_test_close_input(t, "in");
+    assert_int_equal(steady_test_run(t, 5000), 0);
+    assert_int_equal(steady_test_restarts(t), 1);
+    /* 0..59: 4 multiples of 15, 20 of 3, 12 of 5 */
+    assert_true(steady_test_log_contains(
+        t, "Logger: 60 messages processed (F:16, B:8, FB:4, V:32)"));
+    steady_test_destroy(t);
+}
+
+static void test_init_rejects_negative_summary(void **unused)
+{
+    (void)unused;
+    struct steady_test *t = load(8);
+    assert_int_equal(steady_test_set_param(t, "summary_ms", "-5"), 0);
+    assert_int_equal(steady_test_start(t), -1);
+    assert_non_null(strstr(steady_test_error(t), "summary_ms"));
+    steady_test_destroy(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_summary_totals_exact),
+        cmocka_unit_test(test_summary_per_interval),
+        cmocka_unit_test(test_summary_failure_keeps_totals_exact),
+        cmocka_unit_test(test_init_rejects_negative_summary),
         cmocka_unit_test(test_run_logs_fizz),
         cmocka_unit_test(test_run_logs_each_message_in_order),
         cmocka_unit_test(test_run_reports_zero_when_nothing_came),

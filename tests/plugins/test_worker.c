@@ -6,6 +6,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+#include <time.h>
 /* cmocka.h needs the headers above */
 #include <cmocka.h>
 #include <steady/testing.h>
@@ -160,10 +162,123 @@ static void test_run_drains_at_shutdown(void **unused)
     steady_test_destroy(t);
 }
 
+/* The branch-free kinds agree with the % definition, also for values far
+ * from 0 and near 2^64. */
+static void test_fizzbuzz_of_matches_modulo(void **unused)
+{
+    (void)unused;
+    static const uint64_t bases[] = { 0, UINT64_C(1) << 40, UINT64_MAX - 999 };
+    for (size_t b = 0; b < 3; b++)
+        for (uint64_t v = bases[b]; v - bases[b] < 1000; v++) {
+            enum fizzbuzz_kind want = v % 15 == 0  ? FIZZBUZZ_FIZZBUZZ
+                                      : v % 3 == 0 ? FIZZBUZZ_FIZZ
+                                      : v % 5 == 0 ? FIZZBUZZ_BUZZ
+                                                   : FIZZBUZZ_VALUE;
+            assert_int_equal(fizzbuzz_kind(fizzbuzz_of(v)), want);
+        }
+}
+
+static void test_fizzbuzz_count_kinds(void **unused)
+{
+    (void)unused;
+    struct fizzbuzz_msg m[100];
+    uint64_t counts[4] = { 1, 1, 1, 1 };
+    for (uint64_t v = 0; v < 100; v++)
+        m[v] = fizzbuzz_of(v);
+    fizzbuzz_count(m, 100, counts);
+    /* 0..99: 7 multiples of 15, 34 of 3, 20 of 5; counts are added to */
+    assert_int_equal(counts[FIZZBUZZ_FIZZBUZZ], 1 + 7);
+    assert_int_equal(counts[FIZZBUZZ_FIZZ], 1 + 34 - 7);
+    assert_int_equal(counts[FIZZBUZZ_BUZZ], 1 + 20 - 7);
+    assert_int_equal(counts[FIZZBUZZ_VALUE], 1 + 100 - 34 - 20 + 7);
+}
+
+/* With batch set, one beat moves everything available in chunks, each
+ * committed at once: the ring wraps several times within one beat, and
+ * every value arrives once and in order. */
+static void test_run_batch_moves_all_in_chunks(void **unused)
+{
+    (void)unused;
+    struct steady_channel *out;
+    struct steady_test *t = load(64, 64, &out);
+    assert_int_equal(steady_test_set_param(t, "batch", "7"), 0);
+    /* start mid-ring so that chunks straddle the wrap point */
+    feed_values(t, 0, 40);
+    assert_int_equal(steady_test_start(t), 0);
+    feed_beat(t, 0);
+
+    uint64_t next = 0;
+    struct fizzbuzz_msg got[64];
+    assert_int_equal(steady_test_await_output(t, "out", 40, 2000), 40);
+    size_t n = steady_test_take(t, "out", got, 64);
+    assert_int_equal(n, 40);
+    for (size_t i = 0; i < n; i++, next++)
+        assert_int_equal(got[i].bits, fizzbuzz_of(next).bits);
+    /* 60 more, past the wrap of both rings, moved on the next beat; the
+     * worker may still be committing the take of the first 40 */
+    for (uint64_t v = 40; v < 100; v++)
+        for (int tries = 0; steady_test_feed(t, "values", &v, 1) == 0;
+             tries++) {
+            struct timespec ms = { 0, 1000000 };
+            assert_true(tries < 3000);
+            nanosleep(&ms, NULL);
+        }
+    feed_beat(t, 1);
+    assert_int_equal(steady_test_await_output(t, "out", 60, 2000), 60);
+    n = steady_test_take(t, "out", got, 64);
+    assert_int_equal(n, 60);
+    for (size_t i = 0; i < n; i++, next++)
+        assert_int_equal(got[i].bits, fizzbuzz_of(next).bits);
+    steady_test_close_input(t, "values");
+    steady_test_close_input(t, "heartbeat");
+    assert_int_equal(steady_test_wait(t, 2000), 0);
+    assert_true(steady_channel_is_closed_and_empty(out));
+    steady_test_destroy(t);
+}
+
+/* A failure in the middle of a chunked beat keeps the failing chunk's
+ * values in place; the restarted run delivers each value exactly once. */
+static void test_run_batch_failure_loses_nothing(void **unused)
+{
+    (void)unused;
+    struct steady_test *t = load(128, 128, NULL);
+    assert_int_equal(steady_test_set_param(t, "batch", "16"), 0);
+    assert_int_equal(steady_test_set_param(t, "fail_at", "37"), 0);
+    steady_test_set_restart(t, 3, 60, 1);
+    feed_values(t, 0, 100);
+    feed_beat(t, 0);
+    feed_beat(t, 1);
+    steady_test_close_input(t, "values");
+    steady_test_close_input(t, "heartbeat");
+    assert_int_equal(steady_test_run(t, 5000), 0);
+    assert_int_equal(steady_test_restarts(t), 1);
+
+    struct fizzbuzz_msg got[128];
+    assert_int_equal(steady_test_take(t, "out", got, 128), 100);
+    for (uint64_t i = 0; i < 100; i++)
+        assert_int_equal(fizzbuzz_value(got[i]), i);
+    steady_test_destroy(t);
+}
+
+static void test_init_rejects_negative_batch(void **unused)
+{
+    (void)unused;
+    struct steady_test *t = load(16, 16, NULL);
+    assert_int_equal(steady_test_set_param(t, "batch", "-1"), 0);
+    assert_int_equal(steady_test_start(t), -1);
+    assert_non_null(strstr(steady_test_error(t), "batch"));
+    steady_test_destroy(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fizzbuzz_of_kinds),
+        cmocka_unit_test(test_fizzbuzz_of_matches_modulo),
+        cmocka_unit_test(test_fizzbuzz_count_kinds),
+        cmocka_unit_test(test_run_batch_moves_all_in_chunks),
+        cmocka_unit_test(test_run_batch_failure_loses_nothing),
+        cmocka_unit_test(test_init_rejects_negative_batch),
         cmocka_unit_test(test_run_converts_values),
         cmocka_unit_test(test_run_waits_for_a_beat),
         cmocka_unit_test(test_run_loses_nothing_when_out_is_small),

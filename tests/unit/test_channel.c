@@ -1171,9 +1171,96 @@ static void test_take_many_stress(void **state)
                consume_many);
 }
 
+/* ---- inline fast paths ---- */
+
+/* The exported copies of the header's inline calls (what C++, -O0 or a
+ * function pointer gets) behave exactly like the inlined ones. */
+static void test_exported_copies_match_inline(void **state)
+{
+    bool (*volatile send)(struct steady_channel *, const void *) =
+        steady_channel_try_send;
+    bool (*volatile take)(struct steady_channel *, void *) =
+        steady_channel_try_take;
+    bool (*volatile peek)(struct steady_channel *, void *) =
+        steady_channel_try_peek;
+    size_t (*volatile avail)(struct steady_channel *) = steady_channel_avail;
+    size_t (*volatile vacant)(struct steady_channel *) = steady_channel_vacant;
+    struct steady_channel *ch = u64_channel(3);
+    uint64_t v;
+
+    (void)state;
+    for (uint64_t i = 0; i < 10; i++) {
+        assert_int_equal(vacant(ch), 3);
+        assert_true(send(ch, &i));
+        v = i + 1;
+        assert_true(steady_channel_try_send(ch, &v));
+        assert_int_equal(avail(ch), 2);
+        assert_int_equal(vacant(ch), 1);
+        assert_true(peek(ch, &v));
+        assert_int_equal(v, i);
+        assert_true(take(ch, &v));
+        assert_int_equal(v, i);
+        assert_int_equal(take_u64(ch), i + 1);
+        assert_false(take(ch, &v));
+        assert_false(peek(ch, &v));
+    }
+    for (uint64_t i = 0; i < 3; i++)
+        assert_true(send(ch, &i));
+    assert_false(send(ch, &v));
+    steady_channel_destroy(ch);
+}
+
+/* After publishing, the fast paths wake a sleeper exactly when what it
+ * announced it waits for is there, and withdraw the announcement. */
+static void test_fast_paths_wake_announced_sleeper(void **state)
+{
+    struct steady_channel *ch = u64_channel(4);
+    struct waker rx, tx;
+    uint64_t v = 1;
+
+    (void)state;
+    waker_init(&rx);
+    waker_init(&tx);
+    ch->rx_waker = &rx;
+    ch->tx_waker = &tx;
+
+    /* the consumer sleeps until 2 items are there */
+    channel_want_avail(ch, 2);
+    assert_true(steady_channel_try_send(ch, &v));
+    assert_int_equal(waker_seq(&rx), 0);
+    assert_true(steady_channel_try_send(ch, &v));
+    assert_int_equal(waker_seq(&rx), 1);
+    assert_int_equal(atomic_load(&ch->rx_want), 0);
+    /* nobody announced: no wake */
+    assert_true(steady_channel_try_send(ch, &v));
+    assert_int_equal(waker_seq(&rx), 1);
+
+    /* the producer sleeps until there is room for 2 */
+    assert_true(steady_channel_try_send(ch, &v));
+    channel_want_vacant(ch, 2);
+    assert_true(steady_channel_try_take(ch, &v));
+    assert_int_equal(waker_seq(&tx), 0);
+    assert_true(steady_channel_try_take(ch, &v));
+    assert_int_equal(waker_seq(&tx), 1);
+    assert_int_equal(atomic_load(&ch->tx_want), 0);
+
+    /* the batch commits do the same */
+    channel_want_avail(ch, 1);
+    steady_channel_send_many(ch, &v, 1);
+    assert_int_equal(waker_seq(&rx), 2);
+    channel_want_vacant(ch, 3); /* 3 items in, room for 1 */
+    assert_int_equal(steady_channel_take_many(ch, &v, 1), 1);
+    assert_int_equal(waker_seq(&tx), 1);
+    assert_int_equal(steady_channel_take_many(ch, &v, 1), 1);
+    assert_int_equal(waker_seq(&tx), 2);
+    steady_channel_destroy(ch);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_exported_copies_match_inline),
+        cmocka_unit_test(test_fast_paths_wake_announced_sleeper),
         cmocka_unit_test(test_create_rejects_zero),
         cmocka_unit_test(test_create_capacity_one),
         cmocka_unit_test(test_create_odd_capacities),

@@ -121,12 +121,17 @@ static void test_metrics_every_family_has_help_and_type(void **state)
             snprintf(current, sizeof(current), "%s", name);
             line = strtok(NULL, "\n");
             assert_non_null(line);
-            snprintf(name, sizeof(name), "# TYPE %s ", current);
-            if (strncmp(line, name, strlen(name)) != 0)
-                fail_msg("HELP of %s not followed by its TYPE: %s", current,
-                         line);
-            assert_true(strcmp(line + strlen(name), "gauge") == 0 ||
-                        strcmp(line + strlen(name), "counter") == 0);
+            {
+                char type_line[96];
+
+                snprintf(type_line, sizeof(type_line), "# TYPE %s ", current);
+                if (strncmp(line, type_line, strlen(type_line)) != 0)
+                    fail_msg("HELP of %s not followed by its TYPE: %s",
+                             current, line);
+                assert_true(
+                    strcmp(line + strlen(type_line), "gauge") == 0 ||
+                    strcmp(line + strlen(type_line), "counter") == 0);
+            }
             continue;
         }
         assert_true(line[0] != '#');

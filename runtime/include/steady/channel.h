@@ -4,7 +4,9 @@
  * false, not an error. No lock and no system call on the fast path: a waiting
  * actor is woken by the other side only when it is actually asleep. The
  * batch functions borrow the ring's memory as at most two spans (the region
- * may wrap) so items can be produced or consumed in place.
+ * may wrap) so items can be produced or consumed in place. The single-item
+ * calls and the counts are inline (C99 `inline`, with one exported copy in
+ * libsteady), so that a send or a take costs a few instructions.
  */
 #ifndef STEADY_CHANNEL_H
 #define STEADY_CHANNEL_H
@@ -12,11 +14,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
 #include <steady/export.h>
 
 #ifdef __cplusplus
+/* C++ sees the ring as opaque and calls the exported copies. */
+#define STEADY_CHANNEL_INLINE
 extern "C" {
+#else
+#define STEADY_CHANNEL_INLINE inline
 #endif
 
 struct steady_channel;
@@ -35,25 +40,31 @@ STEADY_EXPORT const char *
 steady_channel_type_name(const struct steady_channel *ch);
 
 /* ---- producer side (one thread) ---- */
-STEADY_EXPORT bool steady_channel_try_send(struct steady_channel *ch,
-                                           const void *item);
+/* Copies one item in; false when full. */
+STEADY_EXPORT STEADY_CHANNEL_INLINE bool
+steady_channel_try_send(struct steady_channel *ch, const void *item);
 /* Copies up to n items in; returns how many fit. */
 STEADY_EXPORT size_t steady_channel_send_many(struct steady_channel *ch,
                                               const void *items, size_t n);
-STEADY_EXPORT size_t steady_channel_vacant(struct steady_channel *ch);
+/* Room for this many items now. */
+STEADY_EXPORT STEADY_CHANNEL_INLINE size_t
+steady_channel_vacant(struct steady_channel *ch);
 /* No more sends; the consumer sees closed-and-empty after draining. */
 STEADY_EXPORT void steady_channel_close(struct steady_channel *ch);
 
 /* ---- consumer side (one thread) ---- */
-STEADY_EXPORT bool steady_channel_try_take(struct steady_channel *ch,
-                                           void *item);
+/* Copies the next item out and takes it; false when empty. */
+STEADY_EXPORT STEADY_CHANNEL_INLINE bool
+steady_channel_try_take(struct steady_channel *ch, void *item);
 /* Copies the next item out without taking it. */
-STEADY_EXPORT bool steady_channel_try_peek(struct steady_channel *ch,
-                                           void *item);
+STEADY_EXPORT STEADY_CHANNEL_INLINE bool
+steady_channel_try_peek(struct steady_channel *ch, void *item);
 /* Copies up to n items out; returns how many were taken. */
 STEADY_EXPORT size_t steady_channel_take_many(struct steady_channel *ch,
                                               void *items, size_t n);
-STEADY_EXPORT size_t steady_channel_avail(struct steady_channel *ch);
+/* Items ready to take now. */
+STEADY_EXPORT STEADY_CHANNEL_INLINE size_t
+steady_channel_avail(struct steady_channel *ch);
 STEADY_EXPORT bool steady_channel_is_closed(const struct steady_channel *ch);
 STEADY_EXPORT bool
 steady_channel_is_closed_and_empty(struct steady_channel *ch);
@@ -79,11 +90,160 @@ STEADY_EXPORT void steady_channel_commit_send(struct steady_channel *ch,
                                               size_t n);
 
 /* ---- counters (any thread; a snapshot, for telemetry) ---- */
-STEADY_EXPORT uint64_t steady_channel_sent_total(const struct steady_channel *ch);
-STEADY_EXPORT uint64_t steady_channel_taken_total(const struct steady_channel *ch);
+STEADY_EXPORT uint64_t
+steady_channel_sent_total(const struct steady_channel *ch);
+STEADY_EXPORT uint64_t
+steady_channel_taken_total(const struct steady_channel *ch);
+
+/* ---- not API: what the inline fast paths below need ---- */
+/* Wake the consumer (producer) if it sleeps waiting for no more than is now
+ * available (vacant). Called after publishing, when it announced a sleep. */
+STEADY_EXPORT void steady__channel_wake_rx(struct steady_channel *ch);
+STEADY_EXPORT void steady__channel_wake_tx(struct steady_channel *ch);
 
 #ifdef __cplusplus
 }
-#endif
+#else
+
+#include <stdatomic.h>
+#include <string.h>
+
+/* The ring's layout is here only so that the calls above can be inlined (as
+ * ck_ring does); its fields are not API. Positions are free-running 64-bit
+ * counts; the slot of position p is p & mask. Storage is rounded up to a
+ * power of two but at most `capacity` items are ever in flight. */
+#define STEADY_CHANNEL_LINE 128
+
+struct steady_channel {
+    /* Read-only after creation. */
+    unsigned char *slots;
+    size_t capacity;
+    size_t mask;
+    size_t elem_size;
+    bool light_fence; /* the publish-side fence can be a compiler barrier
+                         (the sleeper runs an expedited membarrier) */
+    char *type_name;
+    /* Set while wiring, before any actor runs: whom to wake (struct waker *
+     * of the runtime's wake.h). */
+    void *rx_waker; /* the consumer's */
+    void *tx_waker; /* the producer's */
+
+    /* Producer's line. */
+    _Alignas(STEADY_CHANNEL_LINE) _Atomic uint64_t tail; /* release: slots
+                                                            before it are
+                                                            written */
+    uint64_t head_seen; /* producer's cached copy of head */
+
+    /* Consumer's line. */
+    _Alignas(STEADY_CHANNEL_LINE) _Atomic uint64_t head; /* release: slots
+                                                            before it are
+                                                            free */
+    uint64_t tail_seen; /* consumer's cached copy of tail */
+
+    /* Wake-up line: written only around sleeps and at close, read on every
+     * publish. */
+    _Alignas(STEADY_CHANNEL_LINE) _Atomic uint64_t rx_want; /* consumer
+                                                               sleeps until
+                                                               this many are
+                                                               available;
+                                                               0 = awake */
+    _Atomic uint64_t tx_want; /* producer sleeps until this much room */
+    _Atomic bool closed;      /* release: the producer sends no more */
+    _Atomic bool rx_gone;     /* release: the consumer takes no more */
+};
+
+/* The fence between publishing a position and reading the other side's
+ * announcement (the "want" fields): a full fence, or only a compiler
+ * barrier when sleepers fence for us with membarrier. */
+STEADY_EXPORT STEADY_CHANNEL_INLINE void
+steady__channel_fence(const struct steady_channel *ch)
+{
+    if (ch->light_fence)
+        atomic_signal_fence(memory_order_seq_cst);
+    else
+        atomic_thread_fence(memory_order_seq_cst);
+}
+
+STEADY_EXPORT STEADY_CHANNEL_INLINE void *
+steady__channel_slot(const struct steady_channel *ch, uint64_t pos)
+{
+    return ch->slots + (size_t)(pos & ch->mask) * ch->elem_size;
+}
+
+/* memcpy of one item; the common 8-byte item becomes a single move. */
+STEADY_EXPORT STEADY_CHANNEL_INLINE void
+steady__channel_copy(const struct steady_channel *ch, void *dst,
+                     const void *src)
+{
+    if (ch->elem_size == 8)
+        memcpy(dst, src, 8);
+    else
+        memcpy(dst, src, ch->elem_size);
+}
+
+STEADY_CHANNEL_INLINE size_t steady_channel_vacant(struct steady_channel *ch)
+{
+    uint64_t tail = atomic_load_explicit(&ch->tail, memory_order_relaxed);
+
+    /* acquire: the slots before head have been read out */
+    ch->head_seen = atomic_load_explicit(&ch->head, memory_order_acquire);
+    return ch->capacity - (size_t)(tail - ch->head_seen);
+}
+
+STEADY_CHANNEL_INLINE size_t steady_channel_avail(struct steady_channel *ch)
+{
+    uint64_t head = atomic_load_explicit(&ch->head, memory_order_relaxed);
+
+    /* acquire: the slots up to tail are written */
+    ch->tail_seen = atomic_load_explicit(&ch->tail, memory_order_acquire);
+    return (size_t)(ch->tail_seen - head);
+}
+
+STEADY_CHANNEL_INLINE bool steady_channel_try_send(struct steady_channel *ch,
+                                                   const void *item)
+{
+    uint64_t tail = atomic_load_explicit(&ch->tail, memory_order_relaxed);
+
+    /* the cached head says full: look at the real one */
+    if (tail - ch->head_seen >= ch->capacity && steady_channel_vacant(ch) == 0)
+        return false;
+    steady__channel_copy(ch, steady__channel_slot(ch, tail), item);
+    /* release: publishes the slot just written */
+    atomic_store_explicit(&ch->tail, tail + 1, memory_order_release);
+    steady__channel_fence(ch); /* the tail store before the rx_want load */
+    if (atomic_load_explicit(&ch->rx_want, memory_order_relaxed))
+        steady__channel_wake_rx(ch);
+    return true;
+}
+
+STEADY_CHANNEL_INLINE bool steady_channel_try_peek(struct steady_channel *ch,
+                                                   void *item)
+{
+    uint64_t head = atomic_load_explicit(&ch->head, memory_order_relaxed);
+
+    /* the cached tail says empty: look at the real one */
+    if (head == ch->tail_seen && steady_channel_avail(ch) == 0)
+        return false;
+    steady__channel_copy(ch, item, steady__channel_slot(ch, head));
+    return true;
+}
+
+STEADY_CHANNEL_INLINE bool steady_channel_try_take(struct steady_channel *ch,
+                                                   void *item)
+{
+    uint64_t head = atomic_load_explicit(&ch->head, memory_order_relaxed);
+
+    if (head == ch->tail_seen && steady_channel_avail(ch) == 0)
+        return false;
+    steady__channel_copy(ch, item, steady__channel_slot(ch, head));
+    /* release: the slot is read out and may be reused */
+    atomic_store_explicit(&ch->head, head + 1, memory_order_release);
+    steady__channel_fence(ch); /* the head store before the tx_want load */
+    if (atomic_load_explicit(&ch->tx_want, memory_order_relaxed))
+        steady__channel_wake_tx(ch);
+    return true;
+}
+
+#endif /* __cplusplus */
 
 #endif

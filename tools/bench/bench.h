@@ -1,0 +1,79 @@
+/* bench.h - what the parts of steady-bench share: the run settings, the
+ * clock, thread pinning, and one function per measurement. Each measurement
+ * does one run and returns its figure; bench.c takes the median of several.
+ */
+#ifndef STEADY_BENCH_H
+#define STEADY_BENCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct bench_cfg {
+    bool quick;          /* prove it works: tiny sizes, one run */
+    int runs;            /* runs per figure; the median is reported */
+    const char *host;    /* the steady binary */
+    const char *source;  /* the source tree (graphs/) */
+    const char *plugins; /* the bench's own plugins */
+    const char *tmp;     /* a private folder for generated graphs */
+};
+
+/* One run's outcome: ok, or not measurable with a short reason (a peer not
+ * installed, a feature not there yet, a failure). */
+struct bench_result {
+    double value;
+    double value2; /* a second figure of the same run (p99, on/off) */
+    char note[96]; /* why there is no figure; "" when ok */
+    bool ok;
+};
+
+uint64_t bench_now_ns(void);
+/* Pins the calling thread to one CPU (modulo the CPUs there are). */
+void bench_pin(int cpu);
+/* Lets the calling thread run on every CPU again (what spawned graphs
+ * inherit). */
+void bench_unpin(void);
+int bench_cpus(void);
+/* Formats a rate: "312.4 M/s". */
+void bench_fmt_rate(char *buf, size_t len, double per_s);
+void bench_fail(struct bench_result *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* spsc.c: steady's ring between two pinned threads. */
+void bench_spsc_single(const struct bench_cfg *cfg, struct bench_result *r);
+void bench_spsc_batch(const struct bench_cfg *cfg, struct bench_result *r);
+/* Ring sizes used, for the table's labels. */
+#define BENCH_SINGLE_SLOTS 1024
+#define BENCH_BATCH_SLOTS  65536
+#define BENCH_BATCH        32768
+
+/* peer_ck.c: Concurrency Kit's ck_ring SPSC doing the single-item job. */
+void bench_ck_single(const struct bench_cfg *cfg, struct bench_result *r);
+/* peer_zmq.c: ZeroMQ inproc PUSH/PULL, one 8-byte message per value, the
+ * receiver counting FizzBuzz kinds. */
+void bench_zmq(const struct bench_cfg *cfg, struct bench_result *r);
+/* peer_gst.c: fakesrc ! queue ! identity ! queue ! fakesink, 8-byte
+ * buffers. */
+void bench_gst(const struct bench_cfg *cfg, struct bench_result *r);
+/* fizzloop.c: one core generating, classifying and counting in a loop. */
+void bench_fizz_loop(const struct bench_cfg *cfg, struct bench_result *r);
+
+/* graphs.c: real graphs through the steady binary. */
+/* graphs/performant.yaml (or its troupe variant) end to end at --rate
+ * rate (ms per beat; the default is 2): messages/s. */
+void bench_performant(const struct bench_cfg *cfg, bool troupe, int rate,
+                      struct bench_result *r);
+/* Messages/s of a graph with telemetry off (value) and on (value2). */
+void bench_telemetry(const struct bench_cfg *cfg, bool performant,
+                     struct bench_result *r);
+/* Wake-up latency from a send to the blocked receiver running: p50 (value)
+ * and p99 (value2), in microseconds. */
+void bench_latency(const struct bench_cfg *cfg, struct bench_result *r);
+/* CPU of the standard graph while idle between beats, % of one core. */
+void bench_idle_cpu(const struct bench_cfg *cfg, struct bench_result *r);
+/* Resident bytes per actor: solo (value) and in troupes (value2). */
+void bench_mem_actor(const struct bench_cfg *cfg, struct bench_result *r);
+/* Resident bytes per u64 channel slot. */
+void bench_mem_slot(const struct bench_cfg *cfg, struct bench_result *r);
+
+#endif
