@@ -8,12 +8,13 @@ set -euo pipefail
 # harness, libmicrohttpd and Graphviz for telemetry.
 STEADY_BUILD_PACKAGES=(build-essential cmake pkg-config libyaml-dev
   libcmocka-dev libmicrohttpd-dev libgraphviz-dev)
-# To test: promtool checks /metrics, headless Chromium the dashboard; and
+# To test: promtool checks /metrics, headless Chromium the dashboard,
+# clang-format the code's layout; and
 # steady-bench's peers: Concurrency Kit (ck_ring), ZeroMQ and GStreamer
 # (fakesrc, queue, identity and fakesink are core elements, shipped in
 # libgstreamer1.0-0, which the -dev package pulls in).
 STEADY_TEST_PACKAGES=(prometheus chromium libck-dev libzmq3-dev
-  libgstreamer1.0-dev)
+  libgstreamer1.0-dev clang-format)
 
 # steady_install_deps [build] [test]: installs the named sets (default both).
 steady_install_deps() {

@@ -11,6 +11,8 @@ steady_install_deps
 stages="${STEADY_TEST_STAGES:-release asan tsan}"
 jobs="$(nproc)"
 failed=()
+total_passed=0
+total_failed=0
 
 run_stage() {
   local name="$1"; shift
@@ -20,7 +22,18 @@ run_stage() {
   # -Werror: any warning fails the build, and so the stage
   cmake --build "$build" -j"$jobs" >"$build.log" 2>&1 || { tail -50 "$build.log"; return 1; }
   echo "=== $name: tests ==="
-  ctest --test-dir "$build" --output-on-failure -j"$jobs"
+  local rc=0
+  ctest --test-dir "$build" --output-on-failure -j"$jobs" | tee "$build.ctest" || rc=1
+  # ctest's summary: "N% tests passed, F tests failed out of T"
+  read -r f t < <(sed -n 's/.*tests passed, \([0-9]*\) tests failed out of \([0-9]*\).*/\1 \2/p' \
+    "$build.ctest" | tail -1)
+  total_failed=$((total_failed + ${f:-0}))
+  total_passed=$((total_passed + ${t:-0} - ${f:-0}))
+  [ "$rc" -eq 0 ] || return 1
+  if [ "$name" = release ]; then
+    echo "=== $name: clang-format check ==="
+    cmake --build "$build" --target format-check
+  fi
 }
 
 for stage in $stages; do
@@ -35,8 +48,10 @@ for stage in $stages; do
   fi
 done
 
+echo "Stages: $stages"
 if [ ${#failed[@]} -ne 0 ]; then
-  echo "FAILED stages: ${failed[*]}" >&2
+  echo "FAILED stages: ${failed[*]}"
+  echo "$total_passed passed, $total_failed failed"
   exit 1
 fi
-echo "All test stages passed: $stages"
+echo "$total_passed passed, $total_failed failed"

@@ -18,7 +18,7 @@ static const struct steady_param_desc params[] = {
 };
 
 struct generator_state {
-    uint64_t next; /* the next value to send; equals the number sent */
+    uint64_t next;      /* the next value to send; equals the number sent */
     uint64_t failed_at; /* 1 + the value it panicked at; 0: none yet */
 };
 

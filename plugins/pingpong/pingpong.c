@@ -2,9 +2,8 @@
  * message round trip (and so of a wake-up or a troupe switch). The one with
  * `serve: false` starts: it sends, waits for the echo, and after `rounds`
  * round trips reports the time per round trip and requests shutdown. */
-#include <time.h>
-
 #include <steady/steady.h>
+#include <time.h>
 
 enum { IN, OUT };
 
@@ -50,8 +49,7 @@ static int start(struct steady_actor *a)
         steady_try_take(a, IN, &back);
         if (back != v)
             return steady_fail(a, "sent %llu, got %llu back",
-                               (unsigned long long)v,
-                               (unsigned long long)back);
+                               (unsigned long long)v, (unsigned long long)back);
         v++;
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);

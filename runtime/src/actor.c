@@ -178,12 +178,11 @@ static void describe_inputs(struct steady_actor *a, char *buf, size_t len)
         if (!ch || a->ports[i].desc->dir != STEADY_IN)
             continue;
         held = steady_channel_sent_total(ch) - steady_channel_taken_total(ch);
-        used += (size_t)snprintf(buf + used, len - used,
-                                 "%sinput '%s' is %s and holds %llu item%s",
-                                 used ? ", " : "", a->ports[i].desc->name,
-                                 channel_closed(ch) ? "closed" : "open",
-                                 (unsigned long long)held,
-                                 held == 1 ? "" : "s");
+        used += (size_t)snprintf(
+            buf + used, len - used, "%sinput '%s' is %s and holds %llu item%s",
+            used ? ", " : "", a->ports[i].desc->name,
+            channel_closed(ch) ? "closed" : "open", (unsigned long long)held,
+            held == 1 ? "" : "s");
     }
 }
 
@@ -194,8 +193,7 @@ void actor_describe_wait(struct steady_actor *a, char *buf, size_t len)
     describe_inputs(a, inputs, sizeof(inputs));
     pthread_mutex_lock(&a->diag_lock);
     if (a->vote_why[0] && a->wait_why[0])
-        snprintf(buf, len, "its vote is no (%s); %s", a->vote_why,
-                 a->wait_why);
+        snprintf(buf, len, "its vote is no (%s); %s", a->vote_why, a->wait_why);
     else if (a->vote_why[0])
         snprintf(buf, len, "its vote is no (%s)", a->vote_why);
     else if (a->wait_why[0])
@@ -247,8 +245,8 @@ void actor_slice_end(struct steady_actor *a)
 
     if (!atomic_load_explicit(&a->in_slice, memory_order_relaxed))
         return;
-    clock = (clockid_t)atomic_load_explicit(&a->cpu_clock,
-                                            memory_order_relaxed);
+    clock =
+        (clockid_t)atomic_load_explicit(&a->cpu_clock, memory_order_relaxed);
     used = clock_ns(clock) -
            atomic_load_explicit(&a->slice_start, memory_order_relaxed);
     atomic_fetch_add_explicit(&a->cpu_ns_done, used, memory_order_relaxed);
@@ -257,16 +255,15 @@ void actor_slice_end(struct steady_actor *a)
 
 uint64_t actor_cpu_ns(struct steady_actor *a)
 {
-    uint64_t done = atomic_load_explicit(&a->cpu_ns_done,
-                                         memory_order_relaxed);
+    uint64_t done = atomic_load_explicit(&a->cpu_ns_done, memory_order_relaxed);
 
     /* acquire: pairs with the release in actor_slice_begin */
     if (atomic_load_explicit(&a->in_slice, memory_order_acquire)) {
-        clockid_t clock = (clockid_t)atomic_load_explicit(
-            &a->cpu_clock, memory_order_relaxed);
+        clockid_t clock = (clockid_t)atomic_load_explicit(&a->cpu_clock,
+                                                          memory_order_relaxed);
         uint64_t now = clock_ns(clock);
-        uint64_t start = atomic_load_explicit(&a->slice_start,
-                                              memory_order_relaxed);
+        uint64_t start =
+            atomic_load_explicit(&a->slice_start, memory_order_relaxed);
 
         if (now > start)
             done += now - start;
@@ -404,8 +401,7 @@ bool steady_is_showstopper(struct steady_actor *a, unsigned port,
     return threshold && steady_peek_count(a, port) >= threshold;
 }
 
-bool steady_dead_letter(struct steady_actor *a, unsigned port,
-                        const char *why)
+bool steady_dead_letter(struct steady_actor *a, unsigned port, const char *why)
 {
     struct steady_channel *ch = in_ch(a, port);
     unsigned char item[64];
@@ -744,8 +740,8 @@ static void note_wait(struct steady_actor *a, bool all,
         switch (c->kind) {
         case STEADY_COND_AVAIL:
             used += (size_t)snprintf(buf + used, sizeof(buf) - used,
-                                     "%s %zu item(s) on '%s'", i ? "," : "", c->n,
-                                     port);
+                                     "%s %zu item(s) on '%s'", i ? "," : "",
+                                     c->n, port);
             break;
         case STEADY_COND_VACANT:
             used += (size_t)snprintf(buf + used, sizeof(buf) - used,
@@ -753,8 +749,8 @@ static void note_wait(struct steady_actor *a, bool all,
                                      c->n, port);
             break;
         default:
-            used +=
-                (size_t)snprintf(buf + used, sizeof(buf) - used, "%s a timer", i ? "," : "");
+            used += (size_t)snprintf(buf + used, sizeof(buf) - used,
+                                     "%s a timer", i ? "," : "");
             break;
         }
     }

@@ -5,17 +5,16 @@
 #ifndef STEADY_ACTOR_IMPL_H
 #define STEADY_ACTOR_IMPL_H
 
+#include "graph.h"
+#include "wake.h"
+
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
-
 #include <steady/actor.h>
 #include <steady/plugin.h>
-
-#include "graph.h"
-#include "wake.h"
 
 /* Actors that shut down together: a running graph, or one actor under test. */
 struct actor_set {
@@ -70,17 +69,17 @@ struct steady_actor {
     _Atomic int status; /* enum actor_status; release: error is written */
     char error[512];    /* why init or run failed */
     pthread_mutex_t diag_lock;
-    char vote_why[256]; /* under diag_lock: its last "no" vote's reason */
-    char wait_why[256]; /* under diag_lock: what it sleeps on in shutdown */
+    char vote_why[256];    /* under diag_lock: its last "no" vote's reason */
+    char wait_why[256];    /* under diag_lock: what it sleeps on in shutdown */
     uint64_t last_warn_ns; /* saturation warnings, at most one a second */
 
     /* CPU accounting, read by telemetry from another thread. The actor runs
      * in slices (one per solo run, one per switch-in inside a troupe). */
-    _Atomic int cpu_clock;         /* CPU clock of the hosting thread */
-    _Atomic uint64_t cpu_ns_done;  /* CPU used in finished slices */
-    _Atomic uint64_t slice_start;  /* cpu_clock reading at slice start */
-    _Atomic bool in_slice;         /* release: cpu_clock, slice_start set */
-    _Atomic uint32_t restarts;     /* runs restarted by the supervisor */
+    _Atomic int cpu_clock;        /* CPU clock of the hosting thread */
+    _Atomic uint64_t cpu_ns_done; /* CPU used in finished slices */
+    _Atomic uint64_t slice_start; /* cpu_clock reading at slice start */
+    _Atomic bool in_slice;        /* release: cpu_clock, slice_start set */
+    _Atomic uint32_t restarts;    /* runs restarted by the supervisor */
 
     /* Supervision, on the actor's own thread. */
     struct graph_restart policy;

@@ -1,12 +1,12 @@
 /* fiber.c - ucontext coroutines with guard-paged stacks (see fiber.h). */
 #include "fiber.h"
 
+#include "fiber_sanitizer.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
-
-#include "fiber_sanitizer.h"
 
 void fiber_init_thread(struct fiber *f)
 {

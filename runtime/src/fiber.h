@@ -11,13 +11,13 @@
 
 struct fiber {
     ucontext_t ctx;
-    void *map;          /* mmap'd stack with a guard page below; NULL for the
-                           thread's own stack */
+    void *map; /* mmap'd stack with a guard page below; NULL for the
+                  thread's own stack */
     size_t map_size;
-    const void *stack;  /* usable stack bottom and size, for ASan */
+    const void *stack; /* usable stack bottom and size, for ASan */
     size_t stack_size;
-    void *asan_fake;    /* ASan's fake stack while switched out */
-    void *tsan;         /* ThreadSanitizer's fiber handle */
+    void *asan_fake; /* ASan's fake stack while switched out */
+    void *tsan;      /* ThreadSanitizer's fiber handle */
 };
 
 /* Makes `f` stand for the calling thread's own stack. */

@@ -545,9 +545,8 @@ static int load_actor(struct graph_ctx *c, struct graph_actor *a,
     ref = graph_expect_text(c, plugin, "'plugin'");
     if (!ref)
         return -1;
-    a->plugin = plugin_registry_get(c->reg, graph_relative(c, ref, path,
-                                                           sizeof(path)),
-                                    why, sizeof(why));
+    a->plugin = plugin_registry_get(
+        c->reg, graph_relative(c, ref, path, sizeof(path)), why, sizeof(why));
     if (!a->plugin)
         return graph_fail(c, plugin, "%s", why);
 

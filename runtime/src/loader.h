@@ -7,12 +7,11 @@
 #define STEADY_LOADER_H
 
 #include <stddef.h>
-
 #include <steady/plugin.h>
 
 struct loaded_plugin {
-    char *path;                      /* the file that was opened */
-    void *handle;                    /* dlopen handle */
+    char *path;                       /* the file that was opened */
+    void *handle;                     /* dlopen handle */
     const struct steady_plugin *desc; /* checked descriptor, owned by the .so */
 };
 

@@ -5,9 +5,9 @@
 #ifndef STEADY_PARAM_H
 #define STEADY_PARAM_H
 
-#include <steady/plugin.h>
-
 #include "graph.h"
+
+#include <steady/plugin.h>
 
 /* Parses `text` as `type` into *out (a string is strdup'd). Returns 0, or
  * -1 when the text is not a valid value of that type (out untouched). */

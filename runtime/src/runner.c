@@ -411,14 +411,13 @@ int steady_runtime_run(struct steady_runtime *rt, char *err, size_t errlen)
         telemetry_stop(rt->telemetry);
         return -1;
     }
-    steady_info(NULL,
-                "graph '%s' starting: %zu actors on %zu thread%s, %zu "
-                "channels (loaded and initialised in %.1f ms)",
-                rt->graph->name, rt->graph->n_actors,
-                scheduler_threads(rt->scheduler),
-                scheduler_threads(rt->scheduler) == 1 ? "" : "s",
-                rt->graph->n_channels,
-                (double)(now_ns() - rt->load_start_ns) / 1e6);
+    steady_info(
+        NULL,
+        "graph '%s' starting: %zu actors on %zu thread%s, %zu "
+        "channels (loaded and initialised in %.1f ms)",
+        rt->graph->name, rt->graph->n_actors, scheduler_threads(rt->scheduler),
+        scheduler_threads(rt->scheduler) == 1 ? "" : "s", rt->graph->n_channels,
+        (double)(now_ns() - rt->load_start_ns) / 1e6);
     if (scheduler_start(rt->scheduler, err, errlen) < 0) {
         char ignored[256];
 

@@ -3,14 +3,14 @@
  * thread handles them. */
 #include "scheduler.h"
 
+#include "supervisor.h"
+#include "troupe.h"
+
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "supervisor.h"
-#include "troupe.h"
 
 /* One thread to start: a solo actor or a troupe. */
 struct lane {

@@ -6,10 +6,10 @@
 #ifndef STEADY_SCHEDULER_H
 #define STEADY_SCHEDULER_H
 
-#include <stddef.h>
-
 #include "actor_impl.h"
 #include "graph.h"
+
+#include <stddef.h>
 
 struct scheduler;
 

@@ -128,8 +128,9 @@ int state_load(const char *path, const char *plugin, void *state, size_t size,
     }
     if (fstat(fd, &st) < 0 || read_all(fd, &h, sizeof(h)) < 0 ||
         memcmp(h.magic, STATE_MAGIC, 8) != 0) {
-        snprintf(err, errlen, "%s: not a steady state file; move it away to "
-                              "start this actor fresh",
+        snprintf(err, errlen,
+                 "%s: not a steady state file; move it away to "
+                 "start this actor fresh",
                  path);
         goto err_close;
     }
@@ -152,8 +153,8 @@ int state_load(const char *path, const char *plugin, void *state, size_t size,
                  "%s: holds %llu bytes of state (file of %lld bytes) but "
                  "plugin '%s' declares %zu; the layout changed, so it is "
                  "not loaded: move it away to start fresh",
-                 path, (unsigned long long)h.state_size,
-                 (long long)st.st_size, plugin, size);
+                 path, (unsigned long long)h.state_size, (long long)st.st_size,
+                 plugin, size);
         goto err_close;
     }
     buf = malloc(size ? size : 1);
@@ -162,8 +163,9 @@ int state_load(const char *path, const char *plugin, void *state, size_t size,
         goto err_close;
     }
     if (fnv1a(buf, size) != h.checksum) {
-        snprintf(err, errlen, "%s: corrupt (checksum mismatch); move it away "
-                              "to start fresh",
+        snprintf(err, errlen,
+                 "%s: corrupt (checksum mismatch); move it away "
+                 "to start fresh",
                  path);
         goto err_close;
     }
@@ -219,13 +221,12 @@ int state_save(const char *path, const char *plugin, const void *state,
     }
     return 0;
 
-err_unlink:
-    {
-        int saved = errno;
+err_unlink : {
+    int saved = errno;
 
-        unlink(tmp);
-        errno = saved;
-    }
+    unlink(tmp);
+    errno = saved;
+}
 err_report:
     snprintf(err, errlen, "%s: cannot save state: %s", path, strerror(errno));
     return -1;

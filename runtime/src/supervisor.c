@@ -4,11 +4,11 @@
  */
 #include "supervisor.h"
 
+#include "state_store.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "state_store.h"
 
 /* Records a restart at `now` if the policy allows one; false when the last
  * `max` restarts all fall within the window (or max is 0). */
@@ -80,9 +80,9 @@ void supervise(struct steady_actor *a)
                 memcpy(reason, a->error, len);
                 reason[len] = '\0';
                 snprintf(a->error, sizeof(a->error),
-                         "%s (gave up after %u restart%s within %u s)",
-                         reason, a->policy.max,
-                         a->policy.max == 1 ? "" : "s", a->policy.within_s);
+                         "%s (gave up after %u restart%s within %u s)", reason,
+                         a->policy.max, a->policy.max == 1 ? "" : "s",
+                         a->policy.within_s);
             }
             actor_finish(a, rc);
             return;

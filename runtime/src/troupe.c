@@ -5,19 +5,19 @@
  */
 #include "troupe.h"
 
+#include "fiber.h"
+#include "supervisor.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "fiber.h"
-#include "supervisor.h"
 
 struct member {
     struct steady_actor *actor;
     struct troupe *troupe;
     struct fiber fiber;
-    bool parked;      /* waiting for the waker to move past `seen` */
-    bool finished;    /* supervise() returned */
+    bool parked;   /* waiting for the waker to move past `seen` */
+    bool finished; /* supervise() returned */
     uint32_t seen;
     uint64_t deadline; /* 0: none */
 };

@@ -6,9 +6,9 @@
 #ifndef STEADY_TROUPE_H
 #define STEADY_TROUPE_H
 
-#include <stddef.h>
-
 #include "actor_impl.h"
+
+#include <stddef.h>
 
 struct troupe;
 

@@ -6,10 +6,10 @@
 #include <linux/futex.h>
 #include <linux/membarrier.h>
 #include <pthread.h>
-#include <sys/syscall.h>
-#include <time.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 _Atomic bool fence_light_is_free;
@@ -27,8 +27,7 @@ void waker_wake(struct waker *w)
      * and does not sleep. Also publishes what the caller changed. */
     atomic_fetch_add_explicit(&w->seq, 1, memory_order_seq_cst);
     if (atomic_load_explicit(&w->sleepers, memory_order_seq_cst))
-        syscall(SYS_futex, &w->seq, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL,
-                0);
+        syscall(SYS_futex, &w->seq, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
 }
 
 void waker_wait(struct waker *w, uint32_t seen, uint64_t deadline_ns)

@@ -5,14 +5,13 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-
-#include <cmocka.h>
-
+/* cmocka.h needs the headers above */
 #include "host_run.h"
 
+#include <cmocka.h>
 #include <sys/stat.h>
 
-#define STANDARD STEADY_SOURCE_DIR "/graphs/standard.yaml"
+#define STANDARD    STEADY_SOURCE_DIR "/graphs/standard.yaml"
 #define TEST_GRAPHS STEADY_SOURCE_DIR "/tests/graphs"
 
 static void fizzbuzz_text(unsigned long long v, char *buf, size_t len)
@@ -44,8 +43,8 @@ static unsigned long long assert_exact_sequence(const char *out)
 
         fizzbuzz_text(i, want, sizeof(want));
         if (len != strlen(want) || strncmp(msg, want, len) != 0) {
-            fail_msg("message %llu is '%.*s', expected '%s'", i, (int)len,
-                     msg, want);
+            fail_msg("message %llu is '%.*s', expected '%s'", i, (int)len, msg,
+                     want);
         }
         i++;
         p = msg + len;
@@ -56,8 +55,8 @@ static unsigned long long assert_exact_sequence(const char *out)
 
 static void test_run_standard_exact_sequence(void **state)
 {
-    const char *args[] = { "run", STANDARD, "--rate", "100", "--beats", "5",
-                           NULL };
+    const char *args[] = { "run",     STANDARD, "--rate", "100",
+                           "--beats", "5",      NULL };
     struct host_run h;
 
     (void)state;
@@ -71,8 +70,10 @@ static void test_run_standard_exact_sequence(void **state)
 
 static void test_run_troupe_same_sequence(void **state)
 {
-    const char *args[] = { "run", STEADY_SOURCE_DIR "/graphs/troupe.yaml",
-                           "--rate", "100", "--beats", "5", NULL };
+    const char *args[] = { "run",     STEADY_SOURCE_DIR "/graphs/troupe.yaml",
+                           "--rate",  "100",
+                           "--beats", "5",
+                           NULL };
     struct host_run h;
 
     (void)state;
@@ -106,8 +107,8 @@ static void test_run_robust_restarts_lose_nothing(void **state)
 
 static void test_run_sigint_drains_everything(void **state)
 {
-    const char *args[] = { "run", STANDARD, "--rate", "20", "--beats",
-                           "100000", NULL };
+    const char *args[] = { "run",     STANDARD, "--rate", "20",
+                           "--beats", "100000", NULL };
     struct host_run h;
 
     (void)state;
@@ -257,8 +258,7 @@ static void test_cli_usage_errors(void **state)
 {
     const char *no_cmd[] = { NULL };
     const char *bad_cmd[] = { "launch", STANDARD, NULL };
-    const char *bad_level[] = { "--log-level", "loud", "run", STANDARD,
-                                NULL };
+    const char *bad_level[] = { "--log-level", "loud", "run", STANDARD, NULL };
     const char *no_file[] = { "run", "/nonexistent/graph.yaml", NULL };
     const char *bad_tel[] = { "check", STANDARD, "--telemetry", "nowhere",
                               NULL };

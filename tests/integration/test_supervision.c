@@ -7,10 +7,10 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/stat.h>
+/* cmocka.h needs the headers above */
+#include "host_run.h"
 
 #include <cmocka.h>
-
-#include "host_run.h"
 
 #define GRAPHS STEADY_SOURCE_DIR "/tests/graphs/supervision"
 
@@ -111,8 +111,9 @@ static void test_state_dir_resumes_next_run(void **state)
     (void)state;
     make_state_dir(dir, sizeof(dir));
     {
-        const char *args[] = { "run",  GRAPHS "/state.yaml", "--state-dir",
-                               dir,    "--count",           "100",
+        const char *args[] = { "run",         GRAPHS "/state.yaml",
+                               "--state-dir", dir,
+                               "--count",     "100",
                                NULL };
 
         assert_int_equal(host_run(&h, args, 30000), 0);
@@ -120,8 +121,9 @@ static void test_state_dir_resumes_next_run(void **state)
         free(h.output);
     }
     {
-        const char *args[] = { "run",  GRAPHS "/state.yaml", "--state-dir",
-                               dir,    "--count",           "250",
+        const char *args[] = { "run",         GRAPHS "/state.yaml",
+                               "--state-dir", dir,
+                               "--count",     "250",
                                NULL };
 
         assert_int_equal(host_run(&h, args, 30000), 0);
@@ -148,10 +150,11 @@ static void test_state_file_refused_when_bad(void **state)
 {
     char dir[64], path[128], other[128];
     struct host_run h;
-    const char *check[] = { "check", GRAPHS "/state.yaml", "--state-dir",
-                            NULL, NULL };
-    const char *run[] = { "run", GRAPHS "/state.yaml", "--state-dir", NULL,
-                          "--count", "10", NULL };
+    const char *check[] = { "check", GRAPHS "/state.yaml", "--state-dir", NULL,
+                            NULL };
+    const char *run[] = {
+        "run", GRAPHS "/state.yaml", "--state-dir", NULL, "--count", "10", NULL
+    };
 
     (void)state;
     make_state_dir(dir, sizeof(dir));
@@ -199,13 +202,13 @@ static void test_state_file_refused_when_bad(void **state)
 static void test_kill_during_checkpoints_leaves_whole_state(void **state)
 {
     char dir[64], path[128];
-    const char *args[] = { "run",          GRAPHS "/state.yaml",
-                           "--state-dir",  NULL,
-                           "--count",      "-1",
-                           "--checkpoint", "true",
-                           NULL };
-    const char *again[] = { "run", GRAPHS "/state.yaml", "--state-dir", NULL,
-                            "--count", "1", NULL };
+    const char *args[] = {
+        "run", GRAPHS "/state.yaml", "--state-dir", NULL, "--count",
+        "-1",  "--checkpoint",       "true",        NULL
+    };
+    const char *again[] = {
+        "run", GRAPHS "/state.yaml", "--state-dir", NULL, "--count", "1", NULL
+    };
     struct stat st;
 
     (void)state;

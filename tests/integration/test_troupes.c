@@ -5,11 +5,11 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+/* cmocka.h needs the headers above */
+#include "host_run.h"
 
 #include <cmocka.h>
 #include <dirent.h>
-
-#include "host_run.h"
 
 static void write_big_graph(const char *path, int pairs, int troupes)
 {
@@ -82,8 +82,7 @@ static bool thread_cpus(pid_t pid, const char *name, char *cpus, size_t len)
         fclose(f);
         if (!match)
             continue;
-        snprintf(path, sizeof(path), "/proc/%d/task/%s/status", pid,
-                 e->d_name);
+        snprintf(path, sizeof(path), "/proc/%d/task/%s/status", pid, e->d_name);
         if (!(f = fopen(path, "r")))
             break;
         while (!found && fgets(line, sizeof(line), f))
@@ -119,8 +118,8 @@ static void test_cpu_pins_solo_and_troupe_threads(void **state)
 
     (void)state;
     assert_int_equal(host_start(&h, args), 0);
-    assert_true(host_await_output(&h, "starting: 3 actors on 2 threads",
-                                  10000));
+    assert_true(
+        host_await_output(&h, "starting: 3 actors on 2 threads", 10000));
     /* "starting" is logged just before the threads start and get pinned */
     assert_true(await_thread_cpus(h.pid, "alone", "1"));
     assert_true(await_thread_cpus(h.pid, "pair", "0"));

@@ -35,8 +35,7 @@ static int run(struct steady_actor *a)
             }
             steady_panic(a, "poisoned by %llu", (unsigned long long)v);
         }
-        if (fail_at >= 0 && v == (uint64_t)fail_at &&
-            s->failed_at != v + 1) {
+        if (fail_at >= 0 && v == (uint64_t)fail_at && s->failed_at != v + 1) {
             s->failed_at = v + 1;
             steady_panic(a, "injected failure holding %llu",
                          (unsigned long long)v);

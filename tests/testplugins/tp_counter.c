@@ -2,15 +2,14 @@
  * tests. It can fail once at a value (fail_at), fail on every run
  * (fail_always), checkpoint its state after every send (checkpoint), and
  * stops the graph after `count` values. */
-#include <string.h>
-
 #include <steady/steady.h>
+#include <string.h>
 
 enum { OUT };
 
 struct counter_state {
-    uint64_t next;       /* the next value to send */
-    uint64_t failed_at;  /* 1 + the value it already failed at; 0: none */
+    uint64_t next;         /* the next value to send */
+    uint64_t failed_at;    /* 1 + the value it already failed at; 0: none */
     uint8_t pattern[1000]; /* all bytes equal next % 256: torn-write check */
 };
 

@@ -3,7 +3,6 @@
  * in a cycle block on each other's silent output; one requests shutdown
  * after `after_ms` (-1: never). */
 #include <stdio.h>
-
 #include <steady/steady.h>
 
 enum { IN, OUT };
@@ -21,8 +20,7 @@ static int run(struct steady_actor *a)
     uint64_t item;
 
     steady_set_vote(a, never);
-    if (after >= 0 &&
-        steady_await_all(a, steady_timeout(a, (uint64_t)after)))
+    if (after >= 0 && steady_await_all(a, steady_timeout(a, (uint64_t)after)))
         steady_request_shutdown(a);
     while (steady_running(a))
         if (steady_await_all(a, steady_avail(a, IN, 1)))
@@ -41,8 +39,16 @@ static const struct steady_param_desc params[] = {
 };
 
 static const struct steady_plugin desc = {
-    STEADY_PLUGIN_HEADER, "tp_stubborn", "1.0", "never votes yes",
-    STEADY_PORTS(ports),  STEADY_PARAMS(params), 0, NULL, run, NULL,
+    STEADY_PLUGIN_HEADER,
+    "tp_stubborn",
+    "1.0",
+    "never votes yes",
+    STEADY_PORTS(ports),
+    STEADY_PARAMS(params),
+    0,
+    NULL,
+    run,
+    NULL,
 };
 
 STEADY_PLUGIN_DEFINE(desc)

@@ -2,10 +2,9 @@
  * how long it took, for the tests of the wait semantics (met, settled, cut
  * short by shutdown, all-of versus any-of). */
 #include <stdio.h>
+#include <steady/steady.h>
 #include <string.h>
 #include <time.h>
-
-#include <steady/steady.h>
 
 enum { IN, OUT };
 
@@ -69,8 +68,16 @@ static const struct steady_param_desc params[] = {
 };
 
 static const struct steady_plugin desc = {
-    STEADY_PLUGIN_HEADER, "tp_waits", "1.0", "exercises one kind of wait",
-    STEADY_PORTS(ports),  STEADY_PARAMS(params), 0, NULL, run, NULL,
+    STEADY_PLUGIN_HEADER,
+    "tp_waits",
+    "1.0",
+    "exercises one kind of wait",
+    STEADY_PORTS(ports),
+    STEADY_PARAMS(params),
+    0,
+    NULL,
+    run,
+    NULL,
 };
 
 STEADY_PLUGIN_DEFINE(desc)

@@ -126,11 +126,10 @@ static void test_metrics_every_family_has_help_and_type(void **state)
 
                 snprintf(type_line, sizeof(type_line), "# TYPE %s ", current);
                 if (strncmp(line, type_line, strlen(type_line)) != 0)
-                    fail_msg("HELP of %s not followed by its TYPE: %s",
-                             current, line);
-                assert_true(
-                    strcmp(line + strlen(type_line), "gauge") == 0 ||
-                    strcmp(line + strlen(type_line), "counter") == 0);
+                    fail_msg("HELP of %s not followed by its TYPE: %s", current,
+                             line);
+                assert_true(strcmp(line + strlen(type_line), "gauge") == 0 ||
+                            strcmp(line + strlen(type_line), "counter") == 0);
             }
             continue;
         }

@@ -1,10 +1,10 @@
 /* fiber_switch.c - the raw cost of one troupe context switch: two fibers
  * hand control to each other N times. Prints ns per switch. */
-#include <stdio.h>
-#include <stdlib.h>
-
 #include "fiber.h"
 #include "wake.h"
+
+#include <stdio.h>
+#include <stdlib.h>
 
 static struct fiber main_fiber, other;
 static long remaining;

@@ -19,7 +19,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
 #include <steady/channel.h>
 #include <steady/export.h>
 #include <steady/log.h>
@@ -72,8 +71,8 @@ enum steady_cond_kind {
 struct steady_cond {
     enum steady_cond_kind kind;
     unsigned port;
-    size_t n;     /* units, for avail/vacant */
-    uint64_t ns;  /* period or timeout */
+    size_t n;    /* units, for avail/vacant */
+    uint64_t ns; /* period or timeout */
 };
 
 STEADY_EXPORT struct steady_cond steady_avail(struct steady_actor *a,
@@ -89,13 +88,13 @@ STEADY_EXPORT bool steady_await(struct steady_actor *a, bool all,
                                 const struct steady_cond *conds, size_t n);
 
 #define STEADY_CONDS_(...) ((const struct steady_cond[]){ __VA_ARGS__ })
-#define STEADY_NCONDS_(...)                                                    \
+#define STEADY_NCONDS_(...) \
     (sizeof(STEADY_CONDS_(__VA_ARGS__)) / sizeof(struct steady_cond))
-#define steady_await_all(a, ...)                                               \
-    steady_await((a), true, STEADY_CONDS_(__VA_ARGS__),                        \
+#define steady_await_all(a, ...)                        \
+    steady_await((a), true, STEADY_CONDS_(__VA_ARGS__), \
                  STEADY_NCONDS_(__VA_ARGS__))
-#define steady_await_any(a, ...)                                               \
-    steady_await((a), false, STEADY_CONDS_(__VA_ARGS__),                       \
+#define steady_await_any(a, ...)                         \
+    steady_await((a), false, STEADY_CONDS_(__VA_ARGS__), \
                  STEADY_NCONDS_(__VA_ARGS__))
 
 /* ---- channels by port -------------------------------------------------
@@ -114,10 +113,8 @@ STEADY_EXPORT bool steady_try_take(struct steady_actor *a, unsigned port,
                                    void *item);
 STEADY_EXPORT bool steady_try_peek(struct steady_actor *a, unsigned port,
                                    void *item);
-STEADY_EXPORT size_t steady_avail_count(struct steady_actor *a,
-                                        unsigned port);
-STEADY_EXPORT size_t steady_vacant_count(struct steady_actor *a,
-                                         unsigned port);
+STEADY_EXPORT size_t steady_avail_count(struct steady_actor *a, unsigned port);
+STEADY_EXPORT size_t steady_vacant_count(struct steady_actor *a, unsigned port);
 STEADY_EXPORT bool steady_is_closed_and_empty(struct steady_actor *a,
                                               unsigned port);
 
@@ -128,10 +125,9 @@ STEADY_EXPORT bool steady_is_closed_and_empty(struct steady_actor *a,
  * current head item was peeked (across restarts), steady_is_showstopper
  * compares it with a threshold, and steady_dead_letter takes it and logs it
  * at warn (actor, port, type, bytes) so the actor can move on. */
-STEADY_EXPORT unsigned steady_peek_count(struct steady_actor *a,
-                                         unsigned port);
-STEADY_EXPORT bool steady_is_showstopper(struct steady_actor *a,
-                                         unsigned port, unsigned threshold);
+STEADY_EXPORT unsigned steady_peek_count(struct steady_actor *a, unsigned port);
+STEADY_EXPORT bool steady_is_showstopper(struct steady_actor *a, unsigned port,
+                                         unsigned threshold);
 STEADY_EXPORT bool steady_dead_letter(struct steady_actor *a, unsigned port,
                                       const char *why);
 
@@ -190,9 +186,9 @@ STEADY_EXPORT int steady_fail(struct steady_actor *a, const char *fmt, ...)
 STEADY_EXPORT STEADY_NORETURN void steady_panic(struct steady_actor *a,
                                                 const char *fmt, ...)
     STEADY_PRINTF(2, 3);
-#define steady_assert(a, cond)                                                 \
-    ((cond) ? (void)0                                                          \
-            : steady_panic((a), "assertion failed: %s (%s:%d)", #cond,         \
+#define steady_assert(a, cond)                                         \
+    ((cond) ? (void)0                                                  \
+            : steady_panic((a), "assertion failed: %s (%s:%d)", #cond, \
                            __FILE__, __LINE__))
 
 #ifdef __cplusplus

@@ -8,7 +8,7 @@
 
 #if defined(__GNUC__)
 #define STEADY_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
-#define STEADY_NORETURN __attribute__((noreturn))
+#define STEADY_NORETURN          __attribute__((noreturn))
 #else
 #define STEADY_PRINTF(fmt, args)
 #define STEADY_NORETURN

@@ -7,7 +7,6 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
-
 #include <steady/export.h>
 
 #ifdef __cplusplus
@@ -27,8 +26,8 @@ enum steady_log_level {
 /* Logs from an actor (a may be NULL for the host). Thread-safe; whole lines
  * are never interleaved. */
 STEADY_EXPORT void steady_log(const struct steady_actor *a,
-                              enum steady_log_level level, const char *fmt,
-                              ...) STEADY_PRINTF(3, 4);
+                              enum steady_log_level level, const char *fmt, ...)
+    STEADY_PRINTF(3, 4);
 STEADY_EXPORT void steady_vlog(const struct steady_actor *a,
                                enum steady_log_level level, const char *fmt,
                                va_list ap) STEADY_PRINTF(3, 0);

@@ -12,7 +12,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
 #include <steady/export.h>
 
 #ifdef __cplusplus
@@ -21,9 +20,10 @@ extern "C" {
 
 /* ABI: the major changes when an existing field or callback changes meaning;
  * the minor when fields are appended. The host refuses another major. */
-#define STEADY_ABI_MAJOR   1
-#define STEADY_ABI_MINOR   0
-#define STEADY_ABI_VERSION ((uint32_t)(STEADY_ABI_MAJOR << 16 | STEADY_ABI_MINOR))
+#define STEADY_ABI_MAJOR 1
+#define STEADY_ABI_MINOR 0
+#define STEADY_ABI_VERSION \
+    ((uint32_t)(STEADY_ABI_MAJOR << 16 | STEADY_ABI_MINOR))
 #define STEADY_ABI_MAJOR_OF(v) ((uint32_t)(v) >> 16)
 
 /* The symbol the loader looks up with dlsym. */
@@ -37,11 +37,11 @@ enum steady_port_dir {
 };
 
 struct steady_port_desc {
-    const char *name;        /* unique within the plugin, e.g. "values" */
+    const char *name; /* unique within the plugin, e.g. "values" */
     enum steady_port_dir dir;
-    const char *type_name;   /* element type; both ends of a channel agree */
-    size_t elem_size;        /* bytes per element; both ends agree */
-    bool required;           /* the graph must connect it */
+    const char *type_name; /* element type; both ends of a channel agree */
+    size_t elem_size;      /* bytes per element; both ends agree */
+    bool required;         /* the graph must connect it */
 };
 
 enum steady_param_type {
@@ -63,9 +63,9 @@ struct steady_plugin {
     uint32_t abi_version;     /* STEADY_ABI_VERSION the plugin was built with */
     uint32_t descriptor_size; /* sizeof(struct steady_plugin) at build time */
     /* --- ABI 1.0 --- */
-    const char *name;         /* plugin name, as used by `plugin:` */
-    const char *version;      /* the plugin's own version, free text */
-    const char *summary;      /* one line */
+    const char *name;    /* plugin name, as used by `plugin:` */
+    const char *version; /* the plugin's own version, free text */
+    const char *summary; /* one line */
     const struct steady_port_desc *ports;
     size_t n_ports;
     const struct steady_param_desc *params;
@@ -84,11 +84,11 @@ struct steady_plugin {
 
 /* Smallest descriptor the host accepts: everything up to and including run
  * and destroy of ABI 1.0. */
-#define STEADY_PLUGIN_MIN_SIZE                                                 \
-    (offsetof(struct steady_plugin, destroy) +                                 \
+#define STEADY_PLUGIN_MIN_SIZE                 \
+    (offsetof(struct steady_plugin, destroy) + \
      sizeof(((struct steady_plugin *)0)->destroy))
 
-#define STEADY_PORTS(array) (array), (sizeof(array) / sizeof((array)[0]))
+#define STEADY_PORTS(array)  (array), (sizeof(array) / sizeof((array)[0]))
 #define STEADY_PARAMS(array) (array), (sizeof(array) / sizeof((array)[0]))
 
 /* Defines the entry point for a descriptor:
@@ -96,11 +96,11 @@ struct steady_plugin {
  *     STEADY_PLUGIN_DEFINE(plugin)
  */
 #define STEADY_PLUGIN_HEADER STEADY_ABI_VERSION, sizeof(struct steady_plugin)
-#define STEADY_PLUGIN_DEFINE(desc)                                             \
-    STEADY_EXPORT const struct steady_plugin *steady_plugin_entry(void);       \
-    STEADY_EXPORT const struct steady_plugin *steady_plugin_entry(void)        \
-    {                                                                          \
-        return &(desc);                                                        \
+#define STEADY_PLUGIN_DEFINE(desc)                                       \
+    STEADY_EXPORT const struct steady_plugin *steady_plugin_entry(void); \
+    STEADY_EXPORT const struct steady_plugin *steady_plugin_entry(void)  \
+    {                                                                    \
+        return &(desc);                                                  \
     }
 
 typedef const struct steady_plugin *(*steady_plugin_entry_fn)(void);

@@ -7,7 +7,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
-
 #include <steady/export.h>
 
 #ifdef __cplusplus
@@ -17,7 +16,7 @@ extern "C" {
 struct steady_runtime;
 
 struct steady_runtime_options {
-    const char *plugin_path; /* extra plugin dirs, ':'-separated; NULL */
+    const char *plugin_path;      /* extra plugin dirs, ':'-separated; NULL */
     const char *const *overrides; /* name, value, name, value, ... */
     size_t n_overrides;           /* number of pairs */
     const char *telemetry; /* NULL: as the graph says; "off"; "ADDR:PORT" */

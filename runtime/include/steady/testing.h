@@ -18,7 +18,6 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-
 #include <steady/channel.h>
 #include <steady/export.h>
 #include <steady/plugin.h>
@@ -44,8 +43,8 @@ steady_test_plugin(const struct steady_test *t);
 /* Sets a param from its YAML text, checked against the plugin's table.
  * Unset params take their defaults. Returns 0, or -1 with a message on
  * stderr. Before start only. */
-STEADY_EXPORT int steady_test_set_param(struct steady_test *t,
-                                        const char *name, const char *value);
+STEADY_EXPORT int steady_test_set_param(struct steady_test *t, const char *name,
+                                        const char *value);
 
 /* Wires the named port to a new channel of `capacity` whose other end the
  * test holds. Ports not connected stay unconnected. Returns the channel
@@ -90,8 +89,8 @@ STEADY_EXPORT int steady_test_run(struct steady_test *t, unsigned timeout_ms);
 /* Requests shutdown as the host would on a signal. */
 STEADY_EXPORT void steady_test_request_shutdown(struct steady_test *t);
 /* True once the actor itself asked for shutdown. */
-STEADY_EXPORT bool steady_test_shutdown_requested_by_actor(
-    const struct steady_test *t);
+STEADY_EXPORT bool
+steady_test_shutdown_requested_by_actor(const struct steady_test *t);
 
 /* Everything the actor logged, one message per line without prefixes; owned
  * by the harness, valid until the next harness call. */
@@ -101,8 +100,7 @@ STEADY_EXPORT bool steady_test_log_contains(struct steady_test *t,
 /* Waits until the actor's log contains `text`, at most timeout_ms; true
  * if it does. */
 STEADY_EXPORT bool steady_test_await_log(struct steady_test *t,
-                                         const char *text,
-                                         unsigned timeout_ms);
+                                         const char *text, unsigned timeout_ms);
 /* The failure message from init or run (steady_fail/steady_panic), or "". */
 STEADY_EXPORT const char *steady_test_error(const struct steady_test *t);
 /* The actor's persistent state (state_size bytes). */
