@@ -6,10 +6,10 @@
 #include "graph.h"
 
 #include "graph_impl.h"
+#include "listen.h"
 #include "param.h"
 #include "suggest.h"
 
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -156,11 +156,9 @@ static int apply_overrides(struct graph_ctx *c, yaml_node_t *args_key,
 static int read_listen(struct graph_ctx *c, const yaml_node_t *n)
 {
     struct graph_telemetry *t = &c->g->telemetry;
-    const char *s = yaml_doc_text(n), *colon, *host;
-    size_t host_len;
-    int64_t port;
-    char addr[64];
-    unsigned char bin[16];
+    const char *s = yaml_doc_text(n), *colon;
+    char addr[64], *copy;
+    int port;
 
     if (!s)
         return graph_fail(c, n,
@@ -168,49 +166,36 @@ static int read_listen(struct graph_ctx *c, const yaml_node_t *n)
                           "\"off\", got a %s",
                           yaml_doc_kind(n));
     t->port_is_default = false;
-    if (strcmp(s, "off") == 0) {
+    colon = strrchr(s, ':');
+    switch (listen_parse(s, addr, sizeof(addr), &port)) {
+    case LISTEN_OFF:
         t->enabled = false;
         return 0;
-    }
-    colon = strrchr(s, ':');
-    if (!colon || colon == s)
+    case LISTEN_BAD_FORM:
         return graph_fail(c, n,
                           "telemetry listen must be \"ADDR:PORT\" (such as "
                           "127.0.0.1:9900) or \"off\", got '%s'",
                           s);
-    if (graph_parse_i64(colon + 1, &port) < 0 || port < 0 || port > 65535)
+    case LISTEN_BAD_PORT:
         return graph_fail_pos(
             c,
             (struct graph_pos){ yaml_doc_line(n),
                                 yaml_doc_sub_col(n, colon + 1) },
-            "telemetry listen port must be 0 to 65535, "
-            "got '%s'",
-            colon + 1);
-    host = s;
-    host_len = (size_t)(colon - s);
-    /* [::1]:9900 */
-    if (host_len >= 2 && host[0] == '[' && host[host_len - 1] == ']') {
-        host++;
-        host_len -= 2;
-    }
-    if (host_len >= sizeof(addr))
-        host_len = sizeof(addr) - 1;
-    memcpy(addr, host, host_len);
-    addr[host_len] = '\0';
-    if (strcmp(addr, "localhost") == 0)
-        snprintf(addr, sizeof(addr), "%s", DEFAULT_ADDRESS);
-    if (inet_pton(AF_INET, addr, bin) != 1 &&
-        inet_pton(AF_INET6, addr, bin) != 1)
+            "telemetry listen port must be 0 to 65535, got '%s'", colon + 1);
+    case LISTEN_BAD_ADDRESS:
         return graph_fail(c, n,
                           "telemetry listen address '%.*s' is not an IPv4 or "
                           "IPv6 address",
                           (int)(colon - s), s);
-    char *copy = dup_text(c, n, addr);
+    case LISTEN_ADDRESS:
+        break;
+    }
+    copy = dup_text(c, n, addr);
     if (!copy)
         return -1;
     free(t->address);
     t->address = copy;
-    t->port = (int)port;
+    t->port = port;
     t->enabled = true;
     return 0;
 }

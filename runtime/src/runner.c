@@ -7,6 +7,7 @@
 #include "channel_impl.h"
 #include "graph.h"
 #include "inspect.h"
+#include "listen.h"
 #include "loader.h"
 #include "scheduler.h"
 #include "state_store.h"
@@ -41,36 +42,33 @@ const char *steady_version(void)
 static int apply_telemetry_option(struct graph *g, const char *opt, char *err,
                                   size_t errlen)
 {
-    const char *colon;
-    char *end;
-    long port;
-    char *address;
+    char addr[64], *copy;
+    int port;
 
     if (!opt)
         return 0;
-    if (strcmp(opt, "off") == 0) {
+    switch (listen_parse(opt, addr, sizeof(addr), &port)) {
+    case LISTEN_OFF:
         g->telemetry.enabled = false;
         return 0;
-    }
-    colon = strrchr(opt, ':');
-    errno = 0;
-    port = colon ? strtol(colon + 1, &end, 10) : -1;
-    if (!colon || colon == opt || errno || *end || colon[1] == '\0' ||
-        port < 0 || port > 65535) {
+    case LISTEN_ADDRESS:
+        break;
+    default:
         snprintf(err, errlen,
-                 "--telemetry: expected ADDR:PORT (e.g. 127.0.0.1:9900) or "
+                 "--telemetry: expected ADDR:PORT with an IPv4 or IPv6 "
+                 "address and a port 0 to 65535 (e.g. 127.0.0.1:9900) or "
                  "'off', got '%s'",
                  opt);
         return -1;
     }
-    address = strndup(opt, (size_t)(colon - opt));
-    if (!address) {
+    copy = strdup(addr);
+    if (!copy) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
     free(g->telemetry.address);
-    g->telemetry.address = address;
-    g->telemetry.port = (int)port;
+    g->telemetry.address = copy;
+    g->telemetry.port = port;
     g->telemetry.port_is_default = false;
     g->telemetry.enabled = true;
     return 0;
