@@ -15,17 +15,8 @@
 
 const char *dot_color(enum alert_color c)
 {
-    switch (c) {
-    case ALERT_YELLOW:
-        return "yellow";
-    case ALERT_ORANGE:
-        return "orange";
-    case ALERT_RED:
-        return "red";
-    case ALERT_NONE:
-        break;
-    }
-    return "grey";
+    /* no alert draws in the seed's grey */
+    return c == ALERT_NONE ? "grey" : tel_color_name(c);
 }
 
 /* Appends text for use inside a DOT "..." string. */
