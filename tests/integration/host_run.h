@@ -63,9 +63,10 @@ static inline int host_start(struct host_run *h, const char *const *args)
     return 0;
 }
 
-static inline char *host_read_output(const struct host_run *h)
+/* The whole of a file, NUL-terminated; "" when missing. Caller frees. */
+static inline char *read_file_text(const char *path)
 {
-    FILE *f = fopen(h->out_path, "r");
+    FILE *f = fopen(path, "r");
     char *buf;
     long len;
 
@@ -74,11 +75,16 @@ static inline char *host_read_output(const struct host_run *h)
     fseek(f, 0, SEEK_END);
     len = ftell(f);
     fseek(f, 0, SEEK_SET);
-    buf = calloc(1, (size_t)len + 1);
+    buf = calloc(1, (size_t)(len > 0 ? len : 0) + 1);
     if (buf && len > 0 && fread(buf, 1, (size_t)len, f) != (size_t)len)
         buf[0] = '\0';
     fclose(f);
     return buf;
+}
+
+static inline char *host_read_output(const struct host_run *h)
+{
+    return read_file_text(h->out_path);
 }
 
 /* Waits at most timeout_ms for the host to exit; kills it after that.

@@ -5,6 +5,8 @@
 #ifndef STEADY_TEST_TEL_CLIENT_H
 #define STEADY_TEST_TEL_CLIENT_H
 
+#include "host_run.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -170,25 +172,6 @@ static inline int run_program(char *const argv[], const char *in_path,
     if (pidfd >= 0)
         close(pidfd);
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
-/* The whole of a file, NUL-terminated; "" when missing. Caller frees. */
-static inline char *read_file_text(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    char *buf;
-    long len;
-
-    if (!f)
-        return strdup("");
-    fseek(f, 0, SEEK_END);
-    len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    buf = calloc(1, (size_t)(len > 0 ? len : 0) + 1);
-    if (buf && len > 0 && fread(buf, 1, (size_t)len, f) != (size_t)len)
-        buf[0] = '\0';
-    fclose(f);
-    return buf;
 }
 
 static inline int write_file_text(const char *path, const char *text,
