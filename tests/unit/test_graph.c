@@ -88,7 +88,7 @@ static long actor_index(const struct graph *g, const char *name)
     return -1;
 }
 
-static const union graph_value *param(const struct graph *g, const char *actor,
+static const union param_value *param(const struct graph *g, const char *actor,
                                       const char *name)
 {
     long a = actor_index(g, actor);

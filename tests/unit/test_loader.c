@@ -200,7 +200,7 @@ static void test_plugin_registry_get_by_name(void **state)
     assert_non_null(reg);
     assert_string_equal(plugin_registry_search_path(reg),
                         "/nonexistent/dir:" STEADY_TEST_PLUGIN_DIR
-                        ":" STEADY_PLUGIN_DIR);
+                        ":" STEADY_BUILD_PLUGIN_DIR);
     p = plugin_registry_get(reg, "tp_good", err, sizeof(err));
     if (!p)
         fail_msg("%s", err);
@@ -276,7 +276,7 @@ static void test_plugin_registry_get_unknown_suggests(void **state)
     assert_null(plugin_registry_get(reg, "tp_goood", err, sizeof(err)));
     assert_non_null(strstr(
         err, "unknown plugin 'tp_goood' (searched: " STEADY_TEST_PLUGIN_DIR
-             ":" STEADY_PLUGIN_DIR ")"));
+             ":" STEADY_BUILD_PLUGIN_DIR ")"));
     if (!strstr(err, "; did you mean 'tp_good'?"))
         fail_msg("no suggestion in '%s'", err);
     plugin_registry_destroy(reg);
@@ -310,7 +310,7 @@ static void test_plugin_registry_get_env_path(void **state)
     /* The caller's dirs first, then the environment, then the build's. */
     assert_string_equal(plugin_registry_search_path(reg),
                         "/nonexistent/b:/nonexistent/a:" STEADY_TEST_PLUGIN_DIR
-                        ":" STEADY_PLUGIN_DIR);
+                        ":" STEADY_BUILD_PLUGIN_DIR);
     p = plugin_registry_get(reg, "tp_good", err, sizeof(err));
     if (!p)
         fail_msg("%s", err);

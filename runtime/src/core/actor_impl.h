@@ -5,7 +5,8 @@
 #ifndef STEADY_ACTOR_IMPL_H
 #define STEADY_ACTOR_IMPL_H
 
-#include "graph.h"
+#include "param.h"
+#include "restart.h"
 #include "wake.h"
 
 #include <pthread.h>
@@ -44,7 +45,7 @@ struct actor_port {
 struct steady_actor {
     char *name;
     const struct steady_plugin *plugin;
-    const union graph_value *params; /* one per plugin param; borrowed */
+    const union param_value *params; /* one per plugin param; borrowed */
     struct actor_port *ports;        /* plugin->n_ports */
     void *state;                     /* plugin->state_size bytes, owned */
     void *ctx;                       /* the plugin's own */
@@ -82,7 +83,7 @@ struct steady_actor {
     _Atomic uint32_t restarts;    /* runs restarted by the supervisor */
 
     /* Supervision, on the actor's own thread. */
-    struct graph_restart policy;
+    struct restart_policy policy;
     uint64_t *restart_times; /* ring of the last policy.max restart times */
     size_t n_restart_times;
     char *state_path; /* owned; where state persists; NULL: memory only */
@@ -91,7 +92,7 @@ struct steady_actor {
 /* ---- actor.c ---- */
 struct steady_actor *actor_create(const char *name,
                                   const struct steady_plugin *plugin,
-                                  const union graph_value *params,
+                                  const union param_value *params,
                                   struct actor_set *set);
 /* Wires a port; sets the channel's waker for this side. Before start. */
 void actor_bind_port(struct steady_actor *a, unsigned port,

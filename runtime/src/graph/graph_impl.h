@@ -42,7 +42,7 @@ struct graph_ctx {
     size_t n_def_channel_alerts;
     struct graph_alert *def_actor_alerts;
     size_t n_def_actor_alerts;
-    struct graph_restart def_restart;
+    struct restart_policy def_restart;
 
     /* g->actors sorted by name, for endpoint lookups */
     struct graph_name_ref *actor_index;

@@ -5,16 +5,25 @@
 #ifndef STEADY_PARAM_H
 #define STEADY_PARAM_H
 
-#include "graph.h"
-
+#include <stdbool.h>
+#include <stdint.h>
 #include <steady/plugin.h>
+
+/* One param's value, typed by its steady_param_desc. */
+union param_value {
+    int64_t i;
+    double d;
+    bool b;
+    char *s; /* owned by whoever parsed it */
+};
+
 
 /* Parses `text` as `type` into *out (a string is strdup'd). Returns 0, or
  * -1 when the text is not a valid value of that type (out untouched). */
 int param_parse(enum steady_param_type type, const char *text,
-                union graph_value *out);
+                union param_value *out);
 /* Frees what param_parse allocated. */
-void param_value_free(enum steady_param_type type, union graph_value *v);
+void param_value_free(enum steady_param_type type, union param_value *v);
 /* "int", "double", "bool", "string". */
 const char *param_type_name(enum steady_param_type type);
 /* What a valid value looks like, for messages: "an integer such as 42". */

@@ -19,7 +19,7 @@ struct steady_test {
     const struct steady_plugin *desc;
     struct actor_set set;
     struct steady_actor *actor;
-    union graph_value *params; /* one per desc param */
+    union param_value *params; /* one per desc param */
     bool *param_set;
     struct steady_channel **channels; /* one per port, NULL if unwired */
     struct waker waker;               /* the test's side of every channel */
@@ -130,7 +130,7 @@ int steady_test_set_param(struct steady_test *t, const char *name,
                           const char *value)
 {
     int i = plugin_param_index(t->desc, name);
-    union graph_value v;
+    union param_value v;
 
     if (i < 0) {
         fprintf(stderr,

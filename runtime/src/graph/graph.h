@@ -9,6 +9,8 @@
 #define STEADY_GRAPH_H
 
 #include "loader.h"
+#include "param.h"
+#include "restart.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -17,13 +19,6 @@
 struct graph_pos {
     int line; /* 1-based */
     int col;  /* 1-based */
-};
-
-union graph_value {
-    int64_t i;
-    double d;
-    bool b;
-    char *s; /* owned by the graph */
 };
 
 /* One command-line or file argument: `--rate 500` or `args: {rate: 1000}`. */
@@ -51,30 +46,18 @@ struct graph_alert {
     enum alert_color color;
 };
 
-/* How a failing actor is restarted: at most `max` restarts within any
- * `within_s` seconds, each after `backoff_ms`. max 0: never restart. */
-struct graph_restart {
-    unsigned max;
-    unsigned within_s;
-    unsigned backoff_ms;
-};
-
-#define GRAPH_RESTART_DEFAULT_MAX      5
-#define GRAPH_RESTART_DEFAULT_WITHIN_S 60
-#define GRAPH_RESTART_DEFAULT_BACKOFF  100
-
 struct graph_actor {
     char *name;
     struct graph_pos pos;
     const struct loaded_plugin *plugin; /* owned by the registry */
     /* One value per plugin->desc->params[i], defaults applied, $args
      * substituted and typed. */
-    union graph_value *params;
+    union param_value *params;
     char *troupe; /* NULL: solo */
     int cpu;      /* -1: not pinned */
     struct graph_alert *alerts;
     size_t n_alerts;
-    struct graph_restart restart;
+    struct restart_policy restart;
 };
 
 struct graph_endpoint {

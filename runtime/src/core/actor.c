@@ -46,7 +46,7 @@ static void solo_park(struct steady_actor *a, uint32_t seen,
 
 struct steady_actor *actor_create(const char *name,
                                   const struct steady_plugin *plugin,
-                                  const union graph_value *params,
+                                  const union param_value *params,
                                   struct actor_set *set)
 {
     struct steady_actor *a = calloc(1, sizeof(*a));
@@ -829,7 +829,7 @@ bool steady_send(struct steady_actor *a, unsigned port, const void *item,
 
 /* ---- params, state, context ---- */
 
-static const union graph_value *param(struct steady_actor *a, const char *name,
+static const union param_value *param(struct steady_actor *a, const char *name,
                                       enum steady_param_type type)
 {
     static const char *const type_names[] = { "int", "double", "bool",

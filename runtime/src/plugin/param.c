@@ -27,10 +27,10 @@ static int parse_bool(const char *text, bool *out)
 }
 
 int param_parse(enum steady_param_type type, const char *text,
-                union graph_value *out)
+                union param_value *out)
 {
     char *end;
-    union graph_value v;
+    union param_value v;
 
     if (!text)
         return -1;
@@ -62,7 +62,7 @@ int param_parse(enum steady_param_type type, const char *text,
     return 0;
 }
 
-void param_value_free(enum steady_param_type type, union graph_value *v)
+void param_value_free(enum steady_param_type type, union param_value *v)
 {
     if (type == STEADY_PARAM_STRING) {
         free(v->s);

@@ -14,7 +14,7 @@
  * `max` restarts all fall within the window (or max is 0). */
 static bool restart_allowed(struct steady_actor *a, uint64_t now)
 {
-    const struct graph_restart *p = &a->policy;
+    const struct restart_policy *p = &a->policy;
     uint64_t window = (uint64_t)p->within_s * 1000000000u;
     size_t slot;
 

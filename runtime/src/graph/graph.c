@@ -262,7 +262,7 @@ static int load_channel_defaults(struct graph_ctx *c, yaml_node_t *n)
 
 /* restart: { max, within_s, backoff_ms }; keys not given keep *r. */
 static int read_restart(struct graph_ctx *c, yaml_node_t *n,
-                        struct graph_restart *r)
+                        struct restart_policy *r)
 {
     yaml_node_t *v;
     int64_t x;
@@ -687,9 +687,9 @@ struct graph *graph_load(const char *file,
     c.reg = reg;
     c.def_capacity = DEFAULT_CAPACITY;
     c.def_percentile = 80;
-    c.def_restart = (struct graph_restart){ GRAPH_RESTART_DEFAULT_MAX,
-                                            GRAPH_RESTART_DEFAULT_WITHIN_S,
-                                            GRAPH_RESTART_DEFAULT_BACKOFF };
+    c.def_restart = (struct restart_policy){ RESTART_DEFAULT_MAX,
+                                            RESTART_DEFAULT_WITHIN_S,
+                                            RESTART_DEFAULT_BACKOFF };
     g = calloc(1, sizeof(*g));
     if (!g)
         goto err_out_of_memory;

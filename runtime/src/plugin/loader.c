@@ -4,6 +4,8 @@
  */
 #include "loader.h"
 
+#include "plugin_dirs.h"
+
 #include "param.h"
 #include "suggest.h"
 
@@ -121,7 +123,7 @@ static int check_params(const char *path, const struct steady_plugin *d,
     for (size_t i = 0; i < d->n_params; i++) {
         const struct steady_param_desc *p = &d->params[i];
         unsigned type = (unsigned)p->type;
-        union graph_value v;
+        union param_value v;
 
         if (empty(p->name)) {
             set_err(err, errlen, "%s: plugin '%s': param #%zu has no name",
@@ -337,6 +339,16 @@ static int join_dirs(struct plugin_registry *reg)
     return 0;
 }
 
+/* The bundled plugins' folders, found relative to the installed or built
+ * libraries (plugin_dirs.c). */
+static int add_default_dirs(struct plugin_registry *reg)
+{
+    char dirs[3 * PATH_MAX];
+
+    plugin_dirs_default(dirs, sizeof(dirs));
+    return add_dirs(reg, dirs);
+}
+
 struct plugin_registry *plugin_registry_create(const char *search_path)
 {
     struct plugin_registry *reg = calloc(1, sizeof(*reg));
@@ -345,7 +357,7 @@ struct plugin_registry *plugin_registry_create(const char *search_path)
         return NULL;
     if (add_dirs(reg, search_path) < 0 ||
         add_dirs(reg, getenv("STEADY_PLUGIN_PATH")) < 0 ||
-        add_dirs(reg, STEADY_PLUGIN_DIR) < 0 || join_dirs(reg) < 0)
+        add_default_dirs(reg) < 0 || join_dirs(reg) < 0)
         goto err_free_reg;
     return reg;
 

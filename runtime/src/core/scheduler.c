@@ -45,49 +45,51 @@ static struct lane *find_troupe(struct scheduler *s, const char *name)
     return NULL;
 }
 
-static size_t troupe_size(const struct graph *g, const char *name)
+static size_t troupe_size(const struct scheduler_place *places, size_t n,
+                          const char *name)
 {
-    size_t n = 0;
+    size_t members = 0;
 
-    for (size_t i = 0; i < g->n_actors; i++)
-        if (g->actors[i].troupe && strcmp(g->actors[i].troupe, name) == 0)
-            n++;
-    return n;
+    for (size_t i = 0; i < n; i++)
+        if (places[i].troupe && strcmp(places[i].troupe, name) == 0)
+            members++;
+    return members;
 }
 
-struct scheduler *scheduler_create(const struct graph *g,
-                                   struct steady_actor *const *actors,
-                                   char *err, size_t errlen)
+struct scheduler *scheduler_create(struct steady_actor *const *actors,
+                                   const struct scheduler_place *places,
+                                   size_t n, char *err, size_t errlen)
 {
     struct scheduler *s = calloc(1, sizeof(*s));
 
     if (!s)
         goto err_oom;
-    s->lanes = calloc(g->n_actors ? g->n_actors : 1, sizeof(*s->lanes));
+    s->lanes = calloc(n ? n : 1, sizeof(*s->lanes));
     if (!s->lanes)
         goto err_oom;
-    for (size_t i = 0; i < g->n_actors; i++) {
-        const struct graph_actor *ga = &g->actors[i];
+    for (size_t i = 0; i < n; i++) {
+        const struct scheduler_place *p = &places[i];
         struct lane *l;
 
-        if (!ga->troupe) {
+        if (!p->troupe) {
             l = &s->lanes[s->n++];
             l->solo = actors[i];
-            l->name = ga->name;
-            l->cpu = ga->cpu;
+            l->name = actors[i]->name;
+            l->cpu = p->cpu;
             continue;
         }
-        l = find_troupe(s, ga->troupe);
+        l = find_troupe(s, p->troupe);
         if (!l) {
             l = &s->lanes[s->n++];
-            l->name = ga->troupe;
+            l->name = p->troupe;
             l->cpu = -1;
-            l->troupe = troupe_create(ga->troupe, troupe_size(g, ga->troupe));
+            l->troupe =
+                troupe_create(p->troupe, troupe_size(places, n, p->troupe));
             if (!l->troupe)
                 goto err_oom;
         }
-        if (ga->cpu >= 0)
-            l->cpu = ga->cpu;
+        if (p->cpu >= 0)
+            l->cpu = p->cpu;
         troupe_add(l->troupe, actors[i]);
     }
     return s;

@@ -124,6 +124,27 @@ static int apply_state_dir_option(struct graph *g, const char *dir, char *err,
     return 0;
 }
 
+/* Hands the scheduler each actor with its troupe and CPU. */
+static int plan_threads(struct steady_runtime *rt, char *err, size_t errlen)
+{
+    struct graph *g = rt->graph;
+    struct scheduler_place *places =
+        calloc(g->n_actors ? g->n_actors : 1, sizeof(*places));
+
+    if (!places) {
+        snprintf(err, errlen, "out of memory planning threads");
+        return -1;
+    }
+    for (size_t i = 0; i < g->n_actors; i++) {
+        places[i].troupe = g->actors[i].troupe;
+        places[i].cpu = g->actors[i].cpu;
+    }
+    rt->scheduler =
+        scheduler_create(rt->actors, places, g->n_actors, err, errlen);
+    free(places);
+    return rt->scheduler ? 0 : -1;
+}
+
 static int build(struct steady_runtime *rt, char *err, size_t errlen)
 {
     struct graph *g = rt->graph;
@@ -146,8 +167,7 @@ static int build(struct steady_runtime *rt, char *err, size_t errlen)
     rt->set.actors = rt->actors;
     rt->set.n_actors = g->n_actors;
     /* before wiring: troupe members change waker, channels must know */
-    rt->scheduler = scheduler_create(g, rt->actors, err, errlen);
-    if (!rt->scheduler)
+    if (plan_threads(rt, err, errlen) < 0)
         return -1;
     for (size_t i = 0; i < g->n_channels; i++) {
         const struct graph_channel *gc = &g->channels[i];

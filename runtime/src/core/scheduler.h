@@ -7,19 +7,24 @@
 #define STEADY_SCHEDULER_H
 
 #include "actor_impl.h"
-#include "graph.h"
 
 #include <stddef.h>
 
 struct scheduler;
 
-/* Plans threads for g's actors (actors[i] is g->actors[i]) and moves troupe
- * members onto their troupe's waker. Call before any port is bound: the
- * channels must learn the right waker. NULL with err set when out of
+/* Where one actor runs. */
+struct scheduler_place {
+    const char *troupe; /* NULL: solo, on a thread of its own; borrowed */
+    int cpu;            /* -1: not pinned */
+};
+
+/* Plans threads for n actors (actors[i] placed by places[i]) and moves
+ * troupe members onto their troupe's waker. Call before any port is bound:
+ * the channels must learn the right waker. NULL with err set when out of
  * memory. */
-struct scheduler *scheduler_create(const struct graph *g,
-                                   struct steady_actor *const *actors,
-                                   char *err, size_t errlen);
+struct scheduler *scheduler_create(struct steady_actor *const *actors,
+                                   const struct scheduler_place *places,
+                                   size_t n, char *err, size_t errlen);
 /* Starts the threads, with SIGINT and SIGTERM blocked on them. Returns 0,
  * or -1 with err set; then the threads already started keep running and
  * the caller shuts them down and joins. */
