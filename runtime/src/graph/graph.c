@@ -687,9 +687,9 @@ struct graph *graph_load(const char *file,
     c.reg = reg;
     c.def_capacity = DEFAULT_CAPACITY;
     c.def_percentile = 80;
-    c.def_restart = (struct restart_policy){ RESTART_DEFAULT_MAX,
-                                            RESTART_DEFAULT_WITHIN_S,
-                                            RESTART_DEFAULT_BACKOFF };
+    c.def_restart =
+        (struct restart_policy){ RESTART_DEFAULT_MAX, RESTART_DEFAULT_WITHIN_S,
+                                 RESTART_DEFAULT_BACKOFF };
     g = calloc(1, sizeof(*g));
     if (!g)
         goto err_out_of_memory;

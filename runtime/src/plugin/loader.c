@@ -4,9 +4,8 @@
  */
 #include "loader.h"
 
-#include "plugin_dirs.h"
-
 #include "param.h"
+#include "plugin_dirs.h"
 #include "suggest.h"
 
 #include <dirent.h>

@@ -17,7 +17,6 @@ union param_value {
     char *s; /* owned by whoever parsed it */
 };
 
-
 /* Parses `text` as `type` into *out (a string is strdup'd). Returns 0, or
  * -1 when the text is not a valid value of that type (out untouched). */
 int param_parse(enum steady_param_type type, const char *text,
