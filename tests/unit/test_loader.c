@@ -6,6 +6,7 @@
 #include "loader.h"
 #include "suggest.h"
 
+#include <dlfcn.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -75,6 +76,28 @@ static void test_plugin_open_wrong_abi(void **state)
     (void)state;
     expect_refusal(TP("tp_wrongabi"), "built for steady ABI 2.x, this host "
                                       "runs 1.x; rebuild the plugin");
+}
+
+static void test_plugin_open_wrong_channel_layout(void **state)
+{
+    (void)state;
+    expect_refusal(TP("tp_wronglayout"),
+                   "built against channel layout 99, this host uses channel "
+                   "layout 1; rebuild the plugin");
+}
+
+static void test_plugin_open_records_channel_layout(void **state)
+{
+    struct loaded_plugin p = { 0 };
+    char why[512];
+    void *layout;
+
+    (void)state;
+    assert_int_equal(plugin_open(TP("tp_good"), &p, why, sizeof(why)), 0);
+    layout = dlsym(p.handle, STEADY_PLUGIN_LAYOUT_SYMBOL);
+    assert_non_null(layout);
+    assert_int_equal(*(const uint32_t *)layout, STEADY_CHANNEL_LAYOUT);
+    plugin_close(&p);
 }
 
 static void test_plugin_open_short_descriptor(void **state)
@@ -402,6 +425,8 @@ int main(void)
         cmocka_unit_test(test_plugin_open_no_entry),
         cmocka_unit_test(test_plugin_open_null_entry),
         cmocka_unit_test(test_plugin_open_wrong_abi),
+        cmocka_unit_test(test_plugin_open_wrong_channel_layout),
+        cmocka_unit_test(test_plugin_open_records_channel_layout),
         cmocka_unit_test(test_plugin_open_short_descriptor),
         cmocka_unit_test(test_plugin_open_no_run),
         cmocka_unit_test(test_plugin_open_duplicate_port),

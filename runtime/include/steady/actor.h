@@ -87,6 +87,9 @@ STEADY_EXPORT struct steady_cond steady_timeout(struct steady_actor *a,
 STEADY_EXPORT bool steady_await(struct steady_actor *a, bool all,
                                 const struct steady_cond *conds, size_t n);
 
+#ifndef __cplusplus
+/* C: the conditions become an array compound literal, counted by sizeof
+ * (which does not evaluate them a second time). */
 #define STEADY_CONDS_(...) ((const struct steady_cond[]){ __VA_ARGS__ })
 #define STEADY_NCONDS_(...) \
     (sizeof(STEADY_CONDS_(__VA_ARGS__)) / sizeof(struct steady_cond))
@@ -96,6 +99,12 @@ STEADY_EXPORT bool steady_await(struct steady_actor *a, bool all,
 #define steady_await_any(a, ...)                         \
     steady_await((a), false, STEADY_CONDS_(__VA_ARGS__), \
                  STEADY_NCONDS_(__VA_ARGS__))
+#else
+/* C++ has no compound literals: the conditions become an initializer list
+ * (see steady_await_list_ at the end of this header). */
+#define steady_await_all(a, ...) steady_await_list_((a), true, { __VA_ARGS__ })
+#define steady_await_any(a, ...) steady_await_list_((a), false, { __VA_ARGS__ })
+#endif
 
 /* ---- channels by port -------------------------------------------------
  * The channel wired to a port, or NULL when an optional port is not
@@ -192,6 +201,16 @@ STEADY_EXPORT STEADY_NORETURN void steady_panic(struct steady_actor *a,
                            __FILE__, __LINE__))
 
 #ifdef __cplusplus
+}
+
+#include <initializer_list>
+
+/* steady_await_all/any in C++: the list lives until the end of the full
+ * expression, which covers the call. */
+inline bool steady_await_list_(struct steady_actor *a, bool all,
+                               std::initializer_list<struct steady_cond> c)
+{
+    return steady_await(a, all, c.begin(), c.size());
 }
 #endif
 

@@ -26,6 +26,10 @@ extern "C" {
 
 struct steady_channel;
 
+/* The version of struct steady_channel's layout below; it changes whenever a
+ * field the inline fast paths read moves or changes meaning. */
+#define STEADY_CHANNEL_LAYOUT 1
+
 /* Creates a channel of `capacity` items of `elem_size` bytes each, typed
  * `type_name` (copied). Returns NULL on a zero size or when out of memory.
  * Any thread; the caller owns the channel. */
@@ -109,9 +113,14 @@ STEADY_EXPORT void steady__channel_wake_tx(struct steady_channel *ch);
 #include <string.h>
 
 /* The ring's layout is here only so that the calls above can be inlined (as
- * ck_ring does); its fields are not API. Positions are free-running 64-bit
- * counts; the slot of position p is p & mask. Storage is rounded up to a
- * power of two but at most `capacity` items are ever in flight. */
+ * ck_ring does); its fields are not API, but their offsets are ABI: every
+ * plugin that inlines a fast path has them compiled in. channel.c pins them
+ * with static assertions, each plugin records the layout it was built
+ * against (STEADY_PLUGIN_DEFINE exports steady_plugin_channel_layout), and
+ * the host refuses a plugin built against another layout. Positions are
+ * free-running 64-bit counts; the slot of position p is p & mask. Storage is
+ * rounded up to a power of two but at most `capacity` items are ever in
+ * flight. */
 #define STEADY_CHANNEL_LINE 128
 
 struct steady_channel {

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <steady/channel.h>
 #include <steady/export.h>
 
 #ifdef __cplusplus
@@ -27,7 +28,11 @@ extern "C" {
 #define STEADY_ABI_MAJOR_OF(v) ((uint32_t)(v) >> 16)
 
 /* The symbol the loader looks up with dlsym. */
-#define STEADY_PLUGIN_ENTRY_SYMBOL "steady_plugin_entry"
+#define STEADY_PLUGIN_ENTRY_SYMBOL  "steady_plugin_entry"
+/* The channel layout the plugin was built against (STEADY_CHANNEL_LAYOUT of
+ * <steady/channel.h>), exported by STEADY_PLUGIN_DEFINE. A plugin without it
+ * predates the symbol and was built against layout 1. */
+#define STEADY_PLUGIN_LAYOUT_SYMBOL "steady_plugin_channel_layout"
 
 struct steady_actor;
 
@@ -101,7 +106,9 @@ struct steady_plugin {
     STEADY_EXPORT const struct steady_plugin *steady_plugin_entry(void)  \
     {                                                                    \
         return &(desc);                                                  \
-    }
+    }                                                                    \
+    STEADY_EXPORT extern const uint32_t steady_plugin_channel_layout;    \
+    const uint32_t steady_plugin_channel_layout = STEADY_CHANNEL_LAYOUT;
 
 typedef const struct steady_plugin *(*steady_plugin_entry_fn)(void);
 

@@ -9,8 +9,28 @@
  */
 #include "channel_impl.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* The layout is ABI (see <steady/channel.h>): these are the offsets that
+ * plugins built against STEADY_CHANNEL_LAYOUT 1 have compiled in. A change
+ * here must bump STEADY_CHANNEL_LAYOUT. */
+_Static_assert(STEADY_CHANNEL_LAYOUT == 1, "update the pinned offsets");
+_Static_assert(offsetof(struct steady_channel, slots) == 0, "layout 1");
+_Static_assert(offsetof(struct steady_channel, capacity) == 8, "layout 1");
+_Static_assert(offsetof(struct steady_channel, mask) == 16, "layout 1");
+_Static_assert(offsetof(struct steady_channel, elem_size) == 24, "layout 1");
+_Static_assert(offsetof(struct steady_channel, light_fence) == 32, "layout 1");
+_Static_assert(offsetof(struct steady_channel, tail) == 128, "layout 1");
+_Static_assert(offsetof(struct steady_channel, head_seen) == 136, "layout 1");
+_Static_assert(offsetof(struct steady_channel, head) == 256, "layout 1");
+_Static_assert(offsetof(struct steady_channel, tail_seen) == 264, "layout 1");
+_Static_assert(offsetof(struct steady_channel, rx_want) == 384, "layout 1");
+_Static_assert(offsetof(struct steady_channel, tx_want) == 392, "layout 1");
+_Static_assert(offsetof(struct steady_channel, closed) == 400, "layout 1");
+_Static_assert(offsetof(struct steady_channel, rx_gone) == 401, "layout 1");
+_Static_assert(sizeof(struct steady_channel) == 512, "layout 1");
 
 /* The one external definition of each inline function of the header, for
  * callers that do not inline (C++, -O0, taking the address). */

@@ -195,6 +195,23 @@ static int check_descriptor(const char *path, const struct steady_plugin *d,
     return check_params(path, d, err, errlen);
 }
 
+/* The inline channel fast paths compiled into the plugin read the fields
+ * of struct steady_channel at fixed offsets: they must be this host's. */
+static int check_channel_layout(const char *path, void *handle, char *err,
+                                size_t errlen)
+{
+    const uint32_t *layout = dlsym(handle, STEADY_PLUGIN_LAYOUT_SYMBOL);
+    uint32_t built = layout ? *layout : 1; /* before the symbol: layout 1 */
+
+    if (built == STEADY_CHANNEL_LAYOUT)
+        return 0;
+    set_err(err, errlen,
+            "%s: built against channel layout %u, this host uses channel "
+            "layout %u; rebuild the plugin against this steady's headers",
+            path, (unsigned)built, (unsigned)STEADY_CHANNEL_LAYOUT);
+    return -1;
+}
+
 /* ---- one plugin file ----------------------------------------------- */
 
 int plugin_open(const char *path, struct loaded_plugin *out, char *err,
@@ -242,7 +259,8 @@ int plugin_open(const char *path, struct loaded_plugin *out, char *err,
                 "%s: " STEADY_PLUGIN_ENTRY_SYMBOL "() returned NULL", path);
         goto err_close_handle;
     }
-    if (check_descriptor(path, desc, err, errlen) < 0)
+    if (check_descriptor(path, desc, err, errlen) < 0 ||
+        check_channel_layout(path, handle, err, errlen) < 0)
         goto err_close_handle;
     copy = strdup(path);
     if (!copy) {
