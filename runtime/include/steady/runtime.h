@@ -64,6 +64,27 @@ STEADY_EXPORT void steady_runtime_describe(const struct steady_runtime *rt,
 STEADY_EXPORT int steady_inspect(const char *plugin, const char *plugin_path,
                                  FILE *out, char *err, size_t errlen);
 
+/* The same as one JSON object (ports with direction, type and size; params
+ * with type, default and doc; state size; ABI and channel layout). */
+STEADY_EXPORT int steady_inspect_json(const char *plugin,
+                                      const char *plugin_path, FILE *out,
+                                      char *err, size_t errlen);
+
+/* Lists every plugin on the search path (plugin_path, then
+ * STEADY_PLUGIN_PATH, then the bundled plugins' folder) with its version,
+ * summary and file; files that cannot be loaded are listed with the reason.
+ * 0, or -1 with the reason in err. */
+STEADY_EXPORT int steady_list_plugins(const char *plugin_path, FILE *out,
+                                      char *err, size_t errlen);
+
+/* Writes an out-of-tree plugin project for a plugin called `name` (a C
+ * identifier) into the new folder `dir` (NULL: ./name): the plugin, a
+ * CMakeLists.txt using find_package(steady), a cmocka test and a graph.
+ * Refuses an existing folder. Says what it made on out. 0, or -1 with the
+ * reason in err (nothing is left behind). */
+STEADY_EXPORT int steady_scaffold_plugin(const char *name, const char *dir,
+                                         FILE *out, char *err, size_t errlen);
+
 STEADY_EXPORT const char *steady_version(void);
 
 #ifdef __cplusplus

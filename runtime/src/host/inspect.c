@@ -1,11 +1,17 @@
-/* inspect.c - describes an opened plugin for `steady inspect`: its identity,
- * ABI, and its ports and params as aligned plain-text tables.
+/* inspect.c - describes plugins: `steady inspect PLUGIN` (aligned
+ * plain-text tables, or JSON with --json) and `steady plugins` (every
+ * plugin on the search path, one line each).
  */
 #include "inspect.h"
 
 #include "param.h"
 
+#include <dirent.h>
+#include <stdlib.h>
+#include <steady/channel.h>
+#include <steady/runtime.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char *or_dash(const char *s)
 {
@@ -98,4 +104,206 @@ void plugin_describe(const struct loaded_plugin *p, FILE *out)
     fprintf(out, "state    %zu bytes\n", d->state_size);
     describe_ports(d, out);
     describe_params(d, out);
+}
+
+/* ---- JSON ------------------------------------------------------------ */
+
+static void json_string(FILE *out, const char *s)
+{
+    if (!s) {
+        fputs("null", out);
+        return;
+    }
+    fputc('"', out);
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+        switch (*c) {
+        case '"':
+            fputs("\\\"", out);
+            break;
+        case '\\':
+            fputs("\\\\", out);
+            break;
+        case '\n':
+            fputs("\\n", out);
+            break;
+        case '\t':
+            fputs("\\t", out);
+            break;
+        default:
+            if (*c < 0x20)
+                fprintf(out, "\\u%04x", *c);
+            else
+                fputc(*c, out);
+        }
+    }
+    fputc('"', out);
+}
+
+void plugin_describe_json(const struct loaded_plugin *p, FILE *out)
+{
+    const struct steady_plugin *d = p->desc;
+
+    fputs("{\n  \"name\": ", out);
+    json_string(out, d->name);
+    fputs(",\n  \"version\": ", out);
+    json_string(out, d->version);
+    fputs(",\n  \"summary\": ", out);
+    json_string(out, d->summary);
+    fputs(",\n  \"file\": ", out);
+    json_string(out, p->path);
+    fprintf(out,
+            ",\n  \"abi\": { \"major\": %u, \"minor\": %u, "
+            "\"host_major\": %u, \"host_minor\": %u },\n",
+            (unsigned)STEADY_ABI_MAJOR_OF(d->abi_version),
+            (unsigned)(d->abi_version & 0xffffu), (unsigned)STEADY_ABI_MAJOR,
+            (unsigned)STEADY_ABI_MINOR);
+    fprintf(out, "  \"channel_layout\": %u,\n",
+            (unsigned)STEADY_CHANNEL_LAYOUT);
+    fprintf(out, "  \"state_size\": %zu,\n  \"ports\": [", d->state_size);
+    for (size_t i = 0; i < d->n_ports; i++) {
+        const struct steady_port_desc *port = &d->ports[i];
+
+        fputs(i ? ",\n    { \"name\": " : "\n    { \"name\": ", out);
+        json_string(out, port->name);
+        fprintf(out, ", \"direction\": \"%s\", \"type\": ",
+                port->dir == STEADY_IN ? "in" : "out");
+        json_string(out, port->type_name);
+        fprintf(out, ", \"size\": %zu, \"required\": %s }", port->elem_size,
+                port->required ? "true" : "false");
+    }
+    fputs(d->n_ports ? "\n  ],\n  \"params\": [" : "],\n  \"params\": [", out);
+    for (size_t i = 0; i < d->n_params; i++) {
+        const struct steady_param_desc *prm = &d->params[i];
+
+        fputs(i ? ",\n    { \"name\": " : "\n    { \"name\": ", out);
+        json_string(out, prm->name);
+        fprintf(out, ", \"type\": \"%s\", \"default\": ",
+                param_type_name(prm->type));
+        json_string(out, prm->default_value);
+        fprintf(out, ", \"required\": %s, \"doc\": ",
+                prm->default_value ? "false" : "true");
+        json_string(out, prm->doc);
+        fputs(" }", out);
+    }
+    fputs(d->n_params ? "\n  ]\n}\n" : "]\n}\n", out);
+}
+
+int steady_inspect_json(const char *plugin, const char *plugin_path, FILE *out,
+                        char *err, size_t errlen)
+{
+    struct plugin_registry *reg = plugin_registry_create(plugin_path);
+    const struct loaded_plugin *p;
+
+    if (!reg) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    p = plugin_registry_get(reg, plugin, err, errlen);
+    if (p)
+        plugin_describe_json(p, out);
+    plugin_registry_destroy(reg);
+    return p ? 0 : -1;
+}
+
+/* ---- the plugins on the search path ---------------------------------- */
+
+static int compare_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The NAME.so files of one folder, sorted; NULL with *n 0 when none. */
+static char **folder_plugins(const char *dir, size_t *n)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    char **names = NULL;
+
+    *n = 0;
+    if (!d)
+        return NULL;
+    while ((de = readdir(d))) {
+        size_t len = strlen(de->d_name);
+        char **grown;
+
+        if (len <= 3 || strcmp(de->d_name + len - 3, ".so") != 0)
+            continue;
+        grown = realloc(names, (*n + 1) * sizeof(*names));
+        if (!grown)
+            break;
+        names = grown;
+        names[*n] = strdup(de->d_name);
+        if (names[*n])
+            (*n)++;
+    }
+    closedir(d);
+    if (names)
+        qsort(names, *n, sizeof(*names), compare_names);
+    return names;
+}
+
+/* Whether NAME.so is in a folder searched before folder `upto`. */
+static bool shadowed(char *const *dirs, size_t upto, const char *file)
+{
+    char path[4096];
+
+    for (size_t i = 0; i < upto; i++) {
+        snprintf(path, sizeof(path), "%s/%s", dirs[i], file);
+        if (access(path, F_OK) == 0)
+            return true;
+    }
+    return false;
+}
+
+int steady_list_plugins(const char *plugin_path, FILE *out, char *err,
+                        size_t errlen)
+{
+    struct plugin_registry *reg = plugin_registry_create(plugin_path);
+    char *joined, *save = NULL, *tok;
+    char *dirs[64];
+    size_t n_dirs = 0, listed = 0, refused = 0;
+
+    if (!reg || !(joined = strdup(plugin_registry_search_path(reg)))) {
+        plugin_registry_destroy(reg);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    for (tok = strtok_r(joined, ":", &save); tok && n_dirs < 64;
+         tok = strtok_r(NULL, ":", &save))
+        dirs[n_dirs++] = tok;
+    fprintf(out, "plugin path: %s\n", plugin_registry_search_path(reg));
+    for (size_t i = 0; i < n_dirs; i++) {
+        size_t n;
+        char **files = folder_plugins(dirs[i], &n);
+
+        for (size_t j = 0; j < n; j++) {
+            char path[4096], why[1024];
+            struct loaded_plugin p = { 0 };
+
+            snprintf(path, sizeof(path), "%s/%s", dirs[i], files[j]);
+            if (plugin_open(path, &p, why, sizeof(why)) < 0) {
+                fprintf(out, "  %-16.*s  refused: %s\n",
+                        (int)(strlen(files[j]) - 3), files[j], why);
+                refused++;
+            } else {
+                fprintf(out, "  %-16s %-8s %s%s\n    %s\n", p.desc->name,
+                        or_dash(p.desc->version), or_dash(p.desc->summary),
+                        shadowed(dirs, i, files[j])
+                            ? " (shadowed by an earlier folder)"
+                            : "",
+                        path);
+                plugin_close(&p);
+                listed++;
+            }
+            free(files[j]);
+        }
+        free(files);
+    }
+    fprintf(out, "%zu plugin%s", listed, listed == 1 ? "" : "s");
+    if (refused)
+        fprintf(out, ", %zu refused", refused);
+    fputs(" (steady inspect NAME for details)\n", out);
+    free(joined);
+    plugin_registry_destroy(reg);
+    return 0;
 }

@@ -1,5 +1,5 @@
 /* inspect.h - the human-readable description of a plugin that
- * `steady inspect PLUGIN` prints. Private to libsteady.
+ * `steady inspect PLUGIN` prints. Private to libsteady-runtime.
  */
 #ifndef STEADY_INSPECT_H
 #define STEADY_INSPECT_H
@@ -12,5 +12,8 @@
  * param tables of an opened, checked plugin to out. Any thread; p and out
  * stay the caller's. */
 void plugin_describe(const struct loaded_plugin *p, FILE *out);
+/* The same as one JSON object: ports with direction, type and size; params
+ * with type, default and doc; state size; ABI and channel layout. */
+void plugin_describe_json(const struct loaded_plugin *p, FILE *out);
 
 #endif

@@ -27,12 +27,9 @@ static const struct steady_port_desc ports[] = {
 };
 
 static const struct steady_plugin desc = {
-    STEADY_PLUGIN_HEADER,
-    .name = "evens",
-    .version = "1.0",
-    .summary = "passes even values, drops odd ones",
-    .ports = ports,
-    .n_ports = 2,
+    STEADY_PLUGIN_HEADER, .name = "evens",
+    .version = "1.0",     .summary = "passes even values, drops odd ones",
+    .ports = ports,       .n_ports = 2,
     .run = run,
 };
 
