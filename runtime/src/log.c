@@ -29,6 +29,7 @@
 
 #define LOG_QUEUE_BYTES (256u * 1024u)
 #define LOG_STALL_MS    1000u
+#define LOG_WRITE_CHUNK 4096u
 #define MS              1000000ull
 
 static _Atomic int log_level = STEADY_LOG_INFO;
@@ -142,6 +143,10 @@ static void *writer_main(void *arg)
         len = (size_t)(q.head - q.tail);
         if (len > LOG_QUEUE_BYTES - off)
             len = LOG_QUEUE_BYTES - off;
+        /* small writes: writing_since then says how long stderr has taken
+         * nothing, not how long a big write has been going */
+        if (len > LOG_WRITE_CHUNK)
+            len = LOG_WRITE_CHUNK;
         q.writing_since = now_ns();
         pthread_mutex_unlock(&q.lock);
         n = write_stderr(q.buf + off, len);
