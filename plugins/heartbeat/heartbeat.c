@@ -12,7 +12,7 @@ static const struct steady_port_desc ports[] = {
 
 static const struct steady_param_desc params[] = {
     { "rate_ms", STEADY_PARAM_INT, "1000",
-      "milliseconds between beats (at least 1)" },
+      "milliseconds between beats (1 to 31536000000, 365 days)" },
     { "beats", STEADY_PARAM_INT, "120",
       "beats to send before requesting shutdown (at least 1)" },
     { "log_every", STEADY_PARAM_INT, "1",
@@ -30,8 +30,13 @@ static int init(struct steady_actor *a)
 {
     int64_t rate_ms = steady_param_int(a, "rate_ms");
     int64_t beats = steady_param_int(a, "beats");
-    if (rate_ms < 1)
-        return steady_fail(a, "rate_ms must be at least 1, got %lld",
+
+    /* the period becomes nanoseconds: bounded so that it cannot wrap */
+    if (rate_ms < 1 || (uint64_t)rate_ms > STEADY_WAIT_MAX_MS)
+        return steady_fail(a,
+                           "rate_ms must be at least 1 and at most %llu "
+                           "(365 days), got %lld",
+                           (unsigned long long)STEADY_WAIT_MAX_MS,
                            (long long)rate_ms);
     if (beats < 1)
         return steady_fail(a, "beats must be at least 1, got %lld",

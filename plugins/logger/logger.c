@@ -162,10 +162,11 @@ static int init(struct steady_actor *a)
 {
     int64_t summary_ms = steady_param_int(a, "summary_ms");
 
-    if (summary_ms < 0)
+    if (summary_ms < 0 || (uint64_t)summary_ms > STEADY_WAIT_MAX_MS)
         return steady_fail(a,
-                           "summary_ms must be 0 (log every message) or "
-                           "more, got %lld",
+                           "summary_ms must be 0 (log every message) to "
+                           "%llu (365 days), got %lld",
+                           (unsigned long long)STEADY_WAIT_MAX_MS,
                            (long long)summary_ms);
     return 0;
 }

@@ -141,7 +141,8 @@ static void test_run_shutdown_timeout_names_actors(void **state)
 
 static void test_run_second_signal_forces_exit(void **state)
 {
-    const char *args[] = { "run", TEST_GRAPHS "/stubborn_long.yaml", NULL };
+    const char *args[] = { "run", TEST_GRAPHS "/stubborn_long.yaml",
+                           "--log-level", "debug", NULL };
     struct host_run h;
 
     (void)state;
@@ -149,12 +150,17 @@ static void test_run_second_signal_forces_exit(void **state)
     assert_true(host_await_output(&h, "starting", 10000));
     kill(h.pid, SIGINT);
     assert_true(host_await_output(&h, "waiting up to 60000 ms", 10000));
+    /* the second signal only once both wait in shutdown (their debug line
+     * comes after what the report reads is recorded): not before */
+    assert_true(host_await_output(&h, "[first] in shutdown, it waits", 10000));
+    assert_true(host_await_output(&h, "[second] in shutdown, it waits", 10000));
     kill(h.pid, SIGTERM);
     assert_int_equal(host_wait(&h, 20000), 130);
     assert_non_null(strstr(h.output, "forced stop"));
-    /* whether it voted before blocking depends on timing; what it waits
-     * on does not */
+    /* they sleep in await since before the shutdown and have not voted;
+     * what they wait on is known */
     assert_non_null(strstr(h.output, "actor 'first' has not exited: "));
+    assert_non_null(strstr(h.output, "actor 'second' has not exited: "));
     assert_non_null(strstr(h.output, "waits for all of: 1 item(s) on 'in'"));
     assert_non_null(strstr(h.output, "stopped by a second signal; 2 actors "
                                      "still running: first, second"));

@@ -68,7 +68,20 @@ static void test_init_rejects_zero_rate(void **unused)
     struct steady_test *t = load("0", "3");
     assert_int_equal(steady_test_start(t), -1);
     assert_string_equal(steady_test_error(t),
-                        "rate_ms must be at least 1, got 0");
+                        "rate_ms must be at least 1 and at most 31536000000 "
+                        "(365 days), got 0");
+    steady_test_destroy(t);
+}
+
+/* A rate whose nanoseconds do not fit 64 bits made beats fire at once. */
+static void test_init_rejects_huge_rate(void **unused)
+{
+    (void)unused;
+    struct steady_test *t = load("18446744073710", "3");
+    assert_int_equal(steady_test_start(t), -1);
+    assert_string_equal(steady_test_error(t),
+                        "rate_ms must be at least 1 and at most 31536000000 "
+                        "(365 days), got 18446744073710");
     steady_test_destroy(t);
 }
 
@@ -106,6 +119,7 @@ int main(void)
         cmocka_unit_test(test_run_sends_beats_then_requests_shutdown),
         cmocka_unit_test(test_run_stops_early_on_shutdown),
         cmocka_unit_test(test_init_rejects_zero_rate),
+        cmocka_unit_test(test_init_rejects_huge_rate),
         cmocka_unit_test(test_init_rejects_zero_beats),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

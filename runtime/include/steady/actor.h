@@ -57,6 +57,7 @@ STEADY_EXPORT bool steady_shutdown_requested(const struct steady_actor *a);
  *   periodic(ms)    met: the next tick of a drift-free period (one per
  *                   actor); settled: shutdown requested.
  *   timeout(ms)     met: ms after the await began; settled: shutdown.
+ * A periodic or timeout longer than STEADY_WAIT_MAX_MS waits that long.
  * await_all returns once every condition is met or settled, true when all
  * are met. await_any returns once one is met (true) or all are settled
  * (false). A false return means "cut short": re-check steady_running. An
@@ -67,6 +68,10 @@ enum steady_cond_kind {
     STEADY_COND_PERIODIC,
     STEADY_COND_TIMEOUT,
 };
+
+/* The longest wait, in ms (365 days); longer ones are clamped to it, so
+ * that no conversion to nanoseconds overflows. */
+#define STEADY_WAIT_MAX_MS UINT64_C(31536000000)
 
 struct steady_cond {
     enum steady_cond_kind kind;

@@ -1,12 +1,16 @@
 /* steady/log.h - levelled logging that names the actor. Lines go to stderr
  * as "HH:MM:SS.mmm LEVEL [actor] message" unless a sink is installed (the
- * test harness installs one to capture an actor's log).
+ * test harness installs one to capture an actor's log). A logging call never
+ * waits on stderr for long: lines go through a bounded queue that a writer
+ * thread drains; when stderr stops taking text, lines are dropped and
+ * counted (steady_log_dropped) rather than blocking the caller.
  */
 #ifndef STEADY_LOG_H
 #define STEADY_LOG_H
 
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <steady/export.h>
 
 #ifdef __cplusplus
@@ -54,6 +58,18 @@ STEADY_EXPORT const char *steady_log_level_name(enum steady_log_level level);
 typedef void (*steady_log_sink_fn)(void *user, enum steady_log_level level,
                                    const char *actor_name, const char *msg);
 STEADY_EXPORT void steady_log_set_sink(steady_log_sink_fn sink, void *user);
+
+/* Queues `text` for stderr as it is (no time, level or name), in order with
+ * the log lines; for a host's own messages. Same policy as log lines. Any
+ * thread. */
+STEADY_EXPORT void steady_log_text(const char *text);
+/* Waits until everything queued so far has reached stderr. Gives up when
+ * stderr has taken nothing for stall_ms: returns 0 when all was written,
+ * -1 when it gave up. Runs by itself at exit with 1000 ms. Any thread. */
+STEADY_EXPORT int steady_log_flush(unsigned stall_ms);
+/* Lines dropped since the process started because stderr did not take them
+ * (stuck for a second or more, or closed). Any thread. */
+STEADY_EXPORT uint64_t steady_log_dropped(void);
 
 #ifdef __cplusplus
 }

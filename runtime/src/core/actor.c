@@ -38,6 +38,19 @@ void actor_set_request_shutdown(struct actor_set *set, bool by_actor)
 
 /* ---- lifecycle (runtime side) ---- */
 
+/* Which actor's code this thread runs, for reports about code that ends
+ * the process (exit in a plugin). A troupe thread switches it with its
+ * members, through the slices. */
+static _Thread_local struct steady_actor *current_actor;
+static _Thread_local const char *current_phase;
+
+struct steady_actor *actor_current(const char **phase)
+{
+    if (phase)
+        *phase = current_phase;
+    return current_actor;
+}
+
 static void solo_park(struct steady_actor *a, uint32_t seen,
                       uint64_t deadline_ns)
 {
@@ -89,6 +102,8 @@ void actor_bind_port(struct steady_actor *a, unsigned port,
 
 int actor_init(struct steady_actor *a)
 {
+    struct steady_actor *outer = current_actor;
+    const char *outer_phase = current_phase;
     jmp_buf jump;
     volatile int rc = 0;
 
@@ -96,12 +111,16 @@ int actor_init(struct steady_actor *a)
         a->initialised = true;
         return 0;
     }
+    current_actor = a;
+    current_phase = "init";
     a->panic_jump = &jump;
     if (setjmp(jump) == 0)
         rc = a->plugin->init(a);
     else
         rc = -1;
     a->panic_jump = NULL;
+    current_actor = outer;
+    current_phase = outer_phase;
     if (rc < 0) {
         if (!a->error[0])
             snprintf(a->error, sizeof(a->error), "init returned %d", rc);
@@ -149,12 +168,40 @@ void actor_finish(struct steady_actor *a, int rc)
     waker_wake(&a->set->host);
 }
 
+int actor_fini(struct steady_actor *a)
+{
+    struct steady_actor *outer = current_actor;
+    const char *outer_phase = current_phase;
+    jmp_buf jump;
+    volatile int rc = 0;
+
+    if (!a->initialised)
+        return 0;
+    /* once, whatever happens: destroy is paired with one successful init */
+    a->initialised = false;
+    if (!a->plugin->destroy)
+        return 0;
+    current_actor = a;
+    current_phase = "destroy";
+    a->error[0] = '\0';
+    a->panic_jump = &jump;
+    if (setjmp(jump) == 0)
+        a->plugin->destroy(a);
+    else
+        rc = -1;
+    a->panic_jump = NULL;
+    current_actor = outer;
+    current_phase = outer_phase;
+    return rc;
+}
+
 void actor_destroy(struct steady_actor *a)
 {
     if (!a)
         return;
-    if (a->initialised && a->plugin->destroy)
-        a->plugin->destroy(a);
+    if (actor_fini(a) < 0)
+        steady_error(NULL, "actor '%s' (plugin %s) failed in destroy: %s",
+                     a->name, a->plugin->name, a->error);
     pthread_mutex_destroy(&a->diag_lock);
     free(a->restart_times);
     free(a->state_path);
@@ -225,10 +272,18 @@ static uint64_t clock_ns(clockid_t clock)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* A slice is the actor's run on this thread: its code is what runs. */
+static void set_current(struct steady_actor *a)
+{
+    current_actor = a;
+    current_phase = a ? "run" : NULL;
+}
+
 void actor_slice_begin(struct steady_actor *a)
 {
     clockid_t clock;
 
+    set_current(a);
     if (pthread_getcpuclockid(pthread_self(), &clock) != 0)
         return;
     atomic_store_explicit(&a->cpu_clock, (int)clock, memory_order_relaxed);
@@ -243,6 +298,7 @@ void actor_slice_end(struct steady_actor *a)
     clockid_t clock;
     uint64_t used;
 
+    set_current(NULL);
     if (!atomic_load_explicit(&a->in_slice, memory_order_relaxed))
         return;
     clock =
@@ -559,18 +615,24 @@ struct steady_cond steady_vacant(struct steady_actor *a, unsigned port,
                                  .n = n ? n : 1 };
 }
 
+/* ms to ns without overflow: longer waits are clamped to the longest. */
+static uint64_t wait_ns(uint64_t ms)
+{
+    return (ms < STEADY_WAIT_MAX_MS ? ms : STEADY_WAIT_MAX_MS) * 1000000u;
+}
+
 struct steady_cond steady_periodic(struct steady_actor *a, uint64_t ms)
 {
     (void)a;
     return (struct steady_cond){ .kind = STEADY_COND_PERIODIC,
-                                 .ns = (ms ? ms : 1) * 1000000u };
+                                 .ns = wait_ns(ms ? ms : 1) };
 }
 
 struct steady_cond steady_timeout(struct steady_actor *a, uint64_t ms)
 {
     (void)a;
     return (struct steady_cond){ .kind = STEADY_COND_TIMEOUT,
-                                 .ns = ms * 1000000u };
+                                 .ns = wait_ns(ms) };
 }
 
 struct wait_state {
@@ -727,6 +789,7 @@ static void note_wait(struct steady_actor *a, bool all,
 {
     char buf[256];
     size_t used = 0;
+    bool changed;
 
     used += (size_t)snprintf(buf, sizeof(buf),
                              "it waits for %s of:", all ? "all" : "any");
@@ -754,7 +817,14 @@ static void note_wait(struct steady_actor *a, bool all,
             break;
         }
     }
+    pthread_mutex_lock(&a->diag_lock);
+    changed = strcmp(a->wait_why, buf) != 0;
+    pthread_mutex_unlock(&a->diag_lock);
+    if (!changed)
+        return;
     set_diag(a, a->wait_why, buf);
+    /* after set_diag: a report made once this line is out names the wait */
+    steady_debug(a, "in shutdown, %s", buf);
 }
 
 bool steady_await(struct steady_actor *a, bool all,

@@ -106,8 +106,14 @@ int actor_run_once(struct steady_actor *a);
 /* The actor is finished for good: closes its outputs, tells its producers
  * the inputs are gone, records the status and wakes the host. */
 void actor_finish(struct steady_actor *a, int rc);
-/* destroy (when init succeeded) and free. NULL is fine. */
+/* Runs the plugin's destroy when init succeeded (once), catching a panic.
+ * 0, or -1 with a->error set. */
+int actor_fini(struct steady_actor *a);
+/* actor_fini (a failure is logged) and free. NULL is fine. */
 void actor_destroy(struct steady_actor *a);
+/* The actor whose code the calling thread runs now (init, run or destroy),
+ * or NULL; *phase (may be NULL) gets "init", "run" or "destroy". */
+struct steady_actor *actor_current(const char **phase);
 /* Copies what keeps the actor from exiting into buf, for shutdown reports. */
 void actor_describe_wait(struct steady_actor *a, char *buf, size_t len);
 

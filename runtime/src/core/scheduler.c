@@ -1,11 +1,12 @@
 /* scheduler.c - one thread per solo actor and one per troupe, named and
- * optionally pinned, with SIGINT and SIGTERM blocked so that only the host
- * thread handles them. */
+ * optionally pinned, with the host's signals blocked so that they never
+ * interrupt an actor. */
 #include "scheduler.h"
 
 #include "supervisor.h"
 #include "troupe.h"
 
+#include <errno.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -127,18 +128,50 @@ static void pin(struct lane *l)
                     l->name, l->cpu, strerror(e));
 }
 
-int scheduler_start(struct scheduler *s, char *err, size_t errlen)
+void scheduler_block_signals(sigset_t *old)
 {
-    sigset_t block, old;
-    int rc = 0;
+    static const int host_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGUSR1,
+                                        SIGUSR2 };
+    sigset_t block;
 
     sigemptyset(&block);
-    sigaddset(&block, SIGINT);
-    sigaddset(&block, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &block, &old);
-    for (size_t i = 0; i < s->n; i++) {
+    for (size_t i = 0; i < sizeof(host_signals) / sizeof(int); i++)
+        sigaddset(&block, host_signals[i]);
+    pthread_sigmask(SIG_BLOCK, &block, old);
+}
+
+/* The test hook: pthread_create, or EAGAIN for the lane named in env
+ * STEADY_TEST_FAIL_THREAD. */
+static int create_thread(struct lane *l)
+{
+    const char *fail = getenv("STEADY_TEST_FAIL_THREAD");
+
+    if (fail && strcmp(fail, l->name) == 0)
+        return EAGAIN;
+    return pthread_create(&l->thread, NULL, lane_thread, l);
+}
+
+/* Lanes that will never run: their actors are finished as never started,
+ * so that the started ones see closed inputs and gone consumers. */
+static void abandon(struct lane *l)
+{
+    if (l->troupe) {
+        troupe_abandon(l->troupe);
+        return;
+    }
+    actor_finish(l->solo, 0);
+}
+
+int scheduler_start(struct scheduler *s, char *err, size_t errlen)
+{
+    sigset_t old;
+    size_t i;
+    int rc = 0;
+
+    scheduler_block_signals(&old);
+    for (i = 0; i < s->n; i++) {
         struct lane *l = &s->lanes[i];
-        int e = pthread_create(&l->thread, NULL, lane_thread, l);
+        int e = create_thread(l);
 
         if (e) {
             snprintf(err, errlen, "cannot start a thread for %s '%s': %s",
@@ -151,6 +184,8 @@ int scheduler_start(struct scheduler *s, char *err, size_t errlen)
             pin(l);
     }
     pthread_sigmask(SIG_SETMASK, &old, NULL);
+    for (; i < s->n; i++)
+        abandon(&s->lanes[i]);
     return rc;
 }
 

@@ -8,6 +8,7 @@
 
 #include "actor_impl.h"
 
+#include <signal.h>
 #include <stddef.h>
 
 struct scheduler;
@@ -25,10 +26,18 @@ struct scheduler_place {
 struct scheduler *scheduler_create(struct steady_actor *const *actors,
                                    const struct scheduler_place *places,
                                    size_t n, char *err, size_t errlen);
-/* Starts the threads, with SIGINT and SIGTERM blocked on them. Returns 0,
- * or -1 with err set; then the threads already started keep running and
- * the caller shuts them down and joins. */
+/* Starts the threads, with the host's signals blocked on them. Returns 0,
+ * or -1 with err set (which thread and why) when a thread cannot be
+ * created; then the actors that did not get a thread are finished as never
+ * started (their outputs closed, their inputs marked gone), and those
+ * already started keep running: the caller shuts them down and joins.
+ * For tests, env STEADY_TEST_FAIL_THREAD=NAME makes the thread of the actor
+ * or troupe NAME fail to start as with EAGAIN. */
 int scheduler_start(struct scheduler *s, char *err, size_t errlen);
+/* Blocks, on the calling thread, the signals the host handles (SIGINT,
+ * SIGTERM, SIGHUP, SIGUSR1, SIGUSR2) so that threads created next do not
+ * take them; *old gets the previous mask to restore. */
+void scheduler_block_signals(sigset_t *old);
 /* How many threads it starts: solo actors plus troupes. */
 size_t scheduler_threads(const struct scheduler *s);
 /* Waits for every started thread; call once all actors have finished. */

@@ -157,6 +157,14 @@ void *troupe_thread(void *arg)
     return NULL;
 }
 
+void troupe_abandon(struct troupe *t)
+{
+    for (size_t i = 0; i < t->n; i++) {
+        actor_finish(t->members[i].actor, 0);
+        t->members[i].finished = true;
+    }
+}
+
 void troupe_destroy(struct troupe *t)
 {
     if (!t)

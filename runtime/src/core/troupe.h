@@ -22,6 +22,9 @@ const char *troupe_name(const struct troupe *t);
 /* The thread body: runs every member under the supervisor until all have
  * finished. arg is the troupe. */
 void *troupe_thread(void *arg);
+/* For a troupe whose thread could not be started: finishes every member as
+ * never started. */
+void troupe_abandon(struct troupe *t);
 void troupe_destroy(struct troupe *t);
 
 /* Stack given to each member's fiber. */

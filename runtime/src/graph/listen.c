@@ -2,9 +2,28 @@
 #include "listen.h"
 
 #include <arpa/inet.h>
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* A port: "0", or 1 to 65535 in decimal digits only (no sign, space or
+ * leading zero). -1 otherwise. */
+static long parse_port(const char *s)
+{
+    long p = 0;
+
+    if (s[0] == '0')
+        return s[1] ? -1 : 0;
+    if (!*s)
+        return -1;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9')
+            return -1;
+        p = p * 10 + (*s - '0');
+        if (p > 65535)
+            return -1;
+    }
+    return p;
+}
 
 enum listen_result listen_parse(const char *s, char *addr, size_t addrlen,
                                 int *port)
@@ -13,16 +32,14 @@ enum listen_result listen_parse(const char *s, char *addr, size_t addrlen,
     const char *host = s;
     unsigned char bin[16];
     size_t host_len;
-    char *end;
     long p;
 
     if (strcmp(s, "off") == 0)
         return LISTEN_OFF;
     if (!colon || colon == s)
         return LISTEN_BAD_FORM;
-    errno = 0;
-    p = strtol(colon + 1, &end, 10);
-    if (colon[1] == '\0' || *end || errno || p < 0 || p > 65535)
+    p = parse_port(colon + 1);
+    if (p < 0)
         return LISTEN_BAD_PORT;
     host_len = (size_t)(colon - s);
     if (host_len >= 2 && host[0] == '[' && host[host_len - 1] == ']') {

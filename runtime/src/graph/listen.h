@@ -10,7 +10,7 @@ enum listen_result {
     LISTEN_ADDRESS,     /* addr and port are set */
     LISTEN_OFF,         /* "off" */
     LISTEN_BAD_FORM,    /* not ADDR:PORT */
-    LISTEN_BAD_PORT,    /* port not 0..65535 */
+    LISTEN_BAD_PORT,    /* port not 0, or 1..65535 in digits only */
     LISTEN_BAD_ADDRESS, /* not an IPv4 or IPv6 address (or localhost) */
 };
 

@@ -1,10 +1,14 @@
 /* main.c - the `steady` command: run or check a graph file, describe a
- * plugin. Only argument handling and signals live here; the work is done
- * through <steady/runtime.h>.
+ * plugin. Only acting on the parsed command line (cli_args.c) and signals
+ * live here; the work is done through <steady/runtime.h>.
  */
+#include "cli_args.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <steady/log.h>
@@ -21,6 +25,9 @@ enum {
     EXIT_FORCED = 130,   /* a second signal cut shutdown short */
 };
 
+/* How long the log may take to reach stderr before the process leaves. */
+#define FLUSH_STALL_MS 1000u
+
 static const char usage[] =
     "Usage:\n"
     "  steady run GRAPH [--ARG VALUE]...  run a graph until it stops\n"
@@ -29,11 +36,13 @@ static const char usage[] =
     "and ABI\n"
     "  steady --help | --version\n"
     "\n"
-    "GRAPH is a YAML file (see graphs/standard.yaml). --ARG VALUE overrides "
-    "an entry\n"
-    "of the graph's `args:` (e.g. --rate 500 --beats 60); a flag naming no "
-    "arg is an\n"
-    "error. PLUGIN is a name found on the plugin path or a path to a .so.\n"
+    "GRAPH is a YAML file (see graphs/standard.yaml). --ARG VALUE (or "
+    "--ARG=VALUE)\n"
+    "overrides an entry of the graph's `args:` (e.g. --rate 500 --beats 60); "
+    "a flag\n"
+    "naming no arg is an error. A value that starts with -- is given as "
+    "--ARG=VALUE.\n"
+    "PLUGIN is a name found on the plugin path or a path to a .so.\n"
     "\n"
     "Options (before or after the command):\n"
     "  --log-level LEVEL     error|warn|info|debug|trace (env STEADY_LOG; "
@@ -43,183 +52,213 @@ static const char usage[] =
     "                        (then env STEADY_PLUGIN_PATH, then the build's "
     "plugins/)\n"
     "  --telemetry ADDR:PORT|off  where to serve telemetry (overrides the "
-    "graph)\n"
+    "graph);\n"
+    "                        PORT is 0 (any free port) or 1-65535, digits "
+    "only\n"
     "  --state-dir DIR       keep actors' persistent state in DIR across "
     "runs\n"
     "                        (overrides the graph's state_dir:)\n"
     "  -h, --help            this text\n"
     "  -V, --version         version and plugin ABI\n"
     "\n"
-    "Signals: SIGINT/SIGTERM request a graceful shutdown (every actor "
-    "drains and\n"
-    "stops); a second one stops waiting and reports who had not finished.\n"
+    "Numbers: int params are decimal (42, -7) or hex with 0x (0x2a); a "
+    "leading 0\n"
+    "(010) is refused rather than read as octal. Durations in ms are at "
+    "most\n"
+    "31536000000 (365 days).\n"
     "\n"
-    "Exit status: 0 clean stop; 1 an actor failed or shutdown timed out; 2 "
-    "bad\n"
-    "command line, graph or plugin; 130 forced by a second signal.\n";
+    "Signals: SIGINT, SIGTERM and SIGHUP request a graceful shutdown (every "
+    "actor\n"
+    "drains and saves its state; an init still running gets the shutdown "
+    "timeout);\n"
+    "a second one forces the stop and reports who had not finished. SIGHUP "
+    "may mean\n"
+    "reload in a later version. SIGUSR1 and SIGUSR2 are logged and "
+    "ignored; SIGPIPE\n"
+    "is ignored (a closed stdout or stderr never stops the graph).\n"
+    "\n"
+    "Exit status: 0 clean stop; 1 an actor failed (in init, run or destroy, "
+    "or by\n"
+    "calling exit) or shutdown timed out; 2 bad command line, graph or "
+    "plugin;\n"
+    "130 forced by a second signal (or a signal during check or inspect).\n";
 
-static struct steady_runtime *running_rt;
-static volatile sig_atomic_t signals_seen;
+/* ---- messages ----------------------------------------------------------
+ * Everything for stderr goes through the log's queue: in order with the
+ * log lines, and never stuck on a stderr that nobody reads. */
 
-static void on_signal(int sig)
+static void say(const char *fmt, ...) STEADY_PRINTF(1, 2);
+static void say(const char *fmt, ...)
 {
-    static const char first[] =
-        "\nsteady: shutting down (signal again to force)\n";
-    static const char second[] = "\nsteady: forced stop\n";
-
-    (void)sig;
-    signals_seen++;
-    if (!running_rt)
-        return;
-    if (signals_seen == 1) {
-        (void)!write(STDERR_FILENO, first, sizeof(first) - 1);
-        steady_runtime_request_shutdown(running_rt);
-    } else {
-        (void)!write(STDERR_FILENO, second, sizeof(second) - 1);
-        steady_runtime_force_stop(running_rt);
-    }
-}
-
-static void install_signals(void)
-{
-    struct sigaction sa;
-
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-}
-
-struct cli {
-    const char *command;
-    const char *target; /* GRAPH or PLUGIN */
-    const char *plugin_path;
-    const char *telemetry;
-    const char *state_dir;
-    const char **overrides; /* name, value pairs */
-    char **owned;           /* names cut out of --name=value */
-    size_t n_owned;
-    size_t n_overrides;
-};
-
-static int fail_usage(const char *fmt, ...) STEADY_PRINTF(1, 2);
-static int fail_usage(const char *fmt, ...)
-{
+    char text[4096];
     va_list ap;
 
-    fprintf(stderr, "steady: ");
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(text, sizeof(text), fmt, ap);
     va_end(ap);
-    fprintf(stderr, "\nTry 'steady --help'.\n");
-    return -1;
+    steady_log_text(text);
 }
 
-/* Takes the value of an option given as "--opt VALUE" or "--opt=VALUE". */
-static const char *option_value(int argc, char **argv, int *i, const char *name)
+static STEADY_NORETURN void leave_now(int status)
 {
-    size_t len = strlen(name);
-
-    if (strncmp(argv[*i], name, len) != 0)
-        return NULL;
-    if (argv[*i][len] == '=')
-        return argv[*i] + len + 1;
-    if (argv[*i][len] != '\0')
-        return NULL;
-    if (*i + 1 >= argc) {
-        fail_usage("option %s needs a value", name);
-        exit(EXIT_USAGE);
-    }
-    return argv[++*i];
+    (void)steady_log_flush(FLUSH_STALL_MS);
+    fflush(stdout);
+    _exit(status);
 }
 
-static int parse_args(int argc, char **argv, struct cli *cli)
+/* ---- signals -----------------------------------------------------------
+ * The handler only writes the signal's number into a non-blocking pipe
+ * (async-signal-safe, cannot block). The signal thread reads it and does
+ * the rest: logging, and asking the runtime to shut down or stop. */
+
+static const int drain_signals[] = { SIGINT, SIGTERM, SIGHUP };
+static const int ignored_signals[] = { SIGUSR1, SIGUSR2 };
+
+static int signal_pipe[2] = { -1, -1 };
+
+static struct {
+    pthread_mutex_t lock;
+    struct steady_runtime *rt; /* the graph running now, or NULL */
+    bool loading_run;          /* `run` is loading: a signal waits for it */
+    unsigned count;            /* shutdown signals received */
+} sig = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static void on_signal(int signo)
 {
-    enum steady_log_level level;
-    const char *env = getenv("STEADY_LOG");
+    int saved = errno;
+    unsigned char b = (unsigned char)signo;
 
-    if (env && *env && steady_log_level_parse(env, &level) == 0)
-        steady_log_set_level(level);
-    else if (env && *env)
-        return fail_usage("STEADY_LOG='%s' is not one of "
-                          "error|warn|info|debug|trace",
-                          env);
-    cli->overrides = calloc((size_t)argc, sizeof(*cli->overrides));
-    cli->owned = calloc((size_t)argc, sizeof(*cli->owned));
-    if (!cli->overrides || !cli->owned)
-        return -1;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v;
+    (void)!write(signal_pipe[1], &b, 1);
+    errno = saved;
+}
 
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            fputs(usage, stdout);
-            exit(EXIT_CLEAN);
-        }
-        if (strcmp(a, "-V") == 0 || strcmp(a, "--version") == 0) {
-            printf("steady %s (plugin ABI %u.%u)\n", steady_version(),
-                   STEADY_ABI_MAJOR, STEADY_ABI_MINOR);
-            exit(EXIT_CLEAN);
-        }
-        if ((v = option_value(argc, argv, &i, "--log-level"))) {
-            if (steady_log_level_parse(v, &level) < 0)
-                return fail_usage("--log-level '%s' is not one of "
-                                  "error|warn|info|debug|trace",
-                                  v);
-            steady_log_set_level(level);
-        } else if ((v = option_value(argc, argv, &i, "--plugin-path"))) {
-            cli->plugin_path = v;
-        } else if ((v = option_value(argc, argv, &i, "--telemetry"))) {
-            cli->telemetry = v;
-        } else if ((v = option_value(argc, argv, &i, "--state-dir"))) {
-            cli->state_dir = v;
-        } else if (strncmp(a, "--", 2) == 0 && a[2]) {
-            /* a graph arg: --name VALUE or --name=VALUE */
-            const char *eq = strchr(a + 2, '=');
+static void on_drain_signal(int signo)
+{
+    const char *name = sigabbrev_np(signo);
+    bool running, waiting;
+    unsigned n;
 
-            if (eq) {
-                char *name = strndup(a + 2, (size_t)(eq - a - 2));
-
-                if (!name)
-                    return -1;
-                cli->owned[cli->n_owned++] = name;
-                cli->overrides[2 * cli->n_overrides] = name;
-                cli->overrides[2 * cli->n_overrides + 1] = eq + 1;
-            } else if (i + 1 < argc) {
-                cli->overrides[2 * cli->n_overrides] = a + 2;
-                cli->overrides[2 * cli->n_overrides + 1] = argv[++i];
-            } else {
-                return fail_usage("%s needs a value", a);
-            }
-            cli->n_overrides++;
-        } else if (a[0] == '-' && a[1]) {
-            return fail_usage("unknown option '%s'", a);
-        } else if (!cli->command) {
-            cli->command = a;
-        } else if (!cli->target) {
-            cli->target = a;
-        } else {
-            return fail_usage("unexpected argument '%s'", a);
-        }
+    pthread_mutex_lock(&sig.lock);
+    n = ++sig.count;
+    running = sig.rt != NULL;
+    waiting = sig.loading_run;
+    pthread_mutex_unlock(&sig.lock);
+    if (!running && !waiting) {
+        /* check, inspect, or after the run: nothing to drain */
+        say("steady: SIG%s: interrupted\n", name);
+        leave_now(EXIT_FORCED);
     }
-    if (!cli->command) {
-        fputs(usage, stderr);
+    /* said first, so that the log reads cause before effect */
+    if (n == 1)
+        steady_info(NULL,
+                    "SIG%s: shutting down (SIGINT, SIGTERM or SIGHUP again "
+                    "forces the stop)",
+                    name);
+    else
+        steady_warn(NULL, "SIG%s again: forced stop", name);
+    pthread_mutex_lock(&sig.lock);
+    running = sig.rt != NULL;
+    if (running && n == 1)
+        steady_runtime_request_shutdown(sig.rt);
+    else if (running)
+        steady_runtime_force_stop(sig.rt);
+    pthread_mutex_unlock(&sig.lock);
+    if (n > 1 && !running) {
+        say("steady: stopped by a second signal before the graph ran\n");
+        leave_now(EXIT_FORCED);
+    }
+}
+
+static void *signal_thread(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        unsigned char b;
+        ssize_t n = read(signal_pipe[0], &b, 1);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return NULL;
+        if (b == SIGUSR1 || b == SIGUSR2)
+            steady_info(NULL, "SIG%s ignored (reserved for a later use)",
+                        sigabbrev_np(b));
+        else
+            on_drain_signal(b);
+    }
+}
+
+/* Installs the handlers and starts the signal thread. 0, or -1. */
+static int signals_start(void)
+{
+    struct sigaction sa;
+    pthread_t t;
+    sigset_t all, old;
+    int e;
+
+    if (pipe2(signal_pipe, O_CLOEXEC) < 0 ||
+        fcntl(signal_pipe[1], F_SETFL, O_NONBLOCK) < 0)
+        return -1;
+    /* the thread itself takes no signal: they interrupt nothing of it */
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    e = pthread_create(&t, NULL, signal_thread, NULL);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (e) {
+        errno = e;
         return -1;
     }
-    if (strcmp(cli->command, "run") != 0 &&
-        strcmp(cli->command, "check") != 0 &&
-        strcmp(cli->command, "inspect") != 0)
-        return fail_usage("unknown command '%s' (run, check or inspect)",
-                          cli->command);
-    if (!cli->target)
-        return fail_usage("'%s' needs a file or plugin name", cli->command);
-    if (strcmp(cli->command, "inspect") == 0 && cli->n_overrides)
-        return fail_usage("inspect takes no --%s", cli->overrides[0]);
+    pthread_detach(t);
+    pthread_setname_np(t, "steady-signal");
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < sizeof(drain_signals) / sizeof(int); i++)
+        sigaction(drain_signals[i], &sa, NULL);
+    for (size_t i = 0; i < sizeof(ignored_signals) / sizeof(int); i++)
+        sigaction(ignored_signals[i], &sa, NULL);
+    /* a closed stdout or stderr is an EPIPE to handle, not a death */
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, NULL);
     return 0;
 }
 
-static int run_or_check(const struct cli *cli)
+/* Makes rt the graph that signals act on (NULL: none any more). Returns
+ * how many shutdown signals came before. */
+static unsigned signals_attach(struct steady_runtime *rt)
+{
+    unsigned n;
+
+    pthread_mutex_lock(&sig.lock);
+    sig.rt = rt;
+    n = sig.count;
+    if (rt && n)
+        steady_runtime_request_shutdown(rt);
+    pthread_mutex_unlock(&sig.lock);
+    return n;
+}
+
+static void signals_loading_run(bool on)
+{
+    pthread_mutex_lock(&sig.lock);
+    sig.loading_run = on;
+    pthread_mutex_unlock(&sig.lock);
+}
+
+static unsigned signals_count(void)
+{
+    unsigned n;
+
+    pthread_mutex_lock(&sig.lock);
+    n = sig.count;
+    pthread_mutex_unlock(&sig.lock);
+    return n;
+}
+
+/* ---- commands ---------------------------------------------------------- */
+
+static int run_or_check(const struct cli_args *cli)
 {
     struct steady_runtime_options opt = {
         .plugin_path = cli->plugin_path,
@@ -228,14 +267,19 @@ static int run_or_check(const struct cli *cli)
         .telemetry = cli->telemetry,
         .state_dir = cli->state_dir,
     };
+    bool run = strcmp(cli->command, "run") == 0;
     struct steady_runtime *rt;
     char err[2048];
+    int rc;
 
-    if (steady_runtime_load(cli->target, &opt, &rt, err, sizeof(err)) < 0) {
-        fprintf(stderr, "steady: %s\n", err);
+    signals_loading_run(run);
+    rc = steady_runtime_load(cli->target, &opt, &rt, err, sizeof(err));
+    if (rc < 0) {
+        signals_loading_run(false);
+        say("steady: %s\n", err);
         return EXIT_USAGE;
     }
-    if (strcmp(cli->command, "check") == 0) {
+    if (!run) {
         char what[256];
 
         steady_runtime_describe(rt, what, sizeof(what));
@@ -243,44 +287,75 @@ static int run_or_check(const struct cli *cli)
         steady_runtime_destroy(rt);
         return EXIT_CLEAN;
     }
-    running_rt = rt;
-    install_signals();
-    if (steady_runtime_run(rt, err, sizeof(err)) < 0) {
-        fprintf(stderr, "steady: %s\n", err);
-        fflush(NULL);
+    signals_attach(rt);
+    signals_loading_run(false);
+    rc = steady_runtime_run(rt, err, sizeof(err));
+    signals_attach(NULL);
+    if (rc < 0) {
+        say("steady: %s\n", err);
         /* actor threads may still run: leave without tearing them down */
-        _exit(signals_seen > 1 ? EXIT_FORCED : EXIT_RUN_FAILED);
+        leave_now(signals_count() > 1 ? EXIT_FORCED : EXIT_RUN_FAILED);
     }
-    running_rt = NULL;
     steady_runtime_destroy(rt);
     return EXIT_CLEAN;
 }
 
-static void cli_free(struct cli *cli)
-{
-    for (size_t i = 0; i < cli->n_owned; i++)
-        free(cli->owned[i]);
-    free(cli->owned);
-    free(cli->overrides);
-}
-
 int main(int argc, char **argv)
 {
-    struct cli cli = { 0 };
+    const char *env = getenv("STEADY_LOG");
+    enum steady_log_level level;
+    struct cli_args cli;
     char err[1024];
     int rc;
 
-    if (parse_args(argc, argv, &cli) < 0) {
-        rc = EXIT_USAGE;
-    } else if (strcmp(cli.command, "inspect") == 0) {
+    if (signals_start() < 0) {
+        fprintf(stderr, "steady: cannot set up signal handling: %s\n",
+                strerror(errno));
+        return EXIT_RUN_FAILED;
+    }
+    rc = cli_args_parse(&cli, argc, argv, err, sizeof(err));
+    if (rc == CLI_ARGS_OK && env && *env &&
+        steady_log_level_parse(env, &level) < 0) {
+        snprintf(err, sizeof(err),
+                 "STEADY_LOG='%s' is not one of error|warn|info|debug|trace",
+                 env);
+        rc = CLI_ARGS_BAD;
+    }
+    switch (rc) {
+    case CLI_ARGS_OK:
+        break;
+    case CLI_ARGS_HELP:
+        fputs(usage, stdout);
+        cli_args_free(&cli);
+        return EXIT_CLEAN;
+    case CLI_ARGS_VERSION:
+        printf("steady %s (plugin ABI %u.%u)\n", steady_version(),
+               STEADY_ABI_MAJOR, STEADY_ABI_MINOR);
+        cli_args_free(&cli);
+        return EXIT_CLEAN;
+    case CLI_ARGS_NO_COMMAND:
+        steady_log_text(usage);
+        cli_args_free(&cli);
+        return EXIT_USAGE;
+    default:
+        say("steady: %s\nTry 'steady --help'.\n", err);
+        cli_args_free(&cli);
+        return EXIT_USAGE;
+    }
+    /* the flag wins over the environment */
+    if (env && *env)
+        steady_log_set_level(level);
+    if (cli.has_log_level)
+        steady_log_set_level(cli.log_level);
+    if (strcmp(cli.command, "inspect") == 0) {
         rc = steady_inspect(cli.target, cli.plugin_path, stdout, err,
                             sizeof(err));
         if (rc < 0)
-            fprintf(stderr, "steady: %s\n", err);
+            say("steady: %s\n", err);
         rc = rc < 0 ? EXIT_USAGE : EXIT_CLEAN;
     } else {
         rc = run_or_check(&cli);
     }
-    cli_free(&cli);
+    cli_args_free(&cli);
     return rc;
 }

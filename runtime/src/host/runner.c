@@ -14,11 +14,13 @@
 #include "telemetry.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <steady/runtime.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 struct steady_runtime {
     struct plugin_registry *registry;
@@ -32,6 +34,11 @@ struct steady_runtime {
     uint64_t load_start_ns;      /* for the start-up time in the log */
     _Atomic bool forced;         /* release: stop waiting and report */
     bool ran;
+    /* Start-up, on the init thread: which actor is in init (index + 1; 0:
+     * none), and whether all is done (release: init_failed is set). */
+    _Atomic size_t in_init;
+    _Atomic bool init_done;
+    struct steady_actor *init_failed;
 };
 
 const char *steady_version(void)
@@ -56,8 +63,8 @@ static int apply_telemetry_option(struct graph *g, const char *opt, char *err,
     default:
         snprintf(err, errlen,
                  "--telemetry: expected ADDR:PORT with an IPv4 or IPv6 "
-                 "address and a port 0 to 65535 (e.g. 127.0.0.1:9900) or "
-                 "'off', got '%s'",
+                 "address and a port 0 (any free port) or 1 to 65535 in "
+                 "decimal digits (e.g. 127.0.0.1:9900), or 'off'; got '%s'",
                  opt);
         return -1;
     }
@@ -209,6 +216,8 @@ int steady_runtime_load(const char *file,
     }
     actor_set_init(&rt->set);
     atomic_init(&rt->forced, false);
+    atomic_init(&rt->in_init, 0);
+    atomic_init(&rt->init_done, false);
     atomic_init(&rt->telemetry_port, 0);
     rt->registry = plugin_registry_create(opt->plugin_path);
     if (opt->n_overrides) {
@@ -252,18 +261,129 @@ void steady_runtime_describe(const struct steady_runtime *rt, char *buf,
              rt->graph->n_channels == 1 ? "" : "s");
 }
 
-static int init_actors(struct steady_runtime *rt, char *err, size_t errlen)
+/* The init thread: each actor's init in graph order, until one fails or
+ * shutdown is requested. */
+static void *init_thread(void *arg)
 {
+    struct steady_runtime *rt = arg;
+
     for (size_t i = 0; i < rt->graph->n_actors; i++) {
         struct steady_actor *a = rt->actors[i];
 
+        if (atomic_load_explicit(&rt->set.shutdown, memory_order_acquire))
+            break;
+        atomic_store_explicit(&rt->in_init, i + 1, memory_order_relaxed);
         if (actor_init(a) < 0) {
-            snprintf(err, errlen, "actor '%s' (plugin %s) failed to start: %s",
-                     a->name, a->plugin->name, a->error);
-            return -1;
+            rt->init_failed = a;
+            break;
         }
     }
+    atomic_store_explicit(&rt->in_init, 0, memory_order_relaxed);
+    /* release: init_failed and every actor's init are complete */
+    atomic_store_explicit(&rt->init_done, true, memory_order_release);
+    waker_wake(&rt->set.host);
+    return NULL;
+}
+
+/* "actor 'x' (plugin p)" for the actor in init now, or "no actor". */
+static void describe_in_init(struct steady_runtime *rt, char *buf, size_t len)
+{
+    size_t i = atomic_load_explicit(&rt->in_init, memory_order_relaxed);
+
+    if (i)
+        snprintf(buf, len, "actor '%s' (plugin %s) is still in init",
+                 rt->actors[i - 1]->name, rt->actors[i - 1]->plugin->name);
+    else
+        snprintf(buf, len, "the actors were still being initialised");
+}
+
+/* Runs every init on a thread of its own while this thread watches, so a
+ * signal is honoured even when an init never returns: shutdown gives the
+ * init the shutdown timeout, a forced stop ends the wait at once. Returns
+ * 0, or -1 with err set (then the init thread may still run: exit). */
+static int init_actors(struct steady_runtime *rt, char *err, size_t errlen)
+{
+    uint64_t timeout_ns = (uint64_t)rt->graph->shutdown_timeout_ms * 1000000u;
+    uint64_t deadline = 0;
+    char who[256];
+    sigset_t old;
+    pthread_t t;
+    int e;
+
+    scheduler_block_signals(&old);
+    e = pthread_create(&t, NULL, init_thread, rt);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (e) {
+        snprintf(err, errlen,
+                 "cannot start a thread to initialise the "
+                 "actors: %s",
+                 strerror(e));
+        return -1;
+    }
+    for (;;) {
+        uint32_t seen = waker_seq(&rt->set.host);
+
+        if (atomic_load_explicit(&rt->init_done, memory_order_acquire))
+            break;
+        if (atomic_load_explicit(&rt->forced, memory_order_acquire)) {
+            describe_in_init(rt, who, sizeof(who));
+            snprintf(err, errlen,
+                     "stopped by a second signal during "
+                     "start-up; %s",
+                     who);
+            return -1;
+        }
+        if (!deadline &&
+            atomic_load_explicit(&rt->set.shutdown, memory_order_acquire)) {
+            deadline = now_ns() + timeout_ns;
+            describe_in_init(rt, who, sizeof(who));
+            steady_info(NULL,
+                        "shutdown requested during start-up; waiting up "
+                        "to %u ms: %s",
+                        rt->graph->shutdown_timeout_ms, who);
+        }
+        if (deadline && now_ns() >= deadline) {
+            describe_in_init(rt, who, sizeof(who));
+            snprintf(err, errlen,
+                     "shutdown timed out after %u ms during "
+                     "start-up; %s",
+                     rt->graph->shutdown_timeout_ms, who);
+            return -1;
+        }
+        waker_wait(&rt->set.host, seen, deadline);
+    }
+    pthread_join(t, NULL);
+    if (rt->init_failed) {
+        struct steady_actor *a = rt->init_failed;
+
+        snprintf(err, errlen, "actor '%s' (plugin %s) failed to start: %s",
+                 a->name, a->plugin->name, a->error);
+        return -1;
+    }
     return 0;
+}
+
+/* Every actor's destroy, each guarded like init and run. 0, or -1 with the
+ * first failure in err (every failure is logged). */
+static int fini_actors(struct steady_runtime *rt, char *err, size_t errlen)
+{
+    int rc = 0;
+
+    for (size_t i = 0; i < rt->graph->n_actors; i++) {
+        struct steady_actor *a = rt->actors[i];
+
+        if (actor_fini(a) == 0)
+            continue;
+        steady_error(NULL, "actor '%s' (plugin %s) failed in destroy: %s",
+                     a->name, a->plugin->name, a->error);
+        if (rc == 0)
+            snprintf(err, errlen,
+                     "actor '%s' (plugin %s) failed in "
+                     "destroy: %s",
+                     a->name, a->plugin->name, a->error);
+        rc = -1;
+    }
+    return rc;
 }
 
 static void report_stragglers(struct steady_runtime *rt, const char *what,
@@ -412,22 +532,79 @@ int steady_runtime_telemetry_port(const struct steady_runtime *rt)
     return atomic_load_explicit(&rt->telemetry_port, memory_order_acquire);
 }
 
-int steady_runtime_run(struct steady_runtime *rt, char *err, size_t errlen)
+/* ---- exit() from a plugin ------------------------------------------------
+ * exit() called by an actor's code would end the process with the
+ * plugin's status, skipping the drain and every state save, and nobody
+ * would know who did it. While a graph runs, an atexit hook turns it into
+ * that actor's failure: named, logged, and exit status 1. */
+
+static _Atomic bool exit_guard_armed;
+static pthread_once_t exit_guard_once = PTHREAD_ONCE_INIT;
+
+static void exit_guard(void)
+{
+    const char *phase;
+    struct steady_actor *a;
+    char line[1024];
+
+    if (!atomic_load_explicit(&exit_guard_armed, memory_order_acquire))
+        return;
+    a = actor_current(&phase);
+    if (!a)
+        return; /* not an actor's thread: whoever called exit meant it */
+    snprintf(line, sizeof(line),
+             "steady: actor '%s' (plugin %s) failed: it called exit() in %s; "
+             "a plugin must return an error or fail instead of ending the "
+             "process (stopped at once: no drain, no state saved)\n",
+             a->name, a->plugin->name, phase ? phase : "run");
+    steady_log_text(line);
+    (void)steady_log_flush(1000);
+    _exit(1);
+}
+
+static void register_exit_guard(void)
+{
+    atexit(exit_guard);
+}
+
+static void report_dropped_log_lines(void)
+{
+    uint64_t n = steady_log_dropped();
+
+    if (n)
+        steady_warn(NULL,
+                    "%llu log line%s dropped because stderr did not take "
+                    "them (log_lines_dropped_total in /metrics)",
+                    (unsigned long long)n, n == 1 ? " was" : "s were");
+}
+
+/* 0: ran and stopped cleanly; 1: shutdown came before any actor started;
+ * -1: failed, err says why. */
+static int run_graph(struct steady_runtime *rt, char *err, size_t errlen)
 {
     const struct steady_actor *failed = NULL;
-    uint64_t start = now_ns();
     int rc;
 
-    if (rt->ran) {
-        snprintf(err, errlen, "steady_runtime_run called twice");
-        return -1;
+    if (atomic_load_explicit(&rt->set.shutdown, memory_order_acquire)) {
+        steady_info(NULL,
+                    "shutdown requested before graph '%s' started; no "
+                    "actor ran",
+                    rt->graph->name);
+        return 1;
     }
-    rt->ran = true;
     if (open_telemetry(rt, err, errlen) < 0)
         return -1;
     if (init_actors(rt, err, errlen) < 0) {
         telemetry_stop(rt->telemetry);
         return -1;
+    }
+    if (atomic_load_explicit(&rt->set.shutdown, memory_order_acquire)) {
+        telemetry_stop(rt->telemetry);
+        steady_info(NULL,
+                    "shutdown requested while graph '%s' was starting; "
+                    "no actor ran",
+                    rt->graph->name);
+        return fini_actors(rt, err, errlen) < 0 ? -1 : 1;
     }
     steady_info(
         NULL,
@@ -439,6 +616,9 @@ int steady_runtime_run(struct steady_runtime *rt, char *err, size_t errlen)
     if (scheduler_start(rt->scheduler, err, errlen) < 0) {
         char ignored[256];
 
+        /* the actors without a thread are finished already; the others
+         * drain, and the reason is reported at once */
+        steady_error(NULL, "%s; stopping the actors already started", err);
         actor_set_request_shutdown(&rt->set, false);
         if (watch(rt, ignored, sizeof(ignored), &failed) == 0)
             scheduler_join(rt->scheduler);
@@ -458,8 +638,28 @@ int steady_runtime_run(struct steady_runtime *rt, char *err, size_t errlen)
                  failed->error);
         return -1;
     }
-    report_usage(rt, start);
-    return 0;
+    /* "stopped cleanly" only once every destroy has run cleanly too */
+    return fini_actors(rt, err, errlen);
+}
+
+int steady_runtime_run(struct steady_runtime *rt, char *err, size_t errlen)
+{
+    uint64_t start = now_ns();
+    int rc;
+
+    if (rt->ran) {
+        snprintf(err, errlen, "steady_runtime_run called twice");
+        return -1;
+    }
+    rt->ran = true;
+    pthread_once(&exit_guard_once, register_exit_guard);
+    atomic_store_explicit(&exit_guard_armed, true, memory_order_release);
+    rc = run_graph(rt, err, errlen);
+    atomic_store_explicit(&exit_guard_armed, false, memory_order_release);
+    report_dropped_log_lines();
+    if (rc == 0)
+        report_usage(rt, start);
+    return rc < 0 ? -1 : 0;
 }
 
 void steady_runtime_request_shutdown(struct steady_runtime *rt)

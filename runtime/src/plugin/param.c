@@ -26,6 +26,50 @@ static int parse_bool(const char *text, bool *out)
     return -1;
 }
 
+static int digit_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return 99;
+}
+
+int param_parse_int(const char *text, int64_t *out)
+{
+    const char *p = text;
+    bool negative = false;
+    uint64_t limit, v = 0;
+    unsigned base = 10;
+
+    if (*p == '+' || *p == '-')
+        negative = *p++ == '-';
+    if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+        base = 16;
+        p += 2;
+    } else if (p[0] == '0' && p[1] != '\0') {
+        return -1; /* 010: octal to C, 10 to YAML 1.2; refused, not guessed */
+    }
+    if (!*p)
+        return -1;
+    /* the magnitude of INT64_MIN is one more than INT64_MAX's */
+    limit = negative ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+    for (; *p; p++) {
+        unsigned d = (unsigned)digit_value(*p);
+
+        if (d >= base || v > (limit - d) / base)
+            return -1;
+        v = v * base + d;
+    }
+    if (negative)
+        *out = v == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)v;
+    else
+        *out = (int64_t)v;
+    return 0;
+}
+
 int param_parse(enum steady_param_type type, const char *text,
                 union param_value *out)
 {
@@ -37,8 +81,7 @@ int param_parse(enum steady_param_type type, const char *text,
     errno = 0;
     switch (type) {
     case STEADY_PARAM_INT:
-        v.i = strtoll(text, &end, 0);
-        if (end == text || *end || errno)
+        if (param_parse_int(text, &v.i) < 0)
             return -1;
         break;
     case STEADY_PARAM_DOUBLE:
@@ -89,7 +132,8 @@ const char *param_type_hint(enum steady_param_type type)
 {
     switch (type) {
     case STEADY_PARAM_INT:
-        return "an integer such as 42";
+        return "an integer such as 42 (decimal, or hex with 0x such as "
+               "0x2a; no leading 0)";
     case STEADY_PARAM_DOUBLE:
         return "a number such as 0.5";
     case STEADY_PARAM_BOOL:

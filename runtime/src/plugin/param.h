@@ -21,6 +21,10 @@ union param_value {
  * -1 when the text is not a valid value of that type (out untouched). */
 int param_parse(enum steady_param_type type, const char *text,
                 union param_value *out);
+/* An int param: decimal ("42", "-7", "+3") or hex with an explicit 0x
+ * ("0x2a"), nothing around it; a leading 0 ("010") is refused rather than
+ * read as octal. 0, or -1 when not such a number or out of int64 range. */
+int param_parse_int(const char *text, int64_t *out);
 /* Frees what param_parse allocated. */
 void param_value_free(enum steady_param_type type, union param_value *v);
 /* "int", "double", "bool", "string". */

@@ -174,6 +174,11 @@ void metrics_write(struct strbuf *b, const struct tel_snapshot *s)
     family(b, "telemetry_window_seconds", "gauge",
            "Time the averages cover; grows to the graph's window_s.");
     strbuf_printf(b, "telemetry_window_seconds %.3f\n", s->window_s);
+    family(b, "log_lines_dropped_total", "counter",
+           "Log lines dropped because stderr did not take them (stuck for "
+           "a second or more, or closed).");
+    strbuf_printf(b, "log_lines_dropped_total %llu\n",
+                  (unsigned long long)s->log_dropped);
     family(b, "graph_info", "gauge", "The running graph's name.");
     strbuf_puts(b, "graph_info{graph=\"");
     put_label_value(b, s->graph ? s->graph : "");

@@ -132,6 +132,7 @@ static void sample(struct telemetry *t)
     tel_window_figures(t->window, s);
     tel_alerts_apply(s);
     s->uptime_s = (double)(now - t->start_ns) / 1e9;
+    s->log_dropped = steady_log_dropped();
 }
 
 /* Swaps the freshly filled snapshot in. Called with the lock held. */

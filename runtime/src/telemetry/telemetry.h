@@ -61,10 +61,11 @@ struct tel_channel {
 };
 
 struct tel_snapshot {
-    const char *graph; /* the graph's name, borrowed */
-    uint64_t seq;      /* frames sampled so far; 0 = nothing yet */
-    double window_s;   /* time the averages cover (grows to window_s) */
-    double uptime_s;   /* since telemetry started */
+    const char *graph;    /* the graph's name, borrowed */
+    uint64_t seq;         /* frames sampled so far; 0 = nothing yet */
+    double window_s;      /* time the averages cover (grows to window_s) */
+    double uptime_s;      /* since telemetry started */
+    uint64_t log_dropped; /* log lines dropped so far (steady_log_dropped) */
     size_t n_actors;
     size_t n_channels;
     struct tel_actor *actors;

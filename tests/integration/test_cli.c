@@ -1,0 +1,134 @@
+/* test_cli.c - the host's command line on inputs that once broke it: many
+ * graph args in both spellings (a heap overflow), values that are missing
+ * or are options, numbers in surprising bases, durations whose nanoseconds
+ * do not fit, and ports with a sign. Each is run or refused with exit 2 and
+ * a message, never a crash. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+/* cmocka.h needs the headers above */
+#include "host_run.h"
+
+#include <cmocka.h>
+
+#define STANDARD STEADY_SOURCE_DIR "/graphs/standard.yaml"
+
+static void expect(const char *const *args, int status, const char *text)
+{
+    struct host_run h;
+
+    assert_int_equal(host_run(&h, args, 20000), status);
+    if (text && !strstr(h.output, text))
+        fail_msg("output lacks '%s':\n%s", text, h.output);
+    free(h.output);
+}
+
+/* The command: exit 139 (heap-buffer-overflow) before. */
+static void test_four_equals_overrides_refused_cleanly(void **state)
+{
+    const char *args[] = { "check", STANDARD, "--a=1", "--b=2",
+                           "--c=3", "--d=4",  NULL };
+
+    (void)state;
+    expect(args, 2, "unknown flag '--a'");
+}
+
+static void test_many_overrides_work(void **state)
+{
+    const char *args[64];
+    size_t n = 0;
+
+    (void)state;
+    args[n++] = "check";
+    args[n++] = STANDARD;
+    while (n < 56) {
+        args[n++] = "--rate=7";
+        args[n++] = "--beats";
+        args[n++] = "9";
+    }
+    args[n] = NULL;
+    expect(args, 0, "ok, graph 'standard'");
+}
+
+static void test_missing_and_option_values(void **state)
+{
+    const char *last[] = { "check", STANDARD, "--beats", NULL };
+    const char *opt_last[] = { "check", STANDARD, "--state-dir", NULL };
+    const char *as_value[] = {
+        "check", STANDARD, "--rate", "--beats", "3", NULL
+    };
+
+    (void)state;
+    expect(last, 2, "steady: --beats needs a value");
+    expect(opt_last, 2, "steady: --state-dir needs a value");
+    expect(as_value, 2, "--rate needs a value, got the option '--beats'");
+}
+
+/* Base 0 read 010 as 8 and 0x10 as 16 without a word. */
+static void test_int_numbers_decimal_or_0x(void **state)
+{
+    const char *octal[] = { "check", STANDARD, "--beats", "010", NULL };
+    const char *hex[] = { "run", STANDARD,      "--beats", "0x3", "--rate",
+                          "10",  "--telemetry", "off",     NULL };
+
+    (void)state;
+    expect(octal, 2,
+           "param 'beats' takes an integer such as 42 (decimal, "
+           "or hex with 0x such as 0x2a; no leading 0), got '010' "
+           "(from $beats)");
+    expect(hex, 0, "sent 3 beats");
+}
+
+/* 18446744073710 ms in ns wrapped to a few ms: beats fired at once. */
+static void test_huge_duration_refused(void **state)
+{
+    const char *args[] = { "run",         STANDARD, "--rate", "18446744073710",
+                           "--telemetry", "off",    NULL };
+
+    (void)state;
+    expect(args, 1,
+           "steady: actor 'heartbeat' (plugin heartbeat) failed to "
+           "start: rate_ms must be at least 1 and at most "
+           "31536000000 (365 days), got 18446744073710");
+}
+
+static void test_port_digits_only(void **state)
+{
+    const char *plus[] = { "check", STANDARD, "--telemetry", "127.0.0.1:+5",
+                           NULL };
+    const char *zero[] = { "check", STANDARD, "--telemetry", "127.0.0.1:05",
+                           NULL };
+    char graph[] = "/tmp/steady-port-XXXXXX";
+    const char *graph_plus[] = { "check", graph, NULL };
+    int fd = mkstemp(graph);
+    static const char text[] =
+        "graph: port\ntelemetry: { listen: \"127.0.0.1:+9900\" }\n"
+        "actors:\n  s: { plugin: tp_sleeper }\n";
+
+    (void)state;
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, sizeof(text) - 1), sizeof(text) - 1);
+    close(fd);
+    expect(plus, 2, "--telemetry: expected ADDR:PORT");
+    expect(zero, 2, "got '127.0.0.1:05'");
+    /* the graph file's telemetry.listen goes through the same parser */
+    expect(graph_plus, 2,
+           "telemetry listen port must be 0 to 65535, got "
+           "'+9900'");
+    unlink(graph);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_four_equals_overrides_refused_cleanly),
+        cmocka_unit_test(test_many_overrides_work),
+        cmocka_unit_test(test_missing_and_option_values),
+        cmocka_unit_test(test_int_numbers_decimal_or_0x),
+        cmocka_unit_test(test_huge_duration_refused),
+        cmocka_unit_test(test_port_digits_only),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
