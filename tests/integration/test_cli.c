@@ -119,9 +119,52 @@ static void test_port_digits_only(void **state)
     unlink(graph);
 }
 
+/* Finding plugins: the list, one plugin as JSON, each command's help. */
+static void test_plugins_inspect_json_and_help(void **state)
+{
+    const char *list[] = { "plugins", NULL };
+    const char *inspect_all[] = { "inspect", NULL };
+    const char *json[] = { "inspect", "worker", "--json", NULL };
+    const char *missing[] = { "inspect", "wroker", NULL };
+    const char *run_help[] = { "run", "--help", NULL };
+    const char *scaffold_help[] = { "new-plugin", "-h", NULL };
+    const char *json_run[] = { "run", STANDARD, "--json", NULL };
+
+    (void)state;
+    expect(list, 0, "(steady inspect NAME for details)");
+    expect(list, 0, "heartbeat        1.0      sends a beat every rate_ms");
+    expect(inspect_all, 0, "worker.so");
+    expect(json, 0,
+           "\"name\": \"values\", \"direction\": \"in\", "
+           "\"type\": \"u64\", \"size\": 8, \"required\": true");
+    expect(json, 0, "\"channel_layout\": 1");
+    expect(json, 0, "\"name\": \"batch\", \"type\": \"int\"");
+    expect(missing, 2, "did you mean 'worker'?");
+    expect(run_help, 0, "Usage: steady run GRAPH");
+    expect(scaffold_help, 0, "Usage: steady new-plugin NAME [DIR]");
+    expect(json_run, 2, "--json is an option of inspect, not of run");
+}
+
+/* --log-level debug says where each actor came from, its final params
+ * and the wiring. */
+static void test_debug_log_shows_the_plan(void **state)
+{
+    const char *args[] = { "check",       STANDARD, "--beats", "7",
+                           "--log-level", "debug",  NULL };
+
+    (void)state;
+    expect(args, 0, "actor 'heartbeat': plugin heartbeat 1.0 from ");
+    expect(args, 0, "/heartbeat.so; params: rate_ms=1000, beats=7");
+    expect(args, 0,
+           "channel worker.out -> logger.in: type fizzbuzz_msg (8 "
+           "bytes), capacity 64");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_plugins_inspect_json_and_help),
+        cmocka_unit_test(test_debug_log_shows_the_plan),
         cmocka_unit_test(test_four_equals_overrides_refused_cleanly),
         cmocka_unit_test(test_many_overrides_work),
         cmocka_unit_test(test_missing_and_option_values),

@@ -166,16 +166,25 @@ static void test_cli_args_unknown_and_misplaced(void **state)
     const char *dash[] = { "run", "g.yaml", "-x", NULL };
     const char *cmd[] = { "launch", "g.yaml", NULL };
     const char *no_target[] = { "run", NULL };
-    const char *inspect_no_target[] = { "inspect", NULL };
+    const char *near_cmd[] = { "chek", "g.yaml", NULL };
+    const char *plugins_arg[] = { "plugins", "worker", NULL };
+    const char *json_run[] = { "run", "g.yaml", "--json", NULL };
+    const char *scaffold_no_name[] = { "new-plugin", NULL };
+    const char *scaffold_extra[] = { "new-plugin", "x", "d", "more", NULL };
     const char *extra[] = { "run", "g.yaml", "h.yaml", NULL };
     const char *inspect_arg[] = { "inspect", "worker", "--rate", "5", NULL };
     const char *level[] = { "--log-level", "loud", "run", "g.yaml", NULL };
 
     (void)state;
     expect_bad(dash, "unknown option '-x'");
-    expect_bad(cmd, "unknown command 'launch' (run, check or inspect)");
+    expect_bad(cmd, "unknown command 'launch' (run, check, inspect, plugins "
+                    "or new-plugin)");
+    expect_bad(near_cmd, "unknown command 'chek'; did you mean 'check'?");
+    expect_bad(plugins_arg, "unexpected argument 'worker'");
+    expect_bad(json_run, "--json is an option of inspect, not of run");
+    expect_bad(scaffold_no_name, "'new-plugin' needs the plugin's NAME");
+    expect_bad(scaffold_extra, "unexpected argument 'more'");
     expect_bad(no_target, "'run' needs a graph file");
-    expect_bad(inspect_no_target, "'inspect' needs a plugin name or path");
     expect_bad(extra, "unexpected argument 'h.yaml'");
     expect_bad(inspect_arg, "inspect takes no --rate");
     expect_bad(level, "--log-level 'loud' is not one of");
@@ -210,6 +219,39 @@ static void test_cli_args_help_version_and_nothing(void **state)
     cli_args_free(NULL);
 }
 
+static void test_cli_args_new_commands(void **state)
+{
+    const char *list[] = { "inspect", NULL };
+    const char *json[] = { "inspect", "worker", "--json", NULL };
+    const char *plugins[] = { "plugins", "--plugin-path", "/x", NULL };
+    const char *scaffold[] = { "new-plugin", "scaler", "dir/scaler", NULL };
+    const char *cmd_help[] = { "inspect", "--help", NULL };
+    const char *help_first[] = { "--help", "new-plugin", NULL };
+    struct cli_args a;
+
+    (void)state;
+    assert_int_equal(parse_words(&a, list), CLI_ARGS_OK);
+    assert_null(a.target);
+    cli_args_free(&a);
+    assert_int_equal(parse_words(&a, json), CLI_ARGS_OK);
+    assert_true(a.json);
+    assert_string_equal(a.target, "worker");
+    cli_args_free(&a);
+    assert_int_equal(parse_words(&a, plugins), CLI_ARGS_OK);
+    assert_string_equal(a.plugin_path, "/x");
+    cli_args_free(&a);
+    assert_int_equal(parse_words(&a, scaffold), CLI_ARGS_OK);
+    assert_string_equal(a.target, "scaler");
+    assert_string_equal(a.dir, "dir/scaler");
+    cli_args_free(&a);
+    assert_int_equal(parse_words(&a, cmd_help), CLI_ARGS_HELP);
+    assert_string_equal(a.command, "inspect");
+    cli_args_free(&a);
+    assert_int_equal(parse_words(&a, help_first), CLI_ARGS_HELP);
+    assert_string_equal(a.command, "new-plugin");
+    cli_args_free(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -219,6 +261,7 @@ int main(void)
         cmocka_unit_test(test_cli_args_missing_values),
         cmocka_unit_test(test_cli_args_unknown_and_misplaced),
         cmocka_unit_test(test_cli_args_help_version_and_nothing),
+        cmocka_unit_test(test_cli_args_new_commands),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

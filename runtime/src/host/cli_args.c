@@ -4,6 +4,8 @@
  */
 #include "cli_args.h"
 
+#include "suggest.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,21 +104,51 @@ static int graph_arg(struct cli_args *out, int argc, char *const *argv, int *i,
     return CLI_ARGS_OK;
 }
 
+/* The commands, in the order `steady --help` lists them. */
+static const char *const commands[] = { "run", "check", "inspect", "plugins",
+                                        "new-plugin" };
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static bool is(const char *command, const char *name)
+{
+    return strcmp(command, name) == 0;
+}
+
 static int check_command(const struct cli_args *out, char *err, size_t errlen)
 {
-    if (!out->command)
+    const char *c = out->command;
+    size_t known = N_COMMANDS;
+
+    if (!c)
         return CLI_ARGS_NO_COMMAND;
-    if (strcmp(out->command, "run") != 0 &&
-        strcmp(out->command, "check") != 0 &&
-        strcmp(out->command, "inspect") != 0)
-        return bad(err, errlen, "unknown command '%s' (run, check or inspect)",
-                   out->command);
-    if (!out->target)
-        return bad(err, errlen, "'%s' needs a %s", out->command,
-                   strcmp(out->command, "inspect") == 0 ? "plugin name or path"
-                                                        : "graph file");
-    if (strcmp(out->command, "inspect") == 0 && out->n_overrides)
-        return bad(err, errlen, "inspect takes no --%s", out->overrides[0]);
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (is(c, commands[i]))
+            known = i;
+    if (known == N_COMMANDS) {
+        const char *near = suggest_closest(c, commands, N_COMMANDS);
+
+        if (near)
+            return bad(err, errlen, "unknown command '%s'; did you mean '%s'?",
+                       c, near);
+        return bad(err, errlen,
+                   "unknown command '%s' (run, check, inspect, plugins or "
+                   "new-plugin)",
+                   c);
+    }
+    if ((is(c, "run") || is(c, "check")) && !out->target)
+        return bad(err, errlen, "'%s' needs a graph file", c);
+    if (is(c, "new-plugin") && !out->target)
+        return bad(err, errlen,
+                   "'new-plugin' needs the plugin's NAME (and an optional "
+                   "DIR)");
+    if (is(c, "plugins") && out->target)
+        return bad(err, errlen, "unexpected argument '%s'", out->target);
+    if (out->dir && !is(c, "new-plugin"))
+        return bad(err, errlen, "unexpected argument '%s'", out->dir);
+    if (out->json && !is(c, "inspect"))
+        return bad(err, errlen, "--json is an option of inspect, not of %s", c);
+    if (!is(c, "run") && !is(c, "check") && out->n_overrides)
+        return bad(err, errlen, "%s takes no --%s", c, out->overrides[0]);
     return CLI_ARGS_OK;
 }
 
@@ -141,8 +173,11 @@ int cli_args_parse(struct cli_args *out, int argc, char *const *argv, char *err,
         const char *v = NULL;
         int r;
 
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)
-            return CLI_ARGS_HELP;
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            /* the rest only tells which command's help: keep reading */
+            out->help = true;
+            continue;
+        }
         if (strcmp(a, "-V") == 0 || strcmp(a, "--version") == 0)
             return CLI_ARGS_VERSION;
         if ((r = option(argc, argv, &i, "--log-level", &v, err, errlen))) {
@@ -169,19 +204,27 @@ int cli_args_parse(struct cli_args *out, int argc, char *const *argv, char *err,
             if (r < 0)
                 return CLI_ARGS_BAD;
             out->state_dir = v;
+        } else if (strcmp(a, "--json") == 0) {
+            out->json = true;
         } else if (strncmp(a, "--", 2) == 0 && a[2]) {
             if (graph_arg(out, argc, argv, &i, err, errlen) != CLI_ARGS_OK)
-                return CLI_ARGS_BAD;
+                return out->help ? CLI_ARGS_HELP : CLI_ARGS_BAD;
         } else if (a[0] == '-' && a[1]) {
+            if (out->help)
+                continue;
             return bad(err, errlen, "unknown option '%s'", a);
         } else if (!out->command) {
             out->command = a;
         } else if (!out->target) {
             out->target = a;
-        } else {
+        } else if (!out->dir && is(out->command, "new-plugin")) {
+            out->dir = a;
+        } else if (!out->help) {
             return bad(err, errlen, "unexpected argument '%s'", a);
         }
     }
+    if (out->help)
+        return CLI_ARGS_HELP;
     return check_command(out, err, errlen);
 }
 

@@ -11,15 +11,19 @@
 
 enum cli_args_result {
     CLI_ARGS_OK = 0,     /* a command to carry out */
-    CLI_ARGS_HELP,       /* -h or --help came first: print usage, exit 0 */
+    CLI_ARGS_HELP,       /* -h or --help: print the usage of `command` (or
+                            the general one when NULL), exit 0 */
     CLI_ARGS_VERSION,    /* -V or --version came first */
     CLI_ARGS_NO_COMMAND, /* no command at all: usage on stderr, exit 2 */
     CLI_ARGS_BAD,        /* err says what is wrong: exit 2 */
 };
 
 struct cli_args {
-    const char *command; /* "run", "check" or "inspect" */
-    const char *target;  /* GRAPH or PLUGIN */
+    const char *command; /* run, check, inspect, plugins or new-plugin */
+    const char *target;  /* GRAPH, PLUGIN (optional for inspect) or NAME */
+    const char *dir;     /* new-plugin's DIR; NULL: ./NAME */
+    bool help;           /* -h or --help was given */
+    bool json;           /* inspect --json */
     const char *plugin_path;
     const char *telemetry;
     const char *state_dir;

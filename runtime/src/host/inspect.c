@@ -7,6 +7,7 @@
 #include "param.h"
 
 #include <dirent.h>
+#include <dlfcn.h>
 #include <stdlib.h>
 #include <steady/channel.h>
 #include <steady/runtime.h>
@@ -26,6 +27,15 @@ static int max_int(int a, int b)
 static int width(const char *s)
 {
     return (int)strlen(s);
+}
+
+/* The channel layout the plugin was built against (1 when it predates the
+ * symbol); the loader refuses any other than this host's. */
+static unsigned plugin_layout(const struct loaded_plugin *p)
+{
+    const uint32_t *layout = dlsym(p->handle, STEADY_PLUGIN_LAYOUT_SYMBOL);
+
+    return layout ? (unsigned)*layout : 1u;
 }
 
 static void describe_ports(const struct steady_plugin *d, FILE *out)
@@ -101,6 +111,8 @@ void plugin_describe(const struct loaded_plugin *p, FILE *out)
             (unsigned)STEADY_ABI_MAJOR_OF(d->abi_version),
             (unsigned)(d->abi_version & 0xffffu), (unsigned)STEADY_ABI_MAJOR,
             (unsigned)STEADY_ABI_MINOR);
+    fprintf(out, "layout   channel layout %u (host %u)\n", plugin_layout(p),
+            (unsigned)STEADY_CHANNEL_LAYOUT);
     fprintf(out, "state    %zu bytes\n", d->state_size);
     describe_ports(d, out);
     describe_params(d, out);
@@ -157,8 +169,7 @@ void plugin_describe_json(const struct loaded_plugin *p, FILE *out)
             (unsigned)STEADY_ABI_MAJOR_OF(d->abi_version),
             (unsigned)(d->abi_version & 0xffffu), (unsigned)STEADY_ABI_MAJOR,
             (unsigned)STEADY_ABI_MINOR);
-    fprintf(out, "  \"channel_layout\": %u,\n",
-            (unsigned)STEADY_CHANNEL_LAYOUT);
+    fprintf(out, "  \"channel_layout\": %u,\n", plugin_layout(p));
     fprintf(out, "  \"state_size\": %zu,\n  \"ports\": [", d->state_size);
     for (size_t i = 0; i < d->n_ports; i++) {
         const struct steady_port_desc *port = &d->ports[i];

@@ -9,6 +9,7 @@
 #include "inspect.h"
 #include "listen.h"
 #include "loader.h"
+#include "plan_log.h"
 #include "scheduler.h"
 #include "state_store.h"
 #include "telemetry.h"
@@ -237,6 +238,7 @@ int steady_runtime_load(const char *file,
     ovr = NULL;
     if (!rt->graph)
         goto err_destroy;
+    plan_log_debug(rt->graph);
     if (apply_telemetry_option(rt->graph, opt->telemetry, err, errlen) < 0 ||
         apply_state_dir_option(rt->graph, opt->state_dir, err, errlen) < 0 ||
         build(rt, err, errlen) < 0)
