@@ -100,6 +100,8 @@ static void remove_state_dir(const char *dir)
     unlink(path);
     snprintf(path, sizeof(path), "%s/counter.state.tmp", dir);
     unlink(path);
+    snprintf(path, sizeof(path), "%s/steady.lock", dir);
+    unlink(path);
     rmdir(dir);
 }
 
@@ -169,19 +171,18 @@ static void test_state_file_refused_when_bad(void **state)
                                      "file"));
     free(h.output);
 
-    /* a real run leaves valid files; the checker's holds another plugin's
-     * layout */
+    /* a real run leaves valid files; the checker's is another actor's */
     unlink(path);
     assert_int_equal(host_run(&h, run, 30000), 0);
     free(h.output);
     assert_int_equal(rename(other, path), 0);
     assert_int_equal(host_run(&h, check, 30000), 2);
-    assert_non_null(strstr(h.output, "holds state of plugin 'tp_checker' "
-                                     "but the actor now runs plugin "
-                                     "'tp_counter'"));
+    assert_non_null(strstr(h.output, "counter.state: holds the state of "
+                                     "actor 'checker' of graph 'state', not "
+                                     "of actor 'counter' of graph 'state'"));
     free(h.output);
 
-    /* right plugin, wrong size: a layout change */
+    /* bytes added after the state: the sizes no longer add up */
     unlink(path);
     assert_int_equal(host_run(&h, run, 30000), 0);
     free(h.output);
@@ -193,8 +194,9 @@ static void test_state_file_refused_when_bad(void **state)
         fclose(f);
     }
     assert_int_equal(host_run(&h, check, 30000), 2);
-    assert_non_null(strstr(h.output, "bytes of state"));
-    assert_non_null(strstr(h.output, "is not loaded"));
+    assert_non_null(strstr(h.output, "counter.state: the file is "));
+    assert_non_null(strstr(h.output, "(header + state): truncated or "
+                                     "extended"));
     free(h.output);
     remove_state_dir(dir);
 }
