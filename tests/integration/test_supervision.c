@@ -2,6 +2,7 @@
  * restarted with state and channels kept (solo and in a troupe), a policy
  * that gives up, showstopper detection, persistent state across runs,
  * refused state files and a kill -9 during checkpoints. */
+#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -237,6 +238,17 @@ static void test_kill_during_checkpoints_leaves_whole_state(void **state)
         assert_non_null(strstr(h.output, "[counter] resuming at"));
         assert_null(strstr(h.output, "torn"));
         free(h.output);
+        /* and no temporary file of a save cut short stays behind */
+        {
+            DIR *d = opendir(dir);
+            struct dirent *e;
+
+            assert_non_null(d);
+            while ((e = readdir(d)))
+                if (strstr(e->d_name, ".tmp"))
+                    fail_msg("left behind: %s", e->d_name);
+            closedir(d);
+        }
     }
     remove_state_dir(dir);
 }
