@@ -57,8 +57,9 @@ static int run(struct steady_actor *a)
         /* >=, not ==: a count resumed from an earlier run, or from a run
          * with a larger `beats`, may already be past it */
         if (state->beat >= beats) {
-            steady_info(a, "already sent %llu of %llu beats, requesting "
-                           "shutdown",
+            steady_info(a,
+                        "already sent %llu of %llu beats, requesting "
+                        "shutdown",
                         (unsigned long long)state->beat,
                         (unsigned long long)beats);
             steady_request_shutdown(a);

@@ -16,7 +16,7 @@
 /* Exit statuses, documented in --help and the README. */
 enum {
     EXIT_CLEAN = 0,
-    EXIT_RUN_FAILED = 1, /* an actor failed, or shutdown timed out */
+    EXIT_RUN_FAILED = 1, /* an actor failed, shutdown timed out, state lost */
     EXIT_USAGE = 2,      /* bad flags, bad graph, bad plugin */
     EXIT_FORCED = 130,   /* a second signal cut shutdown short */
 };
@@ -54,9 +54,11 @@ static const char usage[] =
     "drains and\n"
     "stops); a second one stops waiting and reports who had not finished.\n"
     "\n"
-    "Exit status: 0 clean stop; 1 an actor failed or shutdown timed out; 2 "
-    "bad\n"
-    "command line, graph or plugin; 130 forced by a second signal.\n";
+    "Exit status: 0 clean stop; 1 an actor failed, shutdown timed out or "
+    "state\n"
+    "was not saved; 2 bad command line, graph, plugin or state folder; 130 "
+    "forced\n"
+    "by a second signal.\n";
 
 static struct steady_runtime *running_rt;
 static volatile sig_atomic_t signals_seen;

@@ -30,15 +30,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#define STATE_MAGIC     "STEADYST"
-#define STATE_FORMAT    2u
-#define FIXED_SIZE      32u
-#define V1_NAMELEN      64u
-#define V1_HEADER_SIZE  (FIXED_SIZE + V1_NAMELEN)
-#define N_TEXTS         5
-#define STATE_SUFFIX    ".state"
-#define TMP_INFIX       ".state.tmp"
-#define PROBE_NAME      "steady-probe"
+#define STATE_MAGIC    "STEADYST"
+#define STATE_FORMAT   2u
+#define FIXED_SIZE     32u
+#define V1_NAMELEN     64u
+#define V1_HEADER_SIZE (FIXED_SIZE + V1_NAMELEN)
+#define N_TEXTS        5
+#define STATE_SUFFIX   ".state"
+#define TMP_INFIX      ".state.tmp"
+#define PROBE_NAME     "steady-probe"
 
 struct state_dir {
     char *path;
@@ -88,8 +88,7 @@ static void put64(unsigned char *p, uint64_t v)
 
 /* Text from a file, made printable for a message: at most 120 bytes,
  * anything but printable ASCII as '?'. */
-static const char *printable(char *buf, size_t buflen, const char *s,
-                             size_t n)
+static const char *printable(char *buf, size_t buflen, const char *s, size_t n)
 {
     size_t out = 0;
 
@@ -177,8 +176,8 @@ void state_encode(const struct state_id *id, const void *state, void *buf)
     }
     if (id->size)
         memcpy(p + hsize, state, id->size);
-    put64(p + 24, fnv1a(FNV_START, p + FIXED_SIZE, hsize - FIXED_SIZE +
-                                                       id->size));
+    put64(p + 24,
+          fnv1a(FNV_START, p + FIXED_SIZE, hsize - FIXED_SIZE + id->size));
 }
 
 static int parse_v1(const unsigned char *p, size_t len, const char *name,
@@ -315,17 +314,16 @@ int state_match(const struct state_record *rec, const struct state_id *id,
     char a[128], b[128], c[128], d[128];
 
     note[0] = '\0';
-    if (rec->format >= 2 && (!text_equal(rec->graph, rec->graph_len,
-                                         or_empty(id->graph)) ||
-                             !text_equal(rec->actor, rec->actor_len,
-                                         or_empty(id->actor)))) {
+    if (rec->format >= 2 &&
+        (!text_equal(rec->graph, rec->graph_len, or_empty(id->graph)) ||
+         !text_equal(rec->actor, rec->actor_len, or_empty(id->actor)))) {
         snprintf(err, errlen,
                  "%s: holds the state of actor '%s' of graph '%s', not of "
                  "actor '%s' of graph '%s'; give each graph its own "
                  "state_dir, or move the file away to start fresh",
                  name, printable(a, sizeof(a), rec->actor, rec->actor_len),
-                 printable(b, sizeof(b), rec->graph, rec->graph_len),
-                 id->actor, or_empty(id->graph));
+                 printable(b, sizeof(b), rec->graph, rec->graph_len), id->actor,
+                 or_empty(id->graph));
         return -1;
     }
     if (!text_equal(rec->plugin, rec->plugin_len, or_empty(id->plugin))) {
@@ -458,8 +456,7 @@ int state_load(struct state_dir *d, const struct state_id *id, void *state,
                      "remove the link to start this actor fresh",
                      path);
         } else {
-            snprintf(err, errlen, "%s: cannot open: %s", path,
-                     strerror(errno));
+            snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
         }
         goto out;
     }
@@ -520,14 +517,13 @@ static int create_tmp(struct state_dir *d, const char *base, char *tmp,
                       size_t tmplen)
 {
     for (int tries = 0; tries < 100; tries++) {
-        unsigned n = atomic_fetch_add_explicit(&tmp_counter, 1,
-                                               memory_order_relaxed);
+        unsigned n =
+            atomic_fetch_add_explicit(&tmp_counter, 1, memory_order_relaxed);
         int fd;
 
         snprintf(tmp, tmplen, "%s.tmp.%ld.%u", base, (long)getpid(), n);
         fd = openat(d->fd, tmp,
-                    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                    0600);
+                    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (fd >= 0 || errno != EEXIST)
             return fd;
     }
@@ -615,11 +611,16 @@ static int make_dirs(const char *dir, char *err, size_t errlen)
 {
     char *buf = strdup(dir);
     char *p;
+    size_t len;
 
     if (!buf) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
+    /* "D/" names D: it, not a parent, gets the private mode */
+    len = strlen(buf);
+    while (len > 1 && buf[len - 1] == '/')
+        buf[--len] = '\0';
     for (p = buf + 1; *p; p++) {
         if (*p != '/')
             continue;
@@ -717,10 +718,9 @@ static int take_lock(struct state_dir *d, char *err, size_t errlen)
 {
     struct stat st;
 
-    d->lock_fd = openat(d->fd, STATE_LOCK_NAME,
-                        O_RDONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK |
-                            O_CLOEXEC,
-                        0600);
+    d->lock_fd =
+        openat(d->fd, STATE_LOCK_NAME,
+               O_RDONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
     if (d->lock_fd < 0) {
         snprintf(err, errlen, "state_dir '%s' cannot be written: %s/%s: %s%s",
                  d->path, d->path, STATE_LOCK_NAME, strerror(errno),
@@ -739,19 +739,19 @@ static int take_lock(struct state_dir *d, char *err, size_t errlen)
         long holder = 0;
 
         if (errno != EWOULDBLOCK) {
-            snprintf(err, errlen, "state_dir '%s': cannot lock %s: %s",
-                     d->path, STATE_LOCK_NAME, strerror(errno));
+            snprintf(err, errlen, "state_dir '%s': cannot lock %s: %s", d->path,
+                     STATE_LOCK_NAME, strerror(errno));
             return -1;
         }
         /* the holder writes its pid just after locking: give it a moment */
         for (int i = 0; i < 20 && !(holder = lock_holder(d->lock_fd)); i++)
             nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
         if (holder)
-            snprintf(err, errlen, "state_dir %s is in use by pid %ld",
-                     d->path, holder);
+            snprintf(err, errlen, "state_dir %s is in use by pid %ld", d->path,
+                     holder);
         else
-            snprintf(err, errlen,
-                     "state_dir %s is in use by another process", d->path);
+            snprintf(err, errlen, "state_dir %s is in use by another process",
+                     d->path);
         return -1;
     }
     if (write_pid(d) < 0) {

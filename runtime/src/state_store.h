@@ -15,11 +15,11 @@
 #include <stdint.h>
 
 /* The lock file inside a state directory; it holds the owner's pid. */
-#define STATE_LOCK_NAME "steady.lock"
+#define STATE_LOCK_NAME      "steady.lock"
 /* Longest actor name that still makes a state and a temporary file name. */
 #define STATE_ACTOR_NAME_MAX 200
 /* Largest header (all the names together) a state file may have. */
-#define STATE_HEADER_MAX 65536u
+#define STATE_HEADER_MAX     65536u
 
 /* What a state file belongs to. Every pointer is borrowed and must outlive
  * the use; version and file may be NULL (recorded as ""). */

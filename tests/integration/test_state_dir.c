@@ -22,12 +22,12 @@
 #define STANDARD STEADY_SOURCE_DIR "/graphs/standard.yaml"
 #define WAIT_MS  30000
 
-static bool have_mounts;       /* a private mount namespace is ours */
-static char mounts_why[256];   /* why not, for the skip message */
+static bool have_mounts;     /* a private mount namespace is ours */
+static char mounts_why[256]; /* why not, for the skip message */
 
 struct tmp {
-    char base[64];  /* mkdtemp'd; a tmpfs is mounted here when asked */
-    char dir[96];   /* BASE/s: the state folder */
+    char base[64]; /* mkdtemp'd; a tmpfs is mounted here when asked */
+    char dir[96];  /* BASE/s: the state folder */
     bool mounted;
 };
 
@@ -156,9 +156,9 @@ static void test_resumed_run_stops(void **state)
 {
     struct tmp t;
     struct host_run h;
-    const char *args[] = { "run",     STANDARD, "--rate",      "10",
-                           "--beats", "5",      "--state-dir", NULL,
-                           "--telemetry", "off", NULL };
+    const char *args[] = { "run",         STANDARD, "--rate",      "10",
+                           "--beats",     "5",      "--state-dir", NULL,
+                           "--telemetry", "off",    NULL };
 
     (void)state;
     tmp_make(&t);
@@ -231,10 +231,9 @@ static void test_second_process_is_refused(void **state)
 
 /* ---- a failed save is an error ---- */
 
-static const char *long_run[] = { "run",     STANDARD, "--rate",
-                                  "10",      "--beats", "100000",
-                                  "--state-dir", NULL, "--telemetry",
-                                  "off",     NULL };
+static const char *long_run[] = { "run",         STANDARD, "--rate",      "10",
+                                  "--beats",     "100000", "--state-dir", NULL,
+                                  "--telemetry", "off",    NULL };
 
 /* Runs the standard graph until it beats, lets `spoil` break the file
  * system, stops it with SIGINT and checks that the lost save is the exit
@@ -253,8 +252,9 @@ static void expect_save_lost(struct tmp *t, void (*spoil)(struct tmp *),
     assert_int_equal(host_wait(&h, WAIT_MS), 1);
     assert_null(strstr(h.output, "stopped cleanly"));
     line = last_line(h.output);
-    if (strncmp(line, "steady: state of actor 'heartbeat' (and 3 more) was "
-                      "not saved: ",
+    if (strncmp(line,
+                "steady: state of actor 'heartbeat' (and 3 more) was "
+                "not saved: ",
                 strlen("steady: state of actor 'heartbeat' (and 3 more) "
                        "was not saved: ")) != 0 ||
         !strstr(line, "heartbeat.state: ") || !strstr(line, reason))
@@ -349,11 +349,13 @@ static void write_text(const char *path, const char *text)
     fclose(f);
 }
 
-static const char *state_run[] = { "run",         GRAPHS "/supervision/state.yaml",
-                                   "--count",     "20",
-                                   "--state-dir", NULL,
-                                   "--telemetry", "off",
-                                   NULL };
+static const char *state_run[] = {
+    "run",         GRAPHS "/supervision/state.yaml",
+    "--count",     "20",
+    "--state-dir", NULL,
+    "--telemetry", "off",
+    NULL
+};
 
 static void test_links_are_refused_and_never_written_through(void **state)
 {
@@ -427,8 +429,7 @@ static void test_folder_others_can_write_or_own_is_refused(void **state)
     assert_int_equal(chmod(t.dir, 0707), 0);
     assert_int_equal(host_run(&h, state_run, WAIT_MS), 2);
     snprintf(want, sizeof(want),
-             "steady: state_dir '%s' is writable by others (mode 0707)",
-             t.dir);
+             "steady: state_dir '%s' is writable by others (mode 0707)", t.dir);
     expect_in(last_line(h.output), want);
     free(h.output);
     assert_int_equal(chmod(t.dir, 0770), 0);
@@ -470,8 +471,7 @@ static void test_stale_temporary_files_are_removed_at_start(void **state)
                         "short");
     free(h.output);
     assert_int_equal(lstat(path_in(&t, "counter.state.tmp"), &st), -1);
-    assert_int_equal(lstat(path_in(&t, "counter.state.tmp.4242.7"), &st),
-                     -1);
+    assert_int_equal(lstat(path_in(&t, "counter.state.tmp.4242.7"), &st), -1);
     assert_int_equal(lstat(path_in(&t, "notes.txt"), &st), 0);
     tmp_remove(&t);
 }
@@ -482,8 +482,10 @@ static void test_long_plugin_name_keeps_its_state(void **state)
 {
     struct tmp t;
     struct host_run h;
-    const char *args[] = { "run", GRAPHS "/state/longname.yaml",
-                           "--state-dir", NULL, "--telemetry", "off", NULL };
+    const char *args[] = { "run",         GRAPHS "/state/longname.yaml",
+                           "--state-dir", NULL,
+                           "--telemetry", "off",
+                           NULL };
 
     (void)state;
     tmp_make(&t);
@@ -529,10 +531,11 @@ static void test_state_is_keyed_by_graph_actor_and_plugin(void **state)
     /* the same actor of the same graph, now from another file calling
      * itself tp_counter: loaded (same name and size), and said so */
     assert_int_equal(host_run(&h, impostor, WAIT_MS), 0);
-    expect_in(h.output, "counter.state: saved by plugin 'tp_counter' version "
-                        "'1.0' from " STEADY_TEST_PLUGIN_DIR
-                        "/tp_counter.so, now version '9.9-impostor' from " STEADY_TEST_PLUGIN_DIR
-                        "/tp_impostor.so; loaded because");
+    expect_in(h.output,
+              "counter.state: saved by plugin 'tp_counter' version "
+              "'1.0' from " STEADY_TEST_PLUGIN_DIR
+              "/tp_counter.so, now version '9.9-impostor' "
+              "from " STEADY_TEST_PLUGIN_DIR "/tp_impostor.so; loaded because");
     expect_in(h.output, "[counter] resuming at 20");
     free(h.output);
     tmp_remove(&t);

@@ -3,7 +3,7 @@
  * files once cut plugin names at 63 characters, so it never resumed. */
 #include <steady/steady.h>
 
-#define LONG_NAME                                            \
+#define LONG_NAME                                              \
     "tp_longname_0123456789_0123456789_0123456789_0123456789_" \
     "0123456789_0123456789_0123456789_0123456789x"
 

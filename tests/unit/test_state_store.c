@@ -122,8 +122,7 @@ static int load(struct state_dir *d, const struct state_id *id, void *out,
                 bool *found)
 {
     err[0] = note[0] = '\0';
-    return state_load(d, id, out, found, note, sizeof(note), err,
-                      sizeof(err));
+    return state_load(d, id, out, found, note, sizeof(note), err, sizeof(err));
 }
 
 /* ---- round trips ---- */
@@ -239,17 +238,15 @@ static void test_state_of_another_graph_actor_plugin_or_size(void **state)
     assert_false(found);
 
     /* the file renamed to another actor's name */
-    assert_int_equal(rename(file_in(f, "counter.state"),
-                            file_in(f, "other.state")),
-                     0);
+    assert_int_equal(
+        rename(file_in(f, "counter.state"), file_in(f, "other.state")), 0);
     id = base_id;
     id.actor = "other";
     assert_int_equal(load(d, &id, out, &found), -1);
     expect_in(err, "holds the state of actor 'counter' of graph 'g', not of "
                    "actor 'other' of graph 'g'");
-    assert_int_equal(rename(file_in(f, "other.state"),
-                            file_in(f, "counter.state")),
-                     0);
+    assert_int_equal(
+        rename(file_in(f, "other.state"), file_in(f, "counter.state")), 0);
 
     id = base_id;
     id.plugin = "generator";
@@ -542,17 +539,17 @@ static void test_one_run_at_a_time(void **state)
     struct state_dir *d = open_run(f->path), *second = NULL, *check = NULL;
     char want[256];
 
-    assert_int_equal(state_dir_open(f->path, STATE_DIR_RUN, 0, &second, err,
-                                    sizeof(err)),
-                     -1);
+    assert_int_equal(
+        state_dir_open(f->path, STATE_DIR_RUN, 0, &second, err, sizeof(err)),
+        -1);
     assert_null(second);
     snprintf(want, sizeof(want), "state_dir %s is in use by pid %ld", f->path,
              (long)getpid());
     assert_string_equal(err, want);
     /* checking reads only and takes no lock */
-    assert_int_equal(state_dir_open(f->path, STATE_DIR_CHECK, 0, &check, err,
-                                    sizeof(err)),
-                     0);
+    assert_int_equal(
+        state_dir_open(f->path, STATE_DIR_CHECK, 0, &check, err, sizeof(err)),
+        0);
     assert_non_null(check);
     state_dir_close(check);
     state_dir_close(d);
@@ -567,9 +564,8 @@ static void test_check_creates_nothing(void **state)
     struct state_dir *d = (struct state_dir *)f;
     struct stat st;
 
-    assert_int_equal(state_dir_open(f->path, STATE_DIR_CHECK, 0, &d, err,
-                                    sizeof(err)),
-                     0);
+    assert_int_equal(
+        state_dir_open(f->path, STATE_DIR_CHECK, 0, &d, err, sizeof(err)), 0);
     assert_null(d);
     assert_int_equal(stat(f->path, &st), -1);
     assert_int_equal(errno, ENOENT);
@@ -582,9 +578,8 @@ static void expect_dir_refused(const char *path, const char *why)
     for (int i = 0; i < 2; i++) {
         struct state_dir *d = NULL;
 
-        assert_int_equal(state_dir_open(path, modes[i], 0, &d, err,
-                                        sizeof(err)),
-                         -1);
+        assert_int_equal(
+            state_dir_open(path, modes[i], 0, &d, err, sizeof(err)), -1);
         assert_null(d);
         expect_in(err, why);
     }
@@ -645,34 +640,31 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_save_then_load, setup, teardown),
-        cmocka_unit_test_setup_teardown(
-            test_long_plugin_names_keep_their_state, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_long_plugin_names_keep_their_state,
+                                        setup, teardown),
         cmocka_unit_test(test_names_too_long_are_refused),
         cmocka_unit_test_setup_teardown(
-            test_state_of_another_graph_actor_plugin_or_size, setup,
-            teardown),
+            test_state_of_another_graph_actor_plugin_or_size, setup, teardown),
         cmocka_unit_test_setup_teardown(
-            test_new_plugin_version_or_file_loads_with_a_note, setup,
-            teardown),
+            test_new_plugin_version_or_file_loads_with_a_note, setup, teardown),
         cmocka_unit_test(test_messages_name_what_really_differs),
         cmocka_unit_test(test_corruption_is_caught_by_the_checksum),
         cmocka_unit_test(test_reader_stays_inside_its_buffer),
-        cmocka_unit_test_setup_teardown(test_format_1_is_read, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_format_1_is_read, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fifo_is_refused_without_blocking,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_links_are_never_followed, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(
-            test_stale_temporary_files_are_removed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stale_temporary_files_are_removed,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_one_run_at_a_time, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_check_creates_nothing, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(
             test_folder_others_could_write_is_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(
-            test_folder_of_another_user_is_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_folder_of_another_user_is_refused,
+                                        setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

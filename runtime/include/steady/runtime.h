@@ -29,8 +29,8 @@ struct steady_runtime_options {
 
 /* Loads and checks a graph file, opens its plugins and builds its actors
  * and channels; nothing runs yet. With a state_dir (and no check_only) it
- * also locks that folder until steady_runtime_destroy or the process
- * ends, and loads each actor's saved state. Returns 0, or -1 with one line in err
+ * also locks that folder until steady_runtime_destroy or the process ends,
+ * and loads each actor's saved state. Returns 0, or -1 with one line in err
  * ("FILE:LINE:COL: what is wrong" for graph mistakes). The caller owns *out. */
 STEADY_EXPORT int steady_runtime_load(const char *file,
                                       const struct steady_runtime_options *opt,
