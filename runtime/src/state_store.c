@@ -204,8 +204,14 @@ static int parse_v1(const unsigned char *p, size_t len, const char *name,
         return -1;
     }
     rec->plugin_len = strnlen(plugin, V1_NAMELEN);
-    if (rec->plugin_len == V1_NAMELEN ||
-        fnv1a(FNV_START, p + V1_HEADER_SIZE, (size_t)ssize) != get64(p + 24)) {
+    if (rec->plugin_len == V1_NAMELEN) {
+        snprintf(err, errlen,
+                 "%s: corrupt: its plugin name is not terminated; move it "
+                 "away to start this actor fresh",
+                 name);
+        return -1;
+    }
+    if (fnv1a(FNV_START, p + V1_HEADER_SIZE, (size_t)ssize) != get64(p + 24)) {
         snprintf(err, errlen,
                  "%s: corrupt (checksum mismatch); move it away to start "
                  "this actor fresh",
