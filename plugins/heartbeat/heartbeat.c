@@ -1,6 +1,8 @@
 /* heartbeat - every rate_ms sends its beat count (0, 1, ...) and, once it
  * has sent `beats` of them, asks the whole graph to shut down. The count is
- * persistent state, so a restart does not send beats twice.
+ * persistent state, so a restart does not send beats twice, and with a
+ * state_dir `beats` is a total over runs: a resumed run sends the rest, and
+ * one with none left asks for shutdown at once.
  */
 #include <steady/steady.h>
 
@@ -14,7 +16,8 @@ static const struct steady_param_desc params[] = {
     { "rate_ms", STEADY_PARAM_INT, "1000",
       "milliseconds between beats (1 to 31536000000, 365 days)" },
     { "beats", STEADY_PARAM_INT, "120",
-      "beats to send before requesting shutdown (at least 1)" },
+      "beats to send in all, then request shutdown (at least 1); with a "
+      "state_dir a total over runs: a resumed run sends only the rest" },
     { "log_every", STEADY_PARAM_INT, "1",
       "log every Nth beat at info (1: each beat; 0: none)" },
     { "fail_at_beat", STEADY_PARAM_INT, "-1",
@@ -56,6 +59,17 @@ static int run(struct steady_actor *a)
     uint64_t log_every = (uint64_t)steady_param_int(a, "log_every");
 
     while (steady_running(a)) {
+        /* >=, not ==: a count resumed from an earlier run, or from a run
+         * with a larger `beats`, may already be past it */
+        if (state->beat >= beats) {
+            steady_info(a,
+                        "already sent %llu of %llu beats, requesting "
+                        "shutdown",
+                        (unsigned long long)state->beat,
+                        (unsigned long long)beats);
+            steady_request_shutdown(a);
+            continue;
+        }
         /* The first tick comes one period after the first wait. */
         if (!steady_await_all(a, steady_periodic(a, rate_ms)))
             continue;
@@ -70,7 +84,7 @@ static int run(struct steady_actor *a)
         if (log_every && state->beat % log_every == 0)
             steady_info(a, "beat %llu", (unsigned long long)state->beat);
         state->beat++;
-        if (state->beat == beats) {
+        if (state->beat >= beats) {
             steady_info(a, "sent %llu beats, requesting shutdown",
                         (unsigned long long)state->beat);
             steady_request_shutdown(a);

@@ -2,6 +2,7 @@
  * restarted with state and channels kept (solo and in a troupe), a policy
  * that gives up, showstopper detection, persistent state across runs,
  * refused state files and a kill -9 during checkpoints. */
+#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -100,6 +101,8 @@ static void remove_state_dir(const char *dir)
     unlink(path);
     snprintf(path, sizeof(path), "%s/counter.state.tmp", dir);
     unlink(path);
+    snprintf(path, sizeof(path), "%s/steady.lock", dir);
+    unlink(path);
     rmdir(dir);
 }
 
@@ -169,19 +172,18 @@ static void test_state_file_refused_when_bad(void **state)
                                      "file"));
     free(h.output);
 
-    /* a real run leaves valid files; the checker's holds another plugin's
-     * layout */
+    /* a real run leaves valid files; the checker's is another actor's */
     unlink(path);
     assert_int_equal(host_run(&h, run, 30000), 0);
     free(h.output);
     assert_int_equal(rename(other, path), 0);
     assert_int_equal(host_run(&h, check, 30000), 2);
-    assert_non_null(strstr(h.output, "holds state of plugin 'tp_checker' "
-                                     "but the actor now runs plugin "
-                                     "'tp_counter'"));
+    assert_non_null(strstr(h.output, "counter.state: holds the state of "
+                                     "actor 'checker' of graph 'state', not "
+                                     "of actor 'counter' of graph 'state'"));
     free(h.output);
 
-    /* right plugin, wrong size: a layout change */
+    /* bytes added after the state: the sizes no longer add up */
     unlink(path);
     assert_int_equal(host_run(&h, run, 30000), 0);
     free(h.output);
@@ -193,8 +195,9 @@ static void test_state_file_refused_when_bad(void **state)
         fclose(f);
     }
     assert_int_equal(host_run(&h, check, 30000), 2);
-    assert_non_null(strstr(h.output, "bytes of state"));
-    assert_non_null(strstr(h.output, "is not loaded"));
+    assert_non_null(strstr(h.output, "counter.state: the file is "));
+    assert_non_null(strstr(h.output, "(header + state): truncated or "
+                                     "extended"));
     free(h.output);
     remove_state_dir(dir);
 }
@@ -235,6 +238,17 @@ static void test_kill_during_checkpoints_leaves_whole_state(void **state)
         assert_non_null(strstr(h.output, "[counter] resuming at"));
         assert_null(strstr(h.output, "torn"));
         free(h.output);
+        /* and no temporary file of a save cut short stays behind */
+        {
+            DIR *d = opendir(dir);
+            struct dirent *e;
+
+            assert_non_null(d);
+            while ((e = readdir(d)))
+                if (strstr(e->d_name, ".tmp"))
+                    fail_msg("left behind: %s", e->d_name);
+            closedir(d);
+        }
     }
     remove_state_dir(dir);
 }

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <time.h>
 /* cmocka.h needs the headers above */
 #include <cmocka.h>
@@ -47,6 +48,50 @@ static void test_run_sends_beats_then_requests_shutdown(void **unused)
     const uint64_t *sent = steady_test_state(t);
     assert_non_null(sent);
     assert_int_equal(*sent, 3);
+    steady_test_destroy(t);
+}
+
+/* A count resumed from a state_dir at or past `beats` (an earlier run
+ * sent them all, or had a larger `beats`) stops at once: it used to beat
+ * forever, because the stop test was `==`. */
+static void test_resumed_count_at_or_past_beats_stops(void **unused)
+{
+    static const uint64_t resumed[] = { 5, 7 };
+
+    (void)unused;
+    for (size_t i = 0; i < 2; i++) {
+        struct steady_test *t = load("10", "5");
+        uint64_t *count = steady_test_state(t);
+        uint64_t beats[8];
+        char want[64];
+
+        *count = resumed[i];
+        assert_int_equal(steady_test_run(t, 3000), 0);
+        assert_int_equal(steady_test_take(t, "out", beats, 8), 0);
+        assert_true(steady_test_shutdown_requested_by_actor(t));
+        snprintf(want, sizeof(want), "already sent %llu of 5 beats",
+                 (unsigned long long)resumed[i]);
+        assert_true(steady_test_log_contains(t, want));
+        assert_int_equal(*count, resumed[i]);
+        steady_test_destroy(t);
+    }
+}
+
+/* A resumed count below `beats` sends only the rest: beats is a total. */
+static void test_resumed_count_sends_the_rest(void **unused)
+{
+    (void)unused;
+    struct steady_test *t = load("10", "5");
+    uint64_t *count = steady_test_state(t);
+    uint64_t beats[8];
+
+    *count = 3;
+    assert_int_equal(steady_test_run(t, 3000), 0);
+    assert_int_equal(steady_test_take(t, "out", beats, 8), 2);
+    assert_int_equal(beats[0], 3);
+    assert_int_equal(beats[1], 4);
+    assert_true(steady_test_log_contains(t, "sent 5 beats, requesting "
+                                            "shutdown"));
     steady_test_destroy(t);
 }
 
@@ -117,6 +162,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_run_log_every),
         cmocka_unit_test(test_run_sends_beats_then_requests_shutdown),
+        cmocka_unit_test(test_resumed_count_at_or_past_beats_stops),
+        cmocka_unit_test(test_resumed_count_sends_the_rest),
         cmocka_unit_test(test_run_stops_early_on_shutdown),
         cmocka_unit_test(test_init_rejects_zero_rate),
         cmocka_unit_test(test_init_rejects_huge_rate),

@@ -5,6 +5,10 @@
 #include <steady/steady.h>
 #include <string.h>
 
+#ifndef TP_COUNTER_VERSION /* tp_impostor.c builds this with another */
+#define TP_COUNTER_VERSION "1.0"
+#endif
+
 enum { OUT };
 
 struct counter_state {
@@ -75,7 +79,7 @@ static const struct steady_param_desc params[] = {
 static const struct steady_plugin desc = {
     STEADY_PLUGIN_HEADER,
     "tp_counter",
-    "1.0",
+    TP_COUNTER_VERSION,
     "counts from persistent state, failing on request",
     STEADY_PORTS(ports),
     STEADY_PARAMS(params),

@@ -21,10 +21,16 @@ struct steady_runtime_options {
     size_t n_overrides;           /* number of pairs */
     const char *telemetry; /* NULL: as the graph says; "off"; "ADDR:PORT" */
     const char *state_dir; /* NULL: as the graph says (state_dir:) */
+    /* Validate only (`steady check`): state files are read and checked,
+     * but the state folder is neither created nor locked nor written. A
+     * runtime loaded this way must not be run. */
+    bool check_only;
 };
 
 /* Loads and checks a graph file, opens its plugins and builds its actors
- * and channels; nothing runs yet. Returns 0, or -1 with one line in err
+ * and channels; nothing runs yet. With a state_dir (and no check_only) it
+ * also locks that folder until steady_runtime_destroy or the process ends,
+ * and loads each actor's saved state. Returns 0, or -1 with one line in err
  * ("FILE:LINE:COL: what is wrong" for graph mistakes). The caller owns *out. */
 STEADY_EXPORT int steady_runtime_load(const char *file,
                                       const struct steady_runtime_options *opt,
@@ -33,7 +39,8 @@ STEADY_EXPORT int steady_runtime_load(const char *file,
 
 /* Initialises every actor, runs each on its thread and returns when all
  * have stopped. 0 on a clean stop; -1 with a one-line reason in err when an
- * actor failed to initialise or failed, or shutdown timed out (the actors
+ * actor failed to initialise or failed, an actor's state could not be
+ * saved when it stopped, or shutdown timed out (the actors
  * still running and why are logged first). After a -1 from a timeout or a
  * forced stop, threads may still be running: exit the process. Call once. */
 STEADY_EXPORT int steady_runtime_run(struct steady_runtime *rt, char *err,

@@ -331,15 +331,14 @@ uint64_t actor_cpu_ns(struct steady_actor *a)
 
 int steady_checkpoint(struct steady_actor *a)
 {
-    char err[512];
-
-    if (!a->state_path || !a->plugin->state_size)
+    if (!a->state_dir || !a->plugin->state_size)
         return 0;
-    if (state_save(a->state_path, a->plugin->name, a->state,
-                   a->plugin->state_size, err, sizeof(err)) < 0) {
-        steady_error(a, "%s", err);
+    if (state_save(a->state_dir, &a->state_id, a->state, a->state_error,
+                   sizeof(a->state_error)) < 0) {
+        steady_error(a, "state not saved: %s", a->state_error);
         return -1;
     }
+    a->state_error[0] = '\0';
     return 0;
 }
 

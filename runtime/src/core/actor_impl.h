@@ -7,6 +7,7 @@
 
 #include "param.h"
 #include "restart.h"
+#include "state_store.h"
 #include "wake.h"
 
 #include <pthread.h>
@@ -87,6 +88,11 @@ struct steady_actor {
     uint64_t *restart_times; /* ring of the last policy.max restart times */
     size_t n_restart_times;
     char *state_path; /* owned; where state persists; NULL: memory only */
+    struct state_dir *state_dir; /* borrowed; NULL: state in memory only */
+    struct state_id state_id;    /* whose state the saved file is */
+    /* Written by the actor's thread, read by the host after it exited:
+     * why the last save failed, "" after a save that succeeded. */
+    char state_error[512];
 };
 
 /* ---- actor.c ---- */

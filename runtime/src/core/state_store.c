@@ -1,34 +1,58 @@
-/* state_store.c - persistent actor state files (see state_store.h). */
+/* state_store.c - persistent actor state files and the state directory
+ * they live in (see state_store.h).
+ *
+ * File format 2, little-endian:
+ *   0  "STEADYST"
+ *   8  u32 format (2)
+ *  12  u32 header size: bytes before the state
+ *  16  u64 state size
+ *  24  u64 FNV-1a 64 of every byte from offset 32 to the end of the file
+ *  32  five texts, each a u32 length and its bytes: graph, actor, plugin,
+ *      plugin version, plugin file
+ *      the state bytes
+ * Format 1 (read, never written) had the same first 32 bytes, then the
+ * plugin name in 64 bytes, a checksum of the state only and nothing else.
+ */
 #include "state_store.h"
 
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdint.h>
+#include <inttypes.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <steady/log.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
-#define STATE_MAGIC   "STEADYST"
-#define STATE_FORMAT  1u
-#define STATE_NAMELEN 64
+#define STATE_MAGIC    "STEADYST"
+#define STATE_FORMAT   2u
+#define FIXED_SIZE     32u
+#define V1_NAMELEN     64u
+#define V1_HEADER_SIZE (FIXED_SIZE + V1_NAMELEN)
+#define N_TEXTS        5
+#define STATE_SUFFIX   ".state"
+#define TMP_INFIX      ".state.tmp"
+#define PROBE_NAME     "steady-probe"
 
-/* Fixed little-endian layout on the machines steady runs on; the format
- * number changes if this ever does. */
-struct state_header {
-    char magic[8];
-    uint32_t format;
-    uint32_t header_size;
-    uint64_t state_size;
-    uint64_t checksum; /* FNV-1a 64 of the state bytes */
-    char plugin[STATE_NAMELEN];
+struct state_dir {
+    char *path;
+    int fd;      /* the folder itself; every file is opened relative to it */
+    int lock_fd; /* RUN: the lock file, flock'ed; -1 in CHECK mode */
 };
 
-static uint64_t fnv1a(const void *data, size_t n)
+/* Numbers in temporary file names, unique within the process; the pid
+ * makes them unique between processes. */
+static _Atomic unsigned tmp_counter;
+
+static uint64_t fnv1a(uint64_t h, const void *data, size_t n)
 {
     const unsigned char *p = data;
-    uint64_t h = 1469598103934665603u;
 
     for (size_t i = 0; i < n; i++) {
         h ^= p[i];
@@ -37,47 +61,318 @@ static uint64_t fnv1a(const void *data, size_t n)
     return h;
 }
 
-char *state_path(const char *dir, const char *actor)
-{
-    size_t n = strlen(dir) + strlen(actor) + sizeof("/.state");
-    char *path = malloc(n);
+#define FNV_START 1469598103934665603u
 
-    if (path)
-        snprintf(path, n, "%s/%s.state", dir, actor);
-    return path;
+static uint32_t get32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+           (uint32_t)p[3] << 24;
 }
 
-int state_dir_prepare(const char *dir, char *err, size_t errlen)
+static uint64_t get64(const unsigned char *p)
 {
-    char buf[4096];
-    size_t len = strlen(dir);
+    return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
+}
 
-    if (len >= sizeof(buf)) {
-        snprintf(err, errlen, "state_dir '%s': path too long", dir);
+static void put32(unsigned char *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static void put64(unsigned char *p, uint64_t v)
+{
+    put32(p, (uint32_t)v);
+    put32(p + 4, (uint32_t)(v >> 32));
+}
+
+/* Text from a file, made printable for a message: at most 120 bytes,
+ * anything but printable ASCII as '?'. */
+static const char *printable(char *buf, size_t buflen, const char *s, size_t n)
+{
+    size_t out = 0;
+
+    for (size_t i = 0; i < n && out + 4 < buflen; i++) {
+        if (out >= 120) {
+            memcpy(buf + out, "...", 3);
+            out += 3;
+            break;
+        }
+        buf[out++] = isprint((unsigned char)s[i]) ? s[i] : '?';
+    }
+    buf[out] = '\0';
+    return buf;
+}
+
+static bool text_equal(const char *s, size_t n, const char *c)
+{
+    return strlen(c) == n && memcmp(s, c, n) == 0;
+}
+
+static const char *or_empty(const char *s)
+{
+    return s ? s : "";
+}
+
+/* ---- the format ---- */
+
+static const char *id_text(const struct state_id *id, int i)
+{
+    const char *t[N_TEXTS] = { id->graph, id->actor, id->plugin, id->version,
+                               id->file };
+
+    return or_empty(t[i]);
+}
+
+static size_t header_size(const struct state_id *id)
+{
+    size_t n = FIXED_SIZE;
+
+    for (int i = 0; i < N_TEXTS; i++)
+        n += 4 + strlen(id_text(id, i));
+    return n;
+}
+
+size_t state_file_size(const struct state_id *id)
+{
+    return header_size(id) + id->size;
+}
+
+int state_id_check(const struct state_id *id, char *err, size_t errlen)
+{
+    if (strlen(id->actor) > STATE_ACTOR_NAME_MAX) {
+        snprintf(err, errlen,
+                 "actor '%.40s...': a name of %zu characters is too long to "
+                 "keep state in a file; at most %d with state_dir",
+                 id->actor, strlen(id->actor), STATE_ACTOR_NAME_MAX);
         return -1;
     }
-    memcpy(buf, dir, len + 1);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(buf, 0777) < 0 && errno != EEXIST)
-            goto err_mkdir;
-        *p = '/';
-    }
-    if (mkdir(buf, 0777) < 0 && errno != EEXIST)
-        goto err_mkdir;
-    if (access(dir, W_OK) < 0) {
-        snprintf(err, errlen, "state_dir '%s': %s", dir, strerror(errno));
+    if (header_size(id) > STATE_HEADER_MAX) {
+        snprintf(err, errlen,
+                 "actor '%s': its graph, plugin and file names take %zu "
+                 "bytes, more than a state file records (%u)",
+                 id->actor, header_size(id), STATE_HEADER_MAX);
         return -1;
     }
     return 0;
+}
 
-err_mkdir:
-    snprintf(err, errlen, "state_dir '%s': cannot create '%s': %s", dir, buf,
-             strerror(errno));
+void state_encode(const struct state_id *id, const void *state, void *buf)
+{
+    unsigned char *p = buf;
+    size_t hsize = header_size(id), at = FIXED_SIZE;
+
+    memcpy(p, STATE_MAGIC, 8);
+    put32(p + 8, STATE_FORMAT);
+    put32(p + 12, (uint32_t)hsize);
+    put64(p + 16, id->size);
+    for (int i = 0; i < N_TEXTS; i++) {
+        const char *t = id_text(id, i);
+        size_t n = strlen(t);
+
+        put32(p + at, (uint32_t)n);
+        memcpy(p + at + 4, t, n);
+        at += 4 + n;
+    }
+    if (id->size)
+        memcpy(p + hsize, state, id->size);
+    put64(p + 24,
+          fnv1a(FNV_START, p + FIXED_SIZE, hsize - FIXED_SIZE + id->size));
+}
+
+static int parse_v1(const unsigned char *p, size_t len, const char *name,
+                    struct state_record *rec, char *err, size_t errlen)
+{
+    uint32_t hsize = get32(p + 12);
+    uint64_t ssize = get64(p + 16);
+    const char *plugin = (const char *)p + FIXED_SIZE;
+
+    if (hsize != V1_HEADER_SIZE || len < V1_HEADER_SIZE) {
+        snprintf(err, errlen,
+                 "%s: corrupt: a format 1 header is %u bytes, this one says "
+                 "%" PRIu32 " and the file has %zu; move it away to start "
+                 "this actor fresh",
+                 name, V1_HEADER_SIZE, hsize, len);
+        return -1;
+    }
+    if (ssize != len - V1_HEADER_SIZE) {
+        snprintf(err, errlen,
+                 "%s: the file is %zu bytes but its header says %u + %" PRIu64
+                 " (header + state): truncated or extended; move it away to "
+                 "start this actor fresh",
+                 name, len, V1_HEADER_SIZE, ssize);
+        return -1;
+    }
+    rec->plugin_len = strnlen(plugin, V1_NAMELEN);
+    if (rec->plugin_len == V1_NAMELEN) {
+        snprintf(err, errlen,
+                 "%s: corrupt: its plugin name is not terminated; move it "
+                 "away to start this actor fresh",
+                 name);
+        return -1;
+    }
+    if (fnv1a(FNV_START, p + V1_HEADER_SIZE, (size_t)ssize) != get64(p + 24)) {
+        snprintf(err, errlen,
+                 "%s: corrupt (checksum mismatch); move it away to start "
+                 "this actor fresh",
+                 name);
+        return -1;
+    }
+    rec->plugin = plugin;
+    rec->state = p + V1_HEADER_SIZE;
+    rec->state_size = ssize;
+    return 0;
+}
+
+static int parse_v2(const unsigned char *p, size_t len, const char *name,
+                    struct state_record *rec, char *err, size_t errlen)
+{
+    uint32_t hsize = get32(p + 12);
+    uint64_t ssize = get64(p + 16);
+    const char **texts[N_TEXTS] = { &rec->graph, &rec->actor, &rec->plugin,
+                                    &rec->version, &rec->file };
+    size_t *lens[N_TEXTS] = { &rec->graph_len, &rec->actor_len,
+                              &rec->plugin_len, &rec->version_len,
+                              &rec->file_len };
+    size_t at = FIXED_SIZE;
+
+    if (hsize < FIXED_SIZE + 4 * N_TEXTS || hsize > STATE_HEADER_MAX ||
+        hsize > len) {
+        snprintf(err, errlen,
+                 "%s: corrupt: its header says it is %" PRIu32
+                 " bytes, which does not fit a file of %zu bytes; move it "
+                 "away to start this actor fresh",
+                 name, hsize, len);
+        return -1;
+    }
+    if (ssize != len - hsize) {
+        snprintf(err, errlen,
+                 "%s: the file is %zu bytes but its header says %" PRIu32
+                 " + %" PRIu64
+                 " (header + state): truncated or extended; move it away to "
+                 "start this actor fresh",
+                 name, len, hsize, ssize);
+        return -1;
+    }
+    if (fnv1a(FNV_START, p + FIXED_SIZE, len - FIXED_SIZE) != get64(p + 24)) {
+        snprintf(err, errlen,
+                 "%s: corrupt (checksum mismatch); move it away to start "
+                 "this actor fresh",
+                 name);
+        return -1;
+    }
+    for (int i = 0; i < N_TEXTS; i++) {
+        uint32_t n;
+
+        if (hsize - at < 4 || (n = get32(p + at), hsize - at - 4 < n))
+            goto err_texts;
+        *texts[i] = (const char *)p + at + 4;
+        *lens[i] = n;
+        at += 4 + (size_t)n;
+    }
+    if (at != hsize)
+        goto err_texts;
+    rec->state = p + hsize;
+    rec->state_size = ssize;
+    return 0;
+
+err_texts:
+    snprintf(err, errlen,
+             "%s: corrupt: the names in its header do not fill it; move it "
+             "away to start this actor fresh",
+             name);
     return -1;
 }
+
+int state_parse(const void *buf, size_t len, const char *name,
+                struct state_record *rec, char *err, size_t errlen)
+{
+    const unsigned char *p = buf;
+    uint32_t format;
+
+    memset(rec, 0, sizeof(*rec));
+    if (len < FIXED_SIZE || memcmp(p, STATE_MAGIC, 8) != 0) {
+        snprintf(err, errlen,
+                 "%s: not a steady state file; move it away to start this "
+                 "actor fresh",
+                 name);
+        return -1;
+    }
+    format = get32(p + 8);
+    rec->format = format;
+    if (format == 1)
+        return parse_v1(p, len, name, rec, err, errlen);
+    if (format == STATE_FORMAT)
+        return parse_v2(p, len, name, rec, err, errlen);
+    snprintf(err, errlen,
+             "%s: state file format %" PRIu32
+             " is not one this host reads (formats 1 and %u)%s; move it "
+             "away to start this actor fresh",
+             name, format, STATE_FORMAT,
+             format > STATE_FORMAT ? ": written by a newer steady?" : "");
+    return -1;
+}
+
+int state_match(const struct state_record *rec, const struct state_id *id,
+                const char *name, char *note, size_t notelen, char *err,
+                size_t errlen)
+{
+    char a[128], b[128], c[128], d[128];
+
+    note[0] = '\0';
+    if (rec->format >= 2 &&
+        (!text_equal(rec->graph, rec->graph_len, or_empty(id->graph)) ||
+         !text_equal(rec->actor, rec->actor_len, or_empty(id->actor)))) {
+        snprintf(err, errlen,
+                 "%s: holds the state of actor '%s' of graph '%s', not of "
+                 "actor '%s' of graph '%s'; give each graph its own "
+                 "state_dir, or move the file away to start fresh",
+                 name, printable(a, sizeof(a), rec->actor, rec->actor_len),
+                 printable(b, sizeof(b), rec->graph, rec->graph_len), id->actor,
+                 or_empty(id->graph));
+        return -1;
+    }
+    if (!text_equal(rec->plugin, rec->plugin_len, or_empty(id->plugin))) {
+        snprintf(err, errlen,
+                 "%s: holds state of plugin '%s' but the actor now runs "
+                 "plugin '%s'; move it away to start fresh",
+                 name, printable(a, sizeof(a), rec->plugin, rec->plugin_len),
+                 or_empty(id->plugin));
+        return -1;
+    }
+    if (rec->state_size != id->size) {
+        snprintf(err, errlen,
+                 "%s: holds %" PRIu64
+                 " bytes of state but plugin '%s' now declares %zu: its "
+                 "state layout changed, so it is not loaded; move it away "
+                 "to start fresh",
+                 name, rec->state_size, or_empty(id->plugin), id->size);
+        return -1;
+    }
+    if (rec->format < 2) {
+        snprintf(note, notelen,
+                 "%s: format 1 (written by an older steady, without the "
+                 "graph's name): loaded; the next save writes format %u",
+                 name, STATE_FORMAT);
+    } else if (!text_equal(rec->version, rec->version_len,
+                           or_empty(id->version)) ||
+               !text_equal(rec->file, rec->file_len, or_empty(id->file))) {
+        snprintf(note, notelen,
+                 "%s: saved by plugin '%s' version '%s' from %s, now "
+                 "version '%s' from %s; loaded because the plugin's name "
+                 "and state size are the same",
+                 name, or_empty(id->plugin),
+                 printable(a, sizeof(a), rec->version, rec->version_len),
+                 printable(b, sizeof(b), rec->file, rec->file_len),
+                 printable(c, sizeof(c), or_empty(id->version),
+                           strlen(or_empty(id->version))),
+                 printable(d, sizeof(d), or_empty(id->file),
+                           strlen(or_empty(id->file))));
+    }
+    return 0;
+}
+
+/* ---- files ---- */
 
 static int read_all(int fd, void *buf, size_t n)
 {
@@ -88,8 +383,12 @@ static int read_all(int fd, void *buf, size_t n)
 
         if (r < 0 && errno == EINTR)
             continue;
-        if (r <= 0)
+        if (r < 0)
             return -1;
+        if (r == 0) {
+            errno = EIO; /* shrank while being read */
+            return -1;
+        }
         done += (size_t)r;
     }
     return 0;
@@ -104,130 +403,498 @@ static int write_all(int fd, const void *buf, size_t n)
 
         if (w < 0 && errno == EINTR)
             continue;
-        if (w <= 0)
+        if (w < 0)
             return -1;
+        if (w == 0) {
+            errno = ENOSPC;
+            return -1;
+        }
         done += (size_t)w;
     }
     return 0;
 }
 
-int state_load(const char *path, const char *plugin, void *state, size_t size,
-               bool *found, char *err, size_t errlen)
+static const char *file_kind(mode_t m)
 {
-    struct state_header h;
+    if (S_ISDIR(m))
+        return "a folder";
+    if (S_ISFIFO(m))
+        return "a FIFO";
+    if (S_ISSOCK(m))
+        return "a socket";
+    if (S_ISCHR(m) || S_ISBLK(m))
+        return "a device";
+    return "not a regular file";
+}
+
+int state_load(struct state_dir *d, const struct state_id *id, void *state,
+               bool *found, char *note, size_t notelen, char *err,
+               size_t errlen)
+{
+    char file[STATE_ACTOR_NAME_MAX + sizeof(STATE_SUFFIX)];
+    char *path = state_dir_file(d, id->actor);
+    struct state_record rec;
+    unsigned char *buf = NULL;
+    size_t max = STATE_HEADER_MAX + id->size;
     struct stat st;
-    void *buf = NULL;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = -1, rc = -1;
 
     *found = false;
-    if (fd < 0) {
-        if (errno == ENOENT)
-            return 0;
-        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+    note[0] = '\0';
+    if (state_id_check(id, err, errlen) < 0) {
+        free(path);
         return -1;
     }
-    if (fstat(fd, &st) < 0 || read_all(fd, &h, sizeof(h)) < 0 ||
-        memcmp(h.magic, STATE_MAGIC, 8) != 0) {
+    if (!path) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    snprintf(file, sizeof(file), "%s%s", id->actor, STATE_SUFFIX);
+    /* no link is followed, and opening a FIFO does not wait for a writer */
+    fd = openat(d->fd, file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOENT) {
+            rc = 0;
+        } else if (errno == ELOOP) {
+            snprintf(err, errlen,
+                     "%s: is a symbolic link; steady never follows links "
+                     "in a state directory: put the file itself there, or "
+                     "remove the link to start this actor fresh",
+                     path);
+        } else {
+            snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        }
+        goto out;
+    }
+    if (fstat(fd, &st) < 0) {
+        snprintf(err, errlen, "%s: cannot stat: %s", path, strerror(errno));
+        goto out;
+    }
+    if (!S_ISREG(st.st_mode)) {
         snprintf(err, errlen,
-                 "%s: not a steady state file; move it away to "
-                 "start this actor fresh",
-                 path);
-        goto err_close;
+                 "%s: is %s, not a state file; move it away to start this "
+                 "actor fresh",
+                 path, file_kind(st.st_mode));
+        goto out;
     }
-    if (h.format != STATE_FORMAT || h.header_size != sizeof(h)) {
-        snprintf(err, errlen, "%s: state file format %u, this host reads %u",
-                 path, h.format, STATE_FORMAT);
-        goto err_close;
-    }
-    h.plugin[STATE_NAMELEN - 1] = '\0';
-    if (strcmp(h.plugin, plugin) != 0) {
+    if (st.st_uid != geteuid()) {
         snprintf(err, errlen,
-                 "%s: holds state of plugin '%s' but the actor now runs "
-                 "plugin '%s'; move it away to start fresh",
-                 path, h.plugin, plugin);
-        goto err_close;
+                 "%s: owned by uid %ld, not by this user (uid %ld); steady "
+                 "reads only state files its user wrote",
+                 path, (long)st.st_uid, (long)geteuid());
+        goto out;
     }
-    if (h.state_size != size ||
-        (uint64_t)st.st_size != sizeof(h) + h.state_size) {
+    if ((uint64_t)st.st_size > max) {
         snprintf(err, errlen,
-                 "%s: holds %llu bytes of state (file of %lld bytes) but "
-                 "plugin '%s' declares %zu; the layout changed, so it is "
-                 "not loaded: move it away to start fresh",
-                 path, (unsigned long long)h.state_size, (long long)st.st_size,
-                 plugin, size);
-        goto err_close;
+                 "%s: the file is %lld bytes, more than a state file of "
+                 "actor '%s' can be (%zu); move it away to start fresh",
+                 path, (long long)st.st_size, id->actor, max);
+        goto out;
     }
-    buf = malloc(size ? size : 1);
-    if (!buf || read_all(fd, buf, size) < 0) {
-        snprintf(err, errlen, "%s: cannot read the state", path);
-        goto err_close;
+    buf = malloc(st.st_size ? (size_t)st.st_size : 1);
+    if (!buf) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
     }
-    if (fnv1a(buf, size) != h.checksum) {
-        snprintf(err, errlen,
-                 "%s: corrupt (checksum mismatch); move it away "
-                 "to start fresh",
-                 path);
-        goto err_close;
+    if (read_all(fd, buf, (size_t)st.st_size) < 0) {
+        snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+        goto out;
     }
-    memcpy(state, buf, size);
-    free(buf);
-    close(fd);
+    if (state_parse(buf, (size_t)st.st_size, path, &rec, err, errlen) < 0 ||
+        state_match(&rec, id, path, note, notelen, err, errlen) < 0)
+        goto out;
+    if (id->size)
+        memcpy(state, rec.state, id->size);
     *found = true;
+    rc = 0;
+
+out:
+    free(buf);
+    if (fd >= 0)
+        close(fd);
+    free(path);
+    return rc;
+}
+
+/* Creates a new temporary file next to `base` in d: a name nobody else
+ * uses (O_EXCL), never through a link, readable by this user only. Returns
+ * the fd with its name in tmp, or -1 with errno set. */
+static int create_tmp(struct state_dir *d, const char *base, char *tmp,
+                      size_t tmplen)
+{
+    for (int tries = 0; tries < 100; tries++) {
+        unsigned n =
+            atomic_fetch_add_explicit(&tmp_counter, 1, memory_order_relaxed);
+        int fd;
+
+        snprintf(tmp, tmplen, "%s.tmp.%ld.%u", base, (long)getpid(), n);
+        fd = openat(d->fd, tmp,
+                    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd >= 0 || errno != EEXIST)
+            return fd;
+    }
+    errno = EEXIST;
+    return -1;
+}
+
+int state_save(struct state_dir *d, const struct state_id *id,
+               const void *state, char *err, size_t errlen)
+{
+    char file[STATE_ACTOR_NAME_MAX + sizeof(STATE_SUFFIX)];
+    char tmp[sizeof(file) + 48];
+    size_t size = state_file_size(id);
+    unsigned char *buf = malloc(size);
+    const char *step = "cannot write it";
+    int fd = -1, saved;
+
+    if (state_id_check(id, err, errlen) < 0) {
+        free(buf);
+        return -1;
+    }
+    snprintf(file, sizeof(file), "%s%s", id->actor, STATE_SUFFIX);
+    tmp[0] = '\0';
+    if (!buf) {
+        errno = ENOMEM;
+        goto err_report;
+    }
+    state_encode(id, state, buf);
+    fd = create_tmp(d, file, tmp, sizeof(tmp));
+    if (fd < 0) {
+        step = "cannot create a temporary file";
+        tmp[0] = '\0';
+        goto err_report;
+    }
+    if (write_all(fd, buf, size) < 0)
+        goto err_unlink;
+    step = "cannot sync it";
+    if (fsync(fd) < 0)
+        goto err_unlink;
+    saved = close(fd);
+    fd = -1;
+    if (saved < 0)
+        goto err_unlink;
+    /* rename is atomic: the old file or the new one, never half of one;
+     * and a link named like the state file is replaced, not followed */
+    step = "cannot rename the temporary file over it";
+    if (renameat(d->fd, tmp, d->fd, file) < 0)
+        goto err_unlink;
+    tmp[0] = '\0';
+    /* the rename itself survives a crash once the folder is synced */
+    step = "cannot sync the folder";
+    if (fsync(d->fd) < 0)
+        goto err_report;
+    free(buf);
+    return 0;
+
+err_unlink:
+    saved = errno;
+    if (fd >= 0)
+        close(fd);
+    unlinkat(d->fd, tmp, 0);
+    errno = saved;
+err_report:
+    saved = errno;
+    free(buf);
+    snprintf(err, errlen, "%s/%s: %s: %s", d->path, file, step,
+             strerror(saved));
+    return -1;
+}
+
+/* ---- the directory ---- */
+
+char *state_dir_file(const struct state_dir *d, const char *actor)
+{
+    size_t n = strlen(d->path) + strlen(actor) + sizeof("/" STATE_SUFFIX);
+    char *path = malloc(n);
+
+    if (path)
+        snprintf(path, n, "%s/%s%s", d->path, actor, STATE_SUFFIX);
+    return path;
+}
+
+/* mkdir -p; the last folder private to this user. */
+static int make_dirs(const char *dir, char *err, size_t errlen)
+{
+    char *buf = strdup(dir);
+    char *p;
+    size_t len;
+
+    if (!buf) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    /* "D/" names D: it, not a parent, gets the private mode */
+    len = strlen(buf);
+    while (len > 1 && buf[len - 1] == '/')
+        buf[--len] = '\0';
+    for (p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+            goto err_mkdir;
+        *p = '/';
+    }
+    if (mkdir(buf, 0700) < 0 && errno != EEXIST)
+        goto err_mkdir;
+    free(buf);
+    return 0;
+
+err_mkdir:
+    snprintf(err, errlen, "state_dir '%s': cannot create '%s': %s", dir, buf,
+             strerror(errno));
+    free(buf);
+    return -1;
+}
+
+/* Only this user may change what is in the folder: anyone else who could
+ * would choose what the next run resumes from. */
+static int check_owner(const struct state_dir *d, char *err, size_t errlen)
+{
+    struct stat st;
+
+    if (fstat(d->fd, &st) < 0) {
+        snprintf(err, errlen, "state_dir '%s': %s", d->path, strerror(errno));
+        return -1;
+    }
+    if (st.st_uid != geteuid()) {
+        snprintf(err, errlen,
+                 "state_dir '%s' is owned by uid %ld, not by this user (uid "
+                 "%ld): use a folder of your own",
+                 d->path, (long)st.st_uid, (long)geteuid());
+        return -1;
+    }
+    if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+        const char *who = "others";
+
+        if ((st.st_mode & S_IWGRP) && (st.st_mode & S_IWOTH))
+            who = "its group and others";
+        else if (st.st_mode & S_IWGRP)
+            who = "its group";
+        snprintf(err, errlen,
+                 "state_dir '%s' is writable by %s (mode %04o), so they "
+                 "could replace its state files: chmod go-w '%s'",
+                 d->path, who, (unsigned)(st.st_mode & 07777), d->path);
+        return -1;
+    }
+    return 0;
+}
+
+/* The pid in a held lock file; 0 when it cannot be read yet. */
+static long lock_holder(int fd)
+{
+    char buf[32];
+    ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+    char *end;
+    long pid;
+
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    pid = strtol(buf, &end, 10);
+    return end != buf && *end == '\n' && pid > 0 ? pid : 0;
+}
+
+/* Writes this process's pid into the lock file it holds, through a
+ * descriptor of its own: the one kept for the lock is read-only, so a
+ * running graph does not keep the file system from being remounted. */
+static int write_pid(struct state_dir *d)
+{
+    char pid[32];
+    int len = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+    int fd = openat(d->fd, STATE_LOCK_NAME, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+    int rc = -1, saved;
+
+    if (fd < 0)
+        return -1;
+    if (ftruncate(fd, 0) == 0 && pwrite(fd, pid, (size_t)len, 0) == len)
+        rc = 0;
+    else if (errno == 0)
+        errno = ENOSPC;
+    saved = errno;
+    if (close(fd) < 0 && rc == 0) {
+        rc = -1;
+        saved = errno;
+    }
+    errno = saved;
+    return rc;
+}
+
+static int take_lock(struct state_dir *d, char *err, size_t errlen)
+{
+    struct stat st;
+
+    d->lock_fd =
+        openat(d->fd, STATE_LOCK_NAME,
+               O_RDONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+    if (d->lock_fd < 0) {
+        snprintf(err, errlen, "state_dir '%s' cannot be written: %s/%s: %s%s",
+                 d->path, d->path, STATE_LOCK_NAME, strerror(errno),
+                 errno == ELOOP ? " (a symbolic link; remove it)" : "");
+        return -1;
+    }
+    if (fstat(d->lock_fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+        st.st_uid != geteuid()) {
+        snprintf(err, errlen,
+                 "state_dir '%s': %s/%s is not a regular file of this user; "
+                 "remove it",
+                 d->path, d->path, STATE_LOCK_NAME);
+        return -1;
+    }
+    if (flock(d->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+        long holder = 0;
+
+        if (errno != EWOULDBLOCK) {
+            snprintf(err, errlen, "state_dir '%s': cannot lock %s: %s", d->path,
+                     STATE_LOCK_NAME, strerror(errno));
+            return -1;
+        }
+        /* the holder writes its pid just after locking: give it a moment */
+        for (int i = 0; i < 20 && !(holder = lock_holder(d->lock_fd)); i++)
+            nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
+        if (holder)
+            snprintf(err, errlen, "state_dir %s is in use by pid %ld", d->path,
+                     holder);
+        else
+            snprintf(err, errlen, "state_dir %s is in use by another process",
+                     d->path);
+        return -1;
+    }
+    if (write_pid(d) < 0) {
+        snprintf(err, errlen, "state_dir '%s' cannot be written: %s/%s: %s",
+                 d->path, d->path, STATE_LOCK_NAME, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static bool is_tmp_name(const char *name)
+{
+    const char *at = strstr(name, TMP_INFIX);
+
+    /* ACTOR.state.tmp (older steady) or ACTOR.state.tmp.PID.N */
+    while (at && at[sizeof(TMP_INFIX) - 1] != '\0' &&
+           at[sizeof(TMP_INFIX) - 1] != '.')
+        at = strstr(at + 1, TMP_INFIX);
+    return at && at != name;
+}
+
+/* Temporary files left by a save that was cut short (kill -9, power
+ * loss): ours only, by name, and only regular files of this user. Runs
+ * under the lock, so no save of another process is in flight. */
+static void remove_stale_tmp(struct state_dir *d)
+{
+    int fd = openat(d->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
+    struct dirent *e;
+
+    if (!dir) {
+        if (fd >= 0)
+            close(fd);
+        return;
+    }
+    while ((e = readdir(dir))) {
+        struct stat st;
+
+        if (!is_tmp_name(e->d_name) ||
+            fstatat(d->fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+            !S_ISREG(st.st_mode) || st.st_uid != geteuid())
+            continue;
+        if (unlinkat(d->fd, e->d_name, 0) == 0)
+            steady_info(NULL,
+                        "removed %s/%s, left by a save that was cut short",
+                        d->path, e->d_name);
+    }
+    closedir(dir);
+}
+
+/* Writes, syncs and removes a file as large as the largest state file, so
+ * a read-only or full file system is found before anything runs. */
+static int probe_write(struct state_dir *d, size_t size, char *err,
+                       size_t errlen)
+{
+    char tmp[64];
+    char *zeros = calloc(1, size ? size : 1);
+    int fd, saved;
+
+    if (!zeros) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    fd = create_tmp(d, PROBE_NAME STATE_SUFFIX, tmp, sizeof(tmp));
+    if (fd < 0)
+        goto err;
+    if (write_all(fd, zeros, size) < 0 || fsync(fd) < 0) {
+        saved = errno;
+        close(fd);
+        unlinkat(d->fd, tmp, 0);
+        errno = saved;
+        goto err;
+    }
+    close(fd);
+    unlinkat(d->fd, tmp, 0);
+    free(zeros);
+    return 0;
+
+err:
+    saved = errno;
+    free(zeros);
+    snprintf(err, errlen, "state_dir '%s' cannot be written: %s", d->path,
+             strerror(saved));
+    return -1;
+}
+
+int state_dir_open(const char *path, enum state_dir_mode mode,
+                   size_t probe_size, struct state_dir **out, char *err,
+                   size_t errlen)
+{
+    struct state_dir *d;
+
+    *out = NULL;
+    if (mode == STATE_DIR_RUN && make_dirs(path, err, errlen) < 0)
+        return -1;
+    d = calloc(1, sizeof(*d));
+    if (!d || !(d->path = strdup(path))) {
+        free(d);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    d->lock_fd = -1;
+    d->fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (d->fd < 0) {
+        if (mode == STATE_DIR_CHECK && errno == ENOENT) {
+            /* nothing to check yet; a run would create it */
+            state_dir_close(d);
+            return 0;
+        }
+        snprintf(err, errlen, "state_dir '%s': %s", path, strerror(errno));
+        goto err_close;
+    }
+    if (check_owner(d, err, errlen) < 0)
+        goto err_close;
+    if (mode == STATE_DIR_RUN) {
+        if (take_lock(d, err, errlen) < 0)
+            goto err_close;
+        remove_stale_tmp(d);
+        if (probe_write(d, probe_size, err, errlen) < 0)
+            goto err_close;
+    }
+    *out = d;
     return 0;
 
 err_close:
-    free(buf);
-    close(fd);
+    state_dir_close(d);
     return -1;
 }
 
-int state_save(const char *path, const char *plugin, const void *state,
-               size_t size, char *err, size_t errlen)
+void state_dir_close(struct state_dir *d)
 {
-    struct state_header h;
-    char tmp[4200];
-    char dir[4096];
-    const char *slash = strrchr(path, '/');
-    int fd;
-
-    memset(&h, 0, sizeof(h));
-    memcpy(h.magic, STATE_MAGIC, 8);
-    h.format = STATE_FORMAT;
-    h.header_size = sizeof(h);
-    h.state_size = size;
-    h.checksum = fnv1a(state, size);
-    snprintf(h.plugin, sizeof(h.plugin), "%s", plugin);
-    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-    if (fd < 0)
-        goto err_report;
-    if (write_all(fd, &h, sizeof(h)) < 0 || write_all(fd, state, size) < 0 ||
-        fsync(fd) < 0) {
-        close(fd);
-        goto err_unlink;
-    }
-    close(fd);
-    /* rename is atomic: the old file or the new one, never half of one */
-    if (rename(tmp, path) < 0)
-        goto err_unlink;
-    /* and the rename itself survives a crash once the folder is synced */
-    snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) : 1,
-             slash ? path : ".");
-    fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        fsync(fd);
-        close(fd);
-    }
-    return 0;
-
-err_unlink : {
-    int saved = errno;
-
-    unlink(tmp);
-    errno = saved;
-}
-err_report:
-    snprintf(err, errlen, "%s: cannot save state: %s", path, strerror(errno));
-    return -1;
+    if (!d)
+        return;
+    if (d->lock_fd >= 0)
+        close(d->lock_fd); /* releases the flock */
+    if (d->fd >= 0)
+        close(d->fd);
+    free(d->path);
+    free(d);
 }

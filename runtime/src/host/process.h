@@ -13,7 +13,7 @@
 /* Exit statuses, documented in --help and the README. */
 enum process_exit {
     EXIT_CLEAN = 0,
-    EXIT_RUN_FAILED = 1, /* an actor failed, or shutdown timed out */
+    EXIT_RUN_FAILED = 1, /* an actor failed, shutdown timed out, state lost */
     EXIT_USAGE = 2,      /* bad flags, bad graph, bad plugin */
     EXIT_FORCED = 130,   /* a second signal cut shutdown short */
 };

@@ -31,6 +31,7 @@ struct steady_runtime {
     struct steady_channel **channels; /* graph->n_channels */
     struct scheduler *scheduler;
     struct telemetry *telemetry; /* NULL when off or not yet bound */
+    struct state_dir *state_dir; /* NULL: no state_dir; locked for a run */
     _Atomic int telemetry_port;  /* release: the server is listening */
     uint64_t load_start_ns;      /* for the start-up time in the log */
     _Atomic bool forced;         /* release: stop waiting and report */
@@ -40,6 +41,7 @@ struct steady_runtime {
     _Atomic size_t in_init;
     _Atomic bool init_done;
     struct steady_actor *init_failed;
+    bool check_only; /* loaded for `steady check`: never runs */
 };
 
 const char *steady_version(void)
@@ -83,32 +85,89 @@ static int apply_telemetry_option(struct graph *g, const char *opt, char *err,
 }
 
 /* Each actor with persistent state resumes from DIR/ACTOR.state when the
- * file exists and matches its plugin; a mismatch stops the load. */
-static int load_states(struct steady_runtime *rt, char *err, size_t errlen)
+ * file exists and is that actor's; anything else stops the load. A run
+ * holds the folder's lock from here until the runtime is destroyed;
+ * `steady check` only reads (see state_store.h). */
+static int load_states(struct steady_runtime *rt, bool check_only, char *err,
+                       size_t errlen)
 {
     struct graph *g = rt->graph;
+    size_t probe = 0;
 
-    if (state_dir_prepare(g->state_dir, err, errlen) < 0)
-        return -1;
     for (size_t i = 0; i < g->n_actors; i++) {
         struct steady_actor *a = rt->actors[i];
+
+        a->state_id = (struct state_id){
+            .graph = g->name,
+            .actor = a->name,
+            .plugin = a->plugin->name,
+            .version = a->plugin->version,
+            .file = g->actors[i].plugin->path,
+            .size = a->plugin->state_size,
+        };
+        if (!a->plugin->state_size)
+            continue;
+        if (state_id_check(&a->state_id, err, errlen) < 0)
+            return -1;
+        if (state_file_size(&a->state_id) > probe)
+            probe = state_file_size(&a->state_id);
+    }
+    if (state_dir_open(g->state_dir,
+                       check_only ? STATE_DIR_CHECK : STATE_DIR_RUN, probe,
+                       &rt->state_dir, err, errlen) < 0)
+        return -1;
+    if (!rt->state_dir)
+        return 0; /* check, and no folder yet: nothing to read */
+    for (size_t i = 0; i < g->n_actors; i++) {
+        struct steady_actor *a = rt->actors[i];
+        char note[1024];
         bool found;
 
         if (!a->plugin->state_size)
             continue;
-        a->state_path = state_path(g->state_dir, a->name);
+        a->state_path = state_dir_file(rt->state_dir, a->name);
         if (!a->state_path) {
             snprintf(err, errlen, "out of memory");
             return -1;
         }
-        if (state_load(a->state_path, a->plugin->name, a->state,
-                       a->plugin->state_size, &found, err, errlen) < 0)
+        if (state_load(rt->state_dir, &a->state_id, a->state, &found, note,
+                       sizeof(note), err, errlen) < 0)
             return -1;
+        if (note[0])
+            steady_warn(NULL, "actor '%s': %s", a->name, note);
         if (found)
             steady_info(NULL, "actor '%s' resumes from %s", a->name,
                         a->state_path);
+        if (!check_only)
+            a->state_dir = rt->state_dir;
     }
     return 0;
+}
+
+/* After a clean stop: 0 when every actor's last save succeeded, else -1
+ * naming the first that did not (the others were logged as they failed). */
+static int check_saved(struct steady_runtime *rt, char *err, size_t errlen)
+{
+    const struct steady_actor *first = NULL;
+    size_t count = 0;
+
+    for (size_t i = 0; i < rt->graph->n_actors; i++) {
+        if (!rt->actors[i]->state_error[0])
+            continue;
+        if (!first)
+            first = rt->actors[i];
+        count++;
+    }
+    if (!first)
+        return 0;
+    if (count > 1)
+        snprintf(err, errlen,
+                 "state of actor '%s' (and %zu more) was not saved: %s",
+                 first->name, count - 1, first->state_error);
+    else
+        snprintf(err, errlen, "state of actor '%s' was not saved: %s",
+                 first->name, first->state_error);
+    return -1;
 }
 
 static int apply_state_dir_option(struct graph *g, const char *dir, char *err,
@@ -153,7 +212,8 @@ static int plan_threads(struct steady_runtime *rt, char *err, size_t errlen)
     return rt->scheduler ? 0 : -1;
 }
 
-static int build(struct steady_runtime *rt, char *err, size_t errlen)
+static int build(struct steady_runtime *rt, bool check_only, char *err,
+                 size_t errlen)
 {
     struct graph *g = rt->graph;
 
@@ -170,7 +230,7 @@ static int build(struct steady_runtime *rt, char *err, size_t errlen)
             goto err_oom;
         rt->actors[i]->policy = g->actors[i].restart;
     }
-    if (g->state_dir && load_states(rt, err, errlen) < 0)
+    if (g->state_dir && load_states(rt, check_only, err, errlen) < 0)
         return -1;
     rt->set.actors = rt->actors;
     rt->set.n_actors = g->n_actors;
@@ -216,6 +276,7 @@ int steady_runtime_load(const char *file,
         return -1;
     }
     actor_set_init(&rt->set);
+    rt->check_only = opt->check_only;
     atomic_init(&rt->forced, false);
     atomic_init(&rt->in_init, 0);
     atomic_init(&rt->init_done, false);
@@ -241,7 +302,7 @@ int steady_runtime_load(const char *file,
     plan_log_debug(rt->graph);
     if (apply_telemetry_option(rt->graph, opt->telemetry, err, errlen) < 0 ||
         apply_state_dir_option(rt->graph, opt->state_dir, err, errlen) < 0 ||
-        build(rt, err, errlen) < 0)
+        build(rt, opt->check_only, err, errlen) < 0)
         goto err_destroy;
     *out = rt;
     return 0;
@@ -641,7 +702,10 @@ static int run_graph(struct steady_runtime *rt, char *err, size_t errlen)
         return -1;
     }
     /* "stopped cleanly" only once every destroy has run cleanly too */
-    return fini_actors(rt, err, errlen);
+    if (fini_actors(rt, err, errlen) < 0)
+        return -1;
+    /* a stop whose state is lost is not clean: the next run would replay */
+    return check_saved(rt, err, errlen) < 0 ? -1 : 0;
 }
 
 int steady_runtime_run(struct steady_runtime *rt, char *err, size_t errlen)
@@ -649,8 +713,9 @@ int steady_runtime_run(struct steady_runtime *rt, char *err, size_t errlen)
     uint64_t start = now_ns();
     int rc;
 
-    if (rt->ran) {
-        snprintf(err, errlen, "steady_runtime_run called twice");
+    if (rt->ran || rt->check_only) {
+        snprintf(err, errlen, "steady_runtime_run called %s",
+                 rt->ran ? "twice" : "on a runtime loaded with check_only");
         return -1;
     }
     rt->ran = true;
@@ -688,6 +753,7 @@ void steady_runtime_destroy(struct steady_runtime *rt)
     }
     free(rt->actors);
     free(rt->channels);
+    state_dir_close(rt->state_dir); /* releases the lock */
     scheduler_destroy(rt->scheduler);
     graph_destroy(rt->graph);
     plugin_registry_destroy(rt->registry);

@@ -57,9 +57,11 @@ static const char general[] =
     "\n"
     "Exit status: 0 clean stop; 1 an actor failed (in init, run or destroy, "
     "or by\n"
-    "calling exit) or shutdown timed out; 2 bad command line, graph or "
-    "plugin;\n"
-    "130 forced by a second signal (or a signal during check or inspect).\n";
+    "calling exit), shutdown timed out, or an actor's state was not saved; "
+    "2 bad\n"
+    "command line, graph, plugin or state folder; 130 forced by a second "
+    "signal (or\n"
+    "a signal during check or inspect).\n";
 
 struct command_help {
     const char *name;
