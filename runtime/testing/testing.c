@@ -177,9 +177,9 @@ struct steady_channel *steady_test_connect(struct steady_test *t,
     t->channels[i] = ch;
     actor_bind_port(t->actor, (unsigned)i, ch);
     if (pd->dir == STEADY_IN)
-        ch->tx_waker = &t->waker;
+        channel_bind_tx(ch, &t->waker);
     else
-        ch->rx_waker = &t->waker;
+        channel_bind_rx(ch, &t->waker);
     return ch;
 }
 
@@ -229,20 +229,17 @@ size_t steady_test_await_output(struct steady_test *t, const char *port,
     struct steady_channel *ch =
         wired(t, port, STEADY_OUT, "steady_test_await_output");
     uint64_t deadline = now_ns() + (uint64_t)timeout_ms * 1000000u;
-    size_t need;
 
     if (!ch)
         return 0;
-    need = n > ch->capacity ? ch->capacity : n;
     for (;;) {
         uint32_t seen = waker_seq(&t->waker);
-        size_t avail;
 
-        channel_want_avail(ch, need);
-        fence_heavy();
-        avail = channel_avail(ch);
-        if (avail >= need || channel_closed(ch) || now_ns() >= deadline) {
-            channel_want_avail(ch, 0);
+        if (channel_arm_avail(ch, n, &t->waker))
+            fence_heavy();
+        if (channel_poll_avail(ch, n) != CHANNEL_UNMET ||
+            now_ns() >= deadline) {
+            channel_disarm_avail(ch);
             return channel_avail(ch);
         }
         waker_wait(&t->waker, seen, deadline);

@@ -1221,11 +1221,11 @@ static void test_fast_paths_wake_announced_sleeper(void **state)
     (void)state;
     waker_init(&rx);
     waker_init(&tx);
-    ch->rx_waker = &rx;
-    ch->tx_waker = &tx;
+    channel_bind_rx(ch, &rx);
+    channel_bind_tx(ch, &tx);
 
     /* the consumer sleeps until 2 items are there */
-    channel_want_avail(ch, 2);
+    assert_true(channel_arm_avail(ch, 2, &rx));
     assert_true(steady_channel_try_send(ch, &v));
     assert_int_equal(waker_seq(&rx), 0);
     assert_true(steady_channel_try_send(ch, &v));
@@ -1237,7 +1237,7 @@ static void test_fast_paths_wake_announced_sleeper(void **state)
 
     /* the producer sleeps until there is room for 2 */
     assert_true(steady_channel_try_send(ch, &v));
-    channel_want_vacant(ch, 2);
+    assert_true(channel_arm_vacant(ch, 2, &tx));
     assert_true(steady_channel_try_take(ch, &v));
     assert_int_equal(waker_seq(&tx), 0);
     assert_true(steady_channel_try_take(ch, &v));
@@ -1245,10 +1245,10 @@ static void test_fast_paths_wake_announced_sleeper(void **state)
     assert_int_equal(atomic_load(&ch->tx_want), 0);
 
     /* the batch commits do the same */
-    channel_want_avail(ch, 1);
+    assert_true(channel_arm_avail(ch, 1, &rx));
     steady_channel_send_many(ch, &v, 1);
     assert_int_equal(waker_seq(&rx), 2);
-    channel_want_vacant(ch, 3); /* 3 items in, room for 1 */
+    assert_true(channel_arm_vacant(ch, 3, &tx)); /* 3 items in, room for 1 */
     assert_int_equal(steady_channel_take_many(ch, &v, 1), 1);
     assert_int_equal(waker_seq(&tx), 1);
     assert_int_equal(steady_channel_take_many(ch, &v, 1), 1);

@@ -123,7 +123,27 @@ struct steady_actor *actor_current(const char **phase);
 /* Copies what keeps the actor from exiting into buf, for shutdown reports. */
 void actor_describe_wait(struct steady_actor *a, char *buf, size_t len);
 
-/* CPU accounting: the hosting thread calls begin when the actor starts
+/* Which actor's code this thread runs now and in which phase ("init",
+ * "run", "destroy"); NULL: none. */
+void actor_set_current(struct steady_actor *a, const char *phase);
+
+/* For the parts of the actor API in other files (await.c, actor_ports.c):
+ * shutdown was requested; the actor's vote (recording a "no" reason when
+ * record); a diagnostic field written under diag_lock. */
+bool actor_shutting_down(const struct steady_actor *a);
+bool actor_vote(struct steady_actor *a, bool record);
+void actor_set_diag(struct steady_actor *a, char *field, const char *text);
+
+/* ---- actor_ports.c ---- */
+/* The port, checked to exist and to have that direction (a panic
+ * otherwise); its channel, NULL when not connected. */
+struct actor_port *actor_port_of(struct steady_actor *a, unsigned port,
+                                 enum steady_port_dir dir);
+struct steady_channel *actor_in(struct steady_actor *a, unsigned port);
+struct steady_channel *actor_out(struct steady_actor *a, unsigned port);
+
+/* ---- actor_cpu.c ----
+ * CPU accounting: the hosting thread calls begin when the actor starts
  * running on it and end when it stops (or is switched out). */
 void actor_slice_begin(struct steady_actor *a);
 void actor_slice_end(struct steady_actor *a);

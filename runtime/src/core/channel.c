@@ -291,3 +291,65 @@ uint64_t steady_channel_taken_total(const struct steady_channel *ch)
 {
     return atomic_load_explicit(&ch->head, memory_order_relaxed);
 }
+
+/* ---- the wait protocol (channel_impl.h) ---- */
+
+void channel_bind_rx(struct steady_channel *ch, struct waker *w)
+{
+    ch->rx_waker = w;
+}
+
+void channel_bind_tx(struct steady_channel *ch, struct waker *w)
+{
+    ch->tx_waker = w;
+}
+
+static size_t clamp_need(const struct steady_channel *ch, size_t need)
+{
+    return need > ch->capacity ? ch->capacity : need;
+}
+
+enum channel_poll channel_poll_avail(struct steady_channel *ch, size_t need)
+{
+    need = clamp_need(ch, need);
+    /* closed before avail: a close publishes the final items */
+    if (channel_closed(ch))
+        return channel_avail(ch) >= need ? CHANNEL_MET : CHANNEL_SETTLED;
+    return channel_avail(ch) >= need ? CHANNEL_MET : CHANNEL_UNMET;
+}
+
+enum channel_poll channel_poll_vacant(struct steady_channel *ch, size_t need)
+{
+    if (channel_rx_gone(ch))
+        return CHANNEL_SETTLED;
+    return channel_vacant(ch) >= clamp_need(ch, need) ? CHANNEL_MET
+                                                      : CHANNEL_UNMET;
+}
+
+bool channel_arm_avail(struct steady_channel *ch, size_t need,
+                       const struct waker *self)
+{
+    /* relaxed: the caller's heavy fence (or its thread, for a troupe mate)
+     * orders it before the re-check */
+    atomic_store_explicit(&ch->rx_want, clamp_need(ch, need),
+                          memory_order_relaxed);
+    return ch->tx_waker != self;
+}
+
+bool channel_arm_vacant(struct steady_channel *ch, size_t need,
+                        const struct waker *self)
+{
+    atomic_store_explicit(&ch->tx_want, clamp_need(ch, need),
+                          memory_order_relaxed);
+    return ch->rx_waker != self;
+}
+
+void channel_disarm_avail(struct steady_channel *ch)
+{
+    atomic_store_explicit(&ch->rx_want, 0, memory_order_relaxed);
+}
+
+void channel_disarm_vacant(struct steady_channel *ch)
+{
+    atomic_store_explicit(&ch->tx_want, 0, memory_order_relaxed);
+}

@@ -41,17 +41,42 @@ static inline bool channel_rx_gone(const struct steady_channel *ch)
     return atomic_load_explicit(&ch->rx_gone, memory_order_acquire);
 }
 
-/* Announce that the consumer (producer) will sleep until n units are
- * available (vacant); 0 withdraws. The caller runs fence_heavy() after
- * announcing and re-checks before sleeping. */
-static inline void channel_want_avail(struct steady_channel *ch, size_t n)
-{
-    atomic_store_explicit(&ch->rx_want, n, memory_order_relaxed);
-}
-static inline void channel_want_vacant(struct steady_channel *ch, size_t n)
-{
-    atomic_store_explicit(&ch->tx_want, n, memory_order_relaxed);
-}
+/* ---- the wait protocol ------------------------------------------------
+ * A side that waits asks the channel (poll), announces what it sleeps on
+ * (arm), and withdraws the announcement when it wakes (disarm); the other
+ * side checks the announcement after publishing and wakes it. The channel
+ * knows each side's waker from the wiring (bind). */
+
+/* What a waiting side finds. */
+enum channel_poll {
+    CHANNEL_UNMET = 0, /* not yet: arm and sleep */
+    CHANNEL_MET,       /* enough items (room) now */
+    CHANNEL_SETTLED,   /* never: closed with fewer items left, or the
+                          consumer is gone */
+};
+
+/* Wiring, before anything runs: the consumer's (producer's) waker. */
+void channel_bind_rx(struct steady_channel *ch, struct waker *w);
+void channel_bind_tx(struct steady_channel *ch, struct waker *w);
+
+/* Consumer side: are `need` items available? Producer side: is there room
+ * for `need`? A need above the capacity counts as the capacity (more could
+ * never be met). */
+enum channel_poll channel_poll_avail(struct steady_channel *ch, size_t need);
+enum channel_poll channel_poll_vacant(struct steady_channel *ch, size_t need);
+
+/* Announces that this side, woken through `self`, sleeps until `need` items
+ * (room) are there. Returns true when the other side wakes it from another
+ * thread: the caller must then run fence_heavy() and poll again before it
+ * sleeps. A peer on the caller's own waker runs on its thread (a troupe
+ * mate), cannot publish while the caller checks, and needs no fence. */
+bool channel_arm_avail(struct steady_channel *ch, size_t need,
+                       const struct waker *self);
+bool channel_arm_vacant(struct steady_channel *ch, size_t need,
+                        const struct waker *self);
+/* Withdraws the announcement, once awake. */
+void channel_disarm_avail(struct steady_channel *ch);
+void channel_disarm_vacant(struct steady_channel *ch);
 
 /* The consumer will take no more (its actor exited): producers waiting for
  * room are told so. */
