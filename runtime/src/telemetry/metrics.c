@@ -1,12 +1,16 @@
-/* metrics.c - Prometheus text for a telemetry snapshot: the seed's family
- * names (avg_load, avg_mCPU, inflight, send_total, take_total,
- * percentile_filled) plus restarts, capacity, rates, fills, latency, state
- * and alert levels. Each family's samples are written together.
+/* metrics.c - Prometheus text for a telemetry snapshot: the steady_state
+ * framework's family names (avg_load, avg_mCPU, inflight, send_total,
+ * take_total, percentile_filled) plus restarts, capacity, rates, fills,
+ * latency, state and alert levels. The per-actor and per-channel families
+ * are tables (name, type, help, where the value lives); each family's
+ * samples are written together.
  */
 #include "metrics.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 
 static void put_label_value(struct strbuf *b, const char *text)
 {
@@ -38,13 +42,112 @@ static void family(struct strbuf *b, const char *name, const char *type,
     strbuf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-static void actor_sample(struct strbuf *b, const char *name,
-                         const struct tel_actor *a, double v)
+/* How a sample's value is read from its snapshot record. */
+enum value_kind {
+    VALUE_DOUBLE, /* double, as is */
+    VALUE_COUNT,  /* uint64_t, printed as an integer */
+    VALUE_U32,    /* uint32_t */
+    VALUE_NS,     /* uint64_t nanoseconds, exported in seconds */
+    VALUE_MS,     /* double milliseconds, exported in seconds */
+};
+
+/* One metric family: written once here, with where each sample's value
+ * lives in struct tel_actor or struct tel_channel. */
+struct family_def {
+    const char *name;
+    const char *type; /* gauge or counter */
+    const char *help;
+    size_t offset;
+    enum value_kind kind;
+    bool with_p; /* adds the label p="<percentile * 100>" */
+};
+
+#define ACTOR(field, kind)   offsetof(struct tel_actor, field), kind
+#define CHANNEL(field, kind) offsetof(struct tel_channel, field), kind
+
+static const struct family_def actor_families[] = {
+    { "avg_load", "gauge",
+      "Share of the graph's CPU time the actor used over the window, in "
+      "percent.",
+      ACTOR(load, VALUE_DOUBLE), false },
+    { "avg_mCPU", "gauge",
+      "CPU the actor used over the window in milli-cores of 1024 to a core "
+      "(1024 = one full core).",
+      ACTOR(mcpu, VALUE_DOUBLE), false },
+    { "actor_cpu_seconds_total", "counter",
+      "CPU time the actor has used since the graph started.",
+      ACTOR(cpu_ns, VALUE_NS), false },
+    { "graph_node_restarts", "gauge",
+      "Times the supervisor restarted the actor since the graph started.",
+      ACTOR(restarts, VALUE_U32), false },
+};
+
+static const struct family_def channel_families[] = {
+    { "inflight", "gauge", "Items sent into the channel and not yet taken.",
+      CHANNEL(inflight, VALUE_COUNT), false },
+    { "send_total", "counter",
+      "Items sent into the channel since the graph started.",
+      CHANNEL(sent, VALUE_COUNT), false },
+    { "take_total", "counter",
+      "Items taken from the channel since the graph started.",
+      CHANNEL(taken, VALUE_COUNT), false },
+    { "capacity", "gauge", "Items the channel holds at most.",
+      CHANNEL(capacity, VALUE_COUNT), false },
+    { "avg_rate", "gauge",
+      "Items taken from the channel per second, over the window.",
+      CHANNEL(avg_rate, VALUE_DOUBLE), false },
+    { "avg_filled", "gauge",
+      "Average fill of the channel over the window, in percent of its "
+      "capacity.",
+      CHANNEL(avg_filled, VALUE_DOUBLE), false },
+    { "percentile_filled", "gauge",
+      "Fill of the channel at percentile p/100 over the window, in percent "
+      "of its capacity (p=8000 is the 80th percentile).",
+      CHANNEL(pct_filled, VALUE_DOUBLE), true },
+    { "avg_latency_seconds", "gauge",
+      "Estimated time an item waits in the channel: average fill over "
+      "average rate (+Inf when items wait and none are taken).",
+      CHANNEL(latency_ms, VALUE_MS), false },
+};
+
+static void put_field(struct strbuf *b, const void *record,
+                      const struct family_def *f)
+{
+    const char *at = (const char *)record + f->offset;
+    uint64_t u64;
+    uint32_t u32;
+    double d;
+
+    switch (f->kind) {
+    case VALUE_DOUBLE:
+        memcpy(&d, at, sizeof(d));
+        put_value(b, d);
+        break;
+    case VALUE_COUNT:
+        memcpy(&u64, at, sizeof(u64));
+        strbuf_printf(b, " %llu\n", (unsigned long long)u64);
+        break;
+    case VALUE_U32:
+        memcpy(&u32, at, sizeof(u32));
+        strbuf_printf(b, " %u\n", (unsigned)u32);
+        break;
+    case VALUE_NS:
+        memcpy(&u64, at, sizeof(u64));
+        put_value(b, (double)u64 / 1e9);
+        break;
+    case VALUE_MS:
+        memcpy(&d, at, sizeof(d));
+        put_value(b, d / 1000.0);
+        break;
+    }
+}
+
+static void actor_labels(struct strbuf *b, const char *name,
+                         const struct tel_actor *a)
 {
     strbuf_printf(b, "%s{actor_name=\"", name);
     put_label_value(b, a->name);
     strbuf_puts(b, "\"}");
-    put_value(b, v);
 }
 
 /* name{from="a",to="b"[,from_port=..,to_port=..][,p="8000"]} */
@@ -66,43 +169,18 @@ static void channel_labels(struct strbuf *b, const char *name,
     strbuf_puts(b, "\"}");
 }
 
-static void channel_sample(struct strbuf *b, const char *name,
-                           const struct tel_channel *c, double v)
+static void write_actor_families(struct strbuf *b, const struct tel_snapshot *s)
 {
-    channel_labels(b, name, c, false);
-    put_value(b, v);
-}
+    for (size_t f = 0; f < sizeof(actor_families) / sizeof(*actor_families);
+         f++) {
+        const struct family_def *def = &actor_families[f];
 
-static void channel_count(struct strbuf *b, const char *name,
-                          const struct tel_channel *c, uint64_t v)
-{
-    channel_labels(b, name, c, false);
-    strbuf_printf(b, " %llu\n", (unsigned long long)v);
-}
-
-static void actor_families(struct strbuf *b, const struct tel_snapshot *s)
-{
-    family(b, "avg_load", "gauge",
-           "Share of the graph's CPU time the actor used over the window, "
-           "in percent.");
-    for (size_t i = 0; i < s->n_actors; i++)
-        actor_sample(b, "avg_load", &s->actors[i], s->actors[i].load);
-    family(b, "avg_mCPU", "gauge",
-           "CPU the actor used over the window in milli-cores of 1024 to a "
-           "core (1024 = one full core).");
-    for (size_t i = 0; i < s->n_actors; i++)
-        actor_sample(b, "avg_mCPU", &s->actors[i], s->actors[i].mcpu);
-    family(b, "actor_cpu_seconds_total", "counter",
-           "CPU time the actor has used since the graph started.");
-    for (size_t i = 0; i < s->n_actors; i++)
-        actor_sample(b, "actor_cpu_seconds_total", &s->actors[i],
-                     (double)s->actors[i].cpu_ns / 1e9);
-    family(b, "graph_node_restarts", "gauge",
-           "Times the supervisor restarted the actor since the graph "
-           "started.");
-    for (size_t i = 0; i < s->n_actors; i++)
-        actor_sample(b, "graph_node_restarts", &s->actors[i],
-                     s->actors[i].restarts);
+        family(b, def->name, def->type, def->help);
+        for (size_t i = 0; i < s->n_actors; i++) {
+            actor_labels(b, def->name, &s->actors[i]);
+            put_field(b, &s->actors[i], def);
+        }
+    }
     family(b, "actor_state", "gauge",
            "The actor's state: 1 for the state it is in, 0 for the others.");
     for (size_t i = 0; i < s->n_actors; i++) {
@@ -116,61 +194,36 @@ static void actor_families(struct strbuf *b, const struct tel_snapshot *s)
     }
 }
 
-static void channel_families(struct strbuf *b, const struct tel_snapshot *s)
+static void write_channel_families(struct strbuf *b,
+                                   const struct tel_snapshot *s)
 {
-    const struct tel_channel *c = s->channels;
-    size_t n = s->n_channels;
+    for (size_t f = 0; f < sizeof(channel_families) / sizeof(*channel_families);
+         f++) {
+        const struct family_def *def = &channel_families[f];
 
-    family(b, "inflight", "gauge",
-           "Items sent into the channel and not yet taken.");
-    for (size_t i = 0; i < n; i++)
-        channel_count(b, "inflight", &c[i], c[i].inflight);
-    family(b, "send_total", "counter",
-           "Items sent into the channel since the graph started.");
-    for (size_t i = 0; i < n; i++)
-        channel_count(b, "send_total", &c[i], c[i].sent);
-    family(b, "take_total", "counter",
-           "Items taken from the channel since the graph started.");
-    for (size_t i = 0; i < n; i++)
-        channel_count(b, "take_total", &c[i], c[i].taken);
-    family(b, "capacity", "gauge", "Items the channel holds at most.");
-    for (size_t i = 0; i < n; i++)
-        channel_count(b, "capacity", &c[i], c[i].capacity);
-    family(b, "avg_rate", "gauge",
-           "Items taken from the channel per second, over the window.");
-    for (size_t i = 0; i < n; i++)
-        channel_sample(b, "avg_rate", &c[i], c[i].avg_rate);
-    family(b, "avg_filled", "gauge",
-           "Average fill of the channel over the window, in percent of its "
-           "capacity.");
-    for (size_t i = 0; i < n; i++)
-        channel_sample(b, "avg_filled", &c[i], c[i].avg_filled);
-    family(b, "percentile_filled", "gauge",
-           "Fill of the channel at percentile p/100 over the window, in "
-           "percent of its capacity (p=8000 is the 80th percentile).");
-    for (size_t i = 0; i < n; i++) {
-        channel_labels(b, "percentile_filled", &c[i], true);
-        put_value(b, c[i].pct_filled);
+        family(b, def->name, def->type, def->help);
+        for (size_t i = 0; i < s->n_channels; i++) {
+            channel_labels(b, def->name, &s->channels[i], def->with_p);
+            put_field(b, &s->channels[i], def);
+        }
     }
-    family(b, "avg_latency_seconds", "gauge",
-           "Estimated time an item waits in the channel: average fill over "
-           "average rate (+Inf when items wait and none are taken).");
-    for (size_t i = 0; i < n; i++)
-        channel_sample(b, "avg_latency_seconds", &c[i],
-                       c[i].latency_ms / 1000.0);
 }
 
 void metrics_write(struct strbuf *b, const struct tel_snapshot *s)
 {
-    actor_families(b, s);
-    channel_families(b, s);
+    write_actor_families(b, s);
+    write_channel_families(b, s);
     family(b, "alert_level", "gauge",
            "Most severe alert of the graph file that holds for the actor or "
            "channel: 0 none, 1 yellow, 2 orange, 3 red.");
-    for (size_t i = 0; i < s->n_actors; i++)
-        actor_sample(b, "alert_level", &s->actors[i], s->actors[i].alert);
-    for (size_t i = 0; i < s->n_channels; i++)
-        channel_sample(b, "alert_level", &s->channels[i], s->channels[i].alert);
+    for (size_t i = 0; i < s->n_actors; i++) {
+        actor_labels(b, "alert_level", &s->actors[i]);
+        strbuf_printf(b, " %d\n", (int)s->actors[i].alert);
+    }
+    for (size_t i = 0; i < s->n_channels; i++) {
+        channel_labels(b, "alert_level", &s->channels[i], false);
+        strbuf_printf(b, " %d\n", (int)s->channels[i].alert);
+    }
     family(b, "telemetry_window_seconds", "gauge",
            "Time the averages cover; grows to the graph's window_s.");
     strbuf_printf(b, "telemetry_window_seconds %.3f\n", s->window_s);
