@@ -102,9 +102,25 @@ static void on_drain_signal(int signo)
     }
 }
 
+/* The signals the host handles, blocked on every thread but this one. */
+static void host_signals(sigset_t *set)
+{
+    sigemptyset(set);
+    for (size_t i = 0; i < sizeof(drain_signals) / sizeof(int); i++)
+        sigaddset(set, drain_signals[i]);
+    for (size_t i = 0; i < sizeof(ignored_signals) / sizeof(int); i++)
+        sigaddset(set, ignored_signals[i]);
+}
+
 static void *signal_thread(void *arg)
 {
+    sigset_t set;
+
     (void)arg;
+    /* the only thread that takes the host's signals: they interrupt no
+     * other thread's system calls */
+    host_signals(&set);
+    pthread_sigmask(SIG_UNBLOCK, &set, NULL);
     for (;;) {
         unsigned char b;
         ssize_t n = read(signal_pipe[0], &b, 1);
@@ -121,31 +137,24 @@ static void *signal_thread(void *arg)
     }
 }
 
-/* Installs the handlers and starts the signal thread. 0, or -1. */
+/* Installs the handlers, blocks the host's signals on this thread (and so
+ * on every thread created from now on) and starts the signal thread. 0, or
+ * -1 with errno set. */
 int process_signals_start(void)
 {
     struct sigaction sa;
     pthread_t t;
-    sigset_t all, old;
+    sigset_t set;
     int e;
 
     if (pipe2(signal_pipe, O_CLOEXEC) < 0 ||
         fcntl(signal_pipe[1], F_SETFL, O_NONBLOCK) < 0)
         return -1;
-    /* the thread itself takes no signal: they interrupt nothing of it */
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, &old);
-    e = pthread_create(&t, NULL, signal_thread, NULL);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (e) {
-        errno = e;
-        return -1;
-    }
-    pthread_detach(t);
-    pthread_setname_np(t, "steady-signal");
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_signal;
-    sa.sa_flags = SA_RESTART;
+    /* no SA_RESTART: the signal thread's read() returns EINTR, which is
+     * when ThreadSanitizer runs a handler it deferred */
+    sa.sa_flags = 0;
     sigemptyset(&sa.sa_mask);
     for (size_t i = 0; i < sizeof(drain_signals) / sizeof(int); i++)
         sigaction(drain_signals[i], &sa, NULL);
@@ -154,6 +163,16 @@ int process_signals_start(void)
     /* a closed stdout or stderr is an EPIPE to handle, not a death */
     sa.sa_handler = SIG_IGN;
     sigaction(SIGPIPE, &sa, NULL);
+    /* a signal that comes now waits, pending, for the signal thread */
+    host_signals(&set);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    e = pthread_create(&t, NULL, signal_thread, NULL);
+    if (e) {
+        errno = e;
+        return -1;
+    }
+    pthread_detach(t);
+    pthread_setname_np(t, "steady-signal");
     return 0;
 }
 
