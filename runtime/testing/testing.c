@@ -236,7 +236,7 @@ size_t steady_test_await_output(struct steady_test *t, const char *port,
         uint32_t seen = waker_seq(&t->waker);
 
         if (channel_arm_avail(ch, n, &t->waker))
-            fence_heavy();
+            wake_fence_heavy();
         if (channel_poll_avail(ch, n) != CHANNEL_UNMET ||
             now_ns() >= deadline) {
             channel_disarm_avail(ch);
@@ -251,7 +251,7 @@ static void *test_thread(void *arg)
     struct steady_test *t = arg;
 
     actor_slice_begin(t->actor);
-    supervise(t->actor);
+    supervisor_run(t->actor);
     actor_slice_end(t->actor);
     return NULL;
 }

@@ -366,7 +366,7 @@ static void test_plugin_describe_good(void **state)
     expect_open(TP("tp_good"), &p);
     out = open_memstream(&text, &len);
     assert_non_null(out);
-    plugin_describe(&p, out);
+    inspect_plugin(&p, out);
     fclose(out);
     assert_non_null(strstr(text, "tp_good"));
     assert_non_null(strstr(text, "1.2.3"));

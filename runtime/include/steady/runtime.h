@@ -43,10 +43,10 @@ STEADY_EXPORT int steady_runtime_load(const char *file,
  * destroy. 0 on a clean stop, and when shutdown was requested before the
  * actors started (then none runs); -1 with a one-line reason in err when an
  * actor failed in init, run or destroy, a thread could not be created, an
- * actor's state could not be saved when it stopped, or shutdown timed out (the actors still running and why are logged first).
- * While it runs, exit() called from an actor's code ends the process with
- * status 1 after naming the actor. After a -1, threads may still be
- * running: exit the process. Call once. */
+ * actor's state could not be saved when it stopped, or shutdown timed out (the
+ * actors still running and why are logged first). While it runs, exit() called
+ * from an actor's code ends the process with status 1 after naming the actor.
+ * After a -1, threads may still be running: exit the process. Call once. */
 STEADY_EXPORT int steady_runtime_run(struct steady_runtime *rt, char *err,
                                      size_t errlen);
 

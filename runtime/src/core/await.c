@@ -228,7 +228,7 @@ bool steady_await(struct steady_actor *a, bool all,
             if (w.done)
                 break;
             if (w.armed_remote) {
-                fence_heavy(); /* announcements before the re-check */
+                wake_fence_heavy(); /* announcements before the re-check */
                 evaluate(a, all, conds, n, &w, false);
                 if (w.done)
                     break;

@@ -65,7 +65,7 @@ struct steady_channel *steady_channel_create(size_t capacity, size_t elem_size,
     bytes =
         (bytes + STEADY_CACHE_LINE - 1) / STEADY_CACHE_LINE * STEADY_CACHE_LINE;
 
-    fences_init();
+    wake_fences_init();
     ch = aligned_alloc(STEADY_CACHE_LINE, sizeof(*ch));
     if (!ch)
         return NULL;
@@ -78,7 +78,7 @@ struct steady_channel *steady_channel_create(size_t capacity, size_t elem_size,
     ch->mask = slots - 1;
     ch->elem_size = elem_size;
     ch->light_fence =
-        atomic_load_explicit(&fence_light_is_free, memory_order_acquire);
+        atomic_load_explicit(&wake_fence_light_is_free, memory_order_acquire);
     atomic_init(&ch->tail, 0);
     atomic_init(&ch->head, 0);
     atomic_init(&ch->rx_want, 0);

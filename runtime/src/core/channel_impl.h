@@ -67,7 +67,7 @@ enum channel_poll channel_poll_vacant(struct steady_channel *ch, size_t need);
 
 /* Announces that this side, woken through `self`, sleeps until `need` items
  * (room) are there. Returns true when the other side wakes it from another
- * thread: the caller must then run fence_heavy() and poll again before it
+ * thread: the caller must then run wake_fence_heavy() and poll again before it
  * sleeps. A peer on the caller's own waker runs on its thread (a troupe
  * mate), cannot publish while the caller checks, and needs no fence. */
 bool channel_arm_avail(struct steady_channel *ch, size_t need,

@@ -33,7 +33,7 @@ static void *solo_thread(void *arg)
     struct steady_actor *a = arg;
 
     actor_slice_begin(a);
-    supervise(a);
+    supervisor_run(a);
     actor_slice_end(a);
     return NULL;
 }

@@ -59,7 +59,7 @@ static void reset_run_state(struct steady_actor *a)
     a->next_tick_ns = 0;
 }
 
-void supervise(struct steady_actor *a)
+void supervisor_run(struct steady_actor *a)
 {
     for (;;) {
         int rc = actor_run_once(a);

@@ -12,6 +12,6 @@
  * reason, saves the state and, while the policy allows, waits the back-off
  * and runs it again; otherwise, and after a clean return, it finishes the
  * actor (actor_finish). */
-void supervise(struct steady_actor *a);
+void supervisor_run(struct steady_actor *a);
 
 #endif

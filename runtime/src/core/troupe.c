@@ -17,7 +17,7 @@ struct member {
     struct troupe *troupe;
     struct fiber fiber;
     bool parked;   /* waiting for the waker to move past `seen` */
-    bool finished; /* supervise() returned */
+    bool finished; /* supervisor_run() returned */
     uint32_t seen;
     uint64_t deadline; /* 0: none */
 };
@@ -85,7 +85,7 @@ static void member_entry(void)
     struct member *m = this_troupe->current;
 
     fiber_started(&m->fiber);
-    supervise(m->actor);
+    supervisor_run(m->actor);
     m->finished = true;
     fiber_exit(&m->fiber, &m->troupe->main);
 }

@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-_Atomic bool fence_light_is_free;
+_Atomic bool wake_fence_light_is_free;
 
 void waker_init(struct waker *w)
 {
@@ -64,26 +64,19 @@ static void register_membarrier(void)
     if (syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0) !=
         0)
         return;
-    atomic_store_explicit(&fence_light_is_free, true, memory_order_release);
+    atomic_store_explicit(&wake_fence_light_is_free, true,
+                          memory_order_release);
 }
 
-void fences_init(void)
+void wake_fences_init(void)
 {
     pthread_once(&fences_once, register_membarrier);
 }
 
-void fence_heavy(void)
+void wake_fence_heavy(void)
 {
-    if (atomic_load_explicit(&fence_light_is_free, memory_order_relaxed) &&
+    if (atomic_load_explicit(&wake_fence_light_is_free, memory_order_relaxed) &&
         syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0) == 0)
         return;
     atomic_thread_fence(memory_order_seq_cst);
-}
-
-uint64_t now_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }

@@ -12,6 +12,8 @@
 #ifndef STEADY_WAKE_H
 #define STEADY_WAKE_H
 
+#include "clock.h"
+
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -40,18 +42,15 @@ void waker_wait(struct waker *w, uint32_t seen, uint64_t deadline_ns);
  * membarrier the light one is only a compiler barrier and the heavy one a
  * system call that fences every thread of the process; otherwise both are
  * full fences. fences_init is idempotent and thread-safe. */
-void fences_init(void);
-extern _Atomic bool fence_light_is_free;
-static inline void fence_light(void)
+void wake_fences_init(void);
+extern _Atomic bool wake_fence_light_is_free;
+static inline void wake_fence_light(void)
 {
-    if (atomic_load_explicit(&fence_light_is_free, memory_order_relaxed))
+    if (atomic_load_explicit(&wake_fence_light_is_free, memory_order_relaxed))
         atomic_signal_fence(memory_order_seq_cst);
     else
         atomic_thread_fence(memory_order_seq_cst);
 }
-void fence_heavy(void);
-
-/* CLOCK_MONOTONIC in nanoseconds. */
-uint64_t now_ns(void);
+void wake_fence_heavy(void);
 
 #endif

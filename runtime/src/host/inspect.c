@@ -99,7 +99,7 @@ static void describe_params(const struct steady_plugin *d, FILE *out)
     }
 }
 
-void plugin_describe(const struct loaded_plugin *p, FILE *out)
+void inspect_plugin(const struct loaded_plugin *p, FILE *out)
 {
     const struct steady_plugin *d = p->desc;
 
@@ -151,7 +151,7 @@ static void json_string(FILE *out, const char *s)
     fputc('"', out);
 }
 
-void plugin_describe_json(const struct loaded_plugin *p, FILE *out)
+void inspect_plugin_json(const struct loaded_plugin *p, FILE *out)
 {
     const struct steady_plugin *d = p->desc;
 
@@ -211,7 +211,7 @@ int steady_inspect_json(const char *plugin, const char *plugin_path, FILE *out,
     }
     p = plugin_registry_get(reg, plugin, err, errlen);
     if (p)
-        plugin_describe_json(p, out);
+        inspect_plugin_json(p, out);
     plugin_registry_destroy(reg);
     return p ? 0 : -1;
 }

@@ -11,9 +11,9 @@
 /* Writes name, version, summary, file, ABI, state size and the port and
  * param tables of an opened, checked plugin to out. Any thread; p and out
  * stay the caller's. */
-void plugin_describe(const struct loaded_plugin *p, FILE *out);
+void inspect_plugin(const struct loaded_plugin *p, FILE *out);
 /* The same as one JSON object: ports with direction, type and size; params
  * with type, default and doc; state size; ABI and channel layout. */
-void plugin_describe_json(const struct loaded_plugin *p, FILE *out);
+void inspect_plugin_json(const struct loaded_plugin *p, FILE *out);
 
 #endif

@@ -772,7 +772,7 @@ int steady_inspect(const char *plugin, const char *plugin_path, FILE *out,
     }
     p = plugin_registry_get(reg, plugin, err, errlen);
     if (p)
-        plugin_describe(p, out);
+        inspect_plugin(p, out);
     plugin_registry_destroy(reg);
     return p ? 0 : -1;
 }

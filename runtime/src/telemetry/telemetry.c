@@ -181,14 +181,6 @@ static void render_svg(struct telemetry *t)
     pthread_cond_broadcast(&t->svg_ready);
 }
 
-static struct timespec abs_time(uint64_t mono_ns)
-{
-    struct timespec ts = { (time_t)(mono_ns / 1000000000u),
-                           (long)(mono_ns % 1000000000u) };
-
-    return ts;
-}
-
 static void *collector(void *arg)
 {
     struct telemetry *t = arg;
@@ -224,7 +216,7 @@ static void *collector(void *arg)
             }
             continue;
         }
-        until = abs_time(next);
+        until = clock_timespec(next);
         pthread_cond_timedwait(&t->wake, &t->lock, &until);
     }
     pthread_mutex_unlock(&t->lock);
@@ -267,7 +259,7 @@ static int serve_metrics(void *user, struct strbuf *body)
 static int serve_svg(void *user, struct strbuf *body)
 {
     struct telemetry *t = user;
-    struct timespec until = abs_time(now_ns() + SVG_WAIT_MS * 1000000ull);
+    struct timespec until = clock_timespec(now_ns() + SVG_WAIT_MS * 1000000ull);
     int rc = 0;
 
     pthread_mutex_lock(&t->lock);

@@ -1,7 +1,6 @@
-/* telemetry_window.c - the pure half of telemetry: snapshots shaped after a
- * graph, the rolling window of readings and the figures averaged over it,
- * and alert evaluation. No threads and no clocks here, so tests can feed it
- * fabricated readings.
+/* tel_window.c - the rolling window of readings and the figures averaged
+ * over it: rates, fills and their percentile, latency, CPU and load. Pure:
+ * no threads, no clocks.
  */
 #include "telemetry.h"
 
@@ -10,93 +9,6 @@
 #include <string.h>
 
 #define FILL_BUCKETS 101 /* whole percent, 0..100 */
-
-/* ---- snapshots ------------------------------------------------------- */
-
-static const char *port_name(const struct graph *g,
-                             const struct graph_endpoint *e)
-{
-    return g->actors[e->actor].plugin->desc->ports[e->port].name;
-}
-
-struct tel_snapshot *tel_snapshot_create(const struct graph *g)
-{
-    struct tel_snapshot *s = calloc(1, sizeof(*s));
-
-    if (!s)
-        return NULL;
-    s->graph = g->name;
-    s->n_actors = g->n_actors;
-    s->n_channels = g->n_channels;
-    s->actors = calloc(g->n_actors ? g->n_actors : 1, sizeof(*s->actors));
-    s->channels =
-        calloc(g->n_channels ? g->n_channels : 1, sizeof(*s->channels));
-    if (!s->actors || !s->channels)
-        goto err_free;
-    for (size_t i = 0; i < g->n_actors; i++) {
-        s->actors[i].name = g->actors[i].name;
-        s->actors[i].alerts = g->actors[i].alerts;
-        s->actors[i].n_alerts = g->actors[i].n_alerts;
-    }
-    for (size_t i = 0; i < g->n_channels; i++) {
-        const struct graph_channel *gc = &g->channels[i];
-        struct tel_channel *c = &s->channels[i];
-
-        c->from = g->actors[gc->from.actor].name;
-        c->to = g->actors[gc->to.actor].name;
-        c->from_port = port_name(g, &gc->from);
-        c->to_port = port_name(g, &gc->to);
-        c->alerts = gc->alerts;
-        c->n_alerts = gc->n_alerts;
-        c->capacity = gc->capacity;
-        c->percentile = gc->percentile;
-        for (size_t j = 0; j < g->n_channels; j++) {
-            if (j != i && g->channels[j].from.actor == gc->from.actor &&
-                g->channels[j].to.actor == gc->to.actor)
-                c->show_ports = true;
-        }
-    }
-    return s;
-
-err_free:
-    tel_snapshot_destroy(s);
-    return NULL;
-}
-
-void tel_snapshot_destroy(struct tel_snapshot *s)
-{
-    if (!s)
-        return;
-    free(s->actors);
-    free(s->channels);
-    free(s);
-}
-
-const char *tel_state_name(enum tel_state s)
-{
-    static const char *const names[TEL_N_STATES] = { "starting", "running",
-                                                     "restarting", "stopped",
-                                                     "failed" };
-
-    return (unsigned)s < TEL_N_STATES ? names[s] : "unknown";
-}
-
-const char *tel_color_name(enum alert_color c)
-{
-    switch (c) {
-    case ALERT_YELLOW:
-        return "yellow";
-    case ALERT_ORANGE:
-        return "orange";
-    case ALERT_RED:
-        return "red";
-    case ALERT_NONE:
-        break;
-    }
-    return "none";
-}
-
-/* ---- the window ------------------------------------------------------ */
 
 struct tel_window {
     size_t slots; /* readings held at most: frames + 1 */
@@ -284,58 +196,4 @@ void tel_window_figures(const struct tel_window *w, struct tel_snapshot *s)
         else
             tc->latency_ms = inflight > 0 ? INFINITY : 0.0;
     }
-}
-
-/* ---- alerts ---------------------------------------------------------- */
-
-static bool holds(const struct graph_alert *al, double value)
-{
-    if (al->when == ALERT_AVG_RATE_BELOW)
-        return value < al->value;
-    return value > al->value;
-}
-
-static enum alert_color worst(const struct graph_alert *alerts, size_t n,
-                              const double *values)
-{
-    enum alert_color c = ALERT_NONE;
-
-    for (size_t i = 0; i < n; i++) {
-        if (holds(&alerts[i], values[alerts[i].when]) && alerts[i].color > c)
-            c = alerts[i].color;
-    }
-    return c;
-}
-
-enum alert_color tel_alert_actor(const struct tel_actor *a)
-{
-    double values[ALERT_AVG_LOAD_ABOVE + 1] = { 0 };
-
-    values[ALERT_AVG_MCPU_ABOVE] = a->mcpu;
-    values[ALERT_AVG_LOAD_ABOVE] = a->load;
-    /* channel metrics on an actor never hold: the loader refuses them */
-    values[ALERT_AVG_RATE_BELOW] = INFINITY;
-    return worst(a->alerts, a->n_alerts, values);
-}
-
-enum alert_color tel_alert_channel(const struct tel_channel *c)
-{
-    double values[ALERT_AVG_LOAD_ABOVE + 1] = { 0 };
-
-    values[ALERT_AVG_FILLED_ABOVE] = c->avg_filled;
-    values[ALERT_PERCENTILE_FILLED_ABOVE] = c->pct_filled;
-    values[ALERT_AVG_RATE_BELOW] = c->avg_rate;
-    values[ALERT_AVG_LATENCY_ABOVE] = c->latency_ms;
-    return worst(c->alerts, c->n_alerts, values);
-}
-
-void tel_alerts_apply(struct tel_snapshot *s)
-{
-    bool live = s->window_s > 0;
-
-    for (size_t i = 0; i < s->n_actors; i++)
-        s->actors[i].alert = live ? tel_alert_actor(&s->actors[i]) : ALERT_NONE;
-    for (size_t i = 0; i < s->n_channels; i++)
-        s->channels[i].alert =
-            live ? tel_alert_channel(&s->channels[i]) : ALERT_NONE;
 }
