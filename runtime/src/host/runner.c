@@ -348,7 +348,7 @@ static void *init_thread(void *arg)
     return NULL;
 }
 
-/* "actor 'x' (plugin p)" for the actor in init now, or "no actor". */
+/* Which actor is in init now, for the reports of a stop during start-up. */
 static void describe_in_init(struct steady_runtime *rt, char *buf, size_t len)
 {
     size_t i = atomic_load_explicit(&rt->in_init, memory_order_relaxed);
@@ -378,8 +378,7 @@ static int init_actors(struct steady_runtime *rt, char *err, size_t errlen)
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (e) {
         snprintf(err, errlen,
-                 "cannot start a thread to initialise the "
-                 "actors: %s",
+                 "cannot start a thread to initialise the actors: %s",
                  strerror(e));
         return -1;
     }
@@ -391,9 +390,7 @@ static int init_actors(struct steady_runtime *rt, char *err, size_t errlen)
         if (atomic_load_explicit(&rt->forced, memory_order_acquire)) {
             describe_in_init(rt, who, sizeof(who));
             snprintf(err, errlen,
-                     "stopped by a second signal during "
-                     "start-up; %s",
-                     who);
+                     "stopped by a second signal during start-up; %s", who);
             return -1;
         }
         if (!deadline &&
@@ -408,8 +405,7 @@ static int init_actors(struct steady_runtime *rt, char *err, size_t errlen)
         if (deadline && now_ns() >= deadline) {
             describe_in_init(rt, who, sizeof(who));
             snprintf(err, errlen,
-                     "shutdown timed out after %u ms during "
-                     "start-up; %s",
+                     "shutdown timed out after %u ms during start-up; %s",
                      rt->graph->shutdown_timeout_ms, who);
             return -1;
         }
@@ -441,9 +437,8 @@ static int fini_actors(struct steady_runtime *rt, char *err, size_t errlen)
                      a->name, a->plugin->name, a->error);
         if (rc == 0)
             snprintf(err, errlen,
-                     "actor '%s' (plugin %s) failed in "
-                     "destroy: %s",
-                     a->name, a->plugin->name, a->error);
+                     "actor '%s' (plugin %s) failed in destroy: %s", a->name,
+                     a->plugin->name, a->error);
         rc = -1;
     }
     return rc;
@@ -650,8 +645,8 @@ static int run_graph(struct steady_runtime *rt, char *err, size_t errlen)
 
     if (atomic_load_explicit(&rt->set.shutdown, memory_order_acquire)) {
         steady_info(NULL,
-                    "shutdown requested before graph '%s' started; no "
-                    "actor ran",
+                    "shutdown requested before graph '%s' started; no actor "
+                    "ran",
                     rt->graph->name);
         return 1;
     }
