@@ -355,14 +355,44 @@ bool actor_vote(struct steady_actor *a, bool record)
     return yes;
 }
 
+bool actor_inputs_ended(struct steady_actor *a)
+{
+    size_t inputs = 0;
+
+    for (size_t i = 0; i < a->plugin->n_ports; i++) {
+        struct steady_channel *ch = a->ports[i].ch;
+
+        if (!ch || a->ports[i].desc->dir != STEADY_IN)
+            continue;
+        if (!channel_closed(ch) || channel_avail(ch))
+            return false;
+        inputs++;
+    }
+    return inputs > 0;
+}
+
+/* End of stream: an actor with inputs ends once every one of them is
+ * closed and drained (and its own vote, if it has one, agrees), without
+ * any shutdown; its outputs close, so the end flows downstream. Sources
+ * (no connected input) run until they return or shutdown. */
+static bool stream_ended(struct steady_actor *a)
+{
+    if (!a->input_closed_seen || !actor_inputs_ended(a))
+        return false;
+    return !a->vote || actor_vote(a, false);
+}
+
 bool steady_running(struct steady_actor *a)
 {
-    if (!actor_shutting_down(a))
-        return true;
     if (a->done)
         return false;
-    if (!actor_vote(a, true))
+    if (!actor_shutting_down(a)) {
+        if (!stream_ended(a))
+            return true;
+        steady_debug(a, "every input has ended: the actor ends");
+    } else if (!actor_vote(a, true)) {
         return true;
+    }
     a->done = true;
     close_outputs(a);
     return false;

@@ -61,7 +61,15 @@ struct steady_actor {
     /* Only the actor's own thread touches these. */
     steady_vote_fn vote;
     bool initialised;
-    bool done; /* voted yes; outputs closed */
+    bool done; /* voted yes, or its inputs ended; outputs closed */
+    /* An input was seen closed (a wait on it settled): steady_running then
+     * checks for end of stream, which costs nothing before. */
+    bool input_closed_seen;
+    /* Spin detector: waits cut short in a row outside shutdown, the
+     * channel positions when the streak began, and whether it warned. */
+    uint32_t cut_short_streak;
+    uint64_t streak_positions;
+    bool spin_warned;
     uint64_t period_ns;
     uint64_t next_tick_ns;
     jmp_buf *panic_jump; /* set while init or run executes */
@@ -132,6 +140,8 @@ void actor_set_current(struct steady_actor *a, const char *phase);
  * record); a diagnostic field written under diag_lock. */
 bool actor_shutting_down(const struct steady_actor *a);
 bool actor_vote(struct steady_actor *a, bool record);
+/* Every connected input is closed and drained (false with none). */
+bool actor_inputs_ended(struct steady_actor *a);
 void actor_set_diag(struct steady_actor *a, char *field, const char *text);
 
 /* ---- actor_ports.c ---- */

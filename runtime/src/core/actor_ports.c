@@ -148,8 +148,11 @@ size_t steady_vacant_count(struct steady_actor *a, unsigned port)
 bool steady_is_closed_and_empty(struct steady_actor *a, unsigned port)
 {
     struct steady_channel *ch = actor_in(a, port);
+    bool ended = !ch || steady_channel_is_closed_and_empty(ch);
 
-    return !ch || steady_channel_is_closed_and_empty(ch);
+    if (ended && ch)
+        a->input_closed_seen = true;
+    return ended;
 }
 
 void steady_close(struct steady_actor *a, unsigned port)

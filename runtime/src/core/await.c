@@ -96,6 +96,8 @@ static void evaluate(struct steady_actor *a, bool all,
         case STEADY_COND_AVAIL:
             ch = actor_in(a, c->port);
             p = ch ? channel_poll_avail(ch, c->n) : CHANNEL_SETTLED;
+            if (p == CHANNEL_SETTLED && ch)
+                a->input_closed_seen = true; /* steady_running checks */
             if (p == CHANNEL_MET)
                 met++;
             else if (p == CHANNEL_SETTLED)
@@ -209,6 +211,82 @@ static void note_wait(struct steady_actor *a, bool all,
     steady_debug(a, "in shutdown, %s", buf);
 }
 
+/* ---- the spin detector ----------------------------------------------
+ * A loop that keeps waiting after its waits stopped waiting burns a core.
+ * The documented loop cannot (steady_running ends the actor once its
+ * inputs end), but a loop written otherwise can: after SPIN_STREAK waits
+ * in a row cut short outside shutdown with no item moved on any port, the
+ * actor gets one warning naming it and saying what to change. */
+#define SPIN_STREAK 100000u
+
+static uint64_t positions(struct steady_actor *a)
+{
+    uint64_t sum = 0;
+
+    for (size_t i = 0; i < a->plugin->n_ports; i++) {
+        struct steady_channel *ch = a->ports[i].ch;
+
+        if (ch)
+            sum +=
+                steady_channel_sent_total(ch) + steady_channel_taken_total(ch);
+    }
+    return sum;
+}
+
+static void why_cut_short(struct steady_actor *a,
+                          const struct steady_cond *conds, size_t n, char *buf,
+                          size_t len)
+{
+    snprintf(buf, len, "a condition can never be met");
+    for (size_t i = 0; i < n; i++) {
+        struct steady_channel *ch = a->ports[conds[i].port].ch;
+
+        if (conds[i].kind == STEADY_COND_AVAIL &&
+            (!ch || channel_poll_avail(ch, conds[i].n) == CHANNEL_SETTLED)) {
+            snprintf(buf, len, "input '%s' has %s",
+                     a->ports[conds[i].port].desc->name,
+                     ch ? "ended" : "no channel");
+            return;
+        }
+        if (conds[i].kind == STEADY_COND_VACANT &&
+            (!ch || channel_poll_vacant(ch, conds[i].n) == CHANNEL_SETTLED)) {
+            snprintf(buf, len, "output '%s' has %s",
+                     a->ports[conds[i].port].desc->name,
+                     ch ? "no consumer any more" : "no channel");
+            return;
+        }
+    }
+}
+
+static void watch_for_spin(struct steady_actor *a, bool result,
+                           const struct steady_cond *conds, size_t n)
+{
+    char why[160];
+
+    if (result || a->spin_warned || actor_shutting_down(a)) {
+        a->cut_short_streak = 0;
+        return;
+    }
+    if (a->cut_short_streak++ == 0) {
+        a->streak_positions = positions(a);
+        return;
+    }
+    if (a->cut_short_streak < SPIN_STREAK)
+        return;
+    if (positions(a) != a->streak_positions) {
+        a->cut_short_streak = 0; /* it moves items: busy, not spinning */
+        return;
+    }
+    a->spin_warned = true;
+    why_cut_short(a, conds, n, why, sizeof(why));
+    steady_warn(a,
+                "spinning: %u waits in a row returned at once (cut short) "
+                "with no item moved, because %s. Loop on steady_running(a) "
+                "and go back to it when a wait returns false (the actor then "
+                "ends once its inputs have ended), or return from run",
+                a->cut_short_streak, why);
+}
+
 bool steady_await(struct steady_actor *a, bool all,
                   const struct steady_cond *conds, size_t n)
 {
@@ -246,6 +324,7 @@ bool steady_await(struct steady_actor *a, bool all,
         if (a->next_tick_ns <= pass_now(&w))
             a->next_tick_ns = pass_now(&w) + a->period_ns;
     }
+    watch_for_spin(a, w.result, conds, n);
     return w.result;
 }
 

@@ -691,6 +691,12 @@ static int run_graph(struct steady_runtime *rt, char *err, size_t errlen)
     }
     scheduler_join(rt->scheduler);
     telemetry_stop(rt->telemetry);
+    if (!failed &&
+        !atomic_load_explicit(&rt->set.shutdown, memory_order_acquire))
+        steady_info(NULL,
+                    "graph '%s' ended by itself: every actor has finished "
+                    "(end of stream)",
+                    rt->graph->name);
     if (failed) {
         snprintf(err, errlen, "actor '%s' failed: %s", failed->name,
                  failed->error);

@@ -1,0 +1,103 @@
+/* test_end_of_stream.c - a finite graph ends by itself; an actor written
+ * with the documented loop uses no CPU once its input has ended; a loop
+ * written otherwise is named by the spin detector. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+/* cmocka.h needs the headers above */
+#include "host_run.h"
+
+#include <cmocka.h>
+#include <sys/resource.h>
+
+#define GRAPH(name) STEADY_SOURCE_DIR "/" name
+
+static void expect_text(const struct host_run *h, const char *text)
+{
+    if (!strstr(h->output, text))
+        fail_msg("output lacks '%s':\n%s", text, h->output);
+}
+
+/* CPU time (user + system) of the children waited for so far, in ms. */
+static double children_cpu_ms(void)
+{
+    struct rusage ru;
+
+    getrusage(RUSAGE_CHILDREN, &ru);
+    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+           (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
+}
+
+static void test_finite_graph_ends_by_itself(void **state)
+{
+    const char *args[] = { "run", GRAPH("graphs/finite.yaml"), "--count",
+                           "100000", NULL };
+    struct host_run h;
+
+    (void)state;
+    assert_int_equal(host_run(&h, args, 60000), 0);
+    expect_text(&h, "[seq] sent 100000 values");
+    /* 0 + 1 + ... + 99999 */
+    expect_text(&h, "[sink] took 100000 items, sum 4999950000");
+    expect_text(&h, "graph 'finite' ended by itself: every actor has "
+                    "finished (end of stream)");
+    expect_text(&h, "stopped cleanly");
+    free(h.output);
+}
+
+/* The sink's input ends at once; the graph lives on for about a second
+ * (the heartbeat's ten beats). A sink that spun would use that second of
+ * CPU; one that ended uses next to none. */
+static void test_documented_loop_idles_after_end(void **state)
+{
+    const char *args[] = { "run", GRAPH("tests/graphs/eos/idle_after_end.yaml"),
+                           NULL };
+    struct host_run h;
+    double before = children_cpu_ms(), used;
+
+    (void)state;
+    assert_int_equal(host_run(&h, args, 60000), 0);
+    used = children_cpu_ms() - before;
+    expect_text(&h, "[sink] took 1000 items, sum 499500");
+    expect_text(&h, "[beats] took 10 items");
+    /* the sink ended as soon as its input did, long before the heartbeat
+     * asked for shutdown (a sink that waited on would end only then) */
+    expect_text(&h, "requesting shutdown");
+    if (strstr(h.output, "[sink] took") >
+        strstr(h.output, "requesting shutdown"))
+        fail_msg("the sink did not end when its input ended:\n%s", h.output);
+    /* generous for sanitizer builds on a loaded machine: a spinning actor
+     * uses about 1000 ms here */
+    if (used > 600)
+        fail_msg("the graph used %.0f ms of CPU in about 1 s:\n%s", used,
+                 h.output);
+    free(h.output);
+}
+
+static void test_spin_detector_names_the_actor(void **state)
+{
+    const char *args[] = { "run", GRAPH("tests/graphs/eos/spinner.yaml"),
+                           "--plugin-path", STEADY_TEST_PLUGIN_DIR, NULL };
+    struct host_run h;
+    const char *first;
+
+    (void)state;
+    assert_int_equal(host_run(&h, args, 60000), 0);
+    expect_text(&h, "[spinner] spinning: ");
+    expect_text(&h, "because input 'in' has ended. Loop on steady_running(a)");
+    /* once */
+    first = strstr(h.output, "spinning: ");
+    assert_null(strstr(first + 1, "spinning: "));
+    free(h.output);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_finite_graph_ends_by_itself),
+        cmocka_unit_test(test_documented_loop_idles_after_end),
+        cmocka_unit_test(test_spin_detector_names_the_actor),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
