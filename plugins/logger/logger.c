@@ -152,8 +152,6 @@ static void run_summary(struct steady_actor *a, uint64_t period_ms)
             last_total = state->logged;
             last_ms = now;
         }
-        if (steady_is_closed_and_empty(a, IN))
-            break; /* the worker is done and everything is counted */
     }
     log_counts(a, "messages processed", state->logged, state->counts, "");
 }
@@ -181,11 +179,10 @@ static int run(struct steady_actor *a)
         return 0;
     }
     while (steady_running(a)) {
-        bool ready = steady_await_all(a, steady_avail(a, IN, 1));
-        /* Also after a wait cut short: what is there must still be logged. */
+        /* met or cut short: what is there must be logged either way (once
+         * the input has ended and is drained, steady_running ends us) */
+        (void)steady_await_all(a, steady_avail(a, IN, 1));
         log_available(a);
-        if (!ready && steady_is_closed_and_empty(a, IN))
-            break; /* the worker is done and everything is logged */
     }
     steady_info(a, "logged %llu messages", (unsigned long long)state->logged);
     return 0;

@@ -44,11 +44,8 @@ int run(struct steady_actor *a)
         uint64_t v;
 
         if (!steady_await_all(a, steady_avail(a, IN, 1),
-                              steady_vacant(a, OUT, 1))) {
-            if (steady_is_closed_and_empty(a, IN))
-                break; // the input ended and is drained
-            continue;
-        }
+                              steady_vacant(a, OUT, 1)))
+            continue; // cut short: steady_running decides
         if (!steady_try_take(a, IN, &v))
             continue;
         v = times(v);

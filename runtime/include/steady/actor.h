@@ -6,12 +6,26 @@
  * run, and may only be called from that actor's own thread (or, in a troupe,
  * its own coroutine). Ports are indices into the plugin's port table.
  *
+ * The one loop to write:
+ *
  *     while (steady_running(a)) {
  *         if (!steady_await_all(a, steady_avail(a, IN, 1),
  *                               steady_vacant(a, OUT, 1)))
- *             continue;
+ *             continue;   (cut short: back to steady_running, which decides)
  *         ... take, compute, send ...
  *     }
+ *     ... what to do at the end (log a total) ...
+ *     return 0;
+ *
+ * It never spins: a wait returns false at once only when shutdown was
+ * requested or a condition can never be met any more (an input ended, an
+ * output lost its consumer), and steady_running then ends the actor: at
+ * shutdown once its vote is yes, and without any shutdown once every input
+ * is closed and drained (end of stream). A source (no connected input)
+ * runs until shutdown or until run returns. Returning from run closes the
+ * actor's outputs, so the end of the stream flows downstream; a graph whose
+ * actors have all finished ends by itself. A loop that keeps waiting after
+ * its waits stopped waiting is named in the log by the spin detector.
  */
 #ifndef STEADY_ACTOR_H
 #define STEADY_ACTOR_H
@@ -31,10 +45,12 @@ struct steady_actor;
 
 /* ---- lifecycle ------------------------------------------------------- */
 
-/* True while the actor should keep going. Once shutdown has been requested
- * the actor votes on every call: by default "yes" when every input is closed
- * and empty, or with the vote function set below. On the first "yes" the
- * runtime closes the actor's outputs and this returns false from then on. */
+/* True while the actor should keep going. False once every connected input
+ * is closed and drained (end of stream; with a vote function set below,
+ * only when it agrees too). Once shutdown has been requested the actor
+ * votes on every call: by default "yes" when every input is closed and
+ * empty, or with the vote function. On the first false the runtime closes
+ * the actor's outputs and this returns false from then on. */
 STEADY_EXPORT bool steady_running(struct steady_actor *a);
 
 /* An actor's own shutdown vote; returns true when the actor is done. `why`
