@@ -484,11 +484,12 @@ static int check_troupe_cpu(struct graph_ctx *c, const struct graph_actor *a,
     return 0;
 }
 
-/* A relative path to a .so is taken from the graph file's folder when the
- * file is there (so a graph and its plugins travel together), else from
- * the current folder. Names without '/' go to the search path unchanged. */
-static const char *graph_relative(const struct graph_ctx *c, const char *ref,
-                                  char *buf, size_t len)
+/* A relative path to a .so is taken from the graph file's folder, so that
+ * a graph and its plugins travel together and what runs never depends on
+ * where steady was started from. Names without '/' go to the search path
+ * unchanged (never to the current folder). */
+static const char *graph_relative(struct graph_ctx *c, const yaml_node_t *at,
+                                  const char *ref, char *buf, size_t len)
 {
     const char *slash = strrchr(c->file, '/');
     int n;
@@ -496,8 +497,10 @@ static const char *graph_relative(const struct graph_ctx *c, const char *ref,
     if (!strchr(ref, '/') || ref[0] == '/' || !slash)
         return ref;
     n = snprintf(buf, len, "%.*s/%s", (int)(slash - c->file), c->file, ref);
-    if (n < 0 || (size_t)n >= len || access(buf, F_OK) != 0)
-        return ref;
+    if (n < 0 || (size_t)n >= len) {
+        graph_fail(c, at, "plugin path '%s' is too long", ref);
+        return NULL;
+    }
     return buf;
 }
 
@@ -530,8 +533,9 @@ static int load_actor(struct graph_ctx *c, struct graph_actor *a,
     ref = graph_expect_text(c, plugin, "'plugin'");
     if (!ref)
         return -1;
-    a->plugin = plugin_registry_get(
-        c->reg, graph_relative(c, ref, path, sizeof(path)), why, sizeof(why));
+    if (!(ref = graph_relative(c, plugin, ref, path, sizeof(path))))
+        return -1;
+    a->plugin = plugin_registry_get(c->reg, ref, why, sizeof(why));
     if (!a->plugin)
         return graph_fail(c, plugin, "%s", why);
 

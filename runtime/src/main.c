@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <steady/log.h>
@@ -33,7 +34,9 @@ static const char usage[] =
     "an entry\n"
     "of the graph's `args:` (e.g. --rate 500 --beats 60); a flag naming no "
     "arg is an\n"
-    "error. PLUGIN is a name found on the plugin path or a path to a .so.\n"
+    "error. PLUGIN is a name looked up on the plugin path (never in the "
+    "current\n"
+    "folder) or a path with a '/' to a .so.\n"
     "\n"
     "Options (before or after the command):\n"
     "  --log-level LEVEL     error|warn|info|debug|trace (env STEADY_LOG; "
@@ -47,6 +50,11 @@ static const char usage[] =
     "  --state-dir DIR       keep actors' persistent state in DIR across "
     "runs\n"
     "                        (overrides the graph's state_dir:)\n"
+    "  --allow-writable-plugins  load plugins that others than their owner "
+    "could\n"
+    "                        change (env STEADY_ALLOW_WRITABLE_PLUGINS=1); "
+    "refused\n"
+    "                        by default\n"
     "  -h, --help            this text\n"
     "  -V, --version         version and plugin ABI\n"
     "\n"
@@ -97,6 +105,7 @@ struct cli {
     const char *plugin_path;
     const char *telemetry;
     const char *state_dir;
+    bool allow_writable_plugins;
     const char **overrides; /* name, value pairs */
     char **owned;           /* names cut out of --name=value */
     size_t n_owned;
@@ -174,6 +183,8 @@ static int parse_args(int argc, char **argv, struct cli *cli)
             cli->telemetry = v;
         } else if ((v = option_value(argc, argv, &i, "--state-dir"))) {
             cli->state_dir = v;
+        } else if (strcmp(a, "--allow-writable-plugins") == 0) {
+            cli->allow_writable_plugins = true;
         } else if (strncmp(a, "--", 2) == 0 && a[2]) {
             /* a graph arg: --name VALUE or --name=VALUE */
             const char *eq = strchr(a + 2, '=');
@@ -227,6 +238,7 @@ static int run_or_check(const struct cli *cli)
         .n_overrides = cli->n_overrides,
         .telemetry = cli->telemetry,
         .state_dir = cli->state_dir,
+        .allow_writable_plugins = cli->allow_writable_plugins,
     };
     struct steady_runtime *rt;
     char err[2048];
@@ -273,6 +285,9 @@ int main(int argc, char **argv)
     if (parse_args(argc, argv, &cli) < 0) {
         rc = EXIT_USAGE;
     } else if (strcmp(cli.command, "inspect") == 0) {
+        /* steady_inspect takes no options: the flag goes the env's way */
+        if (cli.allow_writable_plugins)
+            setenv("STEADY_ALLOW_WRITABLE_PLUGINS", "1", 1);
         rc = steady_inspect(cli.target, cli.plugin_path, stdout, err,
                             sizeof(err));
         if (rc < 0)

@@ -202,8 +202,12 @@ int steady_runtime_load(const char *file,
     }
     if (!rt->registry)
         goto err_oom;
+    if (opt->allow_writable_plugins)
+        plugin_registry_allow_writable(rt->registry, true);
     rt->graph =
         graph_load(file, ovr, opt->n_overrides, rt->registry, err, errlen);
+    /* every plugin is open: the process that checked them can go */
+    plugin_registry_loaded(rt->registry);
     free(ovr);
     ovr = NULL;
     if (!rt->graph)

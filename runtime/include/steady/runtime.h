@@ -21,6 +21,9 @@ struct steady_runtime_options {
     size_t n_overrides;           /* number of pairs */
     const char *telemetry; /* NULL: as the graph says; "off"; "ADDR:PORT" */
     const char *state_dir; /* NULL: as the graph says (state_dir:) */
+    /* Open plugins that others than their owner (or root) could change, as
+     * env STEADY_ALLOW_WRITABLE_PLUGINS=1 does; refused when false. */
+    bool allow_writable_plugins;
 };
 
 /* Loads and checks a graph file, opens its plugins and builds its actors
