@@ -26,9 +26,11 @@ static const char *const defaults_keys[] = { "channel", "actor",
                                              "shutdown_timeout_ms" };
 static const char *const def_channel_keys[] = { "capacity", "percentile",
                                                 "alerts" };
-static const char *const def_actor_keys[] = { "alerts", "restart" };
-static const char *const actor_keys[] = { "plugin", "troupe", "cpu",
-                                          "params", "alerts", "restart" };
+static const char *const def_actor_keys[] = { "alerts", "restart",
+                                               "stack_kib" };
+static const char *const actor_keys[] = { "plugin", "troupe",    "cpu",
+                                          "params", "alerts",    "restart",
+                                          "stack_kib" };
 static const char *const restart_keys[] = { "max", "within_s", "backoff_ms" };
 #define DEFAULT_ADDRESS  "127.0.0.1"
 #define DEFAULT_PORT     9900
@@ -303,6 +305,19 @@ static int load_state_dir(struct graph_ctx *c, yaml_node_t *n)
     return c->g->state_dir ? 0 : -1;
 }
 
+/* An actor's stack: its fiber's in a troupe, its thread's when solo. */
+static int read_stack_kib(struct graph_ctx *c, const yaml_node_t *n,
+                          unsigned *out)
+{
+    int64_t x;
+
+    if (graph_read_int(c, n, "stack_kib", GRAPH_MIN_STACK_KIB,
+                       GRAPH_MAX_STACK_KIB, &x) < 0)
+        return -1;
+    *out = (unsigned)x;
+    return 0;
+}
+
 static int load_defaults(struct graph_ctx *c, yaml_node_t *n)
 {
     yaml_node_t *v;
@@ -328,6 +343,9 @@ static int load_defaults(struct graph_ctx *c, yaml_node_t *n)
             return -1;
         if ((alerts = yaml_doc_get(&c->doc, v, "restart")) &&
             read_restart(c, alerts, &c->def_restart) < 0)
+            return -1;
+        if ((alerts = yaml_doc_get(&c->doc, v, "stack_kib")) &&
+            read_stack_kib(c, alerts, &c->def_stack_kib) < 0)
             return -1;
     }
     if ((v = yaml_doc_get(&c->doc, n, "shutdown_timeout_ms"))) {
@@ -520,6 +538,7 @@ static int load_actor(struct graph_ctx *c, struct graph_actor *a,
     a->pos = graph_pos_of(key);
     a->cpu = -1;
     a->restart = c->def_restart;
+    a->stack_kib = c->def_stack_kib;
     if (!(a->name = dup_text(c, key, name)))
         return -1;
     if (yaml_doc_is_null(n))
@@ -567,6 +586,9 @@ static int load_actor(struct graph_ctx *c, struct graph_actor *a,
     }
     if ((v = yaml_doc_get(&c->doc, n, "restart")) &&
         read_restart(c, v, &a->restart) < 0)
+        return -1;
+    if ((v = yaml_doc_get(&c->doc, n, "stack_kib")) &&
+        read_stack_kib(c, v, &a->stack_kib) < 0)
         return -1;
     return read_params(c, a, yaml_doc_get(&c->doc, n, "params"), key);
 }

@@ -3,9 +3,11 @@
  * thread handles them. */
 #include "scheduler.h"
 
+#include "stack_guard.h"
 #include "supervisor.h"
 #include "troupe.h"
 
+#include <errno.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -17,7 +19,8 @@ struct lane {
     struct steady_actor *solo; /* or NULL for a troupe */
     struct troupe *troupe;
     const char *name;
-    int cpu; /* -1: not pinned */
+    int cpu;           /* -1: not pinned */
+    size_t stack_size; /* solo: its thread's stack; 0: the system's */
     pthread_t thread;
     bool started;
 };
@@ -30,10 +33,21 @@ struct scheduler {
 static void *solo_thread(void *arg)
 {
     struct steady_actor *a = arg;
+    const void *guard;
+    size_t guard_len, stack_size;
+    char *overflow_msg = NULL;
 
+    /* an overflow into the thread's guard is reported as this actor's
+     * (without these, it is still caught, as a plain SIGSEGV) */
+    if (stack_guard_thread_enter() == 0 &&
+        stack_guard_of_thread(&guard, &guard_len, &stack_size) == 0 &&
+        (overflow_msg = stack_guard_message(a->name, stack_size, NULL)))
+        stack_guard_watch(guard, guard_len, overflow_msg);
     actor_slice_begin(a);
     supervise(a);
     actor_slice_end(a);
+    stack_guard_thread_exit();
+    free(overflow_msg);
     return NULL;
 }
 
@@ -75,6 +89,7 @@ struct scheduler *scheduler_create(const struct graph *g,
             l->solo = actors[i];
             l->name = ga->name;
             l->cpu = ga->cpu;
+            l->stack_size = (size_t)ga->stack_kib * 1024;
             continue;
         }
         l = find_troupe(s, ga->troupe);
@@ -88,7 +103,7 @@ struct scheduler *scheduler_create(const struct graph *g,
         }
         if (ga->cpu >= 0)
             l->cpu = ga->cpu;
-        troupe_add(l->troupe, actors[i]);
+        troupe_add(l->troupe, actors[i], (size_t)ga->stack_kib * 1024);
     }
     return s;
 
@@ -125,10 +140,31 @@ static void pin(struct lane *l)
                     l->name, l->cpu, strerror(e));
 }
 
+/* A solo actor's thread gets the stack its stack_kib asks for, and every
+ * lane a guard as large as a fiber's (address space only). */
+static int lane_attr(const struct lane *l, pthread_attr_t *attr)
+{
+    int e = pthread_attr_init(attr);
+
+    if (e)
+        return e;
+    e = pthread_attr_setguardsize(attr, STACK_GUARD_SIZE);
+    if (!e && l->solo && l->stack_size)
+        e = pthread_attr_setstacksize(attr, l->stack_size);
+    if (e)
+        pthread_attr_destroy(attr);
+    return e;
+}
+
 int scheduler_start(struct scheduler *s, char *err, size_t errlen)
 {
     sigset_t block, old;
     int rc = 0;
+
+    /* without it an overflow is a plain SIGSEGV: worth a warning only */
+    if (stack_guard_install() < 0)
+        steady_warn(NULL, "cannot install the stack overflow handler: %s",
+                    strerror(errno));
 
     sigemptyset(&block);
     sigaddset(&block, SIGINT);
@@ -136,7 +172,13 @@ int scheduler_start(struct scheduler *s, char *err, size_t errlen)
     pthread_sigmask(SIG_BLOCK, &block, &old);
     for (size_t i = 0; i < s->n; i++) {
         struct lane *l = &s->lanes[i];
-        int e = pthread_create(&l->thread, NULL, lane_thread, l);
+        pthread_attr_t attr;
+        int e = lane_attr(l, &attr);
+
+        if (!e) {
+            e = pthread_create(&l->thread, &attr, lane_thread, l);
+            pthread_attr_destroy(&attr);
+        }
 
         if (e) {
             snprintf(err, errlen, "cannot start a thread for %s '%s': %s",
