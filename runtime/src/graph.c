@@ -27,9 +27,9 @@ static const char *const defaults_keys[] = { "channel", "actor",
 static const char *const def_channel_keys[] = { "capacity", "percentile",
                                                 "alerts" };
 static const char *const def_actor_keys[] = { "alerts", "restart",
-                                               "stack_kib" };
-static const char *const actor_keys[] = { "plugin", "troupe",    "cpu",
-                                          "params", "alerts",    "restart",
+                                              "stack_kib" };
+static const char *const actor_keys[] = { "plugin",   "troupe", "cpu",
+                                          "params",   "alerts", "restart",
                                           "stack_kib" };
 static const char *const restart_keys[] = { "max", "within_s", "backoff_ms" };
 #define DEFAULT_ADDRESS  "127.0.0.1"

@@ -20,8 +20,8 @@
 #define GRAPH_MAX_CPU        1023
 /* stack_kib: below 64 KiB the runtime's own calls (logging, waits) may not
  * fit; 1 GiB is address space, not memory, but more is a typo. */
-#define GRAPH_MIN_STACK_KIB 64
-#define GRAPH_MAX_STACK_KIB (1024 * 1024)
+#define GRAPH_MIN_STACK_KIB  64
+#define GRAPH_MAX_STACK_KIB  (1024 * 1024)
 
 /* A name and where it came from, sorted to find repeats and look up. */
 struct graph_name_ref {

@@ -30,18 +30,21 @@ struct scheduler {
     size_t n;
 };
 
-static void *solo_thread(void *arg)
+static void *solo_thread(struct lane *l)
 {
-    struct steady_actor *a = arg;
+    struct steady_actor *a = l->solo;
     const void *guard;
     size_t guard_len, stack_size;
     char *overflow_msg = NULL;
 
-    /* an overflow into the thread's guard is reported as this actor's
-     * (without these, it is still caught, as a plain SIGSEGV) */
+    /* An overflow into the thread's guard is reported as this actor's
+     * (without these, it is still caught, as a plain SIGSEGV). The message
+     * gives the size asked for, when one was: a sanitizer may have added
+     * room for itself. */
     if (stack_guard_thread_enter() == 0 &&
         stack_guard_of_thread(&guard, &guard_len, &stack_size) == 0 &&
-        (overflow_msg = stack_guard_message(a->name, stack_size, NULL)))
+        (overflow_msg = stack_guard_message(
+             a->name, l->stack_size ? l->stack_size : stack_size, NULL)))
         stack_guard_watch(guard, guard_len, overflow_msg);
     actor_slice_begin(a);
     supervise(a);
@@ -124,7 +127,7 @@ static void *lane_thread(void *arg)
     pthread_setname_np(pthread_self(), name);
     if (l->troupe)
         return troupe_thread(l->troupe);
-    return solo_thread(l->solo);
+    return solo_thread(l);
 }
 
 static void pin(struct lane *l)

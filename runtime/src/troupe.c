@@ -20,7 +20,7 @@ struct member {
     size_t stack_size;
     char *overflow_msg; /* printed if its stack overflows (stack_guard.h) */
     bool parked;        /* waiting for the waker to move past `seen` */
-    bool finished; /* supervise() returned */
+    bool finished;      /* supervise() returned */
     uint32_t seen;
     uint64_t deadline; /* 0: none */
 };
