@@ -16,6 +16,7 @@ ntrunc="${2:-26}"
 ncorrupt="${3:-60}"
 RANDOM="${4:-1}"
 steady="$build/bin/steady"
+export STEADY_PLUGIN_CACHE=off # every copy is checked, none remembered
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 

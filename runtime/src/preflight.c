@@ -423,11 +423,11 @@ out:
 /* ---- the scanner ----------------------------------------------------- */
 
 struct preflight_scanner {
-    pid_t pid;       /* 0: not running */
-    int sock;        /* our end of the socket pair: requests out, verdicts in */
-    int errfd;       /* read end of its stderr */
-    int pidfd;       /* readable once it exits; -1 when the kernel has none */
-    char line[2048]; /* the verdict being read */
+    pid_t pid; /* 0: not running */
+    int sock;  /* our end of the socket pair: requests out, verdicts in */
+    int errfd; /* read end of its stderr */
+    int pidfd; /* readable once it exits; -1 when the kernel has none */
+    char line[16384]; /* the verdict being read */
     size_t n_line;
     char tail[512]; /* last bytes of its stderr during this request */
     size_t n_tail;
@@ -768,8 +768,8 @@ static int send_request(struct preflight_scanner *s, const char *path)
 /* Asks the scanner about path: 0 when it says the plugin is fine, -1 when
  * the plugin is refused (the scanner may be gone then), -2 when it could
  * not be checked at all (not the plugin's fault, so not cached). */
-static int scan(struct preflight_scanner *s, const char *path, char *err,
-                size_t errlen)
+static int scan(struct preflight_scanner *s, const char *path, char **deps,
+                char *err, size_t errlen)
 {
     int limit = timeout_ms(path, err, errlen);
     bool err_open = true, dead = false, timed_out = false;
@@ -822,8 +822,15 @@ static int scan(struct preflight_scanner *s, const char *path, char *err,
                 got = -1;
         }
     }
-    if (got == 1 && strncmp(s->line, PREFLIGHT_OK, strlen(PREFLIGHT_OK)) == 0)
+    if (got == 1 && strncmp(s->line, PREFLIGHT_OK, strlen(PREFLIGHT_OK)) == 0 &&
+        (s->line[2] == '\t' || s->line[2] == '\n')) {
+        /* what the scanner had mapped, for the cache on disk */
+        if (s->line[2] == '\t') {
+            s->line[strcspn(s->line, "\n")] = '\0';
+            *deps = strdup(s->line + 3);
+        }
         return 0;
+    }
     if (got == 1 &&
         strncmp(s->line, PREFLIGHT_REFUSED, strlen(PREFLIGHT_REFUSED)) == 0) {
         char *msg = s->line + strlen(PREFLIGHT_REFUSED);
@@ -943,6 +950,202 @@ void preflight_cache_clear(void)
     pthread_mutex_unlock(&cache_lock);
 }
 
+/* ---- passes remembered on disk --------------------------------------- */
+
+/* A plugin that passed is remembered across processes, together with every
+ * file its check had mapped (the plugin, libsteady, their libraries): it is
+ * trusted again without a scan only while all of them are unchanged (same
+ * device, inode, size, modification and change time) and the steady version
+ * is the same. Only passes are kept: a refusal is always checked afresh.
+ * The file is the user's own (folder 0700, file 0600, neither writable by
+ * others, or it is not used), so trusting it is trusting the user's files.
+ * One line per pass, fields separated by tabs:
+ *     VERSION  ID  PLUGIN-REAL-PATH  (ID  PATH)...
+ * ID being "dev.ino.size.mtime_s.mtime_ns.ctime_s.ctime_ns". */
+
+#define DISK_NAME      "plugin-checks-1"
+#define DISK_MAX_BYTES (1024 * 1024) /* then it starts over */
+#define DISK_VERSION   "steady-" STEADY_VERSION
+
+static void format_id(const struct stat *st, char *buf, size_t len)
+{
+    snprintf(buf, len, "%ju.%ju.%jd.%jd.%ld.%jd.%ld", (uintmax_t)st->st_dev,
+             (uintmax_t)st->st_ino, (intmax_t)st->st_size,
+             (intmax_t)st->st_mtim.tv_sec, st->st_mtim.tv_nsec,
+             (intmax_t)st->st_ctim.tv_sec, st->st_ctim.tv_nsec);
+}
+
+static bool id_matches(const char *path, const char *id)
+{
+    struct stat st;
+    char now[160];
+
+    if (stat(path, &st) < 0)
+        return false;
+    format_id(&st, now, sizeof(now));
+    return strcmp(now, id) == 0;
+}
+
+/* Mine, and writable by no one else. */
+static bool private_to_me(const struct stat *st)
+{
+    return st->st_uid == geteuid() && !(st->st_mode & (S_IWGRP | S_IWOTH));
+}
+
+/* The folder, made if missing; NULL when off or not safe to use. Caller
+ * frees. */
+static char *disk_dir(void)
+{
+    const char *env = getenv("STEADY_PLUGIN_CACHE");
+    const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+    struct stat st;
+    char *dir = NULL;
+
+    if (env && (!*env || strcmp(env, "off") == 0))
+        return NULL;
+    if (env) {
+        dir = strdup(env);
+    } else if (xdg && *xdg == '/') {
+        if (asprintf(&dir, "%s/steady", xdg) < 0)
+            dir = NULL;
+        mkdir(xdg, 0700);
+    } else if (home && *home == '/') {
+        char *base = NULL;
+        if (asprintf(&base, "%s/.cache", home) >= 0) {
+            mkdir(base, 0700);
+            if (asprintf(&dir, "%s/steady", base) < 0)
+                dir = NULL;
+            free(base);
+        }
+    }
+    if (!dir)
+        return NULL;
+    mkdir(dir, 0700);
+    if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || !private_to_me(&st)) {
+        free(dir);
+        return NULL;
+    }
+    return dir;
+}
+
+/* Opens the file under dir, refusing one that is not ours alone. */
+static int disk_open(const char *dir, int flags, struct stat *st)
+{
+    char path[PATH_MAX];
+    int fd;
+
+    if (snprintf(path, sizeof(path), "%s/" DISK_NAME, dir) >= (int)sizeof(path))
+        return -1;
+    fd = open(path, flags | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+    if (fd < 0)
+        return -1;
+    if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode) || !private_to_me(st)) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* Whether one line vouches for the plugin `real` with identity `id`. */
+static bool line_vouches(char *line, const char *real, const char *id)
+{
+    char *save = NULL, *f[3];
+    char *dep_id, *dep;
+
+    for (int i = 0; i < 3; i++)
+        if (!(f[i] = strtok_r(i ? NULL : line, "\t", &save)))
+            return false;
+    if (strcmp(f[0], DISK_VERSION) != 0 || strcmp(f[1], id) != 0 ||
+        strcmp(f[2], real) != 0)
+        return false;
+    while ((dep_id = strtok_r(NULL, "\t", &save))) {
+        if (!(dep = strtok_r(NULL, "\t", &save)) || !id_matches(dep, dep_id))
+            return false;
+    }
+    return true;
+}
+
+/* True when the file on disk vouches for `real` as it is now. */
+static bool disk_find(const char *real, const struct stat *st)
+{
+    char *dir = disk_dir(), *buf = NULL, *line, *nl;
+    struct stat fst;
+    char id[160];
+    bool found = false;
+    int fd;
+
+    if (!dir)
+        return false;
+    fd = disk_open(dir, O_RDONLY, &fst);
+    free(dir);
+    if (fd < 0)
+        return false;
+    if (fst.st_size <= 0 || fst.st_size > DISK_MAX_BYTES ||
+        !(buf = malloc((size_t)fst.st_size + 1)) ||
+        read_at(fd, buf, (size_t)fst.st_size, 0) < 0)
+        goto out;
+    buf[fst.st_size] = '\0';
+    format_id(st, id, sizeof(id));
+    /* a line cut short by a concurrent writer has no '\n': skipped */
+    for (line = buf; !found && (nl = strchr(line, '\n')); line = nl + 1) {
+        *nl = '\0';
+        found = line_vouches(line, real, id);
+    }
+out:
+    free(buf);
+    close(fd);
+    return found;
+}
+
+/* Remembers that `real` passed with `deps` ("\t"-separated paths) mapped.
+ * Best effort: a cache that cannot be written is just not used. */
+static void disk_put(const char *real, const struct stat *st, const char *deps)
+{
+    char *dir, *line = NULL, *copy, *dep, *save = NULL;
+    size_t len = 0, cap = 0;
+    struct stat fst, dst;
+    char id[160];
+    int fd;
+
+    if (!deps || strchr(real, '\t') || strchr(real, '\n') ||
+        !(dir = disk_dir()))
+        return;
+    copy = strdup(deps);
+    format_id(st, id, sizeof(id));
+    cap = strlen(DISK_VERSION) + strlen(id) + strlen(real) + 4;
+    line = malloc(cap);
+    if (!copy || !line)
+        goto out;
+    len = (size_t)snprintf(line, cap, "%s\t%s\t%s", DISK_VERSION, id, real);
+    for (dep = strtok_r(copy, "\t", &save); dep;
+         dep = strtok_r(NULL, "\t", &save)) {
+        size_t need;
+        char *grown;
+
+        if (stat(dep, &dst) < 0)
+            goto out; /* gone already: nothing to vouch with */
+        format_id(&dst, id, sizeof(id));
+        need = len + strlen(id) + strlen(dep) + 3;
+        if (!(grown = realloc(line, need)))
+            goto out;
+        line = grown;
+        len += (size_t)snprintf(line + len, need - len, "\t%s\t%s", id, dep);
+    }
+    line[len++] = '\n'; /* the NUL's room, counted in need */
+    fd = disk_open(dir, O_WRONLY | O_CREAT | O_APPEND, &fst);
+    if (fd >= 0 && fst.st_size + (off_t)len > DISK_MAX_BYTES)
+        (void)!ftruncate(fd, 0); /* start over rather than grow */
+    /* one write: concurrent appends from other processes stay whole */
+    if (fd >= 0) {
+        (void)!write(fd, line, len);
+        close(fd);
+    }
+out:
+    free(line);
+    free(copy);
+    free(dir);
+}
+
 /* ---- all of it ------------------------------------------------------- */
 
 int preflight_plugin(const char *path, bool allow_writable,
@@ -950,7 +1153,7 @@ int preflight_plugin(const char *path, bool allow_writable,
                      size_t errlen)
 {
     struct preflight_scanner *own = NULL;
-    char *real = NULL;
+    char *real = NULL, *deps = NULL;
     struct stat st;
     int fd, rc = -1;
 
@@ -978,19 +1181,26 @@ int preflight_plugin(const char *path, bool allow_writable,
     if (cache_find(path, real, &st, &rc, err, errlen))
         goto out;
     rc = preflight_elf(fd, (long long)st.st_size, path, err, errlen);
+    if (rc == 0 && disk_find(real, &st)) {
+        cache_put(path, real, &st, 0, NULL);
+        goto out;
+    }
     if (rc == 0 && !scanner && !(scanner = own = preflight_scanner_create())) {
         set_err(err, errlen, "%s: out of memory", path);
         rc = -2;
     }
     if (rc == 0)
-        rc = scan(scanner, path, err, errlen);
+        rc = scan(scanner, path, &deps, err, errlen);
     if (rc == -2) {
         rc = -1;
         goto out;
     }
     cache_put(path, real, &st, rc, err);
+    if (rc == 0)
+        disk_put(real, &st, deps);
 out:
     preflight_scanner_destroy(own);
+    free(deps);
     free(real);
     close(fd);
     return rc;

@@ -30,8 +30,11 @@ void preflight_scanner_destroy(struct preflight_scanner *s);
  * the scanner (NULL: a scanner for this one check). Verdicts of the last two
  * are cached for this process by real path, device, inode, size and
  * modification time, so a plugin used by many actors or registries is
- * scanned once. Returns 0, or -1 with one line in err that starts with
- * path. */
+ * scanned once; passes are also remembered on disk (env
+ * STEADY_PLUGIN_CACHE: a folder, or "off"; default
+ * $XDG_CACHE_HOME/steady or ~/.cache/steady) with every file the scan had
+ * mapped, and trusted in later processes while none of those changed.
+ * Returns 0, or -1 with one line in err that starts with path. */
 int preflight_plugin(const char *path, bool allow_writable,
                      struct preflight_scanner *scanner, char *err,
                      size_t errlen);
@@ -58,10 +61,12 @@ bool preflight_writable_allowed_by_env(void);
 void preflight_cache_clear(void);
 
 /* The protocol: the scanner reads paths, each ended by a NUL, from a socket
- * on its fd 3 and answers each with one line on it, PREFLIGHT_OK or
- * PREFLIGHT_REFUSED and the message; it exits at the socket's EOF. */
+ * on its fd 3 and answers each with one line on it: PREFLIGHT_OK ("ok"),
+ * then a tab before the path of each file it had mapped with the plugin
+ * open, then "\n"; or PREFLIGHT_REFUSED and the message. It exits at the
+ * socket's EOF. */
 #define PREFLIGHT_SCANNER_FD 3
-#define PREFLIGHT_OK         "ok\n"
+#define PREFLIGHT_OK         "ok"
 #define PREFLIGHT_REFUSED    "refused " /* then the message and "\n" */
 
 #endif

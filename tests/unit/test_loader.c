@@ -779,6 +779,94 @@ static void test_preflight_verdict_cache(void **state)
     preflight_cache_clear();
 }
 
+/* Passes are remembered on disk with every file the check mapped, and
+ * trusted by a later process only while all of them are unchanged. */
+static void test_preflight_disk_cache(void **state)
+{
+    char cache[256], file[300], plugin[256], *text, *lib;
+    struct timespec later[2] = { { 0, UTIME_OMIT }, { 12345, 0 } };
+    struct loaded_plugin p = { 0 };
+    struct stat st;
+    size_t n;
+
+    (void)state;
+    tmp_make();
+    snprintf(cache, sizeof(cache), "%s", tmp_path("cache"));
+    snprintf(file, sizeof(file), "%s/plugin-checks-1", cache);
+    snprintf(plugin, sizeof(plugin), "%s", tmp_path("p.so"));
+    copy_plugin(TP("tp_good"), plugin, 0644);
+    assert_int_equal(setenv("STEADY_PLUGIN_CACHE", cache, 1), 0);
+    preflight_cache_clear();
+    expect_open(plugin, &p); /* scanned, and remembered */
+    plugin_close(&p);
+    assert_int_equal(stat(cache, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0700);
+    assert_int_equal(stat(file, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    text = (char *)read_all(file, &n);
+    text = realloc(text, n + 1);
+    assert_non_null(text);
+    text[n] = '\0';
+    assert_non_null(strstr(text, "/p.so\t"));
+    assert_non_null(lib = strstr(text, "/libc.so"));
+
+    /* a later process: no scanner needed */
+    assert_int_equal(setenv("STEADY_PLUGIN_SCANNER", "/nonexistent/scanner", 1),
+                     0);
+    preflight_cache_clear();
+    expect_open(plugin, &p);
+    plugin_close(&p);
+
+    /* a library it loaded changed: checked again (and here, cannot be) */
+    {
+        char *field_end = lib, *field;
+        while (*field_end != '\t')
+            field_end--; /* the tab before the path */
+        field = field_end - 1;
+        while (*field != '\t')
+            field--; /* the tab before its id */
+        memset(field + 1, '9', (size_t)(field_end - field - 1));
+        write_file(file, text, n, 0600);
+    }
+    preflight_cache_clear();
+    expect_refusal(plugin, "cannot check the plugin: cannot run "
+                           "/nonexistent/scanner");
+    unsetenv("STEADY_PLUGIN_SCANNER");
+    remove(file);
+    preflight_cache_clear();
+    expect_open(plugin, &p); /* remembered afresh */
+    plugin_close(&p);
+
+    /* a cache file others could write is not trusted */
+    assert_int_equal(chmod(file, 0666), 0);
+    assert_int_equal(setenv("STEADY_PLUGIN_SCANNER", "/nonexistent/scanner", 1),
+                     0);
+    preflight_cache_clear();
+    expect_refusal(plugin, "cannot run /nonexistent/scanner");
+    assert_int_equal(chmod(file, 0600), 0);
+    preflight_cache_clear();
+    expect_open(plugin, &p);
+    plugin_close(&p);
+
+    /* the plugin itself changed */
+    assert_int_equal(utimensat(AT_FDCWD, plugin, later, 0), 0);
+    preflight_cache_clear();
+    expect_refusal(plugin, "cannot run /nonexistent/scanner");
+
+    /* refusals are never remembered */
+    unsetenv("STEADY_PLUGIN_SCANNER");
+    copy_plugin(TP("tp_crashctor"), tmp_path("crash.so"), 0644);
+    preflight_cache_clear();
+    expect_refusal(tmp_path("crash.so"), "crashed while being checked");
+    free(text);
+    text = (char *)read_all(file, &n);
+    assert_null(memmem(text, n, "crash.so", 8));
+    free(text);
+    assert_int_equal(setenv("STEADY_PLUGIN_CACHE", "off", 1), 0);
+    preflight_cache_clear();
+    tmp_remove();
+}
+
 static void test_preflight_not_a_regular_file(void **state)
 {
     (void)state;
@@ -998,6 +1086,8 @@ static void test_suggest_closest_basics(void **state)
 
 int main(void)
 {
+    /* every check here scans unless a test turns the disk cache on */
+    setenv("STEADY_PLUGIN_CACHE", "off", 1);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_plugin_open_missing_file),
         cmocka_unit_test(test_plugin_open_no_entry),
@@ -1027,6 +1117,7 @@ int main(void)
         cmocka_unit_test(test_preflight_crashing_constructors),
         cmocka_unit_test(test_preflight_registry_survives_a_crash),
         cmocka_unit_test(test_preflight_verdict_cache),
+        cmocka_unit_test(test_preflight_disk_cache),
         cmocka_unit_test(test_preflight_not_a_regular_file),
         cmocka_unit_test(test_preflight_cwd_is_not_searched),
         cmocka_unit_test(test_preflight_writable_file_refused),
