@@ -461,11 +461,31 @@ static int timeout_ms(const char *path, char *err, size_t errlen)
     return (int)ms;
 }
 
-static const char *scanner_path(void)
+/* env STEADY_PLUGIN_SCANNER, else where the build put it, else next to the
+ * running program (a host copied elsewhere with its scanner); buf holds
+ * the last. */
+static const char *scanner_path(char *buf, size_t len)
 {
     const char *env = getenv("STEADY_PLUGIN_SCANNER");
+    char self[PATH_MAX];
+    ssize_t n;
+    char *slash;
 
-    return env && *env ? env : STEADY_PLUGIN_SCANNER;
+    if (env && *env)
+        return env;
+    if (access(STEADY_PLUGIN_SCANNER, X_OK) == 0)
+        return STEADY_PLUGIN_SCANNER;
+    n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    if (n <= 0)
+        return STEADY_PLUGIN_SCANNER;
+    self[n] = '\0';
+    if (!(slash = strrchr(self, '/')))
+        return STEADY_PLUGIN_SCANNER;
+    *slash = '\0';
+    if (snprintf(buf, len, "%s/steady-plugin-scanner", self) >= (int)len ||
+        access(buf, X_OK) != 0)
+        return STEADY_PLUGIN_SCANNER;
+    return buf;
 }
 
 struct preflight_scanner *preflight_scanner_create(void)
@@ -548,7 +568,8 @@ void preflight_scanner_destroy(struct preflight_scanner *s)
  * on. Returns 0 or an errno value. */
 static int spawn_scanner(struct preflight_scanner *s)
 {
-    const char *prog = scanner_path();
+    char buf[PATH_MAX];
+    const char *prog = scanner_path(buf, sizeof(buf));
     char *const argv[] = { (char *)prog, NULL };
     int sv[2] = { -1, -1 }, ep[2] = { -1, -1 };
     posix_spawn_file_actions_t fa;
@@ -788,11 +809,12 @@ static int scan(struct preflight_scanner *s, const char *path, char **deps,
     s->line[0] = '\0';
     e = send_request(s, path);
     if (e) {
+        char buf[PATH_MAX];
         set_err(err, errlen,
                 "%s: cannot check the plugin: cannot run %s: %s (env "
                 "STEADY_PLUGIN_SCANNER names the steady-plugin-scanner "
                 "program)",
-                path, scanner_path(), strerror(e));
+                path, scanner_path(buf, sizeof(buf)), strerror(e));
         return -2;
     }
     while (got == 0) {
