@@ -379,6 +379,8 @@ int preflight_permissions(const char *path, char *err, size_t errlen)
     char *real = realpath(path, NULL);
     char *given = NULL, *given_real = NULL;
     const char *slash;
+    size_t len;
+    bool same;
     int rc = -1;
 
     if (!real) {
@@ -405,14 +407,14 @@ int preflight_permissions(const char *path, char *err, size_t errlen)
         set_err(err, errlen, "%s: cannot load: %s", path, strerror(errno));
         goto out;
     }
+    len = strlen(given_real);
+    same = strncmp(real, given_real, len) == 0 && real[len] == '/' &&
+           !strchr(real + len + 1, '/');
     rc = 0;
-    if (strncmp(real, given_real, strlen(given_real)) != 0 ||
-        real[strlen(given_real)] != '/' ||
-        strchr(real + strlen(given_real) + 1, '/'))
-        rc = check_owner_mode(path, "folder", given_real, err, errlen) < 0 ||
-                     check_folders(path, given_real, err, errlen) < 0
-                 ? -1
-                 : 0;
+    if (!same &&
+        (check_owner_mode(path, "folder", given_real, err, errlen) < 0 ||
+         check_folders(path, given_real, err, errlen) < 0))
+        rc = -1;
 out:
     free(given_real);
     free(given);
@@ -451,7 +453,7 @@ static int timeout_ms(const char *path, char *err, size_t errlen)
         return PREFLIGHT_TIMEOUT_MS;
     errno = 0;
     ms = strtol(v, &end, 10);
-    if (errno || *end || end == v || ms < 1 || ms > 3600000) {
+    if (*v < '0' || *v > '9' || errno || *end || ms < 1 || ms > 3600000) {
         set_err(err, errlen,
                 "%s: cannot check the plugin: STEADY_PLUGIN_CHECK_TIMEOUT_MS="
                 "'%s' is not a whole number of milliseconds from 1 to 3600000",
@@ -667,7 +669,7 @@ static bool drain_stderr(struct preflight_scanner *s)
 }
 
 /* Reads verdict bytes; 1 once a whole line is in, 0 for more to come, -1
- * at EOF (the scanner is gone). */
+ * at EOF (the scanner is gone), 2 for a line too long to be a verdict. */
 static int read_verdict(struct preflight_scanner *s)
 {
     for (;;) {
@@ -675,7 +677,7 @@ static int read_verdict(struct preflight_scanner *s)
         ssize_t n;
 
         if (room == 0)
-            return 1; /* overlong: take what there is */
+            return 2; /* overlong: not a verdict */
         n = recv(s->sock, s->line + s->n_line, room, 0);
         if (n < 0 && errno == EINTR)
             continue;
@@ -867,7 +869,7 @@ static int scan(struct preflight_scanner *s, const char *path, char **deps,
     st = reap(s, now_ms() + 1000, &(bool){ false });
     drain_stderr(s); /* what it wrote before it died is still in the pipe */
     forget(s);
-    if (got == 1) {
+    if (got >= 1) {
         set_err(err, errlen,
                 "%s: cannot check the plugin: the scanner answered '%.60s'",
                 path, s->line);
