@@ -14,6 +14,12 @@ set_target_properties(steady_testing PROPERTIES EXPORT_NAME testing)
 set_target_properties(steady_runtime PROPERTIES EXPORT_NAME runtime)
 
 install(TARGETS steady RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+file(RELATIVE_PATH STEADY_LIBEXEC_TO_LIB /${CMAKE_INSTALL_LIBEXECDIR}/steady
+     /${CMAKE_INSTALL_LIBDIR})
+set_target_properties(steady-plugin-scanner PROPERTIES
+  INSTALL_RPATH "$ORIGIN/${STEADY_LIBEXEC_TO_LIB}")
+install(TARGETS steady-plugin-scanner
+  RUNTIME DESTINATION ${CMAKE_INSTALL_LIBEXECDIR}/steady)
 install(TARGETS steady_lib steady_runtime steady_testing
   EXPORT steadyTargets
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}

@@ -82,6 +82,7 @@ struct steady_test *steady_test_load(const char *plugin, const char *name)
     if (!t->registry)
         goto err_free;
     lp = plugin_registry_get(t->registry, plugin, err, sizeof(err));
+    plugin_registry_loaded(t->registry);
     if (!lp) {
         fprintf(stderr, "steady_test_load: %s\n", err);
         goto err_free;

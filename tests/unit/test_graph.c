@@ -395,6 +395,10 @@ static const struct bad_case bad_cases[] = {
       51,
       { "unknown color 'rad'; did you mean 'red'?" } },
     { "two_documents.yaml", 5, 1, { "one YAML document" } },
+    { "bad_stack_kib.yaml",
+      4,
+      53,
+      { "stack_kib must be a whole number from 64 to 1048576", "got '16'" } },
 };
 
 static void test_graph_load_bad_graphs(void **state)

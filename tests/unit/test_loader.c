@@ -4,10 +4,15 @@
  */
 #include "inspect.h"
 #include "loader.h"
+#include "preflight.h"
 #include "suggest.h"
 
 #include <dlfcn.h>
+#include <elf.h>
+#include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
+#include <link.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +20,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
 /* cmocka.h needs the standard headers above included first. */
 #include <cmocka.h>
 
@@ -348,9 +356,689 @@ static void test_plugin_registry_get_path_missing(void **state)
     (void)state;
     reg = plugin_registry_create(STEADY_TEST_PLUGIN_DIR);
     assert_non_null(reg);
+    /* a bare "x.so" is a name on the search path, not a file here */
     assert_null(plugin_registry_get(reg, "missing.so", err, sizeof(err)));
-    assert_int_equal(strncmp(err, "missing.so: cannot load", 23), 0);
+    assert_non_null(strstr(err, "unknown plugin 'missing.so' (searched: "));
+    assert_null(plugin_registry_get(reg, "./missing.so", err, sizeof(err)));
+    assert_int_equal(strncmp(err, "./missing.so: cannot load", 25), 0);
+    assert_non_null(strstr(err, "No such file"));
     plugin_registry_destroy(reg);
+}
+
+/* ---- preflight: broken, foreign, writable and misplaced files ---- */
+
+#define REAL_PLUGIN STEADY_BUILD_PLUGIN_DIR "/generator.so"
+
+/* An instruction that traps, written over a function's first bytes. */
+#if defined(__x86_64__) || defined(__i386__)
+static const unsigned char trap_insn[] = { 0x0f, 0x0b }; /* ud2 */
+#else
+static const unsigned char trap_insn[] = { 0, 0, 0, 0 }; /* udf #0 (arm64) */
+#endif
+
+static char tmpdir[64];
+
+static void tmp_make(void)
+{
+    snprintf(tmpdir, sizeof(tmpdir), "/tmp/steady-loader-XXXXXX");
+    assert_non_null(mkdtemp(tmpdir));
+}
+
+/* tmpdir/name in one of a few rotating buffers: copy it to keep it. */
+static const char *tmp_path(const char *name)
+{
+    static char buf[4][256];
+    static int next;
+    char *p = buf[next++ % 4];
+
+    snprintf(p, sizeof(buf[0]), "%s/%s", tmpdir, name);
+    return p;
+}
+
+static int remove_one(const char *path, const struct stat *st, int flag,
+                      struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    chmod(path, 0700);
+    return remove(path);
+}
+
+static void tmp_remove(void)
+{
+    chmod(tmpdir, 0700);
+    assert_int_equal(nftw(tmpdir, remove_one, 16, FTW_DEPTH | FTW_PHYS), 0);
+}
+
+static unsigned char *read_all(const char *path, size_t *size)
+{
+    FILE *f = fopen(path, "rb");
+    unsigned char *buf;
+    long len;
+
+    assert_non_null(f);
+    assert_int_equal(fseek(f, 0, SEEK_END), 0);
+    len = ftell(f);
+    assert_true(len > 0);
+    rewind(f);
+    buf = malloc((size_t)len);
+    assert_non_null(buf);
+    assert_int_equal(fread(buf, 1, (size_t)len, f), (size_t)len);
+    fclose(f);
+    *size = (size_t)len;
+    return buf;
+}
+
+static void write_file(const char *path, const void *buf, size_t n, mode_t mode)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, buf, n), (ssize_t)n);
+    assert_int_equal(fchmod(fd, mode), 0);
+    close(fd);
+}
+
+static void copy_plugin(const char *from, const char *to, mode_t mode)
+{
+    size_t n;
+    unsigned char *buf = read_all(from, &n);
+
+    write_file(to, buf, n, mode);
+    free(buf);
+}
+
+/* Where the native-class ELF image `b` keeps things. */
+static ElfW(Ehdr) * ehdr_of(unsigned char *b)
+{
+    return (ElfW(Ehdr) *)b;
+}
+
+static ElfW(Phdr) * phdr_of(unsigned char *b, int type)
+{
+    ElfW(Ehdr) *e = ehdr_of(b);
+
+    for (size_t i = 0; i < e->e_phnum; i++) {
+        ElfW(Phdr) *p = (ElfW(Phdr) *)(b + e->e_phoff) + i;
+        if ((int)p->p_type == type)
+            return p;
+    }
+    return NULL;
+}
+
+/* The dynamic entry with `tag`, in the file image; NULL when absent. */
+static ElfW(Dyn) * dyn_of(unsigned char *b, ElfW(Sxword) tag)
+{
+    ElfW(Phdr) *p = phdr_of(b, PT_DYNAMIC);
+
+    assert_non_null(p);
+    for (ElfW(Dyn) *d = (ElfW(Dyn) *)(b + p->p_offset); d->d_tag != DT_NULL;
+         d++)
+        if (d->d_tag == tag)
+            return d;
+    return NULL;
+}
+
+/* File offset of a dynamic symbol's code; 0 when not found. */
+static size_t symbol_offset(unsigned char *b, const char *name)
+{
+    ElfW(Ehdr) *e = ehdr_of(b);
+    ElfW(Shdr) *sh = (ElfW(Shdr) *)(b + e->e_shoff);
+
+    for (size_t i = 0; i < e->e_shnum; i++) {
+        ElfW(Sym) *sym = (ElfW(Sym) *)(b + sh[i].sh_offset);
+        const char *strs = (const char *)b + sh[sh[i].sh_link].sh_offset;
+
+        if (sh[i].sh_type != SHT_DYNSYM)
+            continue;
+        for (size_t j = 0; j < sh[i].sh_size / sizeof(*sym); j++) {
+            if (strcmp(strs + sym[j].st_name, name) != 0)
+                continue;
+            for (size_t k = 0; k < e->e_phnum; k++) {
+                ElfW(Phdr) *p = (ElfW(Phdr) *)(b + e->e_phoff) + k;
+                if (p->p_type == PT_LOAD && sym[j].st_value >= p->p_vaddr &&
+                    sym[j].st_value < p->p_vaddr + p->p_filesz)
+                    return (size_t)(sym[j].st_value - p->p_vaddr + p->p_offset);
+            }
+        }
+    }
+    return 0;
+}
+
+static void test_preflight_truncated_copies(void **state)
+{
+    /* lengths from the start; negative ones count back from the end */
+    static const long cuts[] = { 0,     1,    3,    4,    15,   16,    19,
+                                 20,    52,   63,   64,   65,   120,   500,
+                                 1000,  4095, 4096, 4097, 8192, 10000, 12288,
+                                 -4096, -999, -100, -8,   -1 };
+    unsigned char *full;
+    size_t size;
+
+    (void)state;
+    tmp_make();
+    full = read_all(REAL_PLUGIN, &size);
+    for (size_t i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++) {
+        size_t n = cuts[i] < 0 ? size - (size_t)-cuts[i] : (size_t)cuts[i];
+        char name[64];
+        const char *path;
+
+        assert_true(n < size);
+        snprintf(name, sizeof(name), "cut%zu.so", n);
+        path = tmp_path(name);
+        write_file(path, full, n, 0644);
+        expect_refusal(path, ": refused: ");
+        if (n >= 64 && !strstr(err, "truncated or corrupt"))
+            fail_msg("%zu bytes: '%s'", n, err);
+    }
+    free(full);
+    tmp_remove();
+}
+
+/* Each corruption is one a real file could carry, and each would crash or
+ * fool a plain dlopen; all are refused with the reason. */
+static void test_preflight_corrupt_copies(void **state)
+{
+    enum {
+        BAD_CLASS,
+        BAD_ORDER,
+        EXEC_TYPE,
+        REL_TYPE,
+        PHOFF,
+        PHENTSIZE,
+        LOAD_OFFSET,
+        LOAD_SIZES,
+        NO_DYNAMIC,
+        DT_STR,
+        DT_SYM,
+        DT_RELA_,
+        DT_INIT_ARRAY_,
+        DT_GNU_HASH_,
+        ENTRY_TRAP,
+        N_CASES
+    };
+    static const char *const want[N_CASES] = {
+        [BAD_CLASS] = "corrupt ELF: unknown class 3",
+        [BAD_ORDER] = "corrupt ELF: unknown byte order 9",
+        [EXEC_TYPE] = "an executable, not a shared object",
+        [REL_TYPE] = "an object file (.o), not a shared object",
+        [PHOFF] = "refused: ",
+        [PHENTSIZE] = "program headers of 7 bytes",
+        [LOAD_OFFSET] = "truncated or corrupt: its ELF headers describe",
+        [LOAD_SIZES] = "holds more bytes in the file than in memory",
+        [NO_DYNAMIC] = "it has no dynamic section",
+        [DT_STR] = "crashed while being checked (SIG",
+        [DT_SYM] = "crashed while being checked (SIG",
+        [DT_RELA_] = "crashed while being checked (SIG",
+        [DT_INIT_ARRAY_] = "crashed while being checked (SIG",
+        [DT_GNU_HASH_] = "crashed while being checked (SIG",
+        [ENTRY_TRAP] = "crashed while being checked (SIGILL)",
+    };
+    static const ElfW(Sxword) tags[N_CASES] = {
+        [DT_STR] = DT_STRTAB,         [DT_SYM] = DT_SYMTAB,
+        [DT_RELA_] = DT_RELA,         [DT_INIT_ARRAY_] = DT_INIT_ARRAY,
+        [DT_GNU_HASH_] = DT_GNU_HASH,
+    };
+    unsigned char *full, *b;
+    size_t size, applied = 0;
+
+    (void)state;
+    tmp_make();
+    full = read_all(REAL_PLUGIN, &size);
+    b = malloc(size);
+    assert_non_null(b);
+    for (int c = 0; c < N_CASES; c++) {
+        ElfW(Ehdr) *e = ehdr_of(b);
+        char name[32];
+        const char *path;
+
+        memcpy(b, full, size);
+        switch (c) {
+        case BAD_CLASS:
+            b[EI_CLASS] = 3;
+            break;
+        case BAD_ORDER:
+            b[EI_DATA] = 9;
+            break;
+        case EXEC_TYPE:
+            e->e_type = ET_EXEC;
+            break;
+        case REL_TYPE:
+            e->e_type = ET_REL;
+            break;
+        case PHOFF:
+            e->e_phoff = (ElfW(Off)) - 100;
+            break;
+        case PHENTSIZE:
+            e->e_phentsize = 7;
+            break;
+        case LOAD_OFFSET:
+            phdr_of(b, PT_LOAD)->p_offset += 64u << 20;
+            break;
+        case LOAD_SIZES:
+            phdr_of(b, PT_LOAD)->p_memsz = 1;
+            break;
+        case NO_DYNAMIC:
+            phdr_of(b, PT_DYNAMIC)->p_type = PT_NULL;
+            break;
+        case ENTRY_TRAP: {
+            size_t off = symbol_offset(b, STEADY_PLUGIN_ENTRY_SYMBOL);
+            assert_true(off > 0);
+            memcpy(b + off, trap_insn, sizeof(trap_insn));
+            break;
+        }
+        default: {
+            /* a dynamic-section pointer bent far outside the file: the
+             * dynamic loader follows it and faults */
+            ElfW(Dyn) *d = dyn_of(b, tags[c]);
+            if (!d)
+                continue; /* this build's linker did not emit it */
+            d->d_un.d_ptr = (ElfW(Addr))0x7fff00000000ull;
+            break;
+        }
+        }
+        snprintf(name, sizeof(name), "corrupt%d.so", c);
+        path = tmp_path(name);
+        write_file(path, b, size, 0644);
+        expect_refusal(path, want[c]);
+        applied++;
+    }
+    assert_true(applied >= N_CASES - 2);
+    free(b);
+    free(full);
+    tmp_remove();
+}
+
+/* Random single-byte changes in the headers and the dynamic section: the
+ * file is refused or, where the byte did not matter, loads; the test
+ * process survives every one. */
+static void test_preflight_random_corruptions(void **state)
+{
+    unsigned char *full, *b;
+    size_t size, region, refused = 0;
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+
+    (void)state;
+    tmp_make();
+    full = read_all(REAL_PLUGIN, &size);
+    b = malloc(size);
+    assert_non_null(b);
+    memcpy(b, full, size);
+    region =
+        phdr_of(b, PT_DYNAMIC)->p_offset + phdr_of(b, PT_DYNAMIC)->p_filesz;
+    assert_true(region <= size);
+    for (int i = 0; i < 24; i++) {
+        struct loaded_plugin p = { 0 };
+        char name[32];
+        const char *path;
+
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        memcpy(b, full, size);
+        /* half in the ELF and program headers, half anywhere up to the end
+         * of the dynamic section */
+        b[i % 2 ? x % region : x % 512] ^= (unsigned char)(1 + (x >> 32) % 255);
+        snprintf(name, sizeof(name), "random%d.so", i);
+        path = tmp_path(name);
+        write_file(path, b, size, 0644);
+        err[0] = '\0';
+        if (plugin_open(path, &p, err, sizeof(err)) == 0) {
+            plugin_close(&p);
+            continue;
+        }
+        assert_int_equal(strncmp(err, path, strlen(path)), 0);
+        refused++;
+    }
+    assert_true(refused > 0);
+    free(b);
+    free(full);
+    tmp_remove();
+}
+
+static void test_preflight_wrong_architecture(void **state)
+{
+    struct utsname u;
+    unsigned char *b;
+    size_t size;
+    char want[128];
+    const bool arm = uname(&u) == 0 && strcmp(u.machine, "aarch64") == 0;
+
+    (void)state;
+    tmp_make();
+    b = read_all(REAL_PLUGIN, &size);
+    ehdr_of(b)->e_machine = arm ? EM_X86_64 : EM_AARCH64;
+    write_file(tmp_path("foreign.so"), b, size, 0644);
+    snprintf(want, sizeof(want), "refused: ELF for %s, this host is %s",
+             arm ? "x86_64" : "aarch64", arm ? "aarch64" : u.machine);
+    expect_refusal(tmp_path("foreign.so"), want);
+    assert_null(strstr(err, "No such file"));
+    free(b);
+    if (sizeof(void *) == 8) {
+        b = read_all(REAL_PLUGIN, &size);
+        b[EI_CLASS] = ELFCLASS32;
+        write_file(tmp_path("class32.so"), b, size, 0644);
+        expect_refusal(tmp_path("class32.so"),
+                       "refused: 32-bit ELF, this host is 64-bit");
+        free(b);
+    }
+    tmp_remove();
+}
+
+static void test_preflight_crashing_constructors(void **state)
+{
+    struct loaded_plugin p = { 0 };
+
+    (void)state;
+    expect_refusal(TP("tp_crashctor"),
+                   "refused: the plugin crashed while being checked (SIGBUS)");
+    expect_refusal(TP("tp_exitctor"), "refused: checking the plugin ended "
+                                      "with exit status 3 before a verdict: "
+                                      "tp_exitctor: leaving from a "
+                                      "constructor");
+    assert_int_equal(setenv("STEADY_PLUGIN_CHECK_TIMEOUT_MS", "300", 1), 0);
+    expect_refusal(TP("tp_hangctor"),
+                   "refused: checking the plugin took longer than 300 ms");
+    assert_int_equal(setenv("STEADY_PLUGIN_CHECK_TIMEOUT_MS", "soon", 1), 0);
+    preflight_cache_clear();
+    expect_refusal(TP("tp_good"), "STEADY_PLUGIN_CHECK_TIMEOUT_MS='soon' is "
+                                  "not a whole number of milliseconds");
+    unsetenv("STEADY_PLUGIN_CHECK_TIMEOUT_MS");
+    /* and the next plugin is checked as usual */
+    expect_open(TP("tp_good"), &p);
+    plugin_close(&p);
+}
+
+/* One scanner serves a registry; a plugin that kills it costs that plugin
+ * only, and the next one gets a new scanner. */
+static void test_preflight_registry_survives_a_crash(void **state)
+{
+    struct plugin_registry *reg;
+    const struct loaded_plugin *a, *b;
+
+    (void)state;
+    preflight_cache_clear();
+    reg = plugin_registry_create(STEADY_TEST_PLUGIN_DIR);
+    assert_non_null(reg);
+    a = plugin_registry_get(reg, "tp_good", err, sizeof(err));
+    if (!a)
+        fail_msg("%s", err);
+    assert_null(plugin_registry_get(reg, "tp_crashctor", err, sizeof(err)));
+    assert_non_null(strstr(err, "crashed while being checked (SIGBUS)"));
+    b = plugin_registry_get(reg, "tp_failinit", err, sizeof(err));
+    if (!b)
+        fail_msg("%s", err);
+    plugin_registry_loaded(reg);
+    plugin_registry_loaded(reg);
+    /* a lookup after loading starts another scanner */
+    assert_non_null(plugin_registry_get(reg, "tp_sink", err, sizeof(err)));
+    plugin_registry_destroy(reg);
+}
+
+/* Verdicts are cached by path, size and modification time: the same file
+ * is not scanned twice, a changed one is. */
+static void test_preflight_verdict_cache(void **state)
+{
+    struct timespec later[2] = { { 0, UTIME_OMIT }, { 12345, 0 } };
+    const char *path;
+
+    (void)state;
+    preflight_cache_clear();
+    tmp_make();
+    path = tmp_path("crash.so");
+    copy_plugin(TP("tp_crashctor"), path, 0644);
+    expect_refusal(path, "crashed while being checked (SIGBUS)");
+    assert_int_equal(setenv("STEADY_PLUGIN_SCANNER", "/nonexistent/scanner", 1),
+                     0);
+    /* cached: no scanner needed */
+    expect_refusal(path, "crashed while being checked (SIGBUS)");
+    /* changed: checked again, and a missing scanner refuses */
+    assert_int_equal(utimensat(AT_FDCWD, path, later, 0), 0);
+    expect_refusal(path, "cannot check the plugin: cannot run "
+                         "/nonexistent/scanner: No such file");
+    unsetenv("STEADY_PLUGIN_SCANNER");
+    tmp_remove();
+    preflight_cache_clear();
+}
+
+/* Passes are remembered on disk with every file the check mapped, and
+ * trusted by a later process only while all of them are unchanged. */
+static void test_preflight_disk_cache(void **state)
+{
+    char cache[256], file[300], plugin[256], *text, *lib;
+    struct timespec later[2] = { { 0, UTIME_OMIT }, { 12345, 0 } };
+    struct loaded_plugin p = { 0 };
+    struct stat st;
+    size_t n;
+
+    (void)state;
+    tmp_make();
+    snprintf(cache, sizeof(cache), "%s", tmp_path("cache"));
+    snprintf(file, sizeof(file), "%s/plugin-checks-1", cache);
+    snprintf(plugin, sizeof(plugin), "%s", tmp_path("p.so"));
+    copy_plugin(TP("tp_good"), plugin, 0644);
+    assert_int_equal(setenv("STEADY_PLUGIN_CACHE", cache, 1), 0);
+    preflight_cache_clear();
+    expect_open(plugin, &p); /* scanned, and remembered */
+    plugin_close(&p);
+    assert_int_equal(stat(cache, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0700);
+    assert_int_equal(stat(file, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    text = (char *)read_all(file, &n);
+    text = realloc(text, n + 1);
+    assert_non_null(text);
+    text[n] = '\0';
+    assert_non_null(strstr(text, "/p.so\t"));
+    assert_non_null(lib = strstr(text, "/libc.so"));
+
+    /* a later process: no scanner needed */
+    assert_int_equal(setenv("STEADY_PLUGIN_SCANNER", "/nonexistent/scanner", 1),
+                     0);
+    preflight_cache_clear();
+    expect_open(plugin, &p);
+    plugin_close(&p);
+
+    /* a library it loaded changed: checked again (and here, cannot be) */
+    {
+        char *field_end = lib, *field;
+        while (*field_end != '\t')
+            field_end--; /* the tab before the path */
+        field = field_end - 1;
+        while (*field != '\t')
+            field--; /* the tab before its id */
+        memset(field + 1, '9', (size_t)(field_end - field - 1));
+        write_file(file, text, n, 0600);
+    }
+    preflight_cache_clear();
+    expect_refusal(plugin, "cannot check the plugin: cannot run "
+                           "/nonexistent/scanner");
+    unsetenv("STEADY_PLUGIN_SCANNER");
+    remove(file);
+    preflight_cache_clear();
+    expect_open(plugin, &p); /* remembered afresh */
+    plugin_close(&p);
+
+    /* a cache file others could write is not trusted */
+    assert_int_equal(chmod(file, 0666), 0);
+    assert_int_equal(setenv("STEADY_PLUGIN_SCANNER", "/nonexistent/scanner", 1),
+                     0);
+    preflight_cache_clear();
+    expect_refusal(plugin, "cannot run /nonexistent/scanner");
+    assert_int_equal(chmod(file, 0600), 0);
+    preflight_cache_clear();
+    expect_open(plugin, &p);
+    plugin_close(&p);
+
+    /* the plugin itself changed */
+    assert_int_equal(utimensat(AT_FDCWD, plugin, later, 0), 0);
+    preflight_cache_clear();
+    expect_refusal(plugin, "cannot run /nonexistent/scanner");
+
+    /* refusals are never remembered */
+    unsetenv("STEADY_PLUGIN_SCANNER");
+    copy_plugin(TP("tp_crashctor"), tmp_path("crash.so"), 0644);
+    preflight_cache_clear();
+    expect_refusal(tmp_path("crash.so"), "crashed while being checked");
+    free(text);
+    text = (char *)read_all(file, &n);
+    assert_null(memmem(text, n, "crash.so", 8));
+    free(text);
+    assert_int_equal(setenv("STEADY_PLUGIN_CACHE", "off", 1), 0);
+    preflight_cache_clear();
+    tmp_remove();
+}
+
+static void test_preflight_not_a_regular_file(void **state)
+{
+    (void)state;
+    tmp_make();
+    assert_int_equal(mkfifo(tmp_path("fifo.so"), 0600), 0);
+    expect_refusal(tmp_path("fifo.so"), "refused: not a regular file");
+    assert_int_equal(mkdir(tmp_path("dir.so"), 0700), 0);
+    expect_refusal(tmp_path("dir.so"), "refused: not a regular file");
+    tmp_remove();
+}
+
+/* A bare name is looked up on the search path only, never in the current
+ * directory; a path with a '/' is a file. */
+static void test_preflight_cwd_is_not_searched(void **state)
+{
+    struct plugin_registry *reg;
+    char cwd[PATH_MAX];
+
+    (void)state;
+    tmp_make();
+    copy_plugin(TP("tp_good"), tmp_path("cwdonly.so"), 0644);
+    assert_non_null(getcwd(cwd, sizeof(cwd)));
+    assert_int_equal(chdir(tmpdir), 0);
+    /* empty parts of a path list would mean "here" to a shell: not here */
+    assert_int_equal(setenv("STEADY_PLUGIN_PATH", "::", 1), 0);
+    reg = plugin_registry_create(":" STEADY_TEST_PLUGIN_DIR ":");
+    unsetenv("STEADY_PLUGIN_PATH");
+    assert_non_null(reg);
+    assert_null(plugin_registry_get(reg, "cwdonly.so", err, sizeof(err)));
+    assert_non_null(strstr(err, "unknown plugin 'cwdonly.so'"));
+    assert_non_null(strstr(err, "never in the current folder"));
+    assert_null(plugin_registry_get(reg, "cwdonly", err, sizeof(err)));
+    assert_non_null(strstr(err, "unknown plugin 'cwdonly'"));
+    /* named as a file, it loads */
+    if (!plugin_registry_get(reg, "./cwdonly.so", err, sizeof(err)))
+        fail_msg("%s", err);
+    plugin_registry_destroy(reg);
+    assert_int_equal(chdir(cwd), 0);
+    tmp_remove();
+}
+
+static void test_preflight_writable_file_refused(void **state)
+{
+    struct plugin_registry *reg;
+    struct loaded_plugin p = { 0 };
+    const char *path;
+
+    (void)state;
+    preflight_cache_clear();
+    unsetenv("STEADY_ALLOW_WRITABLE_PLUGINS");
+    tmp_make();
+    path = tmp_path("ww.so");
+    copy_plugin(TP("tp_good"), path, 0666);
+    expect_refusal(path, "refused: file ");
+    assert_non_null(strstr(err, " is writable by group and others (mode "
+                                "0666)"));
+    assert_non_null(strstr(err, "--allow-writable-plugins"));
+    assert_int_equal(chmod(path, 0664), 0);
+    expect_refusal(path, "is writable by its group (mode 0664)");
+    /* allowed explicitly: by the environment, or on the registry */
+    assert_int_equal(setenv("STEADY_ALLOW_WRITABLE_PLUGINS", "1", 1), 0);
+    expect_open(path, &p);
+    plugin_close(&p);
+    assert_int_equal(setenv("STEADY_ALLOW_WRITABLE_PLUGINS", "0", 1), 0);
+    expect_refusal(path, "is writable by its group");
+    unsetenv("STEADY_ALLOW_WRITABLE_PLUGINS");
+    reg = plugin_registry_create(NULL);
+    assert_non_null(reg);
+    assert_null(plugin_registry_get(reg, path, err, sizeof(err)));
+    plugin_registry_allow_writable(reg, true);
+    if (!plugin_registry_get(reg, path, err, sizeof(err)))
+        fail_msg("%s", err);
+    plugin_registry_destroy(reg);
+    tmp_remove();
+}
+
+static void test_preflight_writable_folder_refused(void **state)
+{
+    struct loaded_plugin p = { 0 };
+    char want[400], sub[256], path[256];
+
+    (void)state;
+    unsetenv("STEADY_ALLOW_WRITABLE_PLUGINS");
+    tmp_make();
+    snprintf(sub, sizeof(sub), "%s", tmp_path("open"));
+    assert_int_equal(mkdir(sub, 0700), 0);
+    assert_int_equal(chmod(sub, 0777), 0);
+    snprintf(path, sizeof(path), "%s", tmp_path("open/x.so"));
+    copy_plugin(TP("tp_good"), path, 0644);
+    snprintf(want, sizeof(want),
+             "refused: folder %s is writable by group and others (mode "
+             "0777)",
+             sub);
+    expect_refusal(path, want);
+    /* a symlink from a safe folder does not hide it */
+    assert_int_equal(symlink(path, tmp_path("link.so")), 0);
+    expect_refusal(tmp_path("link.so"), want);
+    /* with the sticky bit, others cannot replace what is in it: fine */
+    assert_int_equal(chmod(sub, 01777), 0);
+    expect_open(path, &p);
+    plugin_close(&p);
+    /* and a safe file behind a symlink in a writable folder is refused */
+    assert_int_equal(chmod(sub, 0777), 0);
+    assert_int_equal(unlink(path), 0);
+    copy_plugin(TP("tp_good"), tmp_path("safe.so"), 0644);
+    assert_int_equal(symlink(tmp_path("safe.so"), path), 0);
+    expect_refusal(path, want);
+    tmp_remove();
+}
+
+/* Someone else's file is theirs to change (checked when we can make one:
+ * as root). */
+static void test_preflight_foreign_owner_refused(void **state)
+{
+    const char *path;
+
+    (void)state;
+    if (geteuid() != 0)
+        skip();
+    tmp_make();
+    path = tmp_path("theirs.so");
+    copy_plugin(TP("tp_good"), path, 0644);
+    assert_int_equal(chown(path, 65534, 65534), 0);
+    expect_refusal(path, "belongs to uid 65534, neither you nor root");
+    tmp_remove();
+}
+
+static void test_plugin_name_limits(void **state)
+{
+    struct loaded_plugin p = { 0 };
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out;
+
+    (void)state;
+    expect_open(TP("tp_longname"), &p);
+    assert_int_equal(strlen(p.desc->name), 100);
+    out = open_memstream(&text, &len);
+    assert_non_null(out);
+    inspect_plugin(&p, out);
+    fclose(out);
+    assert_non_null(strstr(text, p.desc->name));
+    free(text);
+    plugin_close(&p);
+    expect_refusal(TP("tp_toolong"), "plugin name 'tp_toolong_yyyy");
+    assert_non_null(strstr(err, "is longer than 255 bytes; shorten it"));
+    expect_refusal(TP("tp_ctrlname"),
+                   "plugin name has a control character (byte 0x0a at "
+                   "offset 7)");
 }
 
 /* ---- plugin_describe ---- */
@@ -420,6 +1108,8 @@ static void test_suggest_closest_basics(void **state)
 
 int main(void)
 {
+    /* every check here scans unless a test turns the disk cache on */
+    setenv("STEADY_PLUGIN_CACHE", "off", 1);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_plugin_open_missing_file),
         cmocka_unit_test(test_plugin_open_no_entry),
@@ -444,6 +1134,20 @@ int main(void)
         cmocka_unit_test(test_plugin_registry_get_unknown_without_suggestion),
         cmocka_unit_test(test_plugin_registry_get_env_path),
         cmocka_unit_test(test_plugin_registry_get_path_missing),
+        cmocka_unit_test(test_preflight_truncated_copies),
+        cmocka_unit_test(test_preflight_corrupt_copies),
+        cmocka_unit_test(test_preflight_random_corruptions),
+        cmocka_unit_test(test_preflight_wrong_architecture),
+        cmocka_unit_test(test_preflight_crashing_constructors),
+        cmocka_unit_test(test_preflight_registry_survives_a_crash),
+        cmocka_unit_test(test_preflight_verdict_cache),
+        cmocka_unit_test(test_preflight_disk_cache),
+        cmocka_unit_test(test_preflight_not_a_regular_file),
+        cmocka_unit_test(test_preflight_cwd_is_not_searched),
+        cmocka_unit_test(test_preflight_writable_file_refused),
+        cmocka_unit_test(test_preflight_writable_folder_refused),
+        cmocka_unit_test(test_preflight_foreign_owner_refused),
+        cmocka_unit_test(test_plugin_name_limits),
         cmocka_unit_test(test_plugin_describe_good),
         cmocka_unit_test(test_suggest_distance_basics),
         cmocka_unit_test(test_suggest_closest_basics),

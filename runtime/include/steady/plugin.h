@@ -68,7 +68,8 @@ struct steady_plugin {
     uint32_t abi_version;     /* STEADY_ABI_VERSION the plugin was built with */
     uint32_t descriptor_size; /* sizeof(struct steady_plugin) at build time */
     /* --- ABI 1.0 --- */
-    const char *name;    /* plugin name, as used by `plugin:` */
+    const char *name;    /* plugin name, as used by `plugin:`; at most
+                            STEADY_PLUGIN_NAME_MAX bytes, printable */
     const char *version; /* the plugin's own version, free text */
     const char *summary; /* one line */
     const struct steady_port_desc *ports;
@@ -92,6 +93,9 @@ struct steady_plugin {
 #define STEADY_PLUGIN_MIN_SIZE                 \
     (offsetof(struct steady_plugin, destroy) + \
      sizeof(((struct steady_plugin *)0)->destroy))
+
+/* Longest plugin name the host accepts, in bytes without the NUL. */
+#define STEADY_PLUGIN_NAME_MAX 255
 
 #define STEADY_PORTS(array)  (array), (sizeof(array) / sizeof((array)[0]))
 #define STEADY_PARAMS(array) (array), (sizeof(array) / sizeof((array)[0]))

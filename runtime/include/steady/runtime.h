@@ -25,6 +25,9 @@ struct steady_runtime_options {
      * but the state folder is neither created nor locked nor written. A
      * runtime loaded this way must not be run. */
     bool check_only;
+    /* Open plugins that others than their owner (or root) could change, as
+     * env STEADY_ALLOW_WRITABLE_PLUGINS=1 does; refused when false. */
+    bool allow_writable_plugins;
 };
 
 /* Loads and checks a graph file, opens its plugins and builds its actors

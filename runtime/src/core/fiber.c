@@ -2,6 +2,7 @@
 #include "fiber.h"
 
 #include "fiber_sanitizer.h"
+#include "stack_guard.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -18,18 +19,26 @@ int fiber_create(struct fiber *f, size_t stack_size, void (*entry)(void))
 {
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
     size_t size = (stack_size + page - 1) / page * page;
+    size_t guard = (STACK_GUARD_SIZE + page - 1) / page * page;
     void *map;
 
     memset(f, 0, sizeof(*f));
-    map = mmap(NULL, size + page, PROT_READ | PROT_WRITE,
+    /* All of it inaccessible, then the stack above the guard opened: the
+     * guard traps an overflow (stack_guard.c names the actor) instead of
+     * letting it write into whatever lies below, and costs address space
+     * only. */
+    map = mmap(NULL, guard + size, PROT_NONE,
                MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
     if (map == MAP_FAILED)
         return -1;
-    /* the lowest page traps a stack overflow instead of corrupting memory */
-    mprotect(map, page, PROT_NONE);
+    if (mprotect((char *)map + guard, size, PROT_READ | PROT_WRITE) < 0) {
+        munmap(map, guard + size);
+        return -1;
+    }
     f->map = map;
-    f->map_size = size + page;
-    f->stack = (char *)map + page;
+    f->map_size = guard + size;
+    f->guard_size = guard;
+    f->stack = (char *)map + guard;
     f->stack_size = size;
     if (getcontext(&f->ctx) != 0) {
         munmap(map, f->map_size);

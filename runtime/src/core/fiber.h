@@ -11,9 +11,10 @@
 
 struct fiber {
     ucontext_t ctx;
-    void *map; /* mmap'd stack with a guard page below; NULL for the
-                  thread's own stack */
+    void *map; /* mmap'd stack with a guard region below, starting with
+                  the guard; NULL for the thread's own stack */
     size_t map_size;
+    size_t guard_size; /* the guard: [map, map + guard_size) */
     const void *stack; /* usable stack bottom and size, for ASan */
     size_t stack_size;
     void *asan_fake; /* ASan's fake stack while switched out */
@@ -23,8 +24,9 @@ struct fiber {
 /* Makes `f` stand for the calling thread's own stack. */
 void fiber_init_thread(struct fiber *f);
 /* Creates a fiber that will run entry() on a new stack of stack_size bytes
- * (rounded to pages, plus a guard page). entry must never return: it ends
- * with fiber_exit. Returns 0 or -1 (out of memory). */
+ * (rounded to pages), with an inaccessible guard of STACK_GUARD_SIZE below.
+ * entry must never return: it ends with fiber_exit. Returns 0 or -1 (out of
+ * memory). */
 int fiber_create(struct fiber *f, size_t stack_size, void (*entry)(void));
 /* Frees a fiber's stack; the fiber must not be running. */
 void fiber_destroy(struct fiber *f);

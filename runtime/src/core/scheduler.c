@@ -3,6 +3,7 @@
  * interrupt an actor. */
 #include "scheduler.h"
 
+#include "stack_guard.h"
 #include "supervisor.h"
 #include "troupe.h"
 
@@ -18,7 +19,8 @@ struct lane {
     struct steady_actor *solo; /* or NULL for a troupe */
     struct troupe *troupe;
     const char *name;
-    int cpu; /* -1: not pinned */
+    int cpu;           /* -1: not pinned */
+    size_t stack_size; /* solo: its thread's stack; 0: the system's */
     pthread_t thread;
     bool started;
 };
@@ -28,13 +30,27 @@ struct scheduler {
     size_t n;
 };
 
-static void *solo_thread(void *arg)
+static void *solo_thread(struct lane *l)
 {
-    struct steady_actor *a = arg;
+    struct steady_actor *a = l->solo;
+    const void *guard;
+    size_t guard_len, stack_size;
+    char *overflow_msg = NULL;
 
+    /* An overflow into the thread's guard is reported as this actor's
+     * (without these, it is still caught, as a plain SIGSEGV). The message
+     * gives the size asked for, when one was: a sanitizer may have added
+     * room for itself. */
+    if (stack_guard_thread_enter() == 0 &&
+        stack_guard_of_thread(&guard, &guard_len, &stack_size) == 0 &&
+        (overflow_msg = stack_guard_message(
+             a->name, l->stack_size ? l->stack_size : stack_size, NULL)))
+        stack_guard_watch(guard, guard_len, overflow_msg);
     actor_slice_begin(a);
     supervisor_run(a);
     actor_slice_end(a);
+    stack_guard_thread_exit();
+    free(overflow_msg);
     return NULL;
 }
 
@@ -77,6 +93,7 @@ struct scheduler *scheduler_create(struct steady_actor *const *actors,
             l->solo = actors[i];
             l->name = actors[i]->name;
             l->cpu = p->cpu;
+            l->stack_size = p->stack_size;
             continue;
         }
         l = find_troupe(s, p->troupe);
@@ -91,7 +108,7 @@ struct scheduler *scheduler_create(struct steady_actor *const *actors,
         }
         if (p->cpu >= 0)
             l->cpu = p->cpu;
-        troupe_add(l->troupe, actors[i]);
+        troupe_add(l->troupe, actors[i], p->stack_size);
     }
     return s;
 
@@ -112,7 +129,7 @@ static void *lane_thread(void *arg)
     pthread_setname_np(pthread_self(), name);
     if (l->troupe)
         return troupe_thread(l->troupe);
-    return solo_thread(l->solo);
+    return solo_thread(l);
 }
 
 static void pin(struct lane *l)
@@ -126,6 +143,22 @@ static void pin(struct lane *l)
     if (e)
         steady_warn(NULL, "cannot pin '%s' to cpu %d: %s; it runs unpinned",
                     l->name, l->cpu, strerror(e));
+}
+
+/* A solo actor's thread gets the stack its stack_kib asks for, and every
+ * lane a guard as large as a fiber's (address space only). */
+static int lane_attr(const struct lane *l, pthread_attr_t *attr)
+{
+    int e = pthread_attr_init(attr);
+
+    if (e)
+        return e;
+    e = pthread_attr_setguardsize(attr, STACK_GUARD_SIZE);
+    if (!e && l->solo && l->stack_size)
+        e = pthread_attr_setstacksize(attr, l->stack_size);
+    if (e)
+        pthread_attr_destroy(attr);
+    return e;
 }
 
 void scheduler_block_signals(sigset_t *old)
@@ -146,9 +179,17 @@ static int create_thread(struct lane *l)
 {
     const char *fail = getenv("STEADY_TEST_FAIL_THREAD");
 
+    pthread_attr_t attr;
+    int e;
+
     if (fail && strcmp(fail, l->name) == 0)
         return EAGAIN;
-    return pthread_create(&l->thread, NULL, lane_thread, l);
+    e = lane_attr(l, &attr);
+    if (!e) {
+        e = pthread_create(&l->thread, &attr, lane_thread, l);
+        pthread_attr_destroy(&attr);
+    }
+    return e;
 }
 
 /* Lanes that will never run: their actors are finished as never started,
@@ -168,6 +209,10 @@ int scheduler_start(struct scheduler *s, char *err, size_t errlen)
     size_t i;
     int rc = 0;
 
+    /* without it an overflow is a plain SIGSEGV: worth a warning only */
+    if (stack_guard_install() < 0)
+        steady_warn(NULL, "cannot install the stack overflow handler: %s",
+                    strerror(errno));
     scheduler_block_signals(&old);
     for (i = 0; i < s->n; i++) {
         struct lane *l = &s->lanes[i];

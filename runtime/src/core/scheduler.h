@@ -17,6 +17,8 @@ struct scheduler;
 struct scheduler_place {
     const char *troupe; /* NULL: solo, on a thread of its own; borrowed */
     int cpu;            /* -1: not pinned */
+    size_t stack_size;  /* bytes of its fiber's (troupe) or thread's (solo)
+                           stack; 0: the default */
 };
 
 /* Plans threads for n actors (actors[i] placed by places[i]) and moves

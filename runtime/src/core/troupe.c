@@ -6,6 +6,7 @@
 #include "troupe.h"
 
 #include "fiber.h"
+#include "stack_guard.h"
 #include "supervisor.h"
 
 #include <stdio.h>
@@ -16,8 +17,10 @@ struct member {
     struct steady_actor *actor;
     struct troupe *troupe;
     struct fiber fiber;
-    bool parked;   /* waiting for the waker to move past `seen` */
-    bool finished; /* supervisor_run() returned */
+    size_t stack_size;
+    char *overflow_msg; /* printed if its stack overflows (stack_guard.h) */
+    bool parked;        /* waiting for the waker to move past `seen` */
+    bool finished;      /* supervisor_run() returned */
     uint32_t seen;
     uint64_t deadline; /* 0: none */
 };
@@ -64,12 +67,13 @@ static void troupe_park(struct steady_actor *a, uint32_t seen,
     fiber_switch(&m->fiber, &m->troupe->main);
 }
 
-void troupe_add(struct troupe *t, struct steady_actor *a)
+void troupe_add(struct troupe *t, struct steady_actor *a, size_t stack_size)
 {
     struct member *m = &t->members[t->n++];
 
     m->actor = a;
     m->troupe = t;
+    m->stack_size = stack_size ? stack_size : TROUPE_STACK_SIZE;
     a->waker = &t->waker;
     a->park = troupe_park;
     a->park_ctx = m;
@@ -108,18 +112,22 @@ void *troupe_thread(void *arg)
 
     this_troupe = t;
     fiber_init_thread(&t->main);
+    /* without it an overflow is a plain SIGSEGV, unnamed but still caught
+     * by the guard */
+    stack_guard_thread_enter();
     for (size_t i = 0; i < t->n; i++) {
-        if (fiber_create(&t->members[i].fiber, TROUPE_STACK_SIZE,
-                         member_entry) < 0) {
-            struct steady_actor *a = t->members[i].actor;
+        struct member *m = &t->members[i];
 
-            snprintf(a->error, sizeof(a->error),
-                     "troupe '%s': no memory for a %u KiB stack", t->name,
-                     TROUPE_STACK_SIZE / 1024);
-            actor_finish(a, -1);
-            t->members[i].finished = true;
+        if (fiber_create(&m->fiber, m->stack_size, member_entry) < 0) {
+            snprintf(m->actor->error, sizeof(m->actor->error),
+                     "troupe '%s': no memory for a %zu KiB stack", t->name,
+                     m->stack_size / 1024);
+            actor_finish(m->actor, -1);
+            m->finished = true;
             continue;
         }
+        m->overflow_msg =
+            stack_guard_message(m->actor->name, m->fiber.stack_size, t->name);
         live++;
     }
     while (live) {
@@ -142,7 +150,10 @@ void *troupe_thread(void *arg)
             m->parked = false;
             t->current = m;
             actor_slice_begin(m->actor);
+            stack_guard_watch(m->fiber.map, m->fiber.guard_size,
+                              m->overflow_msg);
             fiber_switch(&t->main, &m->fiber);
+            stack_guard_watch(NULL, 0, NULL);
             actor_slice_end(m->actor);
             ran = true;
             if (!m->finished)
@@ -152,8 +163,12 @@ void *troupe_thread(void *arg)
         if (live && !ran)
             waker_wait(&t->waker, seq, next);
     }
-    for (size_t i = 0; i < t->n; i++)
+    for (size_t i = 0; i < t->n; i++) {
         fiber_destroy(&t->members[i].fiber);
+        free(t->members[i].overflow_msg);
+        t->members[i].overflow_msg = NULL;
+    }
+    stack_guard_thread_exit();
     return NULL;
 }
 

@@ -16,8 +16,9 @@ struct troupe;
  * memory. */
 struct troupe *troupe_create(const char *name, size_t capacity);
 /* Adds a member: from now on it is woken through the troupe's waker and
- * parks by switching fibers. Call before its ports are bound. */
-void troupe_add(struct troupe *t, struct steady_actor *a);
+ * parks by switching fibers. Its fiber gets a stack of stack_size bytes (0:
+ * TROUPE_STACK_SIZE). Call before its ports are bound. */
+void troupe_add(struct troupe *t, struct steady_actor *a, size_t stack_size);
 const char *troupe_name(const struct troupe *t);
 /* The thread body: runs every member under the supervisor until all have
  * finished. arg is the troupe. */
@@ -27,7 +28,7 @@ void *troupe_thread(void *arg);
 void troupe_abandon(struct troupe *t);
 void troupe_destroy(struct troupe *t);
 
-/* Stack given to each member's fiber. */
+/* Stack given to a member's fiber unless its stack_kib says otherwise. */
 #define TROUPE_STACK_SIZE (256u * 1024u)
 
 #endif

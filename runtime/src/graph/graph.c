@@ -26,9 +26,11 @@ static const char *const defaults_keys[] = { "channel", "actor",
                                              "shutdown_timeout_ms" };
 static const char *const def_channel_keys[] = { "capacity", "percentile",
                                                 "alerts" };
-static const char *const def_actor_keys[] = { "alerts", "restart" };
-static const char *const actor_keys[] = { "plugin", "troupe", "cpu",
-                                          "params", "alerts", "restart" };
+static const char *const def_actor_keys[] = { "alerts", "restart",
+                                              "stack_kib" };
+static const char *const actor_keys[] = { "plugin",   "troupe", "cpu",
+                                          "params",   "alerts", "restart",
+                                          "stack_kib" };
 static const char *const restart_keys[] = { "max", "within_s", "backoff_ms" };
 #define DEFAULT_ADDRESS  "127.0.0.1"
 #define DEFAULT_PORT     9900
@@ -303,6 +305,19 @@ static int load_state_dir(struct graph_ctx *c, yaml_node_t *n)
     return c->g->state_dir ? 0 : -1;
 }
 
+/* An actor's stack: its fiber's in a troupe, its thread's when solo. */
+static int read_stack_kib(struct graph_ctx *c, const yaml_node_t *n,
+                          unsigned *out)
+{
+    int64_t x;
+
+    if (graph_read_int(c, n, "stack_kib", GRAPH_MIN_STACK_KIB,
+                       GRAPH_MAX_STACK_KIB, &x) < 0)
+        return -1;
+    *out = (unsigned)x;
+    return 0;
+}
+
 static int load_defaults(struct graph_ctx *c, yaml_node_t *n)
 {
     yaml_node_t *v;
@@ -328,6 +343,9 @@ static int load_defaults(struct graph_ctx *c, yaml_node_t *n)
             return -1;
         if ((alerts = yaml_doc_get(&c->doc, v, "restart")) &&
             read_restart(c, alerts, &c->def_restart) < 0)
+            return -1;
+        if ((alerts = yaml_doc_get(&c->doc, v, "stack_kib")) &&
+            read_stack_kib(c, alerts, &c->def_stack_kib) < 0)
             return -1;
     }
     if ((v = yaml_doc_get(&c->doc, n, "shutdown_timeout_ms"))) {
@@ -484,11 +502,12 @@ static int check_troupe_cpu(struct graph_ctx *c, const struct graph_actor *a,
     return 0;
 }
 
-/* A relative path to a .so is taken from the graph file's folder when the
- * file is there (so a graph and its plugins travel together), else from
- * the current folder. Names without '/' go to the search path unchanged. */
-static const char *graph_relative(const struct graph_ctx *c, const char *ref,
-                                  char *buf, size_t len)
+/* A relative path to a .so is taken from the graph file's folder, so that
+ * a graph and its plugins travel together and what runs never depends on
+ * where steady was started from. Names without '/' go to the search path
+ * unchanged (never to the current folder). */
+static const char *graph_relative(struct graph_ctx *c, const yaml_node_t *at,
+                                  const char *ref, char *buf, size_t len)
 {
     const char *slash = strrchr(c->file, '/');
     int n;
@@ -496,8 +515,10 @@ static const char *graph_relative(const struct graph_ctx *c, const char *ref,
     if (!strchr(ref, '/') || ref[0] == '/' || !slash)
         return ref;
     n = snprintf(buf, len, "%.*s/%s", (int)(slash - c->file), c->file, ref);
-    if (n < 0 || (size_t)n >= len || access(buf, F_OK) != 0)
-        return ref;
+    if (n < 0 || (size_t)n >= len) {
+        graph_fail(c, at, "plugin path '%s' is too long", ref);
+        return NULL;
+    }
     return buf;
 }
 
@@ -517,6 +538,7 @@ static int load_actor(struct graph_ctx *c, struct graph_actor *a,
     a->pos = graph_pos_of(key);
     a->cpu = -1;
     a->restart = c->def_restart;
+    a->stack_kib = c->def_stack_kib;
     if (!(a->name = dup_text(c, key, name)))
         return -1;
     if (yaml_doc_is_null(n))
@@ -530,8 +552,9 @@ static int load_actor(struct graph_ctx *c, struct graph_actor *a,
     ref = graph_expect_text(c, plugin, "'plugin'");
     if (!ref)
         return -1;
-    a->plugin = plugin_registry_get(
-        c->reg, graph_relative(c, ref, path, sizeof(path)), why, sizeof(why));
+    if (!(ref = graph_relative(c, plugin, ref, path, sizeof(path))))
+        return -1;
+    a->plugin = plugin_registry_get(c->reg, ref, why, sizeof(why));
     if (!a->plugin)
         return graph_fail(c, plugin, "%s", why);
 
@@ -563,6 +586,9 @@ static int load_actor(struct graph_ctx *c, struct graph_actor *a,
     }
     if ((v = yaml_doc_get(&c->doc, n, "restart")) &&
         read_restart(c, v, &a->restart) < 0)
+        return -1;
+    if ((v = yaml_doc_get(&c->doc, n, "stack_kib")) &&
+        read_stack_kib(c, v, &a->stack_kib) < 0)
         return -1;
     return read_params(c, a, yaml_doc_get(&c->doc, n, "params"), key);
 }

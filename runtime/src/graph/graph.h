@@ -58,6 +58,9 @@ struct graph_actor {
     struct graph_alert *alerts;
     size_t n_alerts;
     struct restart_policy restart;
+    /* Stack of its fiber in a troupe, or of its thread when solo, in KiB;
+     * 0: the default (TROUPE_STACK_SIZE, or the system's for a thread). */
+    unsigned stack_kib;
 };
 
 struct graph_endpoint {

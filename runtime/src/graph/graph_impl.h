@@ -18,6 +18,10 @@
 #define GRAPH_MAX_CAPACITY   ((int64_t)1 << 30)
 #define GRAPH_MAX_RING_BYTES ((uint64_t)4 << 30)
 #define GRAPH_MAX_CPU        1023
+/* stack_kib: below 64 KiB the runtime's own calls (logging, waits) may not
+ * fit; 1 GiB is address space, not memory, but more is a typo. */
+#define GRAPH_MIN_STACK_KIB  64
+#define GRAPH_MAX_STACK_KIB  (1024 * 1024)
 
 /* A name and where it came from, sorted to find repeats and look up. */
 struct graph_name_ref {
@@ -43,6 +47,7 @@ struct graph_ctx {
     struct graph_alert *def_actor_alerts;
     size_t n_def_actor_alerts;
     struct restart_policy def_restart;
+    unsigned def_stack_kib; /* 0: the runtime's default */
 
     /* g->actors sorted by name, for endpoint lookups */
     struct graph_name_ref *actor_index;

@@ -206,6 +206,8 @@ int cli_args_parse(struct cli_args *out, int argc, char *const *argv, char *err,
             out->state_dir = v;
         } else if (strcmp(a, "--json") == 0) {
             out->json = true;
+        } else if (strcmp(a, "--allow-writable-plugins") == 0) {
+            out->allow_writable_plugins = true;
         } else if (strncmp(a, "--", 2) == 0 && a[2]) {
             if (graph_arg(out, argc, argv, &i, err, errlen) != CLI_ARGS_OK)
                 return out->help ? CLI_ARGS_HELP : CLI_ARGS_BAD;

@@ -24,6 +24,7 @@ struct cli_args {
     const char *dir;     /* new-plugin's DIR; NULL: ./NAME */
     bool help;           /* -h or --help was given */
     bool json;           /* inspect --json */
+    bool allow_writable_plugins; /* --allow-writable-plugins */
     const char *plugin_path;
     const char *telemetry;
     const char *state_dir;

@@ -27,6 +27,7 @@ static int run_or_check(const struct cli_args *cli)
         .state_dir = cli->state_dir,
         /* check reads state files but never locks or writes the folder */
         .check_only = strcmp(cli->command, "check") == 0,
+        .allow_writable_plugins = cli->allow_writable_plugins,
     };
     bool run = strcmp(cli->command, "run") == 0;
     struct steady_runtime *rt;
@@ -68,6 +69,9 @@ static int describe(const struct cli_args *cli)
     char err[2048];
     int rc;
 
+    /* the describe calls take no options: the flag goes the env's way */
+    if (cli->allow_writable_plugins)
+        setenv("STEADY_ALLOW_WRITABLE_PLUGINS", "1", 1);
     if (!cli->target)
         rc = steady_list_plugins(cli->plugin_path, stdout, err, sizeof(err));
     else if (cli->json)

@@ -205,6 +205,7 @@ static int plan_threads(struct steady_runtime *rt, char *err, size_t errlen)
     for (size_t i = 0; i < g->n_actors; i++) {
         places[i].troupe = g->actors[i].troupe;
         places[i].cpu = g->actors[i].cpu;
+        places[i].stack_size = (size_t)g->actors[i].stack_kib * 1024;
     }
     rt->scheduler =
         scheduler_create(rt->actors, places, g->n_actors, err, errlen);
@@ -293,8 +294,12 @@ int steady_runtime_load(const char *file,
     }
     if (!rt->registry)
         goto err_oom;
+    if (opt->allow_writable_plugins)
+        plugin_registry_allow_writable(rt->registry, true);
     rt->graph =
         graph_load(file, ovr, opt->n_overrides, rt->registry, err, errlen);
+    /* every plugin is open: the process that checked them can go */
+    plugin_registry_loaded(rt->registry);
     free(ovr);
     ovr = NULL;
     if (!rt->graph)

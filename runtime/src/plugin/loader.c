@@ -6,12 +6,16 @@
 
 #include "param.h"
 #include "plugin_dirs.h"
+#include "preflight.h"
 #include "suggest.h"
 
 #include <dirent.h>
 #include <dlfcn.h>
+#include <errno.h>
 #include <limits.h>
+#include <link.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +24,11 @@
 struct plugin_registry {
     char **dirs; /* search directories, in order */
     size_t n_dirs;
-    char *joined; /* dirs joined with ':', for messages */
+    char *joined;        /* dirs joined with ':', for messages */
+    unsigned open_flags; /* PLUGIN_OPEN_* for every plugin opened */
+    /* checks every plugin of this registry in one process; NULL until the
+     * first check and after plugin_registry_loaded */
+    struct preflight_scanner *scanner;
     /* Each opened plugin is its own allocation so that the pointers handed
      * out stay valid while the array grows. */
     struct registry_entry {
@@ -161,6 +169,98 @@ static int check_params(const char *path, const struct steady_plugin *d,
     return 0;
 }
 
+/* A plugin's name ends up in messages, logs, telemetry and state files:
+ * bounded, and nothing in it that would break a line. */
+static int check_name(const char *path, const char *name, char *err,
+                      size_t errlen)
+{
+    size_t len = strnlen(name, STEADY_PLUGIN_NAME_MAX + 1);
+
+    if (len > STEADY_PLUGIN_NAME_MAX) {
+        set_err(err, errlen,
+                "%s: plugin name '%.32s...' is longer than %d bytes; "
+                "shorten it",
+                path, name, STEADY_PLUGIN_NAME_MAX);
+        return -1;
+    }
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)name[i];
+        if (c < 0x20 || c == 0x7f) {
+            set_err(err, errlen,
+                    "%s: plugin name has a control character (byte 0x%02x "
+                    "at offset %zu); use printable characters",
+                    path, c, i);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Reads every string the host will print or compare, so that a pointer a
+ * corrupt relocation bent faults here, in the scanner, rather than in the
+ * host later. Returns the total length, which the caller ignores. */
+static size_t touch_strings(const struct steady_plugin *d)
+{
+    size_t n = strlen(d->name);
+
+    n += d->version ? strlen(d->version) : 0;
+    n += d->summary ? strlen(d->summary) : 0;
+    for (size_t i = 0; i < d->n_ports; i++)
+        n += strlen(d->ports[i].name) + strlen(d->ports[i].type_name);
+    for (size_t i = 0; i < d->n_params; i++) {
+        const struct steady_param_desc *p = &d->params[i];
+        n += strlen(p->name);
+        n += p->default_value ? strlen(p->default_value) : 0;
+        n += p->doc ? strlen(p->doc) : 0;
+    }
+    return n;
+}
+
+struct code_probe {
+    uintptr_t addr;
+    bool found;
+};
+
+static int probe_object(struct dl_phdr_info *info, size_t size, void *data)
+{
+    struct code_probe *p = data;
+
+    (void)size;
+    for (size_t i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        uintptr_t start = info->dlpi_addr + ph->p_vaddr;
+
+        if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X) && p->addr >= start &&
+            p->addr - start < ph->p_memsz) {
+            p->found = true;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* A callback must point into the code of some loaded object; anything else
+ * is a corrupt descriptor that would crash the actor's thread. */
+static int check_code(const char *path, const struct steady_plugin *d,
+                      const char *what, const void *fn_bits, char *err,
+                      size_t errlen)
+{
+    struct code_probe probe = { 0, false };
+
+    memcpy(&probe.addr, fn_bits, sizeof(probe.addr));
+    if (!probe.addr)
+        return 0;
+    dl_iterate_phdr(probe_object, &probe);
+    if (!probe.found) {
+        set_err(err, errlen,
+                "%s: plugin '%s': its %s function is at %#lx, outside any "
+                "loaded code; the file is corrupt",
+                path, d->name, what, (unsigned long)probe.addr);
+        return -1;
+    }
+    return 0;
+}
+
 static int check_descriptor(const char *path, const struct steady_plugin *d,
                             char *err, size_t errlen)
 {
@@ -185,14 +285,27 @@ static int check_descriptor(const char *path, const struct steady_plugin *d,
         set_err(err, errlen, "%s: descriptor has no name", path);
         return -1;
     }
+    if (check_name(path, d->name, err, errlen) < 0)
+        return -1;
     if (!d->run) {
         set_err(err, errlen, "%s: plugin '%s' has no run function", path,
                 d->name);
         return -1;
     }
-    if (check_ports(path, d, err, errlen) < 0)
+    if (check_ports(path, d, err, errlen) < 0 ||
+        check_params(path, d, err, errlen) < 0)
         return -1;
-    return check_params(path, d, err, errlen);
+    {
+        /* volatile: the lengths are not used, the reads must happen */
+        volatile size_t touched = touch_strings(d);
+        (void)touched;
+    }
+    _Static_assert(sizeof(d->run) == sizeof(uintptr_t), "code pointers");
+    if (check_code(path, d, "run", &d->run, err, errlen) < 0 ||
+        check_code(path, d, "init", &d->init, err, errlen) < 0 ||
+        check_code(path, d, "destroy", &d->destroy, err, errlen) < 0)
+        return -1;
+    return 0;
 }
 
 /* The inline channel fast paths compiled into the plugin read the fields
@@ -214,8 +327,10 @@ static int check_channel_layout(const char *path, void *handle, char *err,
 
 /* ---- one plugin file ----------------------------------------------- */
 
-int plugin_open(const char *path, struct loaded_plugin *out, char *err,
-                size_t errlen)
+/* plugin_open_flags with the scanner to use (NULL: one for this file). */
+static int open_file(const char *path, unsigned flags,
+                     struct preflight_scanner *scanner,
+                     struct loaded_plugin *out, char *err, size_t errlen)
 {
     char local[PATH_MAX];
     const char *open_path = path;
@@ -224,8 +339,9 @@ int plugin_open(const char *path, struct loaded_plugin *out, char *err,
     void *handle, *sym;
     char *copy;
 
-    /* dlopen looks a bare "x.so" up in the system library path; a user who
-     * names a file means the one in the current directory. */
+    /* dlopen looks a bare "x.so" up in the system library path; a caller
+     * that names a file here means that file, relative to the current
+     * directory. (Looking names up is plugin_registry_get's business.) */
     if (!strchr(path, '/')) {
         if (snprintf(local, sizeof(local), "./%s", path) >=
             (int)sizeof(local)) {
@@ -234,9 +350,25 @@ int plugin_open(const char *path, struct loaded_plugin *out, char *err,
         }
         open_path = local;
     }
+    /* Everything that could crash or fool this process happens first in
+     * the scanner; only a file that passed is mapped here. */
+    if (!(flags & PLUGIN_OPEN_NO_PREFLIGHT) &&
+        preflight_plugin(open_path, flags & PLUGIN_OPEN_ALLOW_WRITABLE, scanner,
+                         err, errlen) < 0) {
+        /* the messages name open_path: say it the caller's way */
+        if (open_path == local && err && strncmp(err, "./", 2) == 0)
+            memmove(err, err + 2, strlen(err + 2) + 1);
+        return -1;
+    }
     handle = dlopen(open_path, RTLD_NOW | RTLD_LOCAL);
     if (!handle) {
         const char *why = dlerror();
+        size_t len = strlen(open_path);
+
+        /* dlerror often starts with the path again */
+        if (why && strncmp(why, open_path, len) == 0 &&
+            strncmp(why + len, ": ", 2) == 0)
+            why += len + 2;
         set_err(err, errlen, "%s: cannot load: %s", path,
                 why ? why : "unknown dlopen error");
         return -1;
@@ -275,6 +407,21 @@ int plugin_open(const char *path, struct loaded_plugin *out, char *err,
 err_close_handle:
     dlclose(handle);
     return -1;
+}
+
+int plugin_open_flags(const char *path, unsigned flags,
+                      struct loaded_plugin *out, char *err, size_t errlen)
+{
+    return open_file(path, flags, NULL, out, err, errlen);
+}
+
+int plugin_open(const char *path, struct loaded_plugin *out, char *err,
+                size_t errlen)
+{
+    return plugin_open_flags(
+        path,
+        preflight_writable_allowed_by_env() ? PLUGIN_OPEN_ALLOW_WRITABLE : 0,
+        out, err, errlen);
 }
 
 void plugin_close(struct loaded_plugin *p)
@@ -376,6 +523,8 @@ struct plugin_registry *plugin_registry_create(const char *search_path)
         add_dirs(reg, getenv("STEADY_PLUGIN_PATH")) < 0 ||
         add_default_dirs(reg) < 0 || join_dirs(reg) < 0)
         goto err_free_reg;
+    if (preflight_writable_allowed_by_env())
+        reg->open_flags |= PLUGIN_OPEN_ALLOW_WRITABLE;
     return reg;
 
 err_free_reg:
@@ -387,6 +536,7 @@ void plugin_registry_destroy(struct plugin_registry *reg)
 {
     if (!reg)
         return;
+    preflight_scanner_destroy(reg->scanner);
     for (size_t i = 0; i < reg->n_entries; i++) {
         plugin_close(reg->entries[i].plugin);
         free(reg->entries[i].plugin);
@@ -403,6 +553,20 @@ void plugin_registry_destroy(struct plugin_registry *reg)
 const char *plugin_registry_search_path(const struct plugin_registry *reg)
 {
     return reg->joined;
+}
+
+void plugin_registry_loaded(struct plugin_registry *reg)
+{
+    preflight_scanner_destroy(reg->scanner);
+    reg->scanner = NULL;
+}
+
+void plugin_registry_allow_writable(struct plugin_registry *reg, bool allow)
+{
+    if (allow)
+        reg->open_flags |= PLUGIN_OPEN_ALLOW_WRITABLE;
+    else
+        reg->open_flags &= ~(unsigned)PLUGIN_OPEN_ALLOW_WRITABLE;
 }
 
 static bool is_file(const char *path)
@@ -455,19 +619,30 @@ err_free_names:
 static void report_unknown(const struct plugin_registry *reg, const char *name,
                            char *err, size_t errlen)
 {
-    char **names = NULL;
+    char **names = NULL, *bare = strdup(name);
     size_t n = 0;
     const char *near = NULL;
+    struct stat st;
 
-    if (list_plugin_names(reg, &names, &n) == 0)
-        near = suggest_closest(name, (const char *const *)names, n);
-    if (near)
+    if (bare && ends_with(bare, ".so"))
+        bare[strlen(bare) - 3] = '\0';
+    if (bare && list_plugin_names(reg, &names, &n) == 0)
+        near = suggest_closest(bare, (const char *const *)names, n);
+    /* a file of that name here: say why it is not taken, first */
+    if (*name && stat(name, &st) == 0)
+        set_err(err, errlen,
+                "unknown plugin '%s' (searched: %s); a name is looked up on "
+                "the plugin path only, never in the current folder: give a "
+                "path with a '/' to load a file",
+                name, reg->joined);
+    else if (near)
         set_err(err, errlen,
                 "unknown plugin '%s' (searched: %s); did you mean '%s'?", name,
                 reg->joined, near);
     else
         set_err(err, errlen, "unknown plugin '%s' (searched: %s)", name,
                 reg->joined);
+    free(bare);
     for (size_t i = 0; i < n; i++)
         free(names[i]);
     free(names);
@@ -482,13 +657,7 @@ static const struct loaded_plugin *open_once(struct plugin_registry *reg,
     char *real = realpath(path, NULL);
 
     if (!real) {
-        /* Let dlopen say why in its own words. */
-        struct loaded_plugin tmp;
-        if (plugin_open(path, &tmp, err, errlen) == 0) {
-            plugin_close(&tmp);
-            set_err(err, errlen, "%s: cannot resolve the file's real path",
-                    path);
-        }
+        set_err(err, errlen, "%s: cannot load: %s", path, strerror(errno));
         return NULL;
     }
     for (size_t i = 0; i < reg->n_entries; i++) {
@@ -509,7 +678,11 @@ static const struct loaded_plugin *open_once(struct plugin_registry *reg,
     p = calloc(1, sizeof(*p));
     if (!p)
         goto err_out_of_memory;
-    if (plugin_open(path, p, err, errlen) < 0)
+    if (!reg->scanner && !(reg->scanner = preflight_scanner_create())) {
+        free(p);
+        goto err_out_of_memory;
+    }
+    if (open_file(path, reg->open_flags, reg->scanner, p, err, errlen) < 0)
         goto err_free_plugin;
     reg->entries[reg->n_entries].real = real;
     reg->entries[reg->n_entries].plugin = p;
@@ -530,14 +703,19 @@ const struct loaded_plugin *plugin_registry_get(struct plugin_registry *reg,
                                                 const char *ref, char *err,
                                                 size_t errlen)
 {
+    const char *suffix = ends_with(ref, ".so") ? "" : ".so";
     char path[PATH_MAX];
 
-    if (strchr(ref, '/') || ends_with(ref, ".so"))
+    /* A path is opened as given. A name, with or without ".so", is only
+     * ever looked up in the search directories: never in the current
+     * directory, which would make what runs depend on where steady was
+     * started from. */
+    if (strchr(ref, '/'))
         return open_once(reg, ref, err, errlen);
     if (*ref) {
         for (size_t i = 0; i < reg->n_dirs; i++) {
-            int len =
-                snprintf(path, sizeof(path), "%s/%s.so", reg->dirs[i], ref);
+            int len = snprintf(path, sizeof(path), "%s/%s%s", reg->dirs[i], ref,
+                               suffix);
             if (len > 0 && (size_t)len < sizeof(path) && is_file(path))
                 return open_once(reg, path, err, errlen);
         }

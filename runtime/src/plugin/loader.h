@@ -6,6 +6,7 @@
 #ifndef STEADY_LOADER_H
 #define STEADY_LOADER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <steady/plugin.h>
 
@@ -25,9 +26,11 @@ struct plugin_registry *plugin_registry_create(const char *search_path);
 void plugin_registry_destroy(struct plugin_registry *reg);
 
 /* Opens (or returns the already opened) plugin named `ref`: a path when it
- * contains '/' or ends in ".so", else a name looked up as NAME.so in each
- * search directory in order. On failure returns NULL and writes a one-line
- * reason naming the file (or the directories searched) into err. */
+ * contains '/' (relative ones from the current directory), else a name
+ * looked up as NAME.so (or NAME when it ends in ".so") in each search
+ * directory in order, and never in the current directory. On failure returns
+ * NULL and writes a one-line reason naming the file (or the directories
+ * searched) into err. */
 const struct loaded_plugin *plugin_registry_get(struct plugin_registry *reg,
                                                 const char *ref, char *err,
                                                 size_t errlen);
@@ -35,8 +38,29 @@ const struct loaded_plugin *plugin_registry_get(struct plugin_registry *reg,
 /* The directories searched, ':'-joined, for messages. */
 const char *plugin_registry_search_path(const struct plugin_registry *reg);
 
-/* Opens a single plugin file and checks it (used by the registry and by
- * `steady inspect`). Returns 0, or -1 with the path and reason in err. */
+/* Stops the process that checked the registry's plugins: call once a graph
+ * is loaded (a later lookup starts another). */
+void plugin_registry_loaded(struct plugin_registry *reg);
+
+/* Lets the registry open plugins that others than their owner could change
+ * (--allow-writable-plugins). The registry starts with what env
+ * STEADY_ALLOW_WRITABLE_PLUGINS says. */
+void plugin_registry_allow_writable(struct plugin_registry *reg, bool allow);
+
+/* How plugin_open_flags checks a file before mapping it. */
+enum {
+    PLUGIN_OPEN_ALLOW_WRITABLE = 1u, /* skip preflight's permission checks */
+    PLUGIN_OPEN_NO_PREFLIGHT = 2u,   /* dlopen at once: for the scanner */
+};
+
+/* Opens a single plugin file and checks it: the preflight (see
+ * preflight.h), then dlopen here and the descriptor checks. A path without
+ * '/' is a file in the current directory. Returns 0, or -1 with the path and
+ * reason in err; out is untouched on failure. */
+int plugin_open_flags(const char *path, unsigned flags,
+                      struct loaded_plugin *out, char *err, size_t errlen);
+/* plugin_open_flags with the permission checks as env
+ * STEADY_ALLOW_WRITABLE_PLUGINS says (used by tests and `steady inspect`). */
 int plugin_open(const char *path, struct loaded_plugin *out, char *err,
                 size_t errlen);
 void plugin_close(struct loaded_plugin *p);

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* An object of this file's, whose address dladdr() maps to the file that
  * holds this code (a function's address may not become a void * in ISO C). */
@@ -57,4 +58,28 @@ int plugin_dirs_default(char *buf, size_t len)
         used += (size_t)n;
     }
     return 0;
+}
+
+int plugin_dirs_scanner(char *buf, size_t len)
+{
+    /* installed: LIBDIR/../libexec/steady; built: lib/../bin, or bin/ for
+     * a binary that has this code linked in */
+    static const char *const where[] = {
+        "../libexec/steady/steady-plugin-scanner",
+        "../bin/steady-plugin-scanner",
+        "steady-plugin-scanner",
+    };
+    Dl_info info;
+    char real[PATH_MAX], dir[PATH_MAX];
+
+    if (!dladdr(&anchor, &info) || !info.dli_fname ||
+        !realpath(info.dli_fname, real))
+        return -1;
+    snprintf(dir, sizeof(dir), "%s", dirname(real));
+    for (size_t i = 0; i < sizeof(where) / sizeof(where[0]); i++) {
+        if (snprintf(buf, len, "%s/%s", dir, where[i]) < (int)len &&
+            access(buf, X_OK) == 0)
+            return 0;
+    }
+    return -1;
 }

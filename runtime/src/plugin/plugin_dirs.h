@@ -10,4 +10,8 @@
  * holds the folders that fit). Any thread. */
 int plugin_dirs_default(char *buf, size_t len);
 
+/* Writes the path of steady-plugin-scanner (preflight.c), found beside the
+ * installed or built libraries, into buf. 0, or -1 when there is none. */
+int plugin_dirs_scanner(char *buf, size_t len);
+
 #endif
