@@ -1,6 +1,9 @@
 /* http.c - the telemetry HTTP server: binds its own listening socket (so a
  * port in use is reported as such, and port 0 gives the port the OS chose),
  * hands it to libmicrohttpd and routes GET/HEAD requests to the table.
+ * Hostile clients are bounded: caps on connections per address and in all,
+ * a deadline for each request and response, and requests that could reach
+ * a route by a back door (NUL bytes, two Content-Lengths) refused.
  */
 #include "http.h"
 
@@ -26,16 +29,20 @@
 
 /* What one client may hold; the README's "The telemetry server" section
  * states the same figures. */
-#define HTTP_THREADS     4     /* epoll workers; a /graph.svg wait blocks one */
-#define HTTP_MAX_CONNS   256   /* libmicrohttpd's hard cap, all clients */
-#define HTTP_MAX_PER_IP  64    /* libmicrohttpd's hard cap, one address */
-#define HTTP_HEADER_MS   5000  /* a whole request must arrive in this */
-#define HTTP_RESPONSE_MS 30000 /* a whole response must be sent in this */
-#define HTTP_IDLE_S      10    /* no byte either way for this long: close */
-#define HTTP_CONN_MEMORY (32u * 1024u) /* request + headers, per connection */
-#define HTTP_CUT_REPORT_NS                             \
-    10000000000ull /* cuts reported at most every 10 s \
-                    */
+#define HTTP_THREADS    4   /* epoll workers; a /graph.svg wait blocks one */
+#define HTTP_MAX_CONNS  256 /* libmicrohttpd's hard cap, all clients */
+#define HTTP_MAX_PER_IP 128 /* the same, one address: room for cut ones */
+#define HTTP_KEEP_PER_IP                                \
+    32 /* a newcomer past this cuts one (on_connection) \
+        */
+#define HTTP_HEADER_MS     5000  /* a whole request must arrive in this */
+#define HTTP_RESPONSE_MS   30000 /* a whole response must be sent in this */
+#define HTTP_IDLE_S        10    /* no byte either way for this long: close */
+#define HTTP_CONN_MEMORY   (32u * 1024u) /* request + headers, per connection */
+/* cuts are logged at most this often, so an attack cannot flood the log,
+ * and as a warning when there were this many */
+#define HTTP_CUT_REPORT_NS 10000000000ull
+#define HTTP_CUT_WARN      10
 
 /* One accepted connection, from libmicrohttpd's "started" notification to
  * its "closed" one (which comes before libmicrohttpd closes the socket, so
@@ -63,8 +70,8 @@ struct http_server {
     /* The deadline keeper: a thread that cuts connections whose request or
      * response is overdue. Shared with libmicrohttpd's threads. */
     pthread_mutex_t lock;
-    pthread_cond_t wake;     /* keeper: stop, or a first connection came */
-    struct http_conn conns;  /* list head, oldest first */
+    pthread_cond_t wake;     /* keeper: stop, or a deadline came closer */
+    struct http_conn conns;  /* list head, in order of arrival */
     size_t n_conns;          /* under lock: listed and not cut */
     uint64_t keeper_wake_ns; /* under lock: when the keeper wakes; 0 awake */
     bool stopping;           /* under lock */
@@ -100,6 +107,16 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 
 /* ---- connection bookkeeping and deadlines ---------------------------- */
 
+/* A connection's deadline is now `due`: wakes the keeper if it sleeps
+ * past that. Called with the lock held. */
+static void due_at(struct http_server *s, uint64_t due)
+{
+    if (s->keeper_wake_ns && due < s->keeper_wake_ns) {
+        s->keeper_wake_ns = due;
+        pthread_cond_signal(&s->wake);
+    }
+}
+
 /* Why the deadlines are ours and not libmicrohttpd's: its connection
  * timeout (MHD_OPTION_CONNECTION_TIMEOUT) counts from the last byte that
  * moved, so a client sending one header line every few seconds never
@@ -113,16 +130,6 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
  * never frees the descriptor, and the "closed" notification (which removes
  * the entry under the same lock) comes before libmicrohttpd closes it, so
  * the descriptor cut is always the connection's own. */
-/* A connection's deadline is now `due`: wakes the keeper if it sleeps
- * past that. Called with the lock held. */
-static void due_at(struct http_server *s, uint64_t due)
-{
-    if (s->keeper_wake_ns && due < s->keeper_wake_ns) {
-        s->keeper_wake_ns = due;
-        pthread_cond_signal(&s->wake);
-    }
-}
-
 static void cut(struct http_server *s, struct http_conn *c)
 {
     c->cut = true;
@@ -139,8 +146,8 @@ static bool same_ip(const struct http_conn *a, const struct http_conn *b)
  * finished a request (a silent or trickling client, or one that just came
  * and is as new as the newcomer), then one kept alive between requests,
  * then one whose response is going out; within each, the one that has
- * waited longest. An idle or slowloris flood thus never costs a client
- * its kept-alive connection nor a response under way. */
+ * waited longest. An idle or slowloris flood thus loses its own
+ * connections before anyone's kept-alive one or a response under way. */
 static bool goes_before(const struct http_conn *a, const struct http_conn *b)
 {
     int ra = a->busy ? 2 : a->served ? 1 : 0;
@@ -195,6 +202,8 @@ static void on_connection(void *cls, struct MHD_Connection *conn,
 {
     struct http_server *s = cls;
     struct http_conn *c = *socket_context;
+    const union MHD_ConnectionInfo *fd_info =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
     size_t same = 0;
 
     if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
@@ -210,18 +219,15 @@ static void on_connection(void *cls, struct MHD_Connection *conn,
         *socket_context = NULL;
         return;
     }
+    if (code != MHD_CONNECTION_NOTIFY_STARTED || !fd_info)
+        return;
     c = calloc(1, sizeof(*c));
     if (!c) {
         /* untracked means no deadline: refuse rather than serve it */
-        const union MHD_ConnectionInfo *ci =
-            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-
-        if (ci)
-            shutdown(ci->connect_fd, SHUT_RDWR);
+        shutdown(fd_info->connect_fd, SHUT_RDWR);
         return;
     }
-    c->fd = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD)
-                ->connect_fd;
+    c->fd = fd_info->connect_fd;
     client_ip(conn, c);
     c->since_ns = mono_ns();
     pthread_mutex_lock(&s->lock);
@@ -280,8 +286,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn,
 }
 
 /* The deadline keeper: sleeps until the earliest deadline, cuts what is
- * overdue, and reports cuts now and then (never more than once per 10 s,
- * so an attack cannot flood the log). */
+ * overdue, and reports cuts now and then. */
 static void *keeper(void *arg)
 {
     struct http_server *s = arg;
@@ -299,7 +304,8 @@ static void *keeper(void *arg)
                 continue;
             if (due <= now) {
                 cut(s, c);
-                s->cut_slow++;
+                /* a kept-alive connection left idle is closed as usual */
+                s->cut_slow += c->busy || !c->served;
             } else if (due < next) {
                 next = due;
             }
@@ -311,14 +317,17 @@ static void *keeper(void *arg)
             s->cut_slow = s->cut_surplus = 0;
             reported_ns = now;
             pthread_mutex_unlock(&s->lock);
-            steady_info(NULL,
-                        "telemetry: closed %llu connection(s) that did not "
-                        "send a whole request within %d s or receive the "
-                        "response within %d s, and %llu over the caps of %u "
-                        "per address and %u in all",
-                        (unsigned long long)slow, HTTP_HEADER_MS / 1000,
-                        HTTP_RESPONSE_MS / 1000, (unsigned long long)surplus,
-                        s->keep_per_ip, s->keep_total);
+            /* a browser's stray preconnection now and then is no news */
+            steady_log(NULL,
+                       slow + surplus >= HTTP_CUT_WARN ? STEADY_LOG_WARN
+                                                       : STEADY_LOG_DEBUG,
+                       "telemetry: closed %llu slow connection(s) (a request "
+                       "not in within %d s or a response not taken within "
+                       "%d s) and %llu past the caps (%u per address, %u in "
+                       "all)",
+                       (unsigned long long)slow, HTTP_HEADER_MS / 1000,
+                       HTTP_RESPONSE_MS / 1000, (unsigned long long)surplus,
+                       s->keep_per_ip, s->keep_total);
             pthread_mutex_lock(&s->lock);
             continue;
         }
@@ -560,6 +569,8 @@ static int listen_on(const char *address, int port, bool v6, int *fd)
     /* lets a restarted host rebind over connections in TIME_WAIT; Linux
      * still refuses a second listener on the same port */
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    /* a long queue: in a burst of connections, a dropped SYN would cost a
+     * client a second (its retransmission), a queued one a few ms */
     if (bind(sock, (struct sockaddr *)&ss, sslen) < 0 || listen(sock, 64) < 0) {
         e = errno;
         close(sock);
@@ -638,13 +649,16 @@ static void free_server(struct http_server *s)
 static struct MHD_Daemon *start_daemon(struct http_server *s, int fd, bool v6)
 {
     unsigned limit = conn_limit();
-    unsigned per_ip = limit < HTTP_MAX_PER_IP ? limit : HTTP_MAX_PER_IP;
+    unsigned per_ip = limit / 2 < HTTP_MAX_PER_IP ? limit / 2 : HTTP_MAX_PER_IP;
     unsigned poller = MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES
                           ? MHD_USE_EPOLL
                           : MHD_USE_POLL;
 
+    /* what the caps leave above these is room for connections cut and not
+     * yet closed: libmicrohttpd counts them until their worker sees it */
     s->keep_total = limit * 3 / 4;
-    s->keep_per_ip = per_ip / 2;
+    s->keep_per_ip =
+        per_ip / 4 < HTTP_KEEP_PER_IP ? per_ip / 4 : HTTP_KEEP_PER_IP;
     return MHD_start_daemon(
         MHD_USE_INTERNAL_POLLING_THREAD | poller | MHD_USE_ERROR_LOG |
             (v6 ? MHD_USE_IPv6 : 0),

@@ -31,7 +31,7 @@
  * long, and the most the client may wait for any one answer. */
 #define SLOW_CONNS      48 /* more than one address keeps */
 #define IDLE_CONNS      300
-#define ATTACK_ADDRS    8 /* 127.0.0.2 to .9, the client is 127.0.0.1 */
+#define ATTACK_ADDRS    8 /* 127.0.0.1 (the client's own) to .8 */
 #define OPENS_PER_S     400
 #define ABUSE_MS        12000 /* longer than the deadline: slow ones recur */
 #define ANSWER_BOUND_MS 2000
@@ -373,8 +373,9 @@ static void close_slot(struct attacker *a, struct slot *s, uint64_t now)
 }
 
 /* Holds n_slow slowloris connections (a header line every second) and
- * n_idle silent ones from ATTACK_ADDRS addresses, so that both the
- * per-address and the overall caps are hit, reopening what the server
+ * n_idle silent ones from ATTACK_ADDRS addresses, the client's among them,
+ * so that both the per-address and the overall caps are hit, reopening
+ * what the server
  * cuts, at most OPENS_PER_S a second, until told to stop. */
 static void *attack(void *arg)
 {
@@ -390,7 +391,7 @@ static void *attack(void *arg)
     for (size_t i = 0; i < n; i++) {
         slots[i].fd = -1;
         slots[i].slow = i < (size_t)a->n_slow;
-        slots[i].host = 2 + (int)(i % ATTACK_ADDRS);
+        slots[i].host = 1 + (int)(i % ATTACK_ADDRS);
     }
     while (!atomic_load(&a->stop)) {
         uint64_t now = now_ms();
