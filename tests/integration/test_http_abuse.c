@@ -28,7 +28,9 @@
 
 /* The abuse: how many connections of each kind the attacker holds open
  * (reopening what the server cuts, at most OPENS_PER_S a second), for how
- * long, and the most the client may wait for any one answer. */
+ * long, and the most the client may wait for any one answer. The first
+ * three can be set with STEADY_HTTP_ABUSE="SLOW IDLE SECONDS" for a longer
+ * or larger run by hand. */
 #define SLOW_CONNS      48 /* more than one address keeps */
 #define IDLE_CONNS      300
 #define ATTACK_ADDRS    8 /* 127.0.0.1 (the client's own) to .8 */
@@ -506,6 +508,8 @@ static uint64_t fetch_kept_alive(int port, uint64_t deadline_ms)
 static void test_abuse_keeps_answering(void **state)
 {
     struct attacker a = { .n_slow = SLOW_CONNS, .n_idle = IDLE_CONNS };
+    const char *env = getenv("STEADY_HTTP_ABUSE");
+    int seconds = ABUSE_MS / 1000;
     struct host_run h;
     struct rlimit rl;
     pthread_t thread;
@@ -514,22 +518,27 @@ static void test_abuse_keeps_answering(void **state)
     char failed[256] = "";
 
     (void)state;
+    if (env && (sscanf(env, "%d %d %d", &a.n_slow, &a.n_idle, &seconds) != 3 ||
+                a.n_slow < 0 || a.n_idle < 0 || seconds < 1))
+        fail_msg("STEADY_HTTP_ABUSE='%s': expected \"SLOW IDLE SECONDS\", "
+                 "such as \"64 5000 40\"",
+                 env);
     /* the attacker's sockets must fit this process's descriptor limit */
     assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
-    if (rl.rlim_cur < (rlim_t)(SLOW_CONNS + IDLE_CONNS + 64) &&
+    if (rl.rlim_cur < (rlim_t)(a.n_slow + a.n_idle + 64) &&
         rl.rlim_max != rl.rlim_cur) {
         rl.rlim_cur = rl.rlim_max;
         setrlimit(RLIMIT_NOFILE, &rl);
         getrlimit(RLIMIT_NOFILE, &rl);
     }
-    if (rl.rlim_cur < (rlim_t)(SLOW_CONNS + IDLE_CONNS + 64))
-        a.n_idle = (int)rl.rlim_cur - SLOW_CONNS - 64;
-    assert_true(a.n_idle >= KEEP_PER_IP);
+    if (rl.rlim_cur < (rlim_t)(a.n_slow + a.n_idle + 64))
+        a.n_idle = (int)rl.rlim_cur - a.n_slow - 64;
+    assert_true(a.n_slow + a.n_idle >= KEEP_PER_IP);
 
     a.port = start_host(&h);
     assert_int_equal(pthread_create(&thread, NULL, attack, &a), 0);
     sleep_ms(500); /* the first wave is in */
-    end = now_ms() + ABUSE_MS;
+    end = now_ms() + (uint64_t)seconds * 1000u;
     /* no assertion while the attacker runs: it uses `a` on this stack */
     while (!failed[0] && now_ms() < end) {
         uint64_t took = fetch_fresh(a.port, now_ms() + ANSWER_BOUND_MS);
@@ -557,19 +566,20 @@ static void test_abuse_keeps_answering(void **state)
     if (failed[0])
         fail_msg("%s", failed);
     fprintf(stderr,
-            "note: %u fresh answers (slowest %llu ms), %u kept-alive rounds "
-            "of 3 (slowest %llu ms); attacker opened %llu connections, %llu "
-            "cut, %llu answered; a slow one lived at most %llu ms\n",
-            fresh, (unsigned long long)worst_fresh, kept,
-            (unsigned long long)worst_kept, a.opened, a.cut, a.answered,
+            "note: %d slow + %d idle connections for %d s: %u fresh answers "
+            "(slowest %llu ms), %u kept-alive rounds of 3 (slowest %llu ms); "
+            "attacker opened %llu connections, %llu cut, %llu answered; a "
+            "slow one lived at most %llu ms\n",
+            a.n_slow, a.n_idle, seconds, fresh, (unsigned long long)worst_fresh,
+            kept, (unsigned long long)worst_kept, a.opened, a.cut, a.answered,
             (unsigned long long)a.longest_slow_ms);
     /* the attack really was one: the server had to cut, and the slow
      * requests never got an answer nor outlived the deadline */
-    assert_true(a.opened > (unsigned long long)(SLOW_CONNS + IDLE_CONNS));
+    assert_true(a.opened > (unsigned long long)(a.n_slow + a.n_idle));
     assert_true(a.cut > 0);
     assert_int_equal(a.answered, 0);
     assert_true(a.longest_slow_ms <= HEADER_DEADLINE_MS + 2000);
-    assert_true(fresh >= 10);
+    assert_true(fresh >= (unsigned)seconds);
     /* the operator hears of it, once per 10 s at most */
     stop_host_logged(&h, "telemetry: closed ");
 }
