@@ -255,7 +255,8 @@ static struct http_conn *conn_of(struct MHD_Connection *conn)
     return ci ? ci->socket_context : NULL;
 }
 
-/* A response is queued: from now on the response deadline applies. */
+/* The whole request is in (or refused): from now on the response deadline
+ * applies. */
 static void mark_busy(struct http_server *s, struct http_conn *c)
 {
     if (!c)
@@ -322,7 +323,7 @@ static void *keeper(void *arg)
                        slow + surplus >= HTTP_CUT_WARN ? STEADY_LOG_WARN
                                                        : STEADY_LOG_DEBUG,
                        "telemetry: closed %llu slow connection(s) (a request "
-                       "not in within %d s or a response not taken within "
+                       "not in within %d s or a response not out within "
                        "%d s) and %llu past the caps (%u per address, %u in "
                        "all)",
                        (unsigned long long)slow, HTTP_HEADER_MS / 1000,
@@ -406,7 +407,10 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
  * the version sit in one buffer, "TARGET VERSION" with the space turned
  * into the target's terminator, so the target is whole exactly when the
  * version starts right after strlen(target) + 1. A missing version (an
- * HTTP/0.9-style request line) fails the test too, which is right. */
+ * HTTP/0.9-style request line) fails the test too, which is right. Should
+ * a later libmicrohttpd lay the line out otherwise, every request would be
+ * refused, which integration_test_http_abuse (200s and keep-alive) shows
+ * at once rather than letting a NUL through. */
 static bool target_has_nul(const struct http_conn *c, const char *url,
                            const char *version)
 {
