@@ -573,8 +573,11 @@ static int listen_on(const char *address, int port, bool v6, int *fd)
     /* lets a restarted host rebind over connections in TIME_WAIT; Linux
      * still refuses a second listener on the same port */
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    /* a long queue: in a burst of connections, a dropped SYN would cost a
-     * client a second (its retransmission), a queued one a few ms */
+    /* a short queue on purpose: in a flood the kernel drops surplus SYNs,
+     * mostly the flood's; a long one (SOMAXCONN) hands the server bursts
+     * larger than a per-address share, and a fresh client's connection
+     * accepted in one was cut before its request was read (5,000 idle
+     * connections: 1 probe in 10 lost, against 1 in 170 with 64) */
     if (bind(sock, (struct sockaddr *)&ss, sslen) < 0 || listen(sock, 64) < 0) {
         e = errno;
         close(sock);
