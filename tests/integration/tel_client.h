@@ -66,31 +66,57 @@ static inline const char *http_header(const struct http_reply *r,
     return NULL;
 }
 
-/* Sends `METHOD PATH` to 127.0.0.1:port and reads the whole reply (the
- * server closes the connection). Waits at most timeout_ms per read. */
-static inline struct http_reply http_request(int port, const char *method,
-                                             const char *path, int timeout_ms)
+/* A socket connected to 127.0.0.1:port with timeout_ms on every send and
+ * receive, or -1. */
+static inline int http_connect(int port, int timeout_ms)
 {
-    struct http_reply r = { .status = -1 };
     struct sockaddr_in a = { .sin_family = AF_INET,
                              .sin_port = htons((uint16_t)port) };
     struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
-    char req[512], *buf = NULL, *end;
-    size_t len = 0, cap = 0;
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
     if (fd < 0)
-        return r;
+        return -1;
     inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-    if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
-        goto out;
-    snprintf(req, sizeof(req),
-             "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n"
-             "Content-Length: 0\r\n\r\n",
-             method, path, port);
-    if (send(fd, req, strlen(req), MSG_NOSIGNAL) != (ssize_t)strlen(req))
+    if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* Splits buf[0..len) (NUL-terminated) into status, headers and body. */
+static inline struct http_reply http_parse(const char *buf, size_t len)
+{
+    struct http_reply r = { .status = -1 };
+    const char *end = strstr(buf, "\r\n\r\n");
+
+    if (!end || sscanf(buf, "HTTP/1.%*d %d", &r.status) != 1) {
+        r.status = -1;
+        return r;
+    }
+    r.headers = strndup(buf, (size_t)(end - buf) + 2);
+    r.body_len = len - (size_t)(end + 4 - buf);
+    r.body = strndup(end + 4, r.body_len);
+    return r;
+}
+
+/* Sends the bytes req[0..req_len) as they are (NUL bytes included) to
+ * 127.0.0.1:port and reads the reply until the server closes the
+ * connection. Waits at most timeout_ms per read. */
+static inline struct http_reply http_raw(int port, const char *req,
+                                         size_t req_len, int timeout_ms)
+{
+    struct http_reply r = { .status = -1 };
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    int fd = http_connect(port, timeout_ms);
+
+    if (fd < 0)
+        return r;
+    if (send(fd, req, req_len, MSG_NOSIGNAL) != (ssize_t)req_len)
         goto out;
     for (;;) {
         ssize_t n;
@@ -113,17 +139,78 @@ static inline struct http_reply http_request(int port, const char *method,
         len += (size_t)n;
     }
     buf[len] = '\0';
-    end = strstr(buf, "\r\n\r\n");
-    if (!end || sscanf(buf, "HTTP/1.%*d %d", &r.status) != 1) {
-        r.status = -1;
-        goto out;
-    }
-    r.headers = strndup(buf, (size_t)(end - buf) + 2);
-    r.body_len = len - (size_t)(end + 4 - buf);
-    r.body = strndup(end + 4, r.body_len);
+    r = http_parse(buf, len);
 out:
     free(buf);
     close(fd);
+    return r;
+}
+
+/* Sends `METHOD PATH` to 127.0.0.1:port and reads the whole reply (the
+ * request asks the server to close the connection). Waits at most
+ * timeout_ms per read. */
+static inline struct http_reply http_request(int port, const char *method,
+                                             const char *path, int timeout_ms)
+{
+    char req[512];
+
+    snprintf(req, sizeof(req),
+             "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n"
+             "Content-Length: 0\r\n\r\n",
+             method, path, port);
+    return http_raw(port, req, strlen(req), timeout_ms);
+}
+
+/* One request over a connection kept alive (fd from http_connect): sends
+ * `METHOD PATH` and reads exactly one reply, its body sized by
+ * Content-Length. The connection stays open for the next request unless
+ * the reply says "Connection: close". */
+static inline struct http_reply http_exchange(int fd, const char *method,
+                                              const char *path)
+{
+    struct http_reply r = { .status = -1 };
+    char req[512], *buf = NULL, *end = NULL, num[32];
+    size_t len = 0, cap = 0, want = 0;
+
+    snprintf(req, sizeof(req), "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+             method, path);
+    if (send(fd, req, strlen(req), MSG_NOSIGNAL) != (ssize_t)strlen(req))
+        return r;
+    for (;;) {
+        ssize_t n;
+
+        if (end && len >= want)
+            break;
+        if (cap - len < 4096) {
+            char *p = realloc(buf, cap ? cap * 2 : 65536);
+
+            if (!p)
+                goto out;
+            buf = p;
+            cap = cap ? cap * 2 : 65536;
+        }
+        n = recv(fd, buf + len, cap - len - 1, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            goto out; /* timed out, or closed before the whole reply */
+        len += (size_t)n;
+        buf[len] = '\0';
+        if (!end && (end = strstr(buf, "\r\n\r\n"))) {
+            struct http_reply head = http_parse(buf, len);
+            const char *cl =
+                http_header(&head, "Content-Length", num, sizeof(num));
+
+            want = (size_t)(end + 4 - buf);
+            if (cl && strcmp(method, "HEAD") != 0)
+                want += strtoul(cl, NULL, 10);
+            http_reply_free(&head);
+        }
+    }
+    buf[want] = '\0';
+    r = http_parse(buf, want);
+out:
+    free(buf);
     return r;
 }
 

@@ -1,6 +1,8 @@
 /* http.h - the telemetry HTTP server on libmicrohttpd: a fixed table of
- * GET/HEAD routes on one listening address. Any other method is refused
- * with 405, any other path with 404.
+ * GET/HEAD routes on one listening address, connections kept alive. Any
+ * other method is refused with 405, any other path with 404, a request
+ * with a NUL byte in its target, a body or two Content-Lengths with 400.
+ * Slow, silent and surplus connections are cut (limits in http.c).
  */
 #ifndef STEADY_HTTP_H
 #define STEADY_HTTP_H
@@ -21,7 +23,8 @@ struct http_route {
 struct http_server;
 
 /* Listens on address:port (IPv4 or IPv6; port 0 = any free port) and
- * serves routes (borrowed, with user) on its own threads. When the port is
+ * serves routes (borrowed, with user) on its own threads (a few workers and
+ * a deadline keeper). When the port is
  * taken and next_free is set, tries the next 99 ports. Returns NULL with
  * one line in err. SIGINT and SIGTERM stay blocked on the server threads. */
 struct http_server *http_start(const char *address, int port, bool next_free,
