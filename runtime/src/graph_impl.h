@@ -18,6 +18,10 @@
 #define GRAPH_MAX_CAPACITY   ((int64_t)1 << 30)
 #define GRAPH_MAX_RING_BYTES ((uint64_t)4 << 30)
 #define GRAPH_MAX_CPU        1023
+/* Of the 18 metric and colour pairs a list can name, one holds at a time;
+ * the bound keeps the copy every actor and channel takes of the defaults
+ * small. */
+#define GRAPH_MAX_ALERTS     32
 
 /* A name and where it came from, sorted to find repeats and look up. */
 struct graph_name_ref {
@@ -46,6 +50,14 @@ struct graph_ctx {
 
     /* g->actors sorted by name, for endpoint lookups */
     struct graph_name_ref *actor_index;
+    /* g->args sorted by name, for $name lookups */
+    struct graph_name_ref *arg_index;
+
+    /* tsearch trees that keep a file of many actors linear-ish: each
+     * `plugin:` text seen so far with its plugin (resolving a path costs
+     * system calls), and the first member of each troupe pinned to a cpu */
+    void *plugin_refs;
+    void *troupe_pins;
 };
 
 /* Records "FILE:LINE:COL: message" as the load's error unless one is already

@@ -334,6 +334,9 @@ int graph_read_alerts(struct graph_ctx *c, yaml_node_t *n, bool for_channel,
     len = yaml_doc_len(n);
     if (len == 0)
         return 0;
+    if (len > GRAPH_MAX_ALERTS)
+        return graph_fail(c, yaml_doc_item(&c->doc, n, GRAPH_MAX_ALERTS),
+                          "more than %d alerts in one list", GRAPH_MAX_ALERTS);
     alerts = calloc(len, sizeof(*alerts));
     if (!alerts)
         return graph_fail(c, n, "out of memory");
