@@ -35,6 +35,9 @@ struct graph_pos graph_pos_of(const yaml_node_t *n)
 }
 
 static int vfail(struct graph_ctx *c, struct graph_pos pos, const char *fmt,
+                 va_list ap) STEADY_PRINTF(3, 0);
+
+static int vfail(struct graph_ctx *c, struct graph_pos pos, const char *fmt,
                  va_list ap)
 {
     if (c->failed)

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <steady/export.h>
 #include <string.h>
 #include <strings.h>
 
@@ -158,7 +159,7 @@ static void free_anchor(void *p)
 }
 
 static int fail_at(struct composer *c, yaml_mark_t mark, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+    STEADY_PRINTF(3, 4);
 
 static int fail_at(struct composer *c, yaml_mark_t mark, const char *fmt, ...)
 {
