@@ -137,7 +137,8 @@ static int replay_folder(const char *folder)
         n++;
     }
     closedir(dir);
-    qsort(names, n, sizeof(*names), cmp_names);
+    if (n)
+        qsort(names, n, sizeof(*names), cmp_names);
     for (size_t i = 0; i < n; i++) {
         char path[4096];
         struct stat st;
