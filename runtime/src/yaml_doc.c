@@ -1,6 +1,7 @@
-/* yaml_doc.c - reads a YAML file whole, parses it into a libyaml document
- * and reports libyaml's problems as FILE:LINE:COL messages; plus the node
- * accessors the graph loader uses so that it never indexes libyaml by hand.
+/* yaml_doc.c - reads a YAML file whole (up to 16 MiB), builds a libyaml
+ * document from the parser's events (at most 64 levels deep) and reports
+ * problems as FILE:LINE:COL messages; plus the node accessors the graph
+ * loader uses so that it never indexes libyaml by hand.
  */
 #include "yaml_doc.h"
 
