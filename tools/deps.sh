@@ -13,10 +13,14 @@ STEADY_BUILD_PACKAGES=(build-essential cmake pkg-config libyaml-dev
 # steady-bench's peers: Concurrency Kit (ck_ring), ZeroMQ and GStreamer
 # (fakesrc, queue, identity and fakesink are core elements, shipped in
 # libgstreamer1.0-0, which the -dev package pulls in).
+# libFuzzer (tools/fuzz.sh and the fuzz stage of tools/test.sh) comes with
+# Debian's clang in libclang-rt-14-dev.
+STEADY_FUZZ_PACKAGES=(clang libclang-rt-14-dev)
 STEADY_TEST_PACKAGES=(prometheus chromium libck-dev libzmq3-dev
-  libgstreamer1.0-dev clang-format)
+  libgstreamer1.0-dev clang-format "${STEADY_FUZZ_PACKAGES[@]}")
 
-# steady_install_deps [build] [test]: installs the named sets (default both).
+# steady_install_deps [build] [test] [fuzz]: installs the named sets
+# (default build and test, which includes fuzz).
 steady_install_deps() {
   local sets=("$@") wanted=() missing=()
   [ ${#sets[@]} -eq 0 ] && sets=(build test)
@@ -24,6 +28,7 @@ steady_install_deps() {
     case "$s" in
       build) wanted+=("${STEADY_BUILD_PACKAGES[@]}") ;;
       test) wanted+=("${STEADY_TEST_PACKAGES[@]}") ;;
+      fuzz) wanted+=("${STEADY_FUZZ_PACKAGES[@]}") ;;
     esac
   done
   for p in "${wanted[@]}"; do

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # tools/test.sh - installs what is missing, then builds and runs every test
 # three times: a warnings-as-errors release build, an AddressSanitizer +
-# UBSan build and a ThreadSanitizer build. STEADY_TEST_STAGES picks a subset
-# ("release asan tsan").
+# UBSan build and a ThreadSanitizer build; then fuzzes: each libFuzzer
+# target (clang) runs for STEADY_FUZZ_SECONDS (20) on a fresh copy of its
+# seed corpus, and any crash, leak or input slower than 2 s fails the stage.
+# STEADY_TEST_STAGES picks a subset ("release asan tsan fuzz").
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 source "$here/tools/deps.sh"
 steady_install_deps
 
-stages="${STEADY_TEST_STAGES:-release asan tsan}"
+stages="${STEADY_TEST_STAGES:-release asan tsan fuzz}"
 jobs="$(nproc)"
 failed=()
 total_passed=0
@@ -36,7 +38,23 @@ run_stage() {
   fi
 }
 
+# The fuzz stage: tools/fuzz.sh in its own build folder, from the seeds.
+run_fuzz_stage() {
+  local log="$here/build-test-fuzz.fuzz" rc=0 p f
+  STEADY_FUZZ_BUILD="$here/build-test-fuzz" STEADY_FUZZ_FRESH=1 \
+    "$here/tools/fuzz.sh" "${STEADY_FUZZ_SECONDS:-20}" | tee "$log" || rc=1
+  p=$(grep -c '^PASS ' "$log" || true)
+  f=$(grep -c '^FAIL ' "$log" || true)
+  total_passed=$((total_passed + p))
+  total_failed=$((total_failed + f))
+  [ "$rc" -eq 0 ] && [ "$f" -eq 0 ] && [ "$p" -gt 0 ]
+}
+
 for stage in $stages; do
+  if [ "$stage" = fuzz ]; then
+    run_fuzz_stage || failed+=("$stage")
+    continue
+  fi
   case "$stage" in
     release) args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo) ;;
     asan)    args=(-DCMAKE_BUILD_TYPE=Debug -DSTEADY_SANITIZE=address) ;;

@@ -10,6 +10,7 @@
 #include "param.h"
 #include "suggest.h"
 
+#include <search.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,14 +81,34 @@ static int load_args(struct graph_ctx *c, yaml_node_t *n)
         if (!arg->name || !arg->value)
             return -1;
     }
+    /* Names are distinct (checked above): sorted, they can be searched. */
+    c->arg_index = calloc(g->n_args + 1, sizeof(*c->arg_index));
+    if (!c->arg_index)
+        return graph_fail(c, n, "out of memory");
+    for (size_t i = 0; i < g->n_args; i++)
+        c->arg_index[i] = (struct graph_name_ref){ g->args[i].name, i };
+    qsort(c->arg_index, g->n_args, sizeof(*c->arg_index), graph_cmp_name_ref);
     return 0;
 }
 
-static struct graph_arg *find_arg(struct graph *g, const char *name)
+/* The arg called `name`, or NULL. A binary search in c->arg_index (NULL
+ * only when there are no args), so that many `$name` references to many
+ * args stay fast. */
+static struct graph_arg *find_arg(struct graph_ctx *c, const char *name)
 {
-    for (size_t i = 0; i < g->n_args; i++)
-        if (strcmp(g->args[i].name, name) == 0)
-            return &g->args[i];
+    struct graph *g = c->g;
+    size_t lo = 0, hi = g->n_args;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int d = strcmp(c->arg_index[mid].name, name);
+        if (d == 0)
+            return &g->args[c->arg_index[mid].index];
+        if (d < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
     return NULL;
 }
 
@@ -139,7 +160,7 @@ static int apply_overrides(struct graph_ctx *c, yaml_node_t *args_key,
 
         if (strncmp(name, "--", 2) == 0)
             name += 2;
-        arg = find_arg(c->g, name);
+        arg = find_arg(c, name);
         if (!arg) {
             describe_args(c->g, name, "--", hint, sizeof(hint));
             return graph_fail_pos(c, pos, "unknown flag '--%s'%s", name, hint);
@@ -369,7 +390,7 @@ static const char *param_text(struct graph_ctx *c, const yaml_node_t *n,
     *via = NULL;
     if (s[0] != '$' || !graph_is_identifier(s + 1))
         return s;
-    *via = find_arg(c->g, s + 1);
+    *via = find_arg(c, s + 1);
     if (!*via) {
         describe_args(c->g, s + 1, "$", hint, sizeof(hint));
         graph_fail(c, n, "unknown arg '%s'%s", s, hint);
@@ -482,23 +503,31 @@ out_free_given:
     return rc;
 }
 
+static int cmp_troupe(const void *a, const void *b)
+{
+    return strcmp(((const struct graph_actor *)a)->troupe,
+                  ((const struct graph_actor *)b)->troupe);
+}
+
 /* Every member of a troupe shares one thread, so they can be pinned to one
- * CPU at most. */
+ * CPU at most. The first pinned member of each troupe is kept in a tree, so
+ * this stays fast with many actors. */
 static int check_troupe_cpu(struct graph_ctx *c, const struct graph_actor *a,
                             const yaml_node_t *cpu_node)
 {
-    const struct graph *g = c->g;
+    const struct graph_actor *const *first;
 
     if (!a->troupe || a->cpu < 0)
         return 0;
-    for (const struct graph_actor *o = g->actors; o < a; o++) {
-        if (o->troupe && o->cpu >= 0 && o->cpu != a->cpu &&
-            strcmp(o->troupe, a->troupe) == 0)
-            return graph_fail(c, cpu_node,
-                              "actor '%s' pins troupe '%s' to cpu %d but "
-                              "actor '%s' pins it to cpu %d",
-                              a->name, a->troupe, a->cpu, o->name, o->cpu);
-    }
+    first = tsearch(a, &c->troupe_pins, cmp_troupe);
+    if (!first)
+        return graph_fail(c, cpu_node, "out of memory");
+    if ((*first)->cpu != a->cpu)
+        return graph_fail(c, cpu_node,
+                          "actor '%s' pins troupe '%s' to cpu %d but "
+                          "actor '%s' pins it to cpu %d",
+                          a->name, a->troupe, a->cpu, (*first)->name,
+                          (*first)->cpu);
     return 0;
 }
 
@@ -520,6 +549,48 @@ static const char *graph_relative(struct graph_ctx *c, const yaml_node_t *at,
         return NULL;
     }
     return buf;
+}
+
+/* A `plugin:` text and the plugin it named, for the next actor that uses
+ * the same text. The text lives in the YAML document. */
+struct plugin_ref {
+    const char *ref;
+    const struct loaded_plugin *plugin;
+};
+
+static int cmp_plugin_ref(const void *a, const void *b)
+{
+    return strcmp(((const struct plugin_ref *)a)->ref,
+                  ((const struct plugin_ref *)b)->ref);
+}
+
+/* The plugin that `ref` names; the registry is asked once per distinct
+ * text in the file. NULL with the reason in why. */
+static const struct loaded_plugin *find_plugin(struct graph_ctx *c,
+                                               const yaml_node_t *at,
+                                               const char *ref, char *why,
+                                               size_t whylen)
+{
+    struct plugin_ref key = { ref, NULL }, *entry, **slot;
+    const struct loaded_plugin *p;
+    char path[4096];
+
+    slot = tfind(&key, &c->plugin_refs, cmp_plugin_ref);
+    if (slot)
+        return (*slot)->plugin;
+    /* the caller checked that the path fits */
+    p = plugin_registry_get(
+        c->reg, graph_relative(c, at, ref, path, sizeof(path)), why, whylen);
+    if (!p)
+        return NULL;
+    entry = malloc(sizeof(*entry));
+    if (entry) {
+        *entry = (struct plugin_ref){ ref, p };
+        slot = tsearch(entry, &c->plugin_refs, cmp_plugin_ref);
+        if (!slot || *slot != entry)
+            free(entry); /* not remembered: asked again next time */
+    }
+    return p;
 }
 
 static int load_actor(struct graph_ctx *c, struct graph_actor *a,
@@ -552,9 +623,9 @@ static int load_actor(struct graph_ctx *c, struct graph_actor *a,
     ref = graph_expect_text(c, plugin, "'plugin'");
     if (!ref)
         return -1;
-    if (!(ref = graph_relative(c, plugin, ref, path, sizeof(path))))
+    if (!graph_relative(c, plugin, ref, path, sizeof(path)))
         return -1;
-    a->plugin = plugin_registry_get(c->reg, ref, why, sizeof(why));
+    a->plugin = find_plugin(c, plugin, ref, why, sizeof(why));
     if (!a->plugin)
         return graph_fail(c, plugin, "%s", why);
 
@@ -695,6 +766,23 @@ static int load_root(struct graph_ctx *c, const struct graph_override *ov,
     return graph_load_channels(c, yaml_doc_get(&c->doc, root, "channels"));
 }
 
+static void no_free(void *p)
+{
+    (void)p;
+}
+
+/* Frees what the load needed besides the graph itself. */
+static void ctx_fini(struct graph_ctx *c)
+{
+    yaml_doc_fini(&c->doc);
+    free(c->def_channel_alerts);
+    free(c->def_actor_alerts);
+    free(c->actor_index);
+    free(c->arg_index);
+    tdestroy(c->plugin_refs, free);
+    tdestroy(c->troupe_pins, no_free); /* the actors belong to the graph */
+}
+
 struct graph *graph_load(const char *file,
                          const struct graph_override *overrides,
                          size_t n_overrides, struct plugin_registry *reg,
@@ -734,18 +822,12 @@ struct graph *graph_load(const char *file,
     if (yaml_doc_load(&c.doc, file, c.err, c.errlen) < 0)
         goto err_destroy_graph;
     if (load_root(&c, overrides, n_overrides) < 0)
-        goto err_fini_doc;
-    yaml_doc_fini(&c.doc);
-    free(c.def_channel_alerts);
-    free(c.def_actor_alerts);
-    free(c.actor_index);
+        goto err_fini_ctx;
+    ctx_fini(&c);
     return g;
 
-err_fini_doc:
-    yaml_doc_fini(&c.doc);
-    free(c.def_channel_alerts);
-    free(c.def_actor_alerts);
-    free(c.actor_index);
+err_fini_ctx:
+    ctx_fini(&c);
 err_destroy_graph:
     graph_destroy(g);
     return NULL;

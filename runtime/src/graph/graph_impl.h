@@ -22,6 +22,10 @@
  * fit; 1 GiB is address space, not memory, but more is a typo. */
 #define GRAPH_MIN_STACK_KIB  64
 #define GRAPH_MAX_STACK_KIB  (1024 * 1024)
+/* Of the 18 metric and colour pairs a list can name, one holds at a time;
+ * the bound keeps the copy every actor and channel takes of the defaults
+ * small. */
+#define GRAPH_MAX_ALERTS     32
 
 /* A name and where it came from, sorted to find repeats and look up. */
 struct graph_name_ref {
@@ -51,6 +55,14 @@ struct graph_ctx {
 
     /* g->actors sorted by name, for endpoint lookups */
     struct graph_name_ref *actor_index;
+    /* g->args sorted by name, for $name lookups */
+    struct graph_name_ref *arg_index;
+
+    /* tsearch trees that keep a file of many actors linear-ish: each
+     * `plugin:` text seen so far with its plugin (resolving a path costs
+     * system calls), and the first member of each troupe pinned to a cpu */
+    void *plugin_refs;
+    void *troupe_pins;
 };
 
 /* Records "FILE:LINE:COL: message" as the load's error unless one is already

@@ -35,6 +35,9 @@ struct graph_pos graph_pos_of(const yaml_node_t *n)
 }
 
 static int vfail(struct graph_ctx *c, struct graph_pos pos, const char *fmt,
+                 va_list ap) STEADY_PRINTF(3, 0);
+
+static int vfail(struct graph_ctx *c, struct graph_pos pos, const char *fmt,
                  va_list ap)
 {
     if (c->failed)
@@ -334,6 +337,9 @@ int graph_read_alerts(struct graph_ctx *c, yaml_node_t *n, bool for_channel,
     len = yaml_doc_len(n);
     if (len == 0)
         return 0;
+    if (len > GRAPH_MAX_ALERTS)
+        return graph_fail(c, yaml_doc_item(&c->doc, n, GRAPH_MAX_ALERTS),
+                          "more than %d alerts in one list", GRAPH_MAX_ALERTS);
     alerts = calloc(len, sizeof(*alerts));
     if (!alerts)
         return graph_fail(c, n, "out of memory");

@@ -1,18 +1,19 @@
-/* yaml_doc.c - reads a YAML file whole, parses it into a libyaml document
- * and reports libyaml's problems as FILE:LINE:COL messages; plus the node
- * accessors the graph loader uses so that it never indexes libyaml by hand.
+/* yaml_doc.c - reads a YAML file whole (up to 16 MiB), builds a libyaml
+ * document from the parser's events (at most 64 levels deep) and reports
+ * problems as FILE:LINE:COL messages; plus the node accessors the graph
+ * loader uses so that it never indexes libyaml by hand.
  */
 #include "yaml_doc.h"
 
 #include <errno.h>
+#include <search.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <steady/export.h>
 #include <string.h>
 #include <strings.h>
-
-/* A graph file is a page of text; anything far bigger is a mistake. */
-#define MAX_FILE_BYTES (16u << 20)
 
 static int read_file(const char *file, unsigned char **out, size_t *len,
                      char *err, size_t errlen)
@@ -28,17 +29,21 @@ static int read_file(const char *file, unsigned char **out, size_t *len,
         goto err_oom;
     for (;;) {
         if (n == cap) {
-            if (cap >= MAX_FILE_BYTES) {
+            /* One byte past the cap tells "too large" from "exactly". */
+            size_t bigger_cap = cap * 2 > YAML_DOC_MAX_BYTES + 1
+                                    ? YAML_DOC_MAX_BYTES + 1
+                                    : cap * 2;
+            if (cap == bigger_cap) {
                 snprintf(err, errlen,
                          "%s: too large for a graph file (over %u MiB)", file,
-                         MAX_FILE_BYTES >> 20);
+                         YAML_DOC_MAX_BYTES >> 20);
                 goto err_free_buf;
             }
-            unsigned char *bigger = realloc(buf, cap * 2);
+            unsigned char *bigger = realloc(buf, bigger_cap);
             if (!bigger)
                 goto err_oom;
             buf = bigger;
-            cap *= 2;
+            cap = bigger_cap;
         }
         size_t got = fread(buf + n, 1, cap - n, f);
         n += got;
@@ -105,72 +110,281 @@ static void parser_error(const yaml_parser_t *p, const char *file,
                  p->problem ? p->problem : "syntax error");
 }
 
-/* A NUL inside a scalar would silently cut the text short everywhere else. */
-static int check_nul(struct yaml_doc *d, const char *file, char *err,
-                     size_t errlen)
+/* ---- composing the document from parser events ----------------------
+ *
+ * libyaml's own yaml_parser_load() parses the whole file before anything
+ * can look at it, and two of its costs grow with the square of the input:
+ * the scanner's work per token grows with the flow nesting depth (160 KB of
+ * '[' took 38 s), and every anchor and alias is looked up by a linear search
+ * through all anchors so far. Building the document here from the parser's
+ * events lets us stop reading at the nesting bound, while libyaml has only
+ * scanned a little past it, and keep anchors in a balanced tree. The nodes
+ * are made with libyaml's document API, so the result is the same
+ * yaml_document_t.
+ */
+
+struct anchor {
+    char *name;
+    int node;
+    yaml_mark_t mark;
+};
+
+struct frame {
+    int node;
+    bool is_map;
+    int key; /* a map's key waiting for its value, or 0 */
+};
+
+struct composer {
+    yaml_parser_t parser;
+    struct yaml_doc *d;
+    const char *file;
+    char *err;
+    size_t errlen;
+    void *anchors; /* tsearch tree of struct anchor */
+    struct frame stack[YAML_DOC_MAX_DEPTH];
+    size_t depth;
+};
+
+static int cmp_anchor(const void *a, const void *b)
 {
-    for (yaml_node_t *n = d->doc.nodes.start; n < d->doc.nodes.top; n++) {
-        if (n->type != YAML_SCALAR_NODE)
-            continue;
-        if (strlen((const char *)n->data.scalar.value) !=
-            n->data.scalar.length) {
-            snprintf(err, errlen, "%s:%d:%d: text contains a NUL character",
-                     file, yaml_doc_line(n), yaml_doc_col(n));
-            return -1;
-        }
+    return strcmp(((const struct anchor *)a)->name,
+                  ((const struct anchor *)b)->name);
+}
+
+static void free_anchor(void *p)
+{
+    struct anchor *a = p;
+    free(a->name);
+    free(a);
+}
+
+static int fail_at(struct composer *c, yaml_mark_t mark, const char *fmt, ...)
+    STEADY_PRINTF(3, 4);
+
+static int fail_at(struct composer *c, yaml_mark_t mark, const char *fmt, ...)
+{
+    va_list ap;
+    int n = snprintf(c->err, c->errlen, "%s:%d:%d: ", c->file,
+                     (int)mark.line + 1, (int)mark.column + 1);
+
+    if (n >= 0 && (size_t)n < c->errlen) {
+        va_start(ap, fmt);
+        vsnprintf(c->err + n, c->errlen - (size_t)n, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+static int out_of_memory(struct composer *c)
+{
+    snprintf(c->err, c->errlen, "%s: out of memory", c->file);
+    return -1;
+}
+
+static int add_anchor(struct composer *c, const char *name, int node,
+                      yaml_mark_t mark)
+{
+    struct anchor *a, **slot;
+
+    if (!name)
+        return 0;
+    a = malloc(sizeof(*a));
+    if (!a || !(a->name = strdup(name))) {
+        free(a);
+        return out_of_memory(c);
+    }
+    a->node = node;
+    a->mark = mark;
+    slot = tsearch(a, &c->anchors, cmp_anchor);
+    if (!slot) {
+        free_anchor(a);
+        return out_of_memory(c);
+    }
+    if (*slot != a) {
+        free_anchor(a);
+        /* YAML 1.1, which libyaml reads, does not allow redefining one. */
+        return fail_at(c, mark,
+                       "bad YAML: anchor '&%s' is defined twice "
+                       "(first at %d:%d)",
+                       name, (int)(*slot)->mark.line + 1,
+                       (int)(*slot)->mark.column + 1);
     }
     return 0;
+}
+
+/* Hangs node `id` under the collection being read, or leaves it as the
+ * root (the document's first node) at depth 0. */
+static int attach(struct composer *c, int id)
+{
+    struct frame *f;
+    int ok;
+
+    if (c->depth == 0)
+        return 0;
+    f = &c->stack[c->depth - 1];
+    if (!f->is_map) {
+        ok = yaml_document_append_sequence_item(&c->d->doc, f->node, id);
+    } else if (!f->key) {
+        f->key = id;
+        ok = 1;
+    } else {
+        ok = yaml_document_append_mapping_pair(&c->d->doc, f->node, f->key, id);
+        f->key = 0;
+    }
+    return ok ? 0 : out_of_memory(c);
+}
+
+/* An explicit tag, or NULL for the default one ("!" means the default). */
+static const yaml_char_t *tag_or_default(const yaml_char_t *tag)
+{
+    return tag && strcmp((const char *)tag, "!") != 0 ? tag : NULL;
+}
+
+static int on_scalar(struct composer *c, const yaml_event_t *e)
+{
+    const yaml_char_t *value = e->data.scalar.value;
+    size_t length = e->data.scalar.length;
+    int id;
+
+    /* A NUL inside a scalar would silently cut the text short everywhere
+     * else. */
+    if (strlen((const char *)value) != length)
+        return fail_at(c, e->start_mark, "text contains a NUL character");
+    id = yaml_document_add_scalar(
+        &c->d->doc, (yaml_char_t *)tag_or_default(e->data.scalar.tag),
+        (yaml_char_t *)value, (int)length, e->data.scalar.style);
+    if (!id)
+        return out_of_memory(c);
+    yaml_document_get_node(&c->d->doc, id)->start_mark = e->start_mark;
+    yaml_document_get_node(&c->d->doc, id)->end_mark = e->end_mark;
+    if (add_anchor(c, (const char *)e->data.scalar.anchor, id, e->start_mark) <
+        0)
+        return -1;
+    return attach(c, id);
+}
+
+static int on_collection_start(struct composer *c, const yaml_event_t *e)
+{
+    bool is_map = e->type == YAML_MAPPING_START_EVENT;
+    const yaml_char_t *anchor, *tag;
+    int id;
+
+    /* Stop here: the scanner has read little past this point yet. */
+    if (c->depth == YAML_DOC_MAX_DEPTH)
+        return fail_at(c, e->start_mark,
+                       "nesting deeper than %d levels of lists and maps",
+                       YAML_DOC_MAX_DEPTH);
+    if (is_map) {
+        anchor = e->data.mapping_start.anchor;
+        tag = tag_or_default(e->data.mapping_start.tag);
+        id = yaml_document_add_mapping(&c->d->doc, (yaml_char_t *)tag,
+                                       e->data.mapping_start.style);
+    } else {
+        anchor = e->data.sequence_start.anchor;
+        tag = tag_or_default(e->data.sequence_start.tag);
+        id = yaml_document_add_sequence(&c->d->doc, (yaml_char_t *)tag,
+                                        e->data.sequence_start.style);
+    }
+    if (!id)
+        return out_of_memory(c);
+    yaml_document_get_node(&c->d->doc, id)->start_mark = e->start_mark;
+    /* Registered before the items, as libyaml does: "&a [*a]" refers to
+     * itself, which the graph loader never walks into. */
+    if (add_anchor(c, (const char *)anchor, id, e->start_mark) < 0 ||
+        attach(c, id) < 0)
+        return -1;
+    c->stack[c->depth++] = (struct frame){ id, is_map, 0 };
+    return 0;
+}
+
+static int on_alias(struct composer *c, const yaml_event_t *e)
+{
+    struct anchor key = { (char *)e->data.alias.anchor, 0, { 0, 0, 0 } };
+    struct anchor **hit = tfind(&key, &c->anchors, cmp_anchor);
+
+    if (!hit)
+        return fail_at(c, e->start_mark, "bad YAML: undefined alias '*%s'",
+                       (const char *)e->data.alias.anchor);
+    return attach(c, (*hit)->node);
+}
+
+/* Handles one event; sets *done at the end of the stream. */
+static int on_event(struct composer *c, const yaml_event_t *e, bool *done)
+{
+    switch (e->type) {
+    case YAML_DOCUMENT_START_EVENT:
+        /* A second document would be silently ignored: refuse it. */
+        if (c->d->loaded)
+            return fail_at(c, e->start_mark,
+                           "a graph file holds one YAML document; a second "
+                           "one starts here");
+        if (!yaml_document_initialize(&c->d->doc, NULL, NULL, NULL, 1, 1))
+            return out_of_memory(c);
+        c->d->loaded = true;
+        c->d->doc.start_mark = e->start_mark;
+        return 0;
+    case YAML_DOCUMENT_END_EVENT:
+        c->d->doc.end_mark = e->end_mark;
+        return 0;
+    case YAML_SCALAR_EVENT:
+        return on_scalar(c, e);
+    case YAML_SEQUENCE_START_EVENT:
+    case YAML_MAPPING_START_EVENT:
+        return on_collection_start(c, e);
+    case YAML_SEQUENCE_END_EVENT:
+    case YAML_MAPPING_END_EVENT:
+        c->depth--;
+        yaml_document_get_node(&c->d->doc, c->stack[c->depth].node)->end_mark =
+            e->end_mark;
+        return 0;
+    case YAML_ALIAS_EVENT:
+        return on_alias(c, e);
+    case YAML_STREAM_END_EVENT:
+        *done = true;
+        return 0;
+    default:
+        return 0;
+    }
 }
 
 int yaml_doc_load(struct yaml_doc *d, const char *file, char *err,
                   size_t errlen)
 {
-    yaml_parser_t parser;
-    yaml_document_t extra;
+    struct composer c = { .d = d, .file = file, .err = err, .errlen = errlen };
     unsigned char *buf;
     size_t len;
+    bool done = false;
+    int rc = -1;
 
     memset(d, 0, sizeof(*d));
     if (read_file(file, &buf, &len, err, errlen) < 0)
         return -1;
-    if (!yaml_parser_initialize(&parser)) {
+    if (!yaml_parser_initialize(&c.parser)) {
         snprintf(err, errlen, "%s: out of memory", file);
-        goto err_free_buf;
+        goto out_free_buf;
     }
-    yaml_parser_set_input_string(&parser, buf, len);
-    if (!yaml_parser_load(&parser, &d->doc)) {
-        parser_error(&parser, file, buf, len, err, errlen);
-        goto err_delete_parser;
+    yaml_parser_set_input_string(&c.parser, buf, len);
+    while (!done) {
+        yaml_event_t e;
+        if (!yaml_parser_parse(&c.parser, &e)) {
+            parser_error(&c.parser, file, buf, len, err, errlen);
+            goto out_delete_parser;
+        }
+        int r = on_event(&c, &e, &done);
+        yaml_event_delete(&e);
+        if (r < 0)
+            goto out_delete_parser;
     }
-    d->loaded = true;
-    /* A second document would be silently ignored: refuse it, and let the
-     * parser report any syntax error after the first. */
-    if (!yaml_parser_load(&parser, &extra)) {
-        parser_error(&parser, file, buf, len, err, errlen);
-        goto err_delete_parser;
-    }
-    if (yaml_document_get_root_node(&extra)) {
-        snprintf(err, errlen,
-                 "%s:%d:%d: a graph file holds one YAML document; a second "
-                 "one starts here",
-                 file, (int)extra.start_mark.line + 1,
-                 (int)extra.start_mark.column + 1);
-        yaml_document_delete(&extra);
-        goto err_delete_parser;
-    }
-    yaml_document_delete(&extra);
-    if (check_nul(d, file, err, errlen) < 0)
-        goto err_delete_parser;
-    yaml_parser_delete(&parser);
+    rc = 0;
+out_delete_parser:
+    yaml_parser_delete(&c.parser);
+    tdestroy(c.anchors, free_anchor);
+    if (rc < 0)
+        yaml_doc_fini(d);
+out_free_buf:
     free(buf);
-    return 0;
-
-err_delete_parser:
-    yaml_parser_delete(&parser);
-    yaml_doc_fini(d);
-err_free_buf:
-    free(buf);
-    return -1;
+    return rc;
 }
 
 void yaml_doc_fini(struct yaml_doc *d)

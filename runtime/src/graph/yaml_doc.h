@@ -14,10 +14,20 @@ struct yaml_doc {
     bool loaded; /* doc holds a document to delete */
 };
 
+/* Bounds that keep loading any file fast: a graph file is a page of text
+ * nested a few levels deep, so anything far beyond is a mistake or an attack
+ * (libyaml's scanner slows down with the square of the flow nesting). */
+#define YAML_DOC_MAX_BYTES (16u << 20) /* 16 MiB */
+#define YAML_DOC_MAX_DEPTH 64          /* lists and maps inside each other */
+
 /* Reads `file` and parses exactly one YAML document from it. Returns 0, or -1
- * with "FILE: cannot open: ..." or "FILE:LINE:COL: bad YAML: ..." in err.
- * An empty file loads as a document with no root node. After a success the
- * caller calls yaml_doc_fini; a failure leaves nothing to free. */
+ * with one message in err: "FILE: cannot open: ...", "FILE: too large for a
+ * graph file (over 16 MiB)", or "FILE:LINE:COL: " and "bad YAML: ...",
+ * "nesting deeper than 64 levels of lists and maps", "text contains a NUL
+ * character" or "a graph file holds one YAML document; ...". Reading stops
+ * at the first problem. An empty file loads as a document with no root
+ * node. After a success the caller calls yaml_doc_fini; a failure leaves
+ * nothing to free. */
 int yaml_doc_load(struct yaml_doc *d, const char *file, char *err,
                   size_t errlen);
 void yaml_doc_fini(struct yaml_doc *d);
