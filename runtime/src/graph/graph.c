@@ -11,6 +11,7 @@
 #include "suggest.h"
 
 #include <search.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,83 @@ static const char *const actor_keys[] = { "plugin",   "troupe", "cpu",
                                           "params",   "alerts", "restart",
                                           "stack_kib" };
 static const char *const restart_keys[] = { "max", "within_s", "backoff_ms" };
+
+/* ---- number keys, as tables ------------------------------------------
+ * A section's whole-number keys are rows (name, range, where the value
+ * goes), read by one function, in the way nginx's command tables and Fluent
+ * Bit's config maps describe theirs: adding a key is adding a row. */
+
+enum num_width { NUM_INT, NUM_UNSIGNED, NUM_INT64 };
+
+struct num_key {
+    const char *name; /* the YAML key */
+    const char *what; /* how messages name it */
+    int64_t min, max;
+    size_t offset; /* where in the section's struct the value goes */
+    enum num_width width;
+};
+
+#define NUM(key, what, min, max, type, field, width)      \
+    {                                                     \
+        key, what, min, max, offsetof(type, field), width \
+    }
+
+static const struct num_key telemetry_nums[] = {
+    NUM("frame_ms", "frame_ms", 1, 10000, struct graph_telemetry, frame_ms,
+        NUM_INT),
+    NUM("window_s", "window_s", 1, 3600, struct graph_telemetry, window_s,
+        NUM_INT),
+};
+
+static const struct num_key channel_default_nums[] = {
+    NUM("capacity", "capacity", 1, GRAPH_MAX_CAPACITY, struct graph_ctx,
+        def_capacity, NUM_INT64),
+    NUM("percentile", "percentile", 1, 99, struct graph_ctx, def_percentile,
+        NUM_INT),
+};
+
+static const struct num_key restart_nums[] = {
+    NUM("max", "restart max", 0, 1000000, struct restart_policy, max,
+        NUM_UNSIGNED),
+    NUM("within_s", "restart within_s", 1, 86400, struct restart_policy,
+        within_s, NUM_UNSIGNED),
+    NUM("backoff_ms", "restart backoff_ms", 0, 600000, struct restart_policy,
+        backoff_ms, NUM_UNSIGNED),
+};
+
+static const struct num_key defaults_nums[] = {
+    NUM("shutdown_timeout_ms", "shutdown_timeout_ms", 1, 3600000, struct graph,
+        shutdown_timeout_ms, NUM_UNSIGNED),
+};
+
+/* Reads every key of the table that map n has into base; keys not given
+ * keep their value. 0, or -1 after graph_fail. *last is the last key node
+ * read (for messages about combinations), untouched when none. */
+static int read_nums(struct graph_ctx *c, yaml_node_t *n,
+                     const struct num_key *keys, size_t n_keys, void *base,
+                     yaml_node_t **last)
+{
+    for (size_t i = 0; i < n_keys; i++) {
+        yaml_node_t *v = yaml_doc_get(&c->doc, n, keys[i].name);
+        char *at = (char *)base + keys[i].offset;
+        int64_t x;
+
+        if (!v)
+            continue;
+        if (graph_read_int(c, v, keys[i].what, keys[i].min, keys[i].max, &x) <
+            0)
+            return -1;
+        if (keys[i].width == NUM_INT)
+            *(int *)(void *)at = (int)x;
+        else if (keys[i].width == NUM_UNSIGNED)
+            *(unsigned *)(void *)at = (unsigned)x;
+        else
+            *(int64_t *)(void *)at = x;
+        if (last)
+            *last = v;
+    }
+    return 0;
+}
 #define DEFAULT_ADDRESS  "127.0.0.1"
 #define DEFAULT_PORT     9900
 #define DEFAULT_CAPACITY 64
@@ -227,7 +305,6 @@ static int load_telemetry(struct graph_ctx *c, yaml_node_t *n)
 {
     struct graph_telemetry *t = &c->g->telemetry;
     yaml_node_t *v;
-    int64_t x;
 
     if (!n || yaml_doc_is_null(n))
         return 0;
@@ -237,16 +314,9 @@ static int load_telemetry(struct graph_ctx *c, yaml_node_t *n)
         return -1;
     if ((v = yaml_doc_get(&c->doc, n, "listen")) && read_listen(c, v) < 0)
         return -1;
-    if ((v = yaml_doc_get(&c->doc, n, "frame_ms"))) {
-        if (graph_read_int(c, v, "frame_ms", 1, 10000, &x) < 0)
-            return -1;
-        t->frame_ms = (int)x;
-    }
-    if ((v = yaml_doc_get(&c->doc, n, "window_s"))) {
-        if (graph_read_int(c, v, "window_s", 1, 3600, &x) < 0)
-            return -1;
-        t->window_s = (int)x;
-    }
+    v = NULL;
+    if (read_nums(c, n, telemetry_nums, COUNT(telemetry_nums), t, &v) < 0)
+        return -1;
     /* An averaging window shorter than one frame would average nothing. */
     if ((int64_t)t->window_s * 1000 < t->frame_ms)
         return graph_fail(c, v ? v : n,
@@ -259,7 +329,6 @@ static int load_telemetry(struct graph_ctx *c, yaml_node_t *n)
 static int load_channel_defaults(struct graph_ctx *c, yaml_node_t *n)
 {
     yaml_node_t *v;
-    int64_t x;
 
     if (yaml_doc_is_null(n))
         return 0;
@@ -267,16 +336,9 @@ static int load_channel_defaults(struct graph_ctx *c, yaml_node_t *n)
         graph_check_keys(c, n, "key", def_channel_keys,
                          COUNT(def_channel_keys)) < 0)
         return -1;
-    if ((v = yaml_doc_get(&c->doc, n, "capacity"))) {
-        if (graph_read_int(c, v, "capacity", 1, GRAPH_MAX_CAPACITY,
-                           &c->def_capacity) < 0)
-            return -1;
-    }
-    if ((v = yaml_doc_get(&c->doc, n, "percentile"))) {
-        if (graph_read_int(c, v, "percentile", 1, 99, &x) < 0)
-            return -1;
-        c->def_percentile = (int)x;
-    }
+    if (read_nums(c, n, channel_default_nums, COUNT(channel_default_nums), c,
+                  NULL) < 0)
+        return -1;
     if ((v = yaml_doc_get(&c->doc, n, "alerts")))
         return graph_read_alerts(c, v, true, &c->def_channel_alerts,
                                  &c->n_def_channel_alerts);
@@ -287,28 +349,10 @@ static int load_channel_defaults(struct graph_ctx *c, yaml_node_t *n)
 static int read_restart(struct graph_ctx *c, yaml_node_t *n,
                         struct restart_policy *r)
 {
-    yaml_node_t *v;
-    int64_t x;
-
     if (graph_expect_map(c, n, "'restart'") < 0 ||
         graph_check_keys(c, n, "key", restart_keys, COUNT(restart_keys)) < 0)
         return -1;
-    if ((v = yaml_doc_get(&c->doc, n, "max"))) {
-        if (graph_read_int(c, v, "restart max", 0, 1000000, &x) < 0)
-            return -1;
-        r->max = (unsigned)x;
-    }
-    if ((v = yaml_doc_get(&c->doc, n, "within_s"))) {
-        if (graph_read_int(c, v, "restart within_s", 1, 86400, &x) < 0)
-            return -1;
-        r->within_s = (unsigned)x;
-    }
-    if ((v = yaml_doc_get(&c->doc, n, "backoff_ms"))) {
-        if (graph_read_int(c, v, "restart backoff_ms", 0, 600000, &x) < 0)
-            return -1;
-        r->backoff_ms = (unsigned)x;
-    }
-    return 0;
+    return read_nums(c, n, restart_nums, COUNT(restart_nums), r, NULL);
 }
 
 static int load_state_dir(struct graph_ctx *c, yaml_node_t *n)
@@ -342,7 +386,6 @@ static int read_stack_kib(struct graph_ctx *c, const yaml_node_t *n,
 static int load_defaults(struct graph_ctx *c, yaml_node_t *n)
 {
     yaml_node_t *v;
-    int64_t x;
 
     if (!n || yaml_doc_is_null(n))
         return 0;
@@ -369,12 +412,7 @@ static int load_defaults(struct graph_ctx *c, yaml_node_t *n)
             read_stack_kib(c, alerts, &c->def_stack_kib) < 0)
             return -1;
     }
-    if ((v = yaml_doc_get(&c->doc, n, "shutdown_timeout_ms"))) {
-        if (graph_read_int(c, v, "shutdown_timeout_ms", 1, 3600000, &x) < 0)
-            return -1;
-        c->g->shutdown_timeout_ms = (unsigned)x;
-    }
-    return 0;
+    return read_nums(c, n, defaults_nums, COUNT(defaults_nums), c->g, NULL);
 }
 
 /* ---- actors and params ----------------------------------------------- */
