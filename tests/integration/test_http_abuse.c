@@ -96,8 +96,10 @@ static int start_host(struct host_run *h)
  * (unless NULL) in the output. */
 static void stop_host_logged(struct host_run *h, const char *logged)
 {
-    /* some messages through first, so that the sequence says something */
+    /* some messages through first, so that the sequence says something
+     * (on a loaded machine a beat can come before any value is sent) */
     assert_true(host_await_output(h, "[heartbeat] beat 2", 10000));
+    assert_true(host_await_output(h, "[logger] Msg Value(1)", 20000));
     kill(h->pid, SIGINT);
     live_host = NULL;
     assert_int_equal(host_wait(h, 30000), 0);
