@@ -5,6 +5,7 @@
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 /* cmocka.h needs the headers above */
@@ -26,33 +27,32 @@ static int run_graph(const char *graph, char **out)
 }
 
 /* The last non-empty line of text. */
-static const char *last_line(const char *text, char *buf, size_t len)
+/* Whether text has line as one of its lines. The report is written by the
+ * fault handler itself, so log lines the writer thread had queued may still
+ * come out around it: its place among the last lines is not fixed. */
+static bool has_line(const char *text, const char *line)
 {
-    size_t end = strlen(text), start;
+    size_t n = strlen(line);
 
-    while (end && text[end - 1] == '\n')
-        end--;
-    start = end;
-    while (start && text[start - 1] != '\n')
-        start--;
-    snprintf(buf, len, "%.*s", (int)(end - start), text + start);
-    return buf;
+    for (const char *at = strstr(text, line); at; at = strstr(at + 1, line))
+        if ((at == text || at[-1] == '\n') && (at[n] == '\n' || !at[n]))
+            return true;
+    return false;
 }
 
 static void test_troupe_overflow_names_the_actor(void **state)
 {
-    char *out, line[512];
+    char *out;
     int rc;
 
     (void)state;
     rc = run_graph(STACK_GRAPHS "deep_troupe.yaml", &out);
     if (rc != 1)
         fail_msg("exit %d, output:\n%s", rc, out);
-    assert_string_equal(
-        last_line(out, line, sizeof(line)),
-        "steady: actor 'deep' failed: stack overflow (its 256 KiB fiber "
-        "stack in troupe 'pair' is too small; raise stack_kib for it); the "
-        "process cannot safely continue and exits with status 1");
+    assert_true(has_line(
+        out, "steady: actor 'deep' failed: stack overflow (its 256 KiB fiber "
+             "stack in troupe 'pair' is too small; raise stack_kib for it); "
+             "the process cannot safely continue and exits with status 1"));
     assert_null(strstr(out, "deep frame fine"));
     free(out);
 }
@@ -75,18 +75,18 @@ static void test_troupe_with_stack_kib_runs(void **state)
 
 static void test_solo_overflow_names_the_actor(void **state)
 {
-    char *out, line[512];
+    char *out;
     int rc;
 
     (void)state;
     rc = run_graph(STACK_GRAPHS "deep_solo.yaml", &out);
     if (rc != 1)
         fail_msg("exit %d, output:\n%s", rc, out);
-    assert_string_equal(last_line(out, line, sizeof(line)),
-                        "steady: actor 'deep' failed: stack overflow (its "
-                        "256 KiB thread stack is too small; raise stack_kib "
-                        "for it); the process cannot safely continue and "
-                        "exits with status 1");
+    assert_true(has_line(out,
+                         "steady: actor 'deep' failed: stack overflow (its "
+                         "256 KiB thread stack is too small; raise stack_kib "
+                         "for it); the process cannot safely continue and "
+                         "exits with status 1"));
     free(out);
 }
 

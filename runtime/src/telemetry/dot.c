@@ -8,6 +8,7 @@
 #include <graphviz/cgraph.h>
 #include <graphviz/gvc.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <steady/log.h>
@@ -198,7 +199,25 @@ static void unload_plugins(struct dot_svg *r)
     }
 }
 
+/* Graphviz keeps process-wide state (cgraph's shared string dictionary,
+ * its error hooks), so two graphs' collectors in one process (an embedder,
+ * the tests) must not call it at the same time: every call into it goes
+ * under this lock. */
+static pthread_mutex_t graphviz_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static struct dot_svg *svg_create_locked(void);
+
 struct dot_svg *dot_svg_create(void)
+{
+    struct dot_svg *r;
+
+    pthread_mutex_lock(&graphviz_lock);
+    r = svg_create_locked();
+    pthread_mutex_unlock(&graphviz_lock);
+    return r;
+}
+
+static struct dot_svg *svg_create_locked(void)
 {
     struct dot_svg *r = calloc(1, sizeof(*r));
 
@@ -231,13 +250,29 @@ void dot_svg_destroy(struct dot_svg *r)
 {
     if (!r)
         return;
+    pthread_mutex_lock(&graphviz_lock);
     gvFreeContext(r->gvc);
     unload_plugins(r);
+    pthread_mutex_unlock(&graphviz_lock);
     free(r);
 }
 
+static int render_locked(struct dot_svg *r, const char *dot, struct strbuf *out,
+                         char *err, size_t errlen);
+
 int dot_svg_render(struct dot_svg *r, const char *dot, struct strbuf *out,
                    char *err, size_t errlen)
+{
+    int rc;
+
+    pthread_mutex_lock(&graphviz_lock);
+    rc = render_locked(r, dot, out, err, errlen);
+    pthread_mutex_unlock(&graphviz_lock);
+    return rc;
+}
+
+static int render_locked(struct dot_svg *r, const char *dot, struct strbuf *out,
+                         char *err, size_t errlen)
 {
     graph_t *g = agmemread(dot);
     char *data = NULL;
