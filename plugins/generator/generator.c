@@ -1,6 +1,7 @@
 /* generator - sends 0, 1, 2, ... as fast as the consumer makes room. The
  * counter is persistent state, so a restarted generator carries on where it
- * stopped instead of starting again at 0.
+ * stopped instead of starting again at 0. fail_at and fail_every inject
+ * failures, for supervision tests and tools/soak.sh.
  */
 #include <steady/steady.h>
 
@@ -15,12 +16,33 @@ static const struct steady_param_desc params[] = {
       "most values written per wake-up (at least 1)" },
     { "fail_at", STEADY_PARAM_INT, "-1",
       "failure injection: panic once just before sending this value" },
+    { "fail_every", STEADY_PARAM_INT, "0",
+      "failure injection: panic once just before sending each positive "
+      "multiple of this (0: never)" },
 };
 
 struct generator_state {
     uint64_t next;      /* the next value to send; equals the number sent */
-    uint64_t failed_at; /* 1 + the value it panicked at; 0: none yet */
+    uint64_t failed_at; /* 1 + the last value it panicked at; 0: none yet */
 };
+
+/* The first value at or after `from` that is to fail: fail_at, or a positive
+ * multiple of every; UINT64_MAX when there is none. */
+static uint64_t next_failure(int64_t fail_at, int64_t every, uint64_t from)
+{
+    uint64_t f = UINT64_MAX;
+
+    if (fail_at >= 0 && (uint64_t)fail_at >= from)
+        f = (uint64_t)fail_at;
+    if (every > 0) {
+        uint64_t e = (uint64_t)every;
+        uint64_t m = from <= e ? e : from + (e - from % e) % e;
+
+        if (m >= from && m < f) /* m < from: the multiple wrapped */
+            f = m;
+    }
+    return f;
+}
 
 static int init(struct steady_actor *a)
 {
@@ -28,6 +50,9 @@ static int init(struct steady_actor *a)
     if (batch < 1)
         return steady_fail(a, "batch must be at least 1, got %lld",
                            (long long)batch);
+    if (steady_param_int(a, "fail_every") < 0)
+        return steady_fail(a, "fail_every must be 0 (never) or more, got %lld",
+                           (long long)steady_param_int(a, "fail_every"));
     return 0;
 }
 
@@ -51,22 +76,28 @@ static int run(struct steady_actor *a)
     struct steady_channel *out = steady_port(a, OUT);
     size_t batch = (size_t)steady_param_int(a, "batch");
     int64_t fail_at = steady_param_int(a, "fail_at");
+    int64_t every = steady_param_int(a, "fail_every");
 
     while (steady_running(a)) {
         size_t max = batch;
 
         if (!steady_await_all(a, steady_vacant(a, OUT, 1)))
             continue;
-        if (fail_at >= 0 && state->failed_at != (uint64_t)fail_at + 1) {
-            if (state->next == (uint64_t)fail_at) {
+        if (fail_at >= 0 || every > 0) {
+            /* values below failed_at have had their failure already */
+            uint64_t fail =
+                next_failure(fail_at, every,
+                             state->next > state->failed_at ? state->next
+                                                            : state->failed_at);
+
+            if (fail == state->next) {
                 state->failed_at = state->next + 1;
                 steady_panic(a, "injected failure before sending %llu",
                              (unsigned long long)state->next);
             }
             /* stop the batch just short of the value that fails */
-            if (state->next < (uint64_t)fail_at &&
-                (uint64_t)fail_at - state->next < max)
-                max = (size_t)((uint64_t)fail_at - state->next);
+            if (fail - state->next < max)
+                max = (size_t)(fail - state->next);
         }
         state->next += fill(out, state->next, max);
     }

@@ -2,7 +2,8 @@
  * has sent `beats` of them, asks the whole graph to shut down. The count is
  * persistent state, so a restart does not send beats twice, and with a
  * state_dir `beats` is a total over runs: a resumed run sends the rest, and
- * one with none left asks for shutdown at once.
+ * one with none left asks for shutdown at once. fail_at_beat and
+ * fail_every_beat inject failures, for supervision tests and tools/soak.sh.
  */
 #include <steady/steady.h>
 
@@ -22,11 +23,14 @@ static const struct steady_param_desc params[] = {
       "log every Nth beat at info (1: each beat; 0: none)" },
     { "fail_at_beat", STEADY_PARAM_INT, "-1",
       "failure injection: panic once just before sending this beat" },
+    { "fail_every_beat", STEADY_PARAM_INT, "0",
+      "failure injection: panic once just before sending each positive "
+      "multiple of this beat (0: never)" },
 };
 
 struct heartbeat_state {
     uint64_t beat;      /* the next beat to send; equals the number sent */
-    uint64_t failed_at; /* 1 + the beat it panicked at; 0: none yet */
+    uint64_t failed_at; /* 1 + the last beat it panicked at; 0: none yet */
 };
 
 static int init(struct steady_actor *a)
@@ -47,6 +51,11 @@ static int init(struct steady_actor *a)
     if (steady_param_int(a, "log_every") < 0)
         return steady_fail(a, "log_every must be 0 or more, got %lld",
                            (long long)steady_param_int(a, "log_every"));
+    if (steady_param_int(a, "fail_every_beat") < 0)
+        return steady_fail(a,
+                           "fail_every_beat must be 0 (never) or more, got "
+                           "%lld",
+                           (long long)steady_param_int(a, "fail_every_beat"));
     return 0;
 }
 
@@ -56,6 +65,7 @@ static int run(struct steady_actor *a)
     uint64_t rate_ms = (uint64_t)steady_param_int(a, "rate_ms");
     uint64_t beats = (uint64_t)steady_param_int(a, "beats");
     int64_t fail_at = steady_param_int(a, "fail_at_beat");
+    int64_t every = steady_param_int(a, "fail_every_beat");
     uint64_t log_every = (uint64_t)steady_param_int(a, "log_every");
 
     while (steady_running(a)) {
@@ -73,8 +83,11 @@ static int run(struct steady_actor *a)
         /* The first tick comes one period after the first wait. */
         if (!steady_await_all(a, steady_periodic(a, rate_ms)))
             continue;
-        if (fail_at >= 0 && state->beat == (uint64_t)fail_at &&
-            state->failed_at != state->beat + 1) {
+        /* beats only go up: one below failed_at has failed already */
+        if (((fail_at >= 0 && state->beat == (uint64_t)fail_at) ||
+             (every > 0 && state->beat > 0 &&
+              state->beat % (uint64_t)every == 0)) &&
+            state->beat >= state->failed_at) {
             state->failed_at = state->beat + 1;
             steady_panic(a, "injected failure before beat %llu",
                          (unsigned long long)state->beat);

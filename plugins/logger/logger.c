@@ -2,6 +2,8 @@
  * "Msg Buzz" or "Msg Value(N)", and at the end how many it logged; or, with
  * summary_ms > 0, only counts each kind and logs a summary line per interval
  * and the totals at the end. It drains its input completely before it stops.
+ * fail_at and fail_every inject failures, for supervision tests and
+ * tools/soak.sh.
  */
 #include "worker/fizzbuzz.h"
 
@@ -22,24 +24,37 @@ static const struct steady_param_desc params[] = {
       "and the totals at shutdown" },
     { "fail_at", STEADY_PARAM_INT, "-1",
       "failure injection: panic once just before logging this value" },
+    { "fail_every", STEADY_PARAM_INT, "0",
+      "failure injection: panic once just before logging each positive "
+      "multiple of this (0: never)" },
 };
 
 struct logger_state {
     uint64_t logged;    /* messages logged, across restarts */
-    uint64_t failed_at; /* 1 + the value it panicked at; 0: none yet */
+    uint64_t failed_at; /* 1 + the last value it panicked at; 0: none yet */
     uint64_t counts[4]; /* summary mode: per enum fizzbuzz_kind */
 };
 
+/* Whether fail_at or fail_every names value v. */
+static bool named_to_fail(int64_t fail_at, int64_t every, uint64_t v)
+{
+    return (fail_at >= 0 && v == (uint64_t)fail_at) ||
+           (every > 0 && v > 0 && v % (uint64_t)every == 0);
+}
+
 /* Peek-before-commit: what was logged is taken before a failure, what was
- * not stays in the channel for the restarted run. */
+ * not stays in the channel for the restarted run. Values arrive in
+ * increasing order, so one that is not above the last failure has had its
+ * failure already (it is met again after a restart). */
 static void fail_if_asked(struct steady_actor *a, struct fizzbuzz_msg m,
                           size_t logged_now)
 {
     struct logger_state *state = steady_state(a);
-    int64_t fail_at = steady_param_int(a, "fail_at");
     uint64_t v = fizzbuzz_value(m);
 
-    if (fail_at < 0 || v != (uint64_t)fail_at || state->failed_at == v + 1)
+    if (!named_to_fail(steady_param_int(a, "fail_at"),
+                       steady_param_int(a, "fail_every"), v) ||
+        v < state->failed_at)
         return;
     state->failed_at = v + 1;
     steady_channel_commit_take(steady_port(a, IN), logged_now);
@@ -71,8 +86,10 @@ static void log_available(struct steady_actor *a)
 }
 
 /* Summary mode: counts and takes everything available now. With fail_at
- * set, what comes before the failing value is counted and taken first. */
-static void count_available(struct steady_actor *a, int64_t fail_at)
+ * or fail_every set, what comes before a failing value is counted and taken
+ * first. */
+static void count_available(struct steady_actor *a, int64_t fail_at,
+                            int64_t every)
 {
     struct logger_state *state = steady_state(a);
     struct steady_channel *in = steady_port(a, IN);
@@ -84,8 +101,8 @@ static void count_available(struct steady_actor *a, int64_t fail_at)
         const struct fizzbuzz_msg *m = spans[s].ptr;
         size_t from = 0;
 
-        for (size_t i = 0; fail_at >= 0 && i < spans[s].n; i++) {
-            if (fizzbuzz_value(m[i]) != (uint64_t)fail_at)
+        for (size_t i = 0; (fail_at >= 0 || every > 0) && i < spans[s].n; i++) {
+            if (!named_to_fail(fail_at, every, fizzbuzz_value(m[i])))
                 continue;
             fizzbuzz_count(m + from, i - from, state->counts);
             from = i;
@@ -124,6 +141,7 @@ static void run_summary(struct steady_actor *a, uint64_t period_ms)
 {
     struct logger_state *state = steady_state(a);
     int64_t fail_at = steady_param_int(a, "fail_at");
+    int64_t every = steady_param_int(a, "fail_every");
     uint64_t last_ms = clock_ms(), last_total = state->logged;
     uint64_t last[4];
 
@@ -136,7 +154,7 @@ static void run_summary(struct steady_actor *a, uint64_t period_ms)
                                steady_periodic(a, period_ms));
         now = clock_ms();
 
-        count_available(a, fail_at);
+        count_available(a, fail_at, every);
         if (now - last_ms >= period_ms) {
             uint64_t d[4];
             char rate[48];
@@ -166,6 +184,9 @@ static int init(struct steady_actor *a)
                            "%llu (365 days), got %lld",
                            (unsigned long long)STEADY_WAIT_MAX_MS,
                            (long long)summary_ms);
+    if (steady_param_int(a, "fail_every") < 0)
+        return steady_fail(a, "fail_every must be 0 (never) or more, got %lld",
+                           (long long)steady_param_int(a, "fail_every"));
     return 0;
 }
 

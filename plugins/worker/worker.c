@@ -2,7 +2,8 @@
  * available and as fit) to the logger as FizzBuzz messages, converting
  * straight from one ring into the other, at once or in chunks of `batch`.
  * Once the heartbeat has stopped it drains what is left: no value is lost or
- * reordered.
+ * reordered. fail_at and fail_every inject failures, for supervision tests
+ * and tools/soak.sh.
  */
 #include "fizzbuzz.h"
 
@@ -24,22 +25,40 @@ static const struct steady_param_desc params[] = {
     { "fail_at", STEADY_PARAM_INT, "-1",
       "failure injection: panic once while converting this value, before "
       "anything of its batch is committed" },
+    { "fail_every", STEADY_PARAM_INT, "0",
+      "failure injection: panic once while converting each positive "
+      "multiple of this (0: never), as fail_at does" },
 };
 
 struct worker_state {
-    uint64_t failed_at; /* 1 + the value it panicked at; 0: none yet */
+    uint64_t failed_at; /* 1 + the last value it panicked at; 0: none yet */
 };
 
-/* Panics once if value fail_at is among src[0..n). */
-static void fail_if_asked(struct steady_actor *a, int64_t fail_at,
+/* The failure injection params; both off: at < 0 and every == 0. */
+struct injection {
+    int64_t at;
+    int64_t every;
+};
+
+static bool injection_on(const struct injection *inj)
+{
+    return inj->at >= 0 || inj->every > 0;
+}
+
+/* Panics once at each value of src[0..n) that fail_at or fail_every name.
+ * Values arrive in increasing order, so one that is not above the last
+ * failure has had its failure already (it is met again after a restart). */
+static void fail_if_asked(struct steady_actor *a, const struct injection *inj,
                           const uint64_t *src, size_t n)
 {
     struct worker_state *state = steady_state(a);
 
     for (size_t i = 0; i < n; i++) {
         uint64_t v = src[i];
+        bool named = (inj->at >= 0 && v == (uint64_t)inj->at) ||
+                     (inj->every > 0 && v > 0 && v % (uint64_t)inj->every == 0);
 
-        if (v == (uint64_t)fail_at && state->failed_at != v + 1) {
+        if (named && v >= state->failed_at) {
             state->failed_at = v + 1;
             steady_panic(a, "injected failure converting %llu",
                          (unsigned long long)v);
@@ -51,7 +70,8 @@ static void fail_if_asked(struct steady_actor *a, int64_t fail_at,
  * ring, with no copy in between, and returns how many moved. The borrowed
  * regions are each up to two spans; they are walked as the contiguous
  * pieces where both are unbroken, each converted in one tight loop. */
-static size_t move_values(struct steady_actor *a, int64_t fail_at, size_t max)
+static size_t move_values(struct steady_actor *a, const struct injection *inj,
+                          size_t max)
 {
     struct steady_channel *in = steady_port(a, VALUES);
     struct steady_channel *out = steady_port(a, OUT);
@@ -77,8 +97,8 @@ static size_t move_values(struct steady_actor *a, int64_t fail_at, size_t max)
         if (len > dst[di].n - dof)
             len = dst[di].n - dof;
         from = (const uint64_t *)src[si].ptr + so;
-        if (fail_at >= 0)
-            fail_if_asked(a, fail_at, from, len);
+        if (injection_on(inj))
+            fail_if_asked(a, inj, from, len);
         fizzbuzz_convert((struct fizzbuzz_msg *)dst[di].ptr + dof, from, len);
         so += len;
         dof += len;
@@ -93,17 +113,17 @@ static size_t move_values(struct steady_actor *a, int64_t fail_at, size_t max)
 
 /* Moves what is available now (as far as it fits), in one go or in chunks
  * of `batch`, and returns how many moved. */
-static size_t move_available(struct steady_actor *a, int64_t fail_at,
-                             size_t batch)
+static size_t move_available(struct steady_actor *a,
+                             const struct injection *inj, size_t batch)
 {
     size_t todo, moved = 0;
 
     if (batch == 0)
-        return move_values(a, fail_at, SIZE_MAX);
+        return move_values(a, inj, SIZE_MAX);
     todo = steady_avail_count(a, VALUES);
     while (moved < todo) {
         size_t left = todo - moved;
-        size_t n = move_values(a, fail_at, left < batch ? left : batch);
+        size_t n = move_values(a, inj, left < batch ? left : batch);
 
         if (n == 0)
             break; /* the logger's ring is full */
@@ -121,12 +141,16 @@ static int init(struct steady_actor *a)
                            "batch must be 0 (all at once) or more, got "
                            "%lld",
                            (long long)batch);
+    if (steady_param_int(a, "fail_every") < 0)
+        return steady_fail(a, "fail_every must be 0 (never) or more, got %lld",
+                           (long long)steady_param_int(a, "fail_every"));
     return 0;
 }
 
 static int run(struct steady_actor *a)
 {
-    int64_t fail_at = steady_param_int(a, "fail_at");
+    struct injection inj = { steady_param_int(a, "fail_at"),
+                             steady_param_int(a, "fail_every") };
     size_t batch = (size_t)steady_param_int(a, "batch");
     uint64_t beat = 0;
 
@@ -141,7 +165,7 @@ static int run(struct steady_actor *a)
             ready = steady_await_all(a, steady_avail(a, VALUES, 1),
                                      steady_vacant(a, OUT, 1));
         }
-        size_t n = move_available(a, fail_at, batch);
+        size_t n = move_available(a, &inj, batch);
         if (!ready && n == 0)
             break; /* values drained, or nobody takes them: nothing is left */
         if (beating)

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 /* cmocka.h needs the headers above */
 #include <cmocka.h>
 #include <steady/testing.h>
@@ -152,11 +153,52 @@ static void test_run_failure_without_policy_ends_run(void **unused)
     steady_test_destroy(t);
 }
 
+/* fail_every panics once before each positive multiple, fail_at once at its
+ * value, each restart continuing the count with no gap and no repeat. */
+static void test_run_fail_every_continues_count(void **unused)
+{
+    (void)unused;
+    struct steady_test *t = load(8, NULL);
+    assert_int_equal(steady_test_set_param(t, "fail_every", "4"), 0);
+    assert_int_equal(steady_test_set_param(t, "fail_at", "6"), 0);
+    steady_test_set_restart(t, 100, 60, 0);
+    assert_int_equal(steady_test_start(t), 0);
+    for (uint64_t first = 0; first < 40; first += 8)
+        take_counting(t, first, 8);
+    /* 4, 6, 8, ..., 36 were sent, so each had its failure */
+    assert_true(steady_test_restarts(t) >= 10);
+    assert_true(steady_test_log_contains(t, "injected failure before sending "
+                                            "4\n"));
+    assert_true(steady_test_log_contains(t, "injected failure before sending "
+                                            "6\n"));
+    assert_true(steady_test_log_contains(t, "injected failure before sending "
+                                            "36\n"));
+    assert_false(steady_test_log_contains(t, "injected failure before sending "
+                                             "0\n"));
+    assert_false(steady_test_log_contains(t, "injected failure before sending "
+                                             "5\n"));
+    steady_test_request_shutdown(t);
+    assert_int_equal(steady_test_wait(t, 2000), 0);
+    steady_test_destroy(t);
+}
+
+static void test_init_rejects_negative_fail_every(void **unused)
+{
+    (void)unused;
+    struct steady_test *t = load(8, NULL);
+    assert_int_equal(steady_test_set_param(t, "fail_every", "-2"), 0);
+    assert_int_equal(steady_test_start(t), -1);
+    assert_non_null(strstr(steady_test_error(t), "fail_every"));
+    steady_test_destroy(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_run_sends_counting_up),
         cmocka_unit_test(test_run_restart_continues_count),
+        cmocka_unit_test(test_run_fail_every_continues_count),
+        cmocka_unit_test(test_init_rejects_negative_fail_every),
         cmocka_unit_test(test_run_failure_without_policy_ends_run),
         cmocka_unit_test(test_run_state_counts_everything_sent),
         cmocka_unit_test(test_run_continues_from_state),

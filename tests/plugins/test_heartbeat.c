@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 /* cmocka.h needs the headers above */
 #include <cmocka.h>
@@ -157,10 +158,45 @@ static void test_run_log_every(void **unused)
     steady_test_destroy(t);
 }
 
+/* fail_every_beat panics once before each positive multiple (and fail_at_beat
+ * at its beat too); every beat is still sent once, in order. */
+static void test_run_fail_every_beat_sends_each_beat_once(void **unused)
+{
+    (void)unused;
+    struct steady_test *t = load("5", "7");
+    assert_int_equal(steady_test_set_param(t, "fail_every_beat", "2"), 0);
+    assert_int_equal(steady_test_set_param(t, "fail_at_beat", "3"), 0);
+    steady_test_set_restart(t, 10, 60, 0);
+    assert_int_equal(steady_test_run(t, 5000), 0);
+    /* before beats 2, 3, 4 and 6; not before 0 */
+    assert_int_equal(steady_test_restarts(t), 4);
+    assert_true(steady_test_log_contains(t, "injected failure before beat 2"));
+    assert_true(steady_test_log_contains(t, "injected failure before beat 3"));
+    assert_true(steady_test_log_contains(t, "injected failure before beat 6"));
+    assert_false(steady_test_log_contains(t, "injected failure before beat 0"));
+    uint64_t beats[8];
+    assert_int_equal(steady_test_take(t, "out", beats, 8), 7);
+    for (uint64_t i = 0; i < 7; i++)
+        assert_int_equal(beats[i], i);
+    steady_test_destroy(t);
+}
+
+static void test_init_rejects_negative_fail_every_beat(void **unused)
+{
+    (void)unused;
+    struct steady_test *t = load("5", "7");
+    assert_int_equal(steady_test_set_param(t, "fail_every_beat", "-1"), 0);
+    assert_int_equal(steady_test_start(t), -1);
+    assert_non_null(strstr(steady_test_error(t), "fail_every_beat"));
+    steady_test_destroy(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_run_log_every),
+        cmocka_unit_test(test_run_fail_every_beat_sends_each_beat_once),
+        cmocka_unit_test(test_init_rejects_negative_fail_every_beat),
         cmocka_unit_test(test_run_sends_beats_then_requests_shutdown),
         cmocka_unit_test(test_resumed_count_at_or_past_beats_stops),
         cmocka_unit_test(test_resumed_count_sends_the_rest),

@@ -178,6 +178,60 @@ static void test_summary_failure_keeps_totals_exact(void **unused)
     steady_test_destroy(t);
 }
 
+/* Per-message mode with fail_every: a failure before each multiple of 10,
+ * and still each message logged once, in order. */
+static void test_run_fail_every_logs_each_once(void **unused)
+{
+    (void)unused;
+    struct steady_test *t = load(64);
+    const char *want[35];
+    char text[35][32];
+
+    assert_int_equal(steady_test_set_param(t, "fail_every", "10"), 0);
+    steady_test_set_restart(t, 5, 60, 0);
+    feed_range(t, 0, 35);
+    steady_test_close_input(t, "in");
+    assert_int_equal(steady_test_run(t, 5000), 0);
+    assert_int_equal(steady_test_restarts(t), 3);
+    for (uint64_t i = 0; i < 35; i++) {
+        memcpy(text[i], "Msg ", 4);
+        fizzbuzz_format(fizzbuzz_of(i), text[i] + 4, sizeof(text[i]) - 4);
+        want[i] = text[i];
+    }
+    assert_msg_lines(t, want, 35);
+    assert_true(steady_test_log_contains(t, "logged 35 messages"));
+    steady_test_destroy(t);
+}
+
+/* Summary mode with fail_every and fail_at: the totals stay exact. */
+static void test_summary_fail_every_keeps_totals_exact(void **unused)
+{
+    (void)unused;
+    struct steady_test *t = load(64);
+    assert_int_equal(steady_test_set_param(t, "summary_ms", "1000"), 0);
+    assert_int_equal(steady_test_set_param(t, "fail_every", "7"), 0);
+    assert_int_equal(steady_test_set_param(t, "fail_at", "25"), 0);
+    steady_test_set_restart(t, 20, 60, 0);
+    feed_range(t, 0, 60);
+    steady_test_close_input(t, "in");
+    assert_int_equal(steady_test_run(t, 5000), 0);
+    /* 7, 14, 21, 25, 28, 35, 42, 49, 56 */
+    assert_int_equal(steady_test_restarts(t), 9);
+    assert_true(steady_test_log_contains(
+        t, "Logger: 60 messages processed (F:16, B:8, FB:4, V:32)"));
+    steady_test_destroy(t);
+}
+
+static void test_init_rejects_negative_fail_every(void **unused)
+{
+    (void)unused;
+    struct steady_test *t = load(8);
+    assert_int_equal(steady_test_set_param(t, "fail_every", "-1"), 0);
+    assert_int_equal(steady_test_start(t), -1);
+    assert_non_null(strstr(steady_test_error(t), "fail_every"));
+    steady_test_destroy(t);
+}
+
 static void test_init_rejects_negative_summary(void **unused)
 {
     (void)unused;
@@ -195,6 +249,9 @@ int main(void)
         cmocka_unit_test(test_summary_per_interval),
         cmocka_unit_test(test_summary_failure_keeps_totals_exact),
         cmocka_unit_test(test_init_rejects_negative_summary),
+        cmocka_unit_test(test_run_fail_every_logs_each_once),
+        cmocka_unit_test(test_summary_fail_every_keeps_totals_exact),
+        cmocka_unit_test(test_init_rejects_negative_fail_every),
         cmocka_unit_test(test_run_logs_fizz),
         cmocka_unit_test(test_run_logs_each_message_in_order),
         cmocka_unit_test(test_run_reports_zero_when_nothing_came),

@@ -260,6 +260,31 @@ static void test_run_batch_failure_loses_nothing(void **unused)
     steady_test_destroy(t);
 }
 
+/* fail_every and fail_at together: a failure at each multiple of 10 and at
+ * 37, each once; every value still arrives exactly once, in order. */
+static void test_run_fail_every_loses_nothing(void **unused)
+{
+    (void)unused;
+    struct steady_test *t = load(128, 128, NULL);
+    assert_int_equal(steady_test_set_param(t, "batch", "16"), 0);
+    assert_int_equal(steady_test_set_param(t, "fail_every", "10"), 0);
+    assert_int_equal(steady_test_set_param(t, "fail_at", "37"), 0);
+    steady_test_set_restart(t, 20, 60, 0);
+    feed_values(t, 0, 100);
+    feed_beat(t, 0);
+    steady_test_close_input(t, "values");
+    steady_test_close_input(t, "heartbeat");
+    assert_int_equal(steady_test_run(t, 5000), 0);
+    /* 10, 20, ..., 90 and 37 */
+    assert_int_equal(steady_test_restarts(t), 10);
+
+    struct fizzbuzz_msg got[128];
+    assert_int_equal(steady_test_take(t, "out", got, 128), 100);
+    for (uint64_t i = 0; i < 100; i++)
+        assert_int_equal(fizzbuzz_value(got[i]), i);
+    steady_test_destroy(t);
+}
+
 static void test_init_rejects_negative_batch(void **unused)
 {
     (void)unused;
@@ -278,6 +303,7 @@ int main(void)
         cmocka_unit_test(test_fizzbuzz_count_kinds),
         cmocka_unit_test(test_run_batch_moves_all_in_chunks),
         cmocka_unit_test(test_run_batch_failure_loses_nothing),
+        cmocka_unit_test(test_run_fail_every_loses_nothing),
         cmocka_unit_test(test_init_rejects_negative_batch),
         cmocka_unit_test(test_run_converts_values),
         cmocka_unit_test(test_run_waits_for_a_beat),
