@@ -31,7 +31,7 @@ max_len="${STEADY_FUZZ_MAX_LEN:-16384}"
 steady_install_deps build fuzz
 
 echo "=== fuzz: configure and build ($build) ==="
-cmake -S "$here" -B "$build" -DCMAKE_C_COMPILER=clang -DSTEADY_FUZZ=ON \
+cmake -S "$here" -B "$build" -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DSTEADY_FUZZ=ON \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 # Not -Werror: the gcc stages of tools/test.sh hold the warnings; clang
 # adds a few of its own (-Wformat-nonliteral) that are not errors here.
