@@ -255,7 +255,10 @@ static int serve_metrics(void *user, struct strbuf *body)
 }
 
 /* The SVG of the latest snapshot: asks the collector to lay it out unless
- * that is already done, and waits for it a bounded time. */
+ * that is already done, and waits for it a bounded time. The server answers
+ * from before the collector starts (it binds before actors initialise), so
+ * a request in that window waits for the collector too rather than getting
+ * an instant 503. */
 static int serve_svg(void *user, struct strbuf *body)
 {
     struct telemetry *t = user;
@@ -268,8 +271,7 @@ static int serve_svg(void *user, struct strbuf *body)
 
         t->svg_wanted = true;
         pthread_cond_signal(&t->wake);
-        while (!t->stopping && t->thread_started &&
-               t->svg_attempts == attempts) {
+        while (!t->stopping && t->svg_attempts == attempts) {
             if (pthread_cond_timedwait(&t->svg_ready, &t->lock, &until) ==
                 ETIMEDOUT)
                 break;
