@@ -6,6 +6,7 @@
  */
 #include "cli_args.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +41,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rc == CLI_ARGS_BAD && !err[0])
         abort(); /* a refusal always says why */
     if (rc == CLI_ARGS_OK) {
-        if (!a.command || !a.target || a.n_overrides > (size_t)argc)
+        /* plugins and inspect may name nothing; the others must */
+        bool targetless = a.command && (strcmp(a.command, "plugins") == 0 ||
+                                        strcmp(a.command, "inspect") == 0);
+
+        if (!a.command || (!a.target && !targetless) ||
+            a.n_overrides > (size_t)argc)
+            abort();
+        if (a.dir && strcmp(a.command, "new-plugin") != 0)
             abort();
         for (size_t i = 0; i < 2 * a.n_overrides; i++)
             if (!a.overrides[i])
