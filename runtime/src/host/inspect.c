@@ -199,8 +199,10 @@ void inspect_plugin_json(const struct loaded_plugin *p, FILE *out)
     fputs(d->n_params ? "\n  ]\n}\n" : "]\n}\n", out);
 }
 
-int steady_inspect_json(const char *plugin, const char *plugin_path, FILE *out,
-                        char *err, size_t errlen)
+/* Opens `plugin` on the search path and describes it with `describe`. */
+static int describe_one(const char *plugin, const char *plugin_path,
+                        void (*describe)(const struct loaded_plugin *, FILE *),
+                        FILE *out, char *err, size_t errlen)
 {
     struct plugin_registry *reg = plugin_registry_create(plugin_path);
     const struct loaded_plugin *p;
@@ -211,9 +213,22 @@ int steady_inspect_json(const char *plugin, const char *plugin_path, FILE *out,
     }
     p = plugin_registry_get(reg, plugin, err, errlen);
     if (p)
-        inspect_plugin_json(p, out);
+        describe(p, out);
     plugin_registry_destroy(reg);
     return p ? 0 : -1;
+}
+
+int steady_inspect(const char *plugin, const char *plugin_path, FILE *out,
+                   char *err, size_t errlen)
+{
+    return describe_one(plugin, plugin_path, inspect_plugin, out, err, errlen);
+}
+
+int steady_inspect_json(const char *plugin, const char *plugin_path, FILE *out,
+                        char *err, size_t errlen)
+{
+    return describe_one(plugin, plugin_path, inspect_plugin_json, out, err,
+                        errlen);
 }
 
 /* ---- the plugins on the search path ---------------------------------- */

@@ -765,20 +765,3 @@ void steady_runtime_destroy(struct steady_runtime *rt)
     plugin_registry_destroy(rt->registry);
     free(rt);
 }
-
-int steady_inspect(const char *plugin, const char *plugin_path, FILE *out,
-                   char *err, size_t errlen)
-{
-    struct plugin_registry *reg = plugin_registry_create(plugin_path);
-    const struct loaded_plugin *p;
-
-    if (!reg) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    p = plugin_registry_get(reg, plugin, err, errlen);
-    if (p)
-        inspect_plugin(p, out);
-    plugin_registry_destroy(reg);
-    return p ? 0 : -1;
-}

@@ -5,6 +5,8 @@
  */
 #include "scaffold.h"
 
+#include "err.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -39,17 +41,6 @@ static const struct scaffold_file files[] = {
 
 #define NAME_MAX_LEN 48
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 /* The name becomes a C identifier prefix, a file name, a CMake project and
  * target, and a plugin name in graph files. */
 static int check_name(const char *name, char *err, size_t errlen)
@@ -60,13 +51,13 @@ static int check_name(const char *name, char *err, size_t errlen)
     size_t len = strlen(name);
 
     if (len == 0 || len > NAME_MAX_LEN) {
-        set_err(err, errlen, "plugin name '%s' must be 1 to %d characters",
+        err_set(err, errlen, "plugin name '%s' must be 1 to %d characters",
                 name, NAME_MAX_LEN);
         return -1;
     }
     if (!(name[0] == '_' || (name[0] >= 'a' && name[0] <= 'z') ||
           (name[0] >= 'A' && name[0] <= 'Z'))) {
-        set_err(err, errlen,
+        err_set(err, errlen,
                 "plugin name '%s' is not a C identifier: it must start with "
                 "a letter or '_'",
                 name);
@@ -77,7 +68,7 @@ static int check_name(const char *name, char *err, size_t errlen)
 
         if (!(c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
               (c >= '0' && c <= '9'))) {
-            set_err(err, errlen,
+            err_set(err, errlen,
                     "plugin name '%s' is not a C identifier: '%c' at "
                     "position %zu (use letters, digits and '_', e.g. '%s')",
                     name, c, i + 1, "my_filter");
@@ -86,7 +77,7 @@ static int check_name(const char *name, char *err, size_t errlen)
     }
     for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++) {
         if (strcmp(name, reserved[i]) == 0) {
-            set_err(err, errlen,
+            err_set(err, errlen,
                     "plugin name '%s' is reserved by CMake; choose another",
                     name);
             return -1;
@@ -107,12 +98,12 @@ static int write_file(const char *path, const char *text, const char *name,
     const char *p = text, *m;
 
     if (fd < 0) {
-        set_err(err, errlen, "%s: %s", path, strerror(errno));
+        err_set(err, errlen, "%s: %s", path, strerror(errno));
         return -1;
     }
     f = fdopen(fd, "w");
     if (!f) {
-        set_err(err, errlen, "%s: %s", path, strerror(errno));
+        err_set(err, errlen, "%s: %s", path, strerror(errno));
         close(fd);
         return -1;
     }
@@ -123,7 +114,7 @@ static int write_file(const char *path, const char *text, const char *name,
     }
     fputs(p, f);
     if (ferror(f) | fclose(f)) {
-        set_err(err, errlen, "%s: cannot write: %s", path, strerror(errno));
+        err_set(err, errlen, "%s: cannot write: %s", path, strerror(errno));
         return -1;
     }
     return 0;
@@ -141,12 +132,12 @@ int steady_scaffold_plugin(const char *name, const char *dir, FILE *out,
         dir = name;
     if (mkdir(dir, 0755) < 0) {
         if (errno == EEXIST)
-            set_err(err, errlen,
+            err_set(err, errlen,
                     "%s already exists; give a new folder (steady "
                     "new-plugin %s DIR) or remove it first",
                     dir, name);
         else
-            set_err(err, errlen, "cannot create %s: %s", dir, strerror(errno));
+            err_set(err, errlen, "cannot create %s: %s", dir, strerror(errno));
         return -1;
     }
     for (size_t i = 0; i < N_FILES; i++) {
@@ -154,7 +145,7 @@ int steady_scaffold_plugin(const char *name, const char *dir, FILE *out,
                  files[i].named ? name : "", files[i].suffix);
         if (snprintf(paths[i], sizeof(paths[i]), "%s/%s", dir, fname) >=
             (int)sizeof(paths[i])) {
-            set_err(err, errlen, "%s: path too long", dir);
+            err_set(err, errlen, "%s: path too long", dir);
             goto err_remove;
         }
         if (write_file(paths[i], files[i].template_text, name, err, errlen) < 0)

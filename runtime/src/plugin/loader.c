@@ -4,6 +4,7 @@
  */
 #include "loader.h"
 
+#include "err.h"
 #include "param.h"
 #include "plugin_dirs.h"
 #include "preflight.h"
@@ -38,21 +39,6 @@ struct plugin_registry {
     size_t n_entries, cap_entries;
 };
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    STEADY_PRINTF(3, 4);
-
-/* Messages go to the caller's buffer only; err may be NULL. */
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (!err || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 static bool empty(const char *s)
 {
     return !s || !*s;
@@ -70,7 +56,7 @@ static int check_ports(const char *path, const struct steady_plugin *d,
                        char *err, size_t errlen)
 {
     if (d->n_ports > 0 && !d->ports) {
-        set_err(err, errlen,
+        err_set(err, errlen,
                 "%s: plugin '%s' declares %zu ports but its ports array is "
                 "NULL",
                 path, d->name, d->n_ports);
@@ -81,24 +67,24 @@ static int check_ports(const char *path, const struct steady_plugin *d,
         unsigned dir = (unsigned)p->dir;
 
         if (empty(p->name)) {
-            set_err(err, errlen, "%s: plugin '%s': port #%zu has no name", path,
+            err_set(err, errlen, "%s: plugin '%s': port #%zu has no name", path,
                     d->name, i);
             return -1;
         }
         if (empty(p->type_name)) {
-            set_err(err, errlen,
+            err_set(err, errlen,
                     "%s: plugin '%s': port '%s' has no element type name", path,
                     d->name, p->name);
             return -1;
         }
         if (p->elem_size == 0) {
-            set_err(err, errlen,
+            err_set(err, errlen,
                     "%s: plugin '%s': port '%s' has element size 0", path,
                     d->name, p->name);
             return -1;
         }
         if (dir != STEADY_IN && dir != STEADY_OUT) {
-            set_err(err, errlen,
+            err_set(err, errlen,
                     "%s: plugin '%s': port '%s' has direction %u, expected "
                     "STEADY_IN or STEADY_OUT",
                     path, d->name, p->name, dir);
@@ -106,7 +92,7 @@ static int check_ports(const char *path, const struct steady_plugin *d,
         }
         for (size_t j = 0; j < i; j++) {
             if (strcmp(d->ports[j].name, p->name) == 0) {
-                set_err(err, errlen,
+                err_set(err, errlen,
                         "%s: plugin '%s': port '%s' is declared twice (#%zu "
                         "and #%zu)",
                         path, d->name, p->name, j, i);
@@ -121,7 +107,7 @@ static int check_params(const char *path, const struct steady_plugin *d,
                         char *err, size_t errlen)
 {
     if (d->n_params > 0 && !d->params) {
-        set_err(err, errlen,
+        err_set(err, errlen,
                 "%s: plugin '%s' declares %zu params but its params array "
                 "is NULL",
                 path, d->name, d->n_params);
@@ -133,19 +119,19 @@ static int check_params(const char *path, const struct steady_plugin *d,
         union param_value v;
 
         if (empty(p->name)) {
-            set_err(err, errlen, "%s: plugin '%s': param #%zu has no name",
+            err_set(err, errlen, "%s: plugin '%s': param #%zu has no name",
                     path, d->name, i);
             return -1;
         }
         if (type > STEADY_PARAM_STRING) {
-            set_err(err, errlen,
+            err_set(err, errlen,
                     "%s: plugin '%s': param '%s' has unknown type %u", path,
                     d->name, p->name, type);
             return -1;
         }
         for (size_t j = 0; j < i; j++) {
             if (strcmp(d->params[j].name, p->name) == 0) {
-                set_err(err, errlen,
+                err_set(err, errlen,
                         "%s: plugin '%s': param '%s' is declared twice (#%zu "
                         "and #%zu)",
                         path, d->name, p->name, j, i);
@@ -156,7 +142,7 @@ static int check_params(const char *path, const struct steady_plugin *d,
          * every actor that leaves it out would fail at start. */
         if (p->default_value) {
             if (param_parse(p->type, p->default_value, &v) < 0) {
-                set_err(err, errlen,
+                err_set(err, errlen,
                         "%s: plugin '%s': param '%s' has default '%s', "
                         "which is not a valid %s (expected %s)",
                         path, d->name, p->name, p->default_value,
@@ -177,7 +163,7 @@ static int check_name(const char *path, const char *name, char *err,
     size_t len = strnlen(name, STEADY_PLUGIN_NAME_MAX + 1);
 
     if (len > STEADY_PLUGIN_NAME_MAX) {
-        set_err(err, errlen,
+        err_set(err, errlen,
                 "%s: plugin name '%.32s...' is longer than %d bytes; "
                 "shorten it",
                 path, name, STEADY_PLUGIN_NAME_MAX);
@@ -186,7 +172,7 @@ static int check_name(const char *path, const char *name, char *err,
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)name[i];
         if (c < 0x20 || c == 0x7f) {
-            set_err(err, errlen,
+            err_set(err, errlen,
                     "%s: plugin name has a control character (byte 0x%02x "
                     "at offset %zu); use printable characters",
                     path, c, i);
@@ -252,7 +238,7 @@ static int check_code(const char *path, const struct steady_plugin *d,
         return 0;
     dl_iterate_phdr(probe_object, &probe);
     if (!probe.found) {
-        set_err(err, errlen,
+        err_set(err, errlen,
                 "%s: plugin '%s': its %s function is at %#lx, outside any "
                 "loaded code; the file is corrupt",
                 path, d->name, what, (unsigned long)probe.addr);
@@ -269,26 +255,26 @@ static int check_descriptor(const char *path, const struct steady_plugin *d,
     /* Only the two fields that never move may be read before these checks
      * pass: anything else may sit elsewhere in another ABI. */
     if (major != STEADY_ABI_MAJOR) {
-        set_err(err, errlen,
+        err_set(err, errlen,
                 "%s: built for steady ABI %u.x, this host runs %u.x; rebuild "
                 "the plugin",
                 path, (unsigned)major, (unsigned)STEADY_ABI_MAJOR);
         return -1;
     }
     if (d->descriptor_size < STEADY_PLUGIN_MIN_SIZE) {
-        set_err(err, errlen,
+        err_set(err, errlen,
                 "%s: descriptor is %u bytes, at least %zu expected", path,
                 (unsigned)d->descriptor_size, (size_t)STEADY_PLUGIN_MIN_SIZE);
         return -1;
     }
     if (empty(d->name)) {
-        set_err(err, errlen, "%s: descriptor has no name", path);
+        err_set(err, errlen, "%s: descriptor has no name", path);
         return -1;
     }
     if (check_name(path, d->name, err, errlen) < 0)
         return -1;
     if (!d->run) {
-        set_err(err, errlen, "%s: plugin '%s' has no run function", path,
+        err_set(err, errlen, "%s: plugin '%s' has no run function", path,
                 d->name);
         return -1;
     }
@@ -318,7 +304,7 @@ static int check_channel_layout(const char *path, void *handle, char *err,
 
     if (built == STEADY_CHANNEL_LAYOUT)
         return 0;
-    set_err(err, errlen,
+    err_set(err, errlen,
             "%s: built against channel layout %u, this host uses channel "
             "layout %u; rebuild the plugin against this steady's headers",
             path, (unsigned)built, (unsigned)STEADY_CHANNEL_LAYOUT);
@@ -345,7 +331,7 @@ static int open_file(const char *path, unsigned flags,
     if (!strchr(path, '/')) {
         if (snprintf(local, sizeof(local), "./%s", path) >=
             (int)sizeof(local)) {
-            set_err(err, errlen, "%s: path too long", path);
+            err_set(err, errlen, "%s: path too long", path);
             return -1;
         }
         open_path = local;
@@ -369,13 +355,13 @@ static int open_file(const char *path, unsigned flags,
         if (why && strncmp(why, open_path, len) == 0 &&
             strncmp(why + len, ": ", 2) == 0)
             why += len + 2;
-        set_err(err, errlen, "%s: cannot load: %s", path,
+        err_set(err, errlen, "%s: cannot load: %s", path,
                 why ? why : "unknown dlopen error");
         return -1;
     }
     sym = dlsym(handle, STEADY_PLUGIN_ENTRY_SYMBOL);
     if (!sym) {
-        set_err(err, errlen,
+        err_set(err, errlen,
                 "%s: does not export " STEADY_PLUGIN_ENTRY_SYMBOL
                 "; is it a steady plugin? (define it with "
                 "STEADY_PLUGIN_DEFINE)",
@@ -387,7 +373,7 @@ static int open_file(const char *path, unsigned flags,
     memcpy(&entry, &sym, sizeof(entry));
     desc = entry();
     if (!desc) {
-        set_err(err, errlen,
+        err_set(err, errlen,
                 "%s: " STEADY_PLUGIN_ENTRY_SYMBOL "() returned NULL", path);
         goto err_close_handle;
     }
@@ -396,7 +382,7 @@ static int open_file(const char *path, unsigned flags,
         goto err_close_handle;
     copy = strdup(path);
     if (!copy) {
-        set_err(err, errlen, "%s: out of memory", path);
+        err_set(err, errlen, "%s: out of memory", path);
         goto err_close_handle;
     }
     out->path = copy;
@@ -630,17 +616,17 @@ static void report_unknown(const struct plugin_registry *reg, const char *name,
         near = suggest_closest(bare, (const char *const *)names, n);
     /* a file of that name here: say why it is not taken, first */
     if (*name && stat(name, &st) == 0)
-        set_err(err, errlen,
+        err_set(err, errlen,
                 "unknown plugin '%s' (searched: %s); a name is looked up on "
                 "the plugin path only, never in the current folder: give a "
                 "path with a '/' to load a file",
                 name, reg->joined);
     else if (near)
-        set_err(err, errlen,
+        err_set(err, errlen,
                 "unknown plugin '%s' (searched: %s); did you mean '%s'?", name,
                 reg->joined, near);
     else
-        set_err(err, errlen, "unknown plugin '%s' (searched: %s)", name,
+        err_set(err, errlen, "unknown plugin '%s' (searched: %s)", name,
                 reg->joined);
     free(bare);
     for (size_t i = 0; i < n; i++)
@@ -657,7 +643,7 @@ static const struct loaded_plugin *open_once(struct plugin_registry *reg,
     char *real = realpath(path, NULL);
 
     if (!real) {
-        set_err(err, errlen, "%s: cannot load: %s", path, strerror(errno));
+        err_set(err, errlen, "%s: cannot load: %s", path, strerror(errno));
         return NULL;
     }
     for (size_t i = 0; i < reg->n_entries; i++) {
@@ -694,7 +680,7 @@ err_free_plugin:
     free(real);
     return NULL;
 err_out_of_memory:
-    set_err(err, errlen, "%s: out of memory", path);
+    err_set(err, errlen, "%s: out of memory", path);
     free(real);
     return NULL;
 }

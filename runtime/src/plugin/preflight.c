@@ -4,6 +4,7 @@
  */
 #include "preflight.h"
 
+#include "err.h"
 #include "plugin_dirs.h"
 
 #include <dlfcn.h>
@@ -30,20 +31,6 @@
 #include <unistd.h>
 
 extern char **environ;
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    STEADY_PRINTF(3, 4);
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (!err || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /* ---- ELF ------------------------------------------------------------- */
 
@@ -123,20 +110,20 @@ static int refuse_foreign(const unsigned char *ident, unsigned machine,
     if (!host_elf(&hclass, &hdata, &hmachine))
         return 0;
     if (machine != hmachine) {
-        set_err(err, errlen, "%s: refused: ELF for %s, this host is %s", path,
+        err_set(err, errlen, "%s: refused: ELF for %s, this host is %s", path,
                 machine_name(machine, a, sizeof(a)),
                 machine_name(hmachine, b, sizeof(b)));
         return -1;
     }
     if (ident[EI_CLASS] != hclass &&
         (ident[EI_CLASS] == ELFCLASS32 || ident[EI_CLASS] == ELFCLASS64)) {
-        set_err(err, errlen, "%s: refused: %s ELF, this host is %s", path,
+        err_set(err, errlen, "%s: refused: %s ELF, this host is %s", path,
                 ident[EI_CLASS] == ELFCLASS32 ? "32-bit" : "64-bit",
                 hclass == ELFCLASS32 ? "32-bit" : "64-bit");
         return -1;
     }
     if (ident[EI_DATA] != hdata) {
-        set_err(err, errlen, "%s: refused: %s-endian ELF, this host is %s",
+        err_set(err, errlen, "%s: refused: %s-endian ELF, this host is %s",
                 path, ident[EI_DATA] == ELFDATA2MSB ? "big" : "little",
                 hdata == ELFDATA2MSB ? "big-endian" : "little-endian");
         return -1;
@@ -172,7 +159,7 @@ int preflight_elf(int fd, long long size, const char *path, char *err,
 
     if (fsize < SELFMAG || read_at(fd, ident, SELFMAG, 0) < 0 ||
         memcmp(ident, ELFMAG, SELFMAG) != 0) {
-        set_err(err, errlen,
+        err_set(err, errlen,
                 "%s: refused: not an ELF shared object (%llu bytes, no "
                 "ELF magic at its start)",
                 path, fsize);
@@ -181,7 +168,7 @@ int preflight_elf(int fd, long long size, const char *path, char *err,
     if (fsize < sizeof(ident) || read_at(fd, ident, sizeof(ident), 0) < 0)
         goto err_truncated_header;
     if (ident[EI_DATA] != ELFDATA2LSB && ident[EI_DATA] != ELFDATA2MSB) {
-        set_err(err, errlen, "%s: refused: corrupt ELF: unknown byte order %u",
+        err_set(err, errlen, "%s: refused: corrupt ELF: unknown byte order %u",
                 path, ident[EI_DATA]);
         return -1;
     }
@@ -193,24 +180,24 @@ int preflight_elf(int fd, long long size, const char *path, char *err,
     if (refuse_foreign(ident, machine, path, err, errlen) < 0)
         return -1;
     if (ident[EI_CLASS] != (sizeof(void *) == 8 ? ELFCLASS64 : ELFCLASS32)) {
-        set_err(err, errlen, "%s: refused: corrupt ELF: unknown class %u", path,
+        err_set(err, errlen, "%s: refused: corrupt ELF: unknown class %u", path,
                 ident[EI_CLASS]);
         return -1;
     }
     if (fsize < sizeof(eh) || read_at(fd, &eh, sizeof(eh), 0) < 0)
         goto err_truncated_header;
     if (eh.e_ident[EI_VERSION] != EV_CURRENT || eh.e_version != EV_CURRENT) {
-        set_err(err, errlen, "%s: refused: corrupt ELF: unknown version %u",
+        err_set(err, errlen, "%s: refused: corrupt ELF: unknown version %u",
                 path, (unsigned)eh.e_version);
         return -1;
     }
     if (eh.e_type != ET_DYN) {
-        set_err(err, errlen, "%s: refused: %s", path, type_hint(eh.e_type));
+        err_set(err, errlen, "%s: refused: %s", path, type_hint(eh.e_type));
         return -1;
     }
     if (eh.e_phentsize != sizeof(ElfW(Phdr)) || eh.e_phnum == 0 ||
         eh.e_phnum == PN_XNUM) {
-        set_err(err, errlen,
+        err_set(err, errlen,
                 "%s: refused: corrupt ELF: %u program headers of %u bytes "
                 "(expected at least one of %zu)",
                 path, (unsigned)eh.e_phnum, (unsigned)eh.e_phentsize,
@@ -236,7 +223,7 @@ int preflight_elf(int fd, long long size, const char *path, char *err,
         goto err_truncated;
     ph = malloc((size_t)eh.e_phnum * sizeof(*ph));
     if (!ph) {
-        set_err(err, errlen, "%s: out of memory", path);
+        err_set(err, errlen, "%s: out of memory", path);
         return -1;
     }
     if (read_at(fd, ph, (size_t)eh.e_phnum * sizeof(*ph), eh.e_phoff) < 0)
@@ -253,7 +240,7 @@ int preflight_elf(int fd, long long size, const char *path, char *err,
         if (ph[i].p_type == PT_LOAD) {
             has_load = true;
             if (ph[i].p_filesz > ph[i].p_memsz) {
-                set_err(err, errlen,
+                err_set(err, errlen,
                         "%s: refused: corrupt ELF: segment #%zu holds more "
                         "bytes in the file than in memory",
                         path, i);
@@ -266,7 +253,7 @@ int preflight_elf(int fd, long long size, const char *path, char *err,
     if (need > fsize)
         goto err_truncated;
     if (!has_load || !has_dynamic) {
-        set_err(err, errlen,
+        err_set(err, errlen,
                 "%s: refused: not a loadable shared object (it has no %s)",
                 path, has_load ? "dynamic section" : "loadable segment");
         goto err_free;
@@ -275,18 +262,18 @@ int preflight_elf(int fd, long long size, const char *path, char *err,
     return 0;
 
 err_truncated_header:
-    set_err(err, errlen,
+    err_set(err, errlen,
             "%s: refused: truncated: %llu bytes, less than an ELF header", path,
             fsize);
     return -1;
 err_corrupt_offsets:
-    set_err(err, errlen,
+    err_set(err, errlen,
             "%s: refused: corrupt ELF: a header or segment offset is out of "
             "range",
             path);
     goto err_free;
 err_truncated:
-    set_err(err, errlen,
+    err_set(err, errlen,
             "%s: refused: truncated or corrupt: its ELF headers describe at "
             "least %llu bytes, the file has %llu",
             path, need, fsize);
@@ -317,12 +304,12 @@ static int check_owner_mode(const char *plugin, const char *what,
     mode_t w;
 
     if (stat(at, &st) < 0) {
-        set_err(err, errlen, "%s: cannot check %s %s: %s", plugin, what, at,
+        err_set(err, errlen, "%s: cannot check %s %s: %s", plugin, what, at,
                 strerror(errno));
         return -1;
     }
     if (st.st_uid != me && st.st_uid != 0) {
-        set_err(err, errlen,
+        err_set(err, errlen,
                 "%s: refused: %s %s belongs to uid %u, neither you nor "
                 "root, who could change the code steady runs; chown it, or "
                 "%s",
@@ -333,7 +320,7 @@ static int check_owner_mode(const char *plugin, const char *what,
     if (S_ISDIR(st.st_mode) && (st.st_mode & S_ISVTX))
         w = 0;
     if (w) {
-        set_err(err, errlen,
+        err_set(err, errlen,
                 "%s: refused: %s %s is writable by %s (mode %04o), who could "
                 "change the code steady runs; chmod go-w it, or %s",
                 plugin, what, at,
@@ -355,7 +342,7 @@ static int check_folders(const char *plugin, const char *real, char *err,
     int rc = 0;
 
     if (!dir) {
-        set_err(err, errlen, "%s: out of memory", plugin);
+        err_set(err, errlen, "%s: out of memory", plugin);
         return -1;
     }
     for (;;) {
@@ -386,7 +373,7 @@ int preflight_permissions(const char *path, char *err, size_t errlen)
     int rc = -1;
 
     if (!real) {
-        set_err(err, errlen, "%s: cannot load: %s", path, strerror(errno));
+        err_set(err, errlen, "%s: cannot load: %s", path, strerror(errno));
         return -1;
     }
     if (check_owner_mode(path, "file", real, err, errlen) < 0 ||
@@ -397,7 +384,7 @@ int preflight_permissions(const char *path, char *err, size_t errlen)
     slash = strrchr(path, '/');
     given = slash ? strndup(path, (size_t)(slash - path)) : strdup(".");
     if (!given) {
-        set_err(err, errlen, "%s: out of memory", path);
+        err_set(err, errlen, "%s: out of memory", path);
         goto out;
     }
     if (!*given) {
@@ -406,7 +393,7 @@ int preflight_permissions(const char *path, char *err, size_t errlen)
     }
     given_real = realpath(given, NULL);
     if (!given_real) {
-        set_err(err, errlen, "%s: cannot load: %s", path, strerror(errno));
+        err_set(err, errlen, "%s: cannot load: %s", path, strerror(errno));
         goto out;
     }
     len = strlen(given_real);
@@ -456,7 +443,7 @@ static int timeout_ms(const char *path, char *err, size_t errlen)
     errno = 0;
     ms = strtol(v, &end, 10);
     if (*v < '0' || *v > '9' || errno || *end || ms < 1 || ms > 3600000) {
-        set_err(err, errlen,
+        err_set(err, errlen,
                 "%s: cannot check the plugin: STEADY_PLUGIN_CHECK_TIMEOUT_MS="
                 "'%s' is not a whole number of milliseconds from 1 to 3600000",
                 path, v);
@@ -717,24 +704,24 @@ static void report_death(const struct preflight_scanner *s, const char *path,
     const char *said = last_line(s, line, sizeof(line));
 
     if (timed_out) {
-        set_err(err, errlen,
+        err_set(err, errlen,
                 "%s: refused: checking the plugin took longer than %d ms "
                 "(does a constructor block?); env "
                 "STEADY_PLUGIN_CHECK_TIMEOUT_MS sets the limit",
                 path, limit_ms);
     } else if (st != -1 && WIFSIGNALED(st)) {
         const char *abbrev = sigabbrev_np(WTERMSIG(st));
-        set_err(err, errlen,
+        err_set(err, errlen,
                 "%s: refused: the plugin crashed while being checked "
                 "(%s%s)%s",
                 path, abbrev ? "SIG" : "signal ", abbrev ? abbrev : "?", said);
     } else if (st != -1 && WIFEXITED(st)) {
-        set_err(err, errlen,
+        err_set(err, errlen,
                 "%s: refused: checking the plugin ended with exit status %d "
                 "before a verdict%s",
                 path, WEXITSTATUS(st), said);
     } else {
-        set_err(err, errlen,
+        err_set(err, errlen,
                 "%s: refused: could not learn how checking the plugin "
                 "ended (is SIGCHLD ignored?)",
                 path);
@@ -792,7 +779,7 @@ static int scan(struct preflight_scanner *s, const char *path, char **deps,
     if (limit < 0)
         return -2;
     if (strlen(path) >= PATH_MAX) {
-        set_err(err, errlen, "%s: path too long", path);
+        err_set(err, errlen, "%s: path too long", path);
         return -2;
     }
     deadline = now_ms() + (uint64_t)limit;
@@ -802,7 +789,7 @@ static int scan(struct preflight_scanner *s, const char *path, char **deps,
     e = send_request(s, path);
     if (e) {
         char buf[PATH_MAX];
-        set_err(err, errlen,
+        err_set(err, errlen,
                 "%s: cannot check the plugin: cannot run %s: %s (env "
                 "STEADY_PLUGIN_SCANNER names the steady-plugin-scanner "
                 "program)",
@@ -849,7 +836,7 @@ static int scan(struct preflight_scanner *s, const char *path, char **deps,
         strncmp(s->line, PREFLIGHT_REFUSED, strlen(PREFLIGHT_REFUSED)) == 0) {
         char *msg = s->line + strlen(PREFLIGHT_REFUSED);
         msg[strcspn(msg, "\n")] = '\0';
-        set_err(err, errlen, "%s", msg);
+        err_set(err, errlen, "%s", msg);
         return -1;
     }
     /* no verdict: it died, hung or talked nonsense; it goes either way */
@@ -860,7 +847,7 @@ static int scan(struct preflight_scanner *s, const char *path, char **deps,
     drain_stderr(s); /* what it wrote before it died is still in the pipe */
     forget(s);
     if (got >= 1) {
-        set_err(err, errlen,
+        err_set(err, errlen,
                 "%s: cannot check the plugin: the scanner answered '%.60s'",
                 path, s->line);
         return -2;
@@ -910,7 +897,7 @@ static int cache_find(const char *path, const char *real, const struct stat *st,
         found = 1;
         *rc = cache[i].why ? -1 : 0;
         if (cache[i].why)
-            set_err(err, errlen, "%s: %s", path, cache[i].why);
+            err_set(err, errlen, "%s: %s", path, cache[i].why);
         break;
     }
     pthread_mutex_unlock(&cache_lock);
@@ -1174,20 +1161,20 @@ int preflight_plugin(const char *path, bool allow_writable,
     /* O_NONBLOCK: a FIFO in a plugin's place must not hang the open */
     fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0) {
-        set_err(err, errlen, "%s: cannot load: %s", path, strerror(errno));
+        err_set(err, errlen, "%s: cannot load: %s", path, strerror(errno));
         return -1;
     }
     if (fstat(fd, &st) < 0) {
-        set_err(err, errlen, "%s: cannot load: %s", path, strerror(errno));
+        err_set(err, errlen, "%s: cannot load: %s", path, strerror(errno));
         goto out;
     }
     if (!S_ISREG(st.st_mode)) {
-        set_err(err, errlen, "%s: refused: not a regular file", path);
+        err_set(err, errlen, "%s: refused: not a regular file", path);
         goto out;
     }
     real = realpath(path, NULL);
     if (!real) {
-        set_err(err, errlen, "%s: cannot load: %s", path, strerror(errno));
+        err_set(err, errlen, "%s: cannot load: %s", path, strerror(errno));
         goto out;
     }
     if (!allow_writable && preflight_permissions(path, err, errlen) < 0)
@@ -1200,7 +1187,7 @@ int preflight_plugin(const char *path, bool allow_writable,
         goto out;
     }
     if (rc == 0 && !scanner && !(scanner = own = preflight_scanner_create())) {
-        set_err(err, errlen, "%s: out of memory", path);
+        err_set(err, errlen, "%s: out of memory", path);
         rc = -2;
     }
     if (rc == 0)
