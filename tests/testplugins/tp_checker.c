@@ -68,15 +68,15 @@ static const struct steady_param_desc params[] = {
 
 static const struct steady_plugin desc = {
     STEADY_PLUGIN_HEADER,
-    "tp_checker",
-    "1.0",
-    "checks values arrive in order, once",
-    STEADY_PORTS(ports),
-    STEADY_PARAMS(params),
-    sizeof(struct checker_state),
-    NULL,
-    run,
-    NULL,
+    .name = "tp_checker",
+    .version = "1.0",
+    .summary = "checks values arrive in order, once",
+    .ports = ports,
+    .n_ports = sizeof(ports) / sizeof(ports[0]),
+    .params = params,
+    .n_params = sizeof(params) / sizeof(params[0]),
+    .state_size = sizeof(struct checker_state),
+    .run = run,
 };
 
 STEADY_PLUGIN_DEFINE(desc)

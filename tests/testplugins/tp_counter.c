@@ -78,15 +78,16 @@ static const struct steady_param_desc params[] = {
 
 static const struct steady_plugin desc = {
     STEADY_PLUGIN_HEADER,
-    "tp_counter",
-    TP_COUNTER_VERSION,
-    "counts from persistent state, failing on request",
-    STEADY_PORTS(ports),
-    STEADY_PARAMS(params),
-    sizeof(struct counter_state),
-    init,
-    run,
-    NULL,
+    .name = "tp_counter",
+    .version = TP_COUNTER_VERSION,
+    .summary = "counts from persistent state, failing on request",
+    .ports = ports,
+    .n_ports = sizeof(ports) / sizeof(ports[0]),
+    .params = params,
+    .n_params = sizeof(params) / sizeof(params[0]),
+    .state_size = sizeof(struct counter_state),
+    .init = init,
+    .run = run,
 };
 
 STEADY_PLUGIN_DEFINE(desc)

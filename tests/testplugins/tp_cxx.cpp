@@ -77,6 +77,8 @@ const struct steady_plugin desc = {
     init,
     run,
     nullptr,
+    nullptr, /* ABI 1.1: port_info */
+    nullptr, /* ABI 1.1: param_limits */
 };
 
 } // namespace

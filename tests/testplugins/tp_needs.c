@@ -18,16 +18,11 @@ static const struct steady_param_desc params[] = {
 };
 
 static const struct steady_plugin desc = {
-    STEADY_PLUGIN_HEADER,
-    "tp_needs",
-    "1.0",
-    "test source needing a param",
-    STEADY_PORTS(ports),
-    STEADY_PARAMS(params),
-    0,
-    NULL,
-    run,
-    NULL,
+    STEADY_PLUGIN_HEADER, .name = "tp_needs",
+    .version = "1.0",     .summary = "test source needing a param",
+    .ports = ports,       .n_ports = sizeof(ports) / sizeof(ports[0]),
+    .params = params,     .n_params = sizeof(params) / sizeof(params[0]),
+    .run = run,
 };
 
 STEADY_PLUGIN_DEFINE(desc)

@@ -10,18 +10,9 @@ static int run(struct steady_actor *a)
 }
 
 static const struct steady_plugin desc = {
-    STEADY_PLUGIN_HEADER,
-    "tp_sleeper",
-    "1.0",
-    "waits an hour at a time",
-    NULL,
-    0,
-    NULL,
-    0,
-    0,
-    NULL,
-    run,
-    NULL,
+    STEADY_PLUGIN_HEADER, .name = "tp_sleeper",
+    .version = "1.0",     .summary = "waits an hour at a time",
+    .run = run,
 };
 
 STEADY_PLUGIN_DEFINE(desc)

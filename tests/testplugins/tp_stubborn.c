@@ -39,16 +39,11 @@ static const struct steady_param_desc params[] = {
 };
 
 static const struct steady_plugin desc = {
-    STEADY_PLUGIN_HEADER,
-    "tp_stubborn",
-    "1.0",
-    "never votes yes",
-    STEADY_PORTS(ports),
-    STEADY_PARAMS(params),
-    0,
-    NULL,
-    run,
-    NULL,
+    STEADY_PLUGIN_HEADER, .name = "tp_stubborn",
+    .version = "1.0",     .summary = "never votes yes",
+    .ports = ports,       .n_ports = sizeof(ports) / sizeof(ports[0]),
+    .params = params,     .n_params = sizeof(params) / sizeof(params[0]),
+    .run = run,
 };
 
 STEADY_PLUGIN_DEFINE(desc)

@@ -15,17 +15,10 @@ static const struct steady_port_desc ports[] = {
 };
 
 static const struct steady_plugin desc = {
-    STEADY_PLUGIN_HEADER,
-    "tp_wide",
-    "1.0",
-    "test filter of wide elements",
-    STEADY_PORTS(ports),
-    NULL,
-    0,
-    0,
-    NULL,
-    run,
-    NULL,
+    STEADY_PLUGIN_HEADER, .name = "tp_wide",
+    .version = "1.0",     .summary = "test filter of wide elements",
+    .ports = ports,       .n_ports = sizeof(ports) / sizeof(ports[0]),
+    .run = run,
 };
 
 STEADY_PLUGIN_DEFINE(desc)

@@ -11,18 +11,9 @@ static int run(struct steady_actor *a)
 }
 
 static const struct steady_plugin desc = {
-    STEADY_PLUGIN_HEADER,
-    "tp_wronglayout",
-    "1.0",
-    "claims channel layout 99",
-    NULL,
-    0,
-    NULL,
-    0,
-    0,
-    NULL,
-    run,
-    NULL,
+    STEADY_PLUGIN_HEADER, .name = "tp_wronglayout",
+    .version = "1.0",     .summary = "claims channel layout 99",
+    .run = run,
 };
 
 STEADY_EXPORT const struct steady_plugin *steady_plugin_entry(void);

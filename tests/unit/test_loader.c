@@ -1060,7 +1060,7 @@ static void test_plugin_describe_good(void **state)
     assert_non_null(strstr(text, "1.2.3"));
     assert_non_null(strstr(text, "a well-formed plugin for loader tests"));
     assert_non_null(strstr(text, TP("tp_good")));
-    assert_non_null(strstr(text, "abi      1.0"));
+    assert_non_null(strstr(text, "abi      1.1"));
     assert_non_null(strstr(text, "16 bytes"));
     assert_non_null(strstr(text, "  in    in   u64       8  required\n"));
     assert_non_null(strstr(text, "  out   out  u64       8  optional\n"));

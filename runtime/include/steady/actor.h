@@ -83,6 +83,11 @@ enum steady_cond_kind {
     STEADY_COND_VACANT,
     STEADY_COND_PERIODIC,
     STEADY_COND_TIMEOUT,
+    /* ABI 1.1 */
+    STEADY_COND_AVAIL_AT,  /* one channel of a bundle */
+    STEADY_COND_VACANT_AT, /* one channel of a bundle */
+    STEADY_COND_READABLE,  /* a file descriptor */
+    STEADY_COND_WRITABLE,  /* a file descriptor */
 };
 
 /* The longest wait, in ms (365 days); longer ones are clamped to it, so
@@ -104,6 +109,29 @@ STEADY_EXPORT struct steady_cond steady_periodic(struct steady_actor *a,
                                                  uint64_t ms);
 STEADY_EXPORT struct steady_cond steady_timeout(struct steady_actor *a,
                                                 uint64_t ms);
+
+/* ABI 1.1 ---------------------------------------------------------------
+ * Bundles (ports declared STEADY_PORT_MANY): steady_avail(a, bundle, n) is
+ * met when any of its channels has n units (settled when all are closed and
+ * drained); steady_vacant(a, bundle, n) when every channel whose consumer is
+ * still there has room for n (settled when none is). The _at forms wait on
+ * channel i of the bundle alone, like avail/vacant on a plain port.
+ * On a variable-size channel avail counts messages and vacant counts bytes
+ * (met when a message of n bytes fits).
+ *   readable(fd)  met: fd can be read without blocking (or has hung up);
+ *                 settled: shutdown requested.
+ *   writable(fd)  met: fd can be written without blocking; settled:
+ *                 shutdown requested.
+ * File descriptor waits idle at zero CPU and, in a troupe, let the troupe's
+ * other members run. */
+STEADY_EXPORT struct steady_cond
+steady_avail_at(struct steady_actor *a, unsigned port, unsigned i, size_t n);
+STEADY_EXPORT struct steady_cond
+steady_vacant_at(struct steady_actor *a, unsigned port, unsigned i, size_t n);
+STEADY_EXPORT struct steady_cond steady_readable(struct steady_actor *a,
+                                                 int fd);
+STEADY_EXPORT struct steady_cond steady_writable(struct steady_actor *a,
+                                                 int fd);
 
 STEADY_EXPORT bool steady_await(struct steady_actor *a, bool all,
                                 const struct steady_cond *conds, size_t n);
@@ -134,6 +162,34 @@ STEADY_EXPORT bool steady_await(struct steady_actor *a, bool all,
 STEADY_EXPORT struct steady_channel *steady_port(struct steady_actor *a,
                                                  unsigned port);
 STEADY_EXPORT bool steady_connected(struct steady_actor *a, unsigned port);
+
+/* ABI 1.1: channels wired to a port (0 or 1 for a plain port, 0..n for a
+ * bundle), channel i of it (NULL past the end), and the element type the
+ * port carries once the graph resolved it (an any-typed port learns its
+ * type here): the type name, and the element size (STEADY_VARSIZE for a
+ * variable-size channel). The single-item calls below, given a bundle,
+ * act on its channel 0; use steady_port_at and <steady/channel.h> for the
+ * others. */
+STEADY_EXPORT unsigned steady_wired(struct steady_actor *a, unsigned port);
+STEADY_EXPORT struct steady_channel *steady_port_at(struct steady_actor *a,
+                                                    unsigned port, unsigned i);
+STEADY_EXPORT const char *steady_port_type(struct steady_actor *a,
+                                           unsigned port);
+STEADY_EXPORT size_t steady_port_elem_size(struct steady_actor *a,
+                                           unsigned port);
+
+/* ABI 1.1: messages of any kind on a plain port or channel 0 of a bundle
+ * (see <steady/channel.h>: on a fixed-size channel len is elem_size).
+ * steady_send_msg copies one message in, false when there is no room now;
+ * a message the channel can never hold is also false, logged once at error
+ * naming the actor, port, length and the channel's byte capacity.
+ * steady_peek_msg returns the next message in place (NULL when empty) and
+ * steady_take_msg takes it. */
+STEADY_EXPORT bool steady_send_msg(struct steady_actor *a, unsigned port,
+                                   const void *msg, size_t len);
+STEADY_EXPORT const void *steady_peek_msg(struct steady_actor *a, unsigned port,
+                                          size_t *len);
+STEADY_EXPORT void steady_take_msg(struct steady_actor *a, unsigned port);
 
 /* Single items; full or empty is false, not an error. An unconnected port
  * behaves as closed and empty. */

@@ -93,11 +93,76 @@ STEADY_EXPORT size_t steady_channel_borrow_write(struct steady_channel *ch,
 STEADY_EXPORT void steady_channel_commit_send(struct steady_channel *ch,
                                               size_t n);
 
+/* ---- variable-size messages (layout 2) ----
+ * A varsize channel carries messages of any length from 0 bytes, bounded
+ * both by a number of messages and by a number of bytes, with the same
+ * guarantees as a fixed-size one (SPSC, no lock and no system call on the
+ * fast path, close and drain, wake-ups). A message is always one contiguous
+ * region. Fixed-size calls (try_send, borrow_write, ...) on a varsize channel
+ * fail (false / 0). The message calls below work on both kinds, so an
+ * any-typed actor handles every channel the same way; on a fixed-size
+ * channel a message is one item and its length must be elem_size. */
+
+/* Creates a varsize channel holding at most `max_msgs` messages and
+ * `max_bytes` bytes of them. NULL on a zero bound or when out of memory. */
+STEADY_EXPORT struct steady_channel *
+steady_channel_create_varsize(size_t max_msgs, size_t max_bytes,
+                              const char *type_name);
+STEADY_EXPORT bool steady_channel_is_varsize(const struct steady_channel *ch);
+/* Bytes a varsize channel holds at most (the largest message that can ever
+ * fit); elem_size * capacity for a fixed-size one. */
+STEADY_EXPORT size_t
+steady_channel_byte_capacity(const struct steady_channel *ch);
+
+/* Producer: borrows room for one message of `len` bytes and returns where
+ * to write it, or NULL: errno EAGAIN when there is no room now, EMSGSIZE
+ * when the channel can never hold `len` bytes (or len != elem_size on a
+ * fixed-size channel). Nothing is visible until the commit, whose `len` may
+ * be smaller than reserved. */
+STEADY_EXPORT void *steady_channel_reserve(struct steady_channel *ch,
+                                           size_t len);
+STEADY_EXPORT void steady_channel_commit_reserved(struct steady_channel *ch,
+                                                  size_t len);
+/* Copies one message in; false (errno as for reserve) when it does not fit. */
+STEADY_EXPORT bool steady_channel_send_msg(struct steady_channel *ch,
+                                           const void *msg, size_t len);
+/* Bytes a message may have to fit now (0 when no message slot is free). */
+STEADY_EXPORT size_t steady_channel_vacant_bytes(struct steady_channel *ch);
+
+/* Consumer: the next message in place and its length, without taking it,
+ * or NULL when empty. The pointer stays valid until the take. */
+STEADY_EXPORT const void *steady_channel_peek_msg(struct steady_channel *ch,
+                                                  size_t *len);
+/* Takes (drops) the message the last peek_msg returned. */
+STEADY_EXPORT void steady_channel_take_msg(struct steady_channel *ch);
+
+/* ---- overflow policy (layout 2) ----
+ * What a send does when the channel is full: wait for room (the default),
+ * drop the oldest item to make room, or drop the new item. A dropping
+ * channel never makes its producer wait; each drop is counted. */
+enum steady_overflow {
+    STEADY_OVERFLOW_BLOCK = 0,
+    STEADY_OVERFLOW_DROP_OLDEST = 1,
+    STEADY_OVERFLOW_DROP_NEWEST = 2,
+};
+/* Sets the policy; before any item is sent (while wiring). 0, or -1 on a
+ * bad value. */
+STEADY_EXPORT int steady_channel_set_overflow(struct steady_channel *ch,
+                                              enum steady_overflow policy);
+STEADY_EXPORT enum steady_overflow
+steady_channel_overflow(const struct steady_channel *ch);
+
 /* ---- counters (any thread; a snapshot, for telemetry) ---- */
 STEADY_EXPORT uint64_t
 steady_channel_sent_total(const struct steady_channel *ch);
 STEADY_EXPORT uint64_t
 steady_channel_taken_total(const struct steady_channel *ch);
+/* Bytes of message payload sent (every kind), and items dropped by the
+ * overflow policy. */
+STEADY_EXPORT uint64_t
+steady_channel_bytes_sent_total(const struct steady_channel *ch);
+STEADY_EXPORT uint64_t
+steady_channel_dropped_total(const struct steady_channel *ch);
 
 /* ---- not API: what the inline fast paths below need ---- */
 /* Wake the consumer (producer) if it sleeps waiting for no more than is now

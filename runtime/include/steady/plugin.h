@@ -22,7 +22,7 @@ extern "C" {
 /* ABI: the major changes when an existing field or callback changes meaning;
  * the minor when fields are appended. The host refuses another major. */
 #define STEADY_ABI_MAJOR 1
-#define STEADY_ABI_MINOR 0
+#define STEADY_ABI_MINOR 1
 #define STEADY_ABI_VERSION \
     ((uint32_t)(STEADY_ABI_MAJOR << 16 | STEADY_ABI_MINOR))
 #define STEADY_ABI_MAJOR_OF(v) ((uint32_t)(v) >> 16)
@@ -49,6 +49,33 @@ struct steady_port_desc {
     bool required;         /* the graph must connect it */
 };
 
+/* ABI 1.1: a port whose type_name is STEADY_TYPE_ANY (and elem_size 0)
+ * takes whatever type the channel wired to it carries, fixed-size or
+ * variable-size. The graph loader resolves it from the other end of the
+ * channel; every any-typed port of one actor takes the same type, so a type
+ * flows through an any-typed actor (seq -> tee -> sink is u64 throughout).
+ * The actor learns the type at run time (steady_port_type). */
+#define STEADY_TYPE_ANY "*"
+/* ABI 1.1: elem_size of a port whose messages vary in length (bytes, text,
+ * encoded records); type_name still names what they are ("bytes", "text"). */
+#define STEADY_VARSIZE  ((size_t)0)
+
+/* ABI 1.1: per-port extras, a table parallel to `ports` (entry i describes
+ * ports[i]; exactly n_ports entries, or NULL for none). */
+enum steady_port_flags {
+    /* A bundle: the graph wires any number of channels to this port (fan-in
+     * for an input, fan-out for an output), numbered 0.. in the order the
+     * graph file lists them. `required` means at least one. */
+    STEADY_PORT_MANY = 1u << 0,
+};
+
+struct steady_port_info {
+    const char *doc;    /* one line, shown by `steady inspect`; may be NULL */
+    unsigned flags;     /* STEADY_PORT_* */
+    unsigned max_wired; /* bundles: most channels the graph may wire, 0 for
+                           no limit */
+};
+
 enum steady_param_type {
     STEADY_PARAM_INT = 0,    /* int64_t */
     STEADY_PARAM_DOUBLE = 1, /* double */
@@ -61,6 +88,18 @@ struct steady_param_desc {
     enum steady_param_type type;
     const char *default_value; /* as YAML text; NULL makes it required */
     const char *doc;           /* one line, shown by `steady inspect` */
+};
+
+/* ABI 1.1: the values a param accepts, a table parallel to `params` (entry
+ * i limits params[i]; exactly n_params entries, or NULL for none). Bounds
+ * are YAML text of the param's type, inclusive, NULL for none; the loader
+ * refuses a plugin whose bounds do not parse or whose default is outside
+ * them. `steady check` refuses a value outside them at FILE:LINE:COL naming
+ * the range, and `steady inspect` shows them. */
+struct steady_param_limits {
+    const char *min;    /* int and double params */
+    const char *max;    /* int and double params */
+    const char *one_of; /* string params: the allowed values, "a|b|c" */
 };
 
 struct steady_plugin {
@@ -86,6 +125,9 @@ struct steady_plugin {
     int (*run)(struct steady_actor *a);
     /* Paired with every successful init; frees the context. May be NULL. */
     void (*destroy)(struct steady_actor *a);
+    /* --- ABI 1.1 (read only when descriptor_size covers them) --- */
+    const struct steady_port_info *port_info;       /* NULL or n_ports */
+    const struct steady_param_limits *param_limits; /* NULL or n_params */
 };
 
 /* Smallest descriptor the host accepts: everything up to and including run
