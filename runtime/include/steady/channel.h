@@ -72,6 +72,10 @@ steady_channel_avail(struct steady_channel *ch);
 STEADY_EXPORT bool steady_channel_is_closed(const struct steady_channel *ch);
 STEADY_EXPORT bool
 steady_channel_is_closed_and_empty(struct steady_channel *ch);
+/* True once the consumer has ended (it takes no more): what is sent is
+ * never taken. Producers that feed several channels skip such ones. */
+STEADY_EXPORT bool
+steady_channel_consumer_gone(const struct steady_channel *ch);
 
 /* ---- zero copy ----
  * A span is `n` consecutive items starting at `ptr`. The borrow functions

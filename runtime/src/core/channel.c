@@ -271,6 +271,11 @@ size_t steady_channel_take_many(struct steady_channel *ch, void *items,
     return got;
 }
 
+bool steady_channel_consumer_gone(const struct steady_channel *ch)
+{
+    return channel_rx_gone(ch);
+}
+
 bool steady_channel_is_closed(const struct steady_channel *ch)
 {
     return channel_closed(ch);
