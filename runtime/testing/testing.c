@@ -16,6 +16,7 @@
 
 struct steady_test {
     struct plugin_registry *registry;
+    const struct loaded_plugin *plugin; /* owned by registry */
     const struct steady_plugin *desc;
     struct actor_set set;
     struct steady_actor *actor;
@@ -87,6 +88,7 @@ struct steady_test *steady_test_load(const char *plugin, const char *name)
         fprintf(stderr, "steady_test_load: %s\n", err);
         goto err_free;
     }
+    t->plugin = lp;
     t->desc = lp->desc;
     np = t->desc->n_params ? t->desc->n_params : 1;
     t->params = calloc(np, sizeof(*t->params));
@@ -133,6 +135,12 @@ int steady_test_set_param(struct steady_test *t, const char *name,
     int i = plugin_param_index(t->desc, name);
     union param_value v;
 
+    if (t->started) {
+        fprintf(stderr,
+                "steady_test_set_param: the actor has started; set params "
+                "before steady_test_start\n");
+        return -1;
+    }
     if (i < 0) {
         fprintf(stderr,
                 "steady_test_set_param: plugin '%s' has no param "
@@ -143,6 +151,15 @@ int steady_test_set_param(struct steady_test *t, const char *name,
     if (param_parse(t->desc->params[i].type, value, &v) < 0) {
         fprintf(stderr, "steady_test_set_param: '%s' is not %s\n", value,
                 param_type_hint(t->desc->params[i].type));
+        return -1;
+    }
+    /* the check `steady check` makes; the reason also stays readable
+     * through steady_test_error until the actor starts */
+    if (param_limit_check(&t->desc->params[i], &t->plugin->limits[i], &v,
+                          value, t->actor->error,
+                          sizeof(t->actor->error)) < 0) {
+        fprintf(stderr, "steady_test_set_param: %s\n", t->actor->error);
+        param_value_free(t->desc->params[i].type, &v);
         return -1;
     }
     if (t->param_set[i])
@@ -272,6 +289,7 @@ unsigned steady_test_restarts(const struct steady_test *t)
 
 int steady_test_start(struct steady_test *t)
 {
+    t->actor->error[0] = '\0'; /* a refused steady_test_set_param's */
     for (size_t i = 0; i < t->desc->n_params; i++) {
         const struct steady_param_desc *p = &t->desc->params[i];
 

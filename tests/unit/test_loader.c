@@ -34,13 +34,16 @@ static char err[1024];
  * message names the file and contains reason. */
 static void expect_refusal(const char *path, const char *reason)
 {
-    struct loaded_plugin p = { (char *)"untouched", (void *)&p, NULL };
+    struct loaded_plugin p = { .path = (char *)"untouched",
+                               .handle = (void *)&p };
 
     err[0] = '\0';
     assert_int_equal(plugin_open(path, &p, err, sizeof(err)), -1);
     assert_string_equal(p.path, "untouched");
     assert_ptr_equal(p.handle, &p);
     assert_null(p.desc);
+    assert_null(p.port_info);
+    assert_null(p.limits);
     assert_non_null(strstr(err, path));
     assert_int_equal(strncmp(err, path, strlen(path)), 0);
     if (!strstr(err, reason))

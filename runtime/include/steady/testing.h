@@ -40,9 +40,11 @@ STEADY_EXPORT void steady_test_destroy(struct steady_test *t);
 STEADY_EXPORT const struct steady_plugin *
 steady_test_plugin(const struct steady_test *t);
 
-/* Sets a param from its YAML text, checked against the plugin's table.
- * Unset params take their defaults. Returns 0, or -1 with a message on
- * stderr. Before start only. */
+/* Sets a param from its YAML text, checked against the plugin's table and
+ * the param's declared limits as `steady check` checks it. Unset params take
+ * their defaults. Returns 0, or -1 with a message on stderr (a value outside
+ * the limits: "rate_ms must be in 1..3600000, got 0", also returned by
+ * steady_test_error until the actor starts). Before start only. */
 STEADY_EXPORT int steady_test_set_param(struct steady_test *t, const char *name,
                                         const char *value);
 
@@ -101,7 +103,8 @@ STEADY_EXPORT bool steady_test_log_contains(struct steady_test *t,
  * if it does. */
 STEADY_EXPORT bool steady_test_await_log(struct steady_test *t,
                                          const char *text, unsigned timeout_ms);
-/* The failure message from init or run (steady_fail/steady_panic), or "". */
+/* The failure message from init or run (steady_fail/steady_panic), or
+ * before start why steady_test_set_param refused a value, or "". */
 STEADY_EXPORT const char *steady_test_error(const struct steady_test *t);
 /* The actor's persistent state (state_size bytes). */
 STEADY_EXPORT void *steady_test_state(struct steady_test *t);

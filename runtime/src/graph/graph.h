@@ -26,7 +26,8 @@ struct graph_arg {
     char *name;
     char *value; /* text as written */
     struct graph_pos pos;
-    bool used; /* referenced by some $name */
+    bool used;       /* referenced by some $name */
+    bool overridden; /* value from `--NAME VALUE` on the command line */
 };
 
 enum alert_color { ALERT_NONE = 0, ALERT_YELLOW, ALERT_ORANGE, ALERT_RED };
