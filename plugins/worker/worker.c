@@ -5,8 +5,6 @@
  * reordered. fail_at and fail_every inject failures, for supervision tests
  * and tools/soak.sh.
  */
-#include "fizzbuzz.h"
-
 #include <steady/steady.h>
 
 enum { HEARTBEAT, VALUES, OUT };
@@ -14,7 +12,7 @@ enum { HEARTBEAT, VALUES, OUT };
 static const struct steady_port_desc ports[] = {
     [HEARTBEAT] = { "heartbeat", STEADY_IN, "u64", sizeof(uint64_t), true },
     [VALUES] = { "values", STEADY_IN, "u64", sizeof(uint64_t), true },
-    [OUT] = { "out", STEADY_OUT, FIZZBUZZ_TYPE, sizeof(struct fizzbuzz_msg),
+    [OUT] = { "out", STEADY_OUT, STEADY_TYPE_FIZZBUZZ, sizeof(struct steady_fizzbuzz_msg),
               true },
 };
 
@@ -99,7 +97,7 @@ static size_t move_values(struct steady_actor *a, const struct injection *inj,
         from = (const uint64_t *)src[si].ptr + so;
         if (injection_on(inj))
             fail_if_asked(a, inj, from, len);
-        fizzbuzz_convert((struct fizzbuzz_msg *)dst[di].ptr + dof, from, len);
+        steady_fizzbuzz_convert((struct steady_fizzbuzz_msg *)dst[di].ptr + dof, from, len);
         so += len;
         dof += len;
         done += len;

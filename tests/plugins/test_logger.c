@@ -11,7 +11,7 @@
 /* cmocka.h needs the headers above */
 #include <cmocka.h>
 #include <steady/testing.h>
-#include <worker/fizzbuzz.h>
+#include <steady/messages.h>
 
 static struct steady_test *load(size_t capacity)
 {
@@ -24,7 +24,7 @@ static struct steady_test *load(size_t capacity)
 static void feed_range(struct steady_test *t, uint64_t first, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        struct fizzbuzz_msg m = fizzbuzz_of(first + i);
+        struct steady_fizzbuzz_msg m = steady_fizzbuzz_of(first + i);
         assert_int_equal(steady_test_feed(t, "in", &m, 1), 1);
     }
 }
@@ -118,7 +118,7 @@ static void test_summary_totals_exact(void **unused)
     assert_int_equal(steady_test_start(t), 0);
     /* 0..299 through a ring of 64: several wake-ups and wraps */
     for (uint64_t v = 0; v < 300; v++) {
-        struct fizzbuzz_msg m = fizzbuzz_of(v);
+        struct steady_fizzbuzz_msg m = steady_fizzbuzz_of(v);
         /* a full ring: poll (bounded) until the logger makes room */
         for (int tries = 0; steady_test_feed(t, "in", &m, 1) == 0; tries++) {
             struct timespec ms = { 0, 1000000 };
@@ -142,9 +142,9 @@ static void test_summary_per_interval(void **unused)
     struct steady_test *t = load(64);
     assert_int_equal(steady_test_set_param(t, "summary_ms", "20"), 0);
     assert_int_equal(steady_test_start(t), 0);
-    struct fizzbuzz_msg m[18];
+    struct steady_fizzbuzz_msg m[18];
     for (uint64_t v = 0; v < 18; v++)
-        m[v] = fizzbuzz_of(v);
+        m[v] = steady_fizzbuzz_of(v);
     /* each group arrives in one commit, so it lands in one interval */
     assert_int_equal(steady_test_feed(t, "in", m, 15), 15);
     assert_true(steady_test_await_log(
@@ -195,7 +195,7 @@ static void test_run_fail_every_logs_each_once(void **unused)
     assert_int_equal(steady_test_restarts(t), 3);
     for (uint64_t i = 0; i < 35; i++) {
         memcpy(text[i], "Msg ", 4);
-        fizzbuzz_format(fizzbuzz_of(i), text[i] + 4, sizeof(text[i]) - 4);
+        steady_fizzbuzz_format(steady_fizzbuzz_of(i), text[i] + 4, sizeof(text[i]) - 4);
         want[i] = text[i];
     }
     assert_msg_lines(t, want, 35);

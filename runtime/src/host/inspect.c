@@ -83,7 +83,7 @@ static const char *port_use(const struct steady_port_desc *p,
 static void describe_ports(const struct loaded_plugin *lp, FILE *out)
 {
     const struct steady_plugin *d = lp->desc;
-    int wn = width("name"), wt = width("type"), ws = width("size");
+    int wn = width("name"), wt = width("type"), ws = 5; /* as in 0.2 */
     int wu = width("use");
     char size[32], use[64];
 

@@ -10,6 +10,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* "an int", "a double", "a bool", "a string" */
+static const char *a_type(enum steady_param_type type)
+{
+    return type == STEADY_PARAM_INT ? "an int"
+                                    : type == STEADY_PARAM_DOUBLE ? "a double"
+                                    : type == STEADY_PARAM_BOOL   ? "a bool"
+                                                                  : "a string";
+}
+
 static bool is_number(enum steady_param_type type)
 {
     return type == STEADY_PARAM_INT || type == STEADY_PARAM_DOUBLE;
@@ -85,16 +94,16 @@ static int read_limits(const struct steady_param_desc *p,
 {
     if ((l->min || l->max) && !is_number(p->type)) {
         err_set(why, whylen,
-                "param '%s' is a %s but has a %s; min and max apply to int "
+                "param '%s' is %s but has a %s; min and max apply to int "
                 "and double params only",
-                p->name, param_type_name(p->type), l->min ? "min" : "max");
+                p->name, a_type(p->type), l->min ? "min" : "max");
         return -1;
     }
     if (l->one_of && p->type != STEADY_PARAM_STRING) {
         err_set(why, whylen,
-                "param '%s' is a %s but has one_of; one_of applies to string "
+                "param '%s' is %s but has one_of; one_of applies to string "
                 "params only",
-                p->name, param_type_name(p->type));
+                p->name, a_type(p->type));
         return -1;
     }
     if (l->min) {
