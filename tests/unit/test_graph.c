@@ -356,6 +356,24 @@ static const struct bad_case bad_cases[] = {
       9,
       24,
       { "param 'verbose' takes true or false", "got 'very'", "(from $loud)" } },
+    { "param_range_int.yaml",
+      4,
+      47,
+      { "actor 'pass': count must be in 1..1000, got 0" } },
+    { "param_range_double.yaml",
+      6,
+      22,
+      { "actor 'pass': ratio must be in 0..1, got 1.5" } },
+    { "param_one_of.yaml",
+      7,
+      13,
+      { "actor 'pass': mode must be one of 'fast', 'safe', 'slow', got "
+        "'fsat'; did you mean 'fast'?" } },
+    { "param_range_arg.yaml",
+      7,
+      47,
+      { "actor 'pass': floor must be at least -5, got -6 (from $floor, set "
+        "at 5:3)" } },
     { "missing_param.yaml",
       4,
       3,
@@ -480,6 +498,39 @@ static void test_graph_load_override_wrong_type(void **state)
 
     expect_error(GRAPHS "good.yaml", ov, 1, 27, 22,
                  "param 'count' takes an integer", "got 'abc'", "(from $count)",
+                 NULL);
+}
+
+/* Values at the edges of the declared limits load; one past them, from
+ * the command line, is refused where the arg is used, naming the flag. */
+static void test_graph_load_limits(void **state)
+{
+    const struct graph_override edge[] = { { "count", "1" },
+                                           { "mode", "fast" } };
+    const struct graph_override low[] = { { "count", "0" } };
+    const struct graph_override high[] = { { "--count", "0x3e9" } };
+    const struct graph_override word[] = { { "mode", "sloow" } };
+    struct graph *g;
+
+    (void)state;
+    g = load_ok(GRAPHS "ranges.yaml", NULL, 0);
+    assert_int_equal(param(g, "pass", "count")->i, 1000);
+    assert_string_equal(param(g, "pass", "mode")->s, "slow");
+    assert_int_equal(param(g, "pass", "ceiling")->i, 16);
+    graph_destroy(g);
+    g = load_ok(GRAPHS "ranges.yaml", edge, 2);
+    assert_int_equal(param(g, "pass", "count")->i, 1);
+    graph_destroy(g);
+    expect_error(GRAPHS "ranges.yaml", low, 1, 10, 22,
+                 "actor 'pass': count must be in 1..1000, got 0 (from --count "
+                 "on the command line, via $count)",
+                 NULL);
+    expect_error(GRAPHS "ranges.yaml", high, 1, 10, 22,
+                 "count must be in 1..1000, got 0x3e9 (from --count", NULL);
+    expect_error(GRAPHS "ranges.yaml", word, 1, 10, 46,
+                 "actor 'pass': mode must be one of 'fast', 'safe', 'slow', "
+                 "got 'sloow'; did you mean 'slow'? (from --mode on the "
+                 "command line, via $mode)",
                  NULL);
 }
 
@@ -635,6 +686,7 @@ int main(void)
         cmocka_unit_test(test_graph_load_yaml_syntax),
         cmocka_unit_test(test_graph_load_unknown_flag),
         cmocka_unit_test(test_graph_load_override_wrong_type),
+        cmocka_unit_test(test_graph_load_limits),
         cmocka_unit_test(test_graph_load_no_file),
         cmocka_unit_test(test_graph_destroy_null),
         cmocka_unit_test(test_graph_load_odd_files),
