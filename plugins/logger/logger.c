@@ -12,20 +12,37 @@
 enum { IN };
 
 static const struct steady_port_desc ports[] = {
-    [IN] = { "in", STEADY_IN, STEADY_TYPE_FIZZBUZZ, sizeof(struct steady_fizzbuzz_msg),
-             true },
+    [IN] = { "in", STEADY_IN, STEADY_TYPE_FIZZBUZZ,
+             sizeof(struct steady_fizzbuzz_msg), true },
 };
 
-static const struct steady_param_desc params[] = {
-    { "summary_ms", STEADY_PARAM_INT, "0",
-      "0: log every message; N: count them and log a summary every N ms "
-      "and the totals at shutdown" },
-    { "fail_at", STEADY_PARAM_INT, "-1",
-      "failure injection: panic once just before logging this value" },
-    { "fail_every", STEADY_PARAM_INT, "0",
-      "failure injection: panic once just before logging each positive "
-      "multiple of this (0: never)" },
+static const struct steady_port_info port_info[] = {
+    [IN] = { .doc = "FizzBuzz messages to log (or count)" },
 };
+
+enum { SUMMARY_MS, FAIL_AT, FAIL_EVERY };
+
+static const struct steady_param_desc params[] = {
+    [SUMMARY_MS] = { "summary_ms", STEADY_PARAM_INT, "0",
+                     "0: log every message; N: count them and log a summary "
+                     "every N ms (at most 365 days) and the totals at "
+                     "shutdown" },
+    [FAIL_AT] = { "fail_at", STEADY_PARAM_INT, "-1",
+                  "failure injection: panic once just before logging this "
+                  "value (-1: never)" },
+    [FAIL_EVERY] = { "fail_every", STEADY_PARAM_INT, "0",
+                     "failure injection: panic once just before logging "
+                     "each positive multiple of this (0: never)" },
+};
+
+/* Checked by the host before init (and by `steady check`). The period
+ * becomes nanoseconds: bounded so that it cannot wrap. */
+static const struct steady_param_limits limits[] = {
+    [SUMMARY_MS] = { .min = "0", .max = "31536000000" },
+    [FAIL_AT] = { .min = "-1" },
+    [FAIL_EVERY] = { .min = "0" },
+};
+_Static_assert(31536000000 == STEADY_WAIT_MAX_MS, "summary_ms's max");
 
 struct logger_state {
     uint64_t logged;    /* messages logged, across restarts */
@@ -172,22 +189,6 @@ static void run_summary(struct steady_actor *a, uint64_t period_ms)
     log_counts(a, "messages processed", state->logged, state->counts, "");
 }
 
-static int init(struct steady_actor *a)
-{
-    int64_t summary_ms = steady_param_int(a, "summary_ms");
-
-    if (summary_ms < 0 || (uint64_t)summary_ms > STEADY_WAIT_MAX_MS)
-        return steady_fail(a,
-                           "summary_ms must be 0 (log every message) to "
-                           "%llu (365 days), got %lld",
-                           (unsigned long long)STEADY_WAIT_MAX_MS,
-                           (long long)summary_ms);
-    if (steady_param_int(a, "fail_every") < 0)
-        return steady_fail(a, "fail_every must be 0 (never) or more, got %lld",
-                           (long long)steady_param_int(a, "fail_every"));
-    return 0;
-}
-
 static int run(struct steady_actor *a)
 {
     struct logger_state *state = steady_state(a);
@@ -215,8 +216,9 @@ static const struct steady_plugin desc = {
     .ports = STEADY_PORTS(ports),
     .params = STEADY_PARAMS(params),
     .state_size = sizeof(struct logger_state),
-    .init = init,
     .run = run,
+    .port_info = port_info,
+    .param_limits = limits,
 };
 
 STEADY_PLUGIN_DEFINE(desc)

@@ -38,7 +38,11 @@ static int run(struct steady_actor *a)
 }
 
 static const struct steady_port_desc ports[] = {
-    [IN] = { "in", STEADY_IN, "u64", sizeof(uint64_t), true },
+    [IN] = { "in", STEADY_IN, STEADY_TYPE_U64, sizeof(uint64_t), true },
+};
+
+static const struct steady_port_info port_info[] = {
+    [IN] = { .doc = "values to take, count and sum" },
 };
 
 static const struct steady_plugin desc = {
@@ -49,6 +53,7 @@ static const struct steady_plugin desc = {
     .ports = STEADY_PORTS(ports),
     .state_size = sizeof(struct sink_state),
     .run = run,
+    .port_info = port_info,
 };
 
 STEADY_PLUGIN_DEFINE(desc)

@@ -285,13 +285,14 @@ static void test_run_fail_every_loses_nothing(void **unused)
     steady_test_destroy(t);
 }
 
-static void test_init_rejects_negative_batch(void **unused)
+/* The declared limits refuse it before anything runs. */
+static void test_limits_refuse_negative_batch(void **unused)
 {
     (void)unused;
     struct steady_test *t = load(16, 16, NULL);
-    assert_int_equal(steady_test_set_param(t, "batch", "-1"), 0);
-    assert_int_equal(steady_test_start(t), -1);
-    assert_non_null(strstr(steady_test_error(t), "batch"));
+    assert_int_equal(steady_test_set_param(t, "batch", "-1"), -1);
+    assert_string_equal(steady_test_error(t),
+                        "batch must be at least 0, got -1");
     steady_test_destroy(t);
 }
 
@@ -304,7 +305,7 @@ int main(void)
         cmocka_unit_test(test_run_batch_moves_all_in_chunks),
         cmocka_unit_test(test_run_batch_failure_loses_nothing),
         cmocka_unit_test(test_run_fail_every_loses_nothing),
-        cmocka_unit_test(test_init_rejects_negative_batch),
+        cmocka_unit_test(test_limits_refuse_negative_batch),
         cmocka_unit_test(test_run_converts_values),
         cmocka_unit_test(test_run_waits_for_a_beat),
         cmocka_unit_test(test_run_loses_nothing_when_out_is_small),

@@ -1285,25 +1285,27 @@ static void test_plugin_describe_limits_and_docs(void **state)
     free(text);
     text = describe(TP("tp_ranged"), true);
     expect_text(text, "{ \"name\": \"in\", \"direction\": \"in\", "
-                      "\"type\": \"u64\", \"size\": 8, \"any_type\": false, "
-                      "\"variable_size\": false, \"required\": false, "
+                      "\"type\": \"u64\", \"size\": 8, \"required\": false, "
+                      "\"any_type\": false, \"variable_size\": false, "
                       "\"bundle\": false, \"max_wired\": 0, \"doc\": "
                       "\"values to pass on\" }");
     expect_text(text, "{ \"name\": \"count\", \"type\": \"int\", "
-                      "\"default\": \"10\", \"required\": false, \"min\": 1, "
-                      "\"max\": 1000, \"one_of\": null, \"doc\": \"how "
-                      "many\" }");
+                      "\"default\": \"10\", \"required\": false, \"doc\": "
+                      "\"how many\", \"min\": 1, \"max\": 1000, \"one_of\": "
+                      "null }");
     expect_text(text, "\"name\": \"ratio\", \"type\": \"double\", "
-                      "\"default\": \"0.5\", \"required\": false, \"min\": 0, "
-                      "\"max\": 1, \"one_of\": null");
+                      "\"default\": \"0.5\", \"required\": false, \"doc\": "
+                      "\"a fraction\", \"min\": 0, \"max\": 1, \"one_of\": "
+                      "null }");
     expect_text(text, "\"name\": \"mode\", \"type\": \"string\", "
-                      "\"default\": \"fast\", \"required\": false, \"min\": "
-                      "null, \"max\": null, \"one_of\": [\"fast\", "
-                      "\"safe\", \"slow\"]");
-    expect_text(text, "\"name\": \"floor\", \"type\": \"int\", "
-                      "\"default\": \"0\", \"required\": false, \"min\": -5, "
+                      "\"default\": \"fast\", \"required\": false, \"doc\": "
+                      "\"how to pass\", \"min\": null, \"max\": null, "
+                      "\"one_of\": [\"fast\", \"safe\", \"slow\"] }");
+    expect_text(text, "\"doc\": \"bounded below only\", \"min\": -5, "
                       "\"max\": null,");
-    expect_text(text, "\"min\": null, \"max\": 16,"); /* ceiling, 0x10 */
+    /* 0x10, as a JSON number */
+    expect_text(text, "\"doc\": \"bounded above only\", \"min\": null, "
+                      "\"max\": 16,");
     free(text);
 }
 
@@ -1327,20 +1329,20 @@ static void test_plugin_describe_port_kinds(void **state)
     free(text);
     text = describe(TP("tp_described"), true);
     expect_text(text, "\"name\": \"ins\", \"direction\": \"in\", \"type\": "
-                      "\"u64\", \"size\": 8, \"any_type\": false, "
-                      "\"variable_size\": false, \"required\": true, "
+                      "\"u64\", \"size\": 8, \"required\": true, "
+                      "\"any_type\": false, \"variable_size\": false, "
                       "\"bundle\": true, \"max_wired\": 4, \"doc\": "
                       "\"values, merged\" }");
     expect_text(text, "\"name\": \"taps\", \"direction\": \"out\", "
-                      "\"type\": \"u64\", \"size\": 8, \"any_type\": false, "
-                      "\"variable_size\": false, \"required\": false, "
+                      "\"type\": \"u64\", \"size\": 8, \"required\": false, "
+                      "\"any_type\": false, \"variable_size\": false, "
                       "\"bundle\": true, \"max_wired\": 0,");
     expect_text(text, "\"name\": \"copy\", \"direction\": \"out\", "
-                      "\"type\": \"any\", \"size\": 0, \"any_type\": true, "
-                      "\"variable_size\": false,");
+                      "\"type\": \"any\", \"size\": 0, \"required\": false, "
+                      "\"any_type\": true, \"variable_size\": false,");
     expect_text(text, "\"name\": \"lines\", \"direction\": \"out\", "
-                      "\"type\": \"text\", \"size\": 0, \"any_type\": "
-                      "false, \"variable_size\": true,");
+                      "\"type\": \"text\", \"size\": 0, \"required\": "
+                      "false, \"any_type\": false, \"variable_size\": true,");
     expect_text(text, "\"max_wired\": 0, \"doc\": null }\n  ],\n  "
                       "\"params\": []\n}\n");
     free(text);

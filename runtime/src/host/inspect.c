@@ -301,15 +301,16 @@ void inspect_plugin_json(const struct loaded_plugin *p, FILE *out)
         fprintf(out, ", \"direction\": \"%s\", \"type\": ",
                 port->dir == STEADY_IN ? "in" : "out");
         json_string(out, port_type(port));
+        /* the keys of 0.2 first, in their order; then those of ABI 1.1 */
         fprintf(out,
-                ", \"size\": %zu, \"any_type\": %s, \"variable_size\": %s, "
-                "\"required\": %s, \"bundle\": %s, \"max_wired\": %u, "
+                ", \"size\": %zu, \"required\": %s, \"any_type\": %s, "
+                "\"variable_size\": %s, \"bundle\": %s, \"max_wired\": %u, "
                 "\"doc\": ",
-                port->elem_size, port_any_typed(port) ? "true" : "false",
+                port->elem_size, port->required ? "true" : "false",
+                port_any_typed(port) ? "true" : "false",
                 !port_any_typed(port) && port->elem_size == STEADY_VARSIZE
                     ? "true"
                     : "false",
-                port->required ? "true" : "false",
                 pi->flags & STEADY_PORT_MANY ? "true" : "false", pi->max_wired);
         json_string(out, pi->doc);
         fputs(" }", out);
@@ -323,11 +324,11 @@ void inspect_plugin_json(const struct loaded_plugin *p, FILE *out)
         fprintf(out, ", \"type\": \"%s\", \"default\": ",
                 param_type_name(prm->type));
         json_string(out, prm->default_value);
-        fprintf(out, ", \"required\": %s, ",
+        fprintf(out, ", \"required\": %s, \"doc\": ",
                 prm->default_value ? "false" : "true");
-        json_limits(out, prm, &p->limits[i]);
-        fputs(", \"doc\": ", out);
         json_string(out, prm->doc);
+        fputs(", ", out);
+        json_limits(out, prm, &p->limits[i]);
         fputs(" }", out);
     }
     fputs(d->n_params ? "\n  ]\n}\n" : "]\n}\n", out);
