@@ -12,8 +12,7 @@ enum { HEARTBEAT, VALUES, OUT };
 static const struct steady_port_desc ports[] = {
     [HEARTBEAT] = { "heartbeat", STEADY_IN, STEADY_TYPE_U64, sizeof(uint64_t),
                     true },
-    [VALUES] = { "values", STEADY_IN, STEADY_TYPE_U64, sizeof(uint64_t),
-                 true },
+    [VALUES] = { "values", STEADY_IN, STEADY_TYPE_U64, sizeof(uint64_t), true },
     [OUT] = { "out", STEADY_OUT, STEADY_TYPE_FIZZBUZZ,
               sizeof(struct steady_fizzbuzz_msg), true },
 };

@@ -155,9 +155,8 @@ int steady_test_set_param(struct steady_test *t, const char *name,
     }
     /* the check `steady check` makes; the reason also stays readable
      * through steady_test_error until the actor starts */
-    if (param_limit_check(&t->desc->params[i], &t->plugin->limits[i], &v,
-                          value, t->actor->error,
-                          sizeof(t->actor->error)) < 0) {
+    if (param_limit_check(&t->desc->params[i], &t->plugin->limits[i], &v, value,
+                          t->actor->error, sizeof(t->actor->error)) < 0) {
         fprintf(stderr, "steady_test_set_param: %s\n", t->actor->error);
         param_value_free(t->desc->params[i].type, &v);
         return -1;

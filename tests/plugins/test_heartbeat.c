@@ -110,8 +110,7 @@ static void test_run_stops_early_on_shutdown(void **unused)
 
 /* The declared limits refuse a value before anything runs, with the
  * message `steady check` gives (why; "" for a value they accept). */
-static void expect_limit(const char *param, const char *value,
-                         const char *why)
+static void expect_limit(const char *param, const char *value, const char *why)
 {
     struct steady_test *t = load("20", "3");
 
@@ -132,7 +131,7 @@ static void test_limits_refuse_huge_rate(void **unused)
 {
     (void)unused;
     expect_limit("rate_ms", "18446744073710",
-                   "rate_ms must be in 1..31536000000, got 18446744073710");
+                 "rate_ms must be in 1..31536000000, got 18446744073710");
     expect_limit("rate_ms", "31536000000", "");
 }
 
@@ -186,10 +185,10 @@ static void test_limits_refuse_negative_counts(void **unused)
 {
     (void)unused;
     expect_limit("fail_every_beat", "-1",
-                   "fail_every_beat must be at least 0, got -1");
+                 "fail_every_beat must be at least 0, got -1");
     expect_limit("log_every", "-1", "log_every must be at least 0, got -1");
     expect_limit("fail_at_beat", "-2",
-                   "fail_at_beat must be at least -1, got -2");
+                 "fail_at_beat must be at least -1, got -2");
 }
 
 int main(void)

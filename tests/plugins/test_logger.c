@@ -10,8 +10,8 @@
 #include <time.h>
 /* cmocka.h needs the headers above */
 #include <cmocka.h>
-#include <steady/testing.h>
 #include <steady/messages.h>
+#include <steady/testing.h>
 
 static struct steady_test *load(size_t capacity)
 {
@@ -195,7 +195,8 @@ static void test_run_fail_every_logs_each_once(void **unused)
     assert_int_equal(steady_test_restarts(t), 3);
     for (uint64_t i = 0; i < 35; i++) {
         memcpy(text[i], "Msg ", 4);
-        steady_fizzbuzz_format(steady_fizzbuzz_of(i), text[i] + 4, sizeof(text[i]) - 4);
+        steady_fizzbuzz_format(steady_fizzbuzz_of(i), text[i] + 4,
+                               sizeof(text[i]) - 4);
         want[i] = text[i];
     }
     assert_msg_lines(t, want, 35);
@@ -240,8 +241,7 @@ static void test_limits_refuse_bad_summary(void **unused)
     assert_int_equal(steady_test_set_param(t, "summary_ms", "-5"), -1);
     assert_string_equal(steady_test_error(t),
                         "summary_ms must be in 0..31536000000, got -5");
-    assert_int_equal(steady_test_set_param(t, "summary_ms", "31536000001"),
-                     -1);
+    assert_int_equal(steady_test_set_param(t, "summary_ms", "31536000001"), -1);
     steady_test_destroy(t);
 }
 

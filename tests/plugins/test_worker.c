@@ -10,8 +10,8 @@
 #include <time.h>
 /* cmocka.h needs the headers above */
 #include <cmocka.h>
-#include <steady/testing.h>
 #include <steady/messages.h>
+#include <steady/testing.h>
 
 static struct steady_test *load(size_t values_capacity, size_t out_capacity,
                                 struct steady_channel **out)
@@ -43,11 +43,16 @@ static void feed_beat(struct steady_test *t, uint64_t beat)
 static void test_fizzbuzz_of_kinds(void **unused)
 {
     (void)unused;
-    assert_int_equal(steady_fizzbuzz_kind(steady_fizzbuzz_of(0)), STEADY_FIZZBUZZ_FIZZBUZZ);
-    assert_int_equal(steady_fizzbuzz_kind(steady_fizzbuzz_of(9)), STEADY_FIZZBUZZ_FIZZ);
-    assert_int_equal(steady_fizzbuzz_kind(steady_fizzbuzz_of(10)), STEADY_FIZZBUZZ_BUZZ);
-    assert_int_equal(steady_fizzbuzz_kind(steady_fizzbuzz_of(30)), STEADY_FIZZBUZZ_FIZZBUZZ);
-    assert_int_equal(steady_fizzbuzz_kind(steady_fizzbuzz_of(7)), STEADY_FIZZBUZZ_VALUE);
+    assert_int_equal(steady_fizzbuzz_kind(steady_fizzbuzz_of(0)),
+                     STEADY_FIZZBUZZ_FIZZBUZZ);
+    assert_int_equal(steady_fizzbuzz_kind(steady_fizzbuzz_of(9)),
+                     STEADY_FIZZBUZZ_FIZZ);
+    assert_int_equal(steady_fizzbuzz_kind(steady_fizzbuzz_of(10)),
+                     STEADY_FIZZBUZZ_BUZZ);
+    assert_int_equal(steady_fizzbuzz_kind(steady_fizzbuzz_of(30)),
+                     STEADY_FIZZBUZZ_FIZZBUZZ);
+    assert_int_equal(steady_fizzbuzz_kind(steady_fizzbuzz_of(7)),
+                     STEADY_FIZZBUZZ_VALUE);
     assert_int_equal(steady_fizzbuzz_value(steady_fizzbuzz_of(30)), 30);
     assert_int_equal(steady_fizzbuzz_value(steady_fizzbuzz_of(7)), 7);
 
@@ -170,10 +175,11 @@ static void test_fizzbuzz_of_matches_modulo(void **unused)
     static const uint64_t bases[] = { 0, UINT64_C(1) << 40, UINT64_MAX - 999 };
     for (size_t b = 0; b < 3; b++)
         for (uint64_t v = bases[b]; v - bases[b] < 1000; v++) {
-            enum steady_fizzbuzz_kind want = v % 15 == 0  ? STEADY_FIZZBUZZ_FIZZBUZZ
-                                      : v % 3 == 0 ? STEADY_FIZZBUZZ_FIZZ
-                                      : v % 5 == 0 ? STEADY_FIZZBUZZ_BUZZ
-                                                   : STEADY_FIZZBUZZ_VALUE;
+            enum steady_fizzbuzz_kind want =
+                v % 15 == 0  ? STEADY_FIZZBUZZ_FIZZBUZZ
+                : v % 3 == 0 ? STEADY_FIZZBUZZ_FIZZ
+                : v % 5 == 0 ? STEADY_FIZZBUZZ_BUZZ
+                             : STEADY_FIZZBUZZ_VALUE;
             assert_int_equal(steady_fizzbuzz_kind(steady_fizzbuzz_of(v)), want);
         }
 }

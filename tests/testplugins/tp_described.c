@@ -41,14 +41,10 @@ static const struct steady_port_info port_info[] = {
 };
 
 static const struct steady_plugin desc = {
-    STEADY_PLUGIN_HEADER,
-    .name = "tp_described",
-    .version = "1.0",
-    .summary = "ports of every kind, for inspect",
-    .ports = ports,
-    .n_ports = sizeof(ports) / sizeof(ports[0]),
-    .run = described_run,
-    .port_info = port_info,
+    STEADY_PLUGIN_HEADER, .name = "tp_described",
+    .version = "1.0",     .summary = "ports of every kind, for inspect",
+    .ports = ports,       .n_ports = sizeof(ports) / sizeof(ports[0]),
+    .run = described_run, .port_info = port_info,
 };
 
 STEADY_PLUGIN_DEFINE(desc)

@@ -1,4 +1,5 @@
-/* tp_lim_badmax.c - deliberately broken: a double param whose max "lots" is not a number.
+/* tp_lim_badmax.c - deliberately broken: a double param whose max "lots" is not
+ * a number.
  */
 #include <steady/plugin.h>
 
@@ -17,12 +18,9 @@ static const struct steady_param_limits limits[] = {
 };
 
 static const struct steady_plugin desc = {
-    STEADY_PLUGIN_HEADER,
-    .name = "tp_lim_badmax",
-    .params = params,
-    .n_params = sizeof(params) / sizeof(params[0]),
-    .param_limits = limits,
-    .run = run,
+    STEADY_PLUGIN_HEADER,   .name = "tp_lim_badmax",
+    .params = params,       .n_params = sizeof(params) / sizeof(params[0]),
+    .param_limits = limits, .run = run,
 };
 
 STEADY_PLUGIN_DEFINE(desc)

@@ -1,4 +1,5 @@
-/* tp_lim_badmin.c - deliberately broken: an int param whose min "1x" is not an int.
+/* tp_lim_badmin.c - deliberately broken: an int param whose min "1x" is not an
+ * int.
  */
 #include <steady/plugin.h>
 
@@ -17,12 +18,9 @@ static const struct steady_param_limits limits[] = {
 };
 
 static const struct steady_plugin desc = {
-    STEADY_PLUGIN_HEADER,
-    .name = "tp_lim_badmin",
-    .params = params,
-    .n_params = sizeof(params) / sizeof(params[0]),
-    .param_limits = limits,
-    .run = run,
+    STEADY_PLUGIN_HEADER,   .name = "tp_lim_badmin",
+    .params = params,       .n_params = sizeof(params) / sizeof(params[0]),
+    .param_limits = limits, .run = run,
 };
 
 STEADY_PLUGIN_DEFINE(desc)

@@ -1,4 +1,5 @@
-/* tp_lim_defaultstr.c - deliberately broken: a string default that is not one of its values.
+/* tp_lim_defaultstr.c - deliberately broken: a string default that is not one
+ * of its values.
  */
 #include <steady/plugin.h>
 
@@ -17,12 +18,9 @@ static const struct steady_param_limits limits[] = {
 };
 
 static const struct steady_plugin desc = {
-    STEADY_PLUGIN_HEADER,
-    .name = "tp_lim_defaultstr",
-    .params = params,
-    .n_params = sizeof(params) / sizeof(params[0]),
-    .param_limits = limits,
-    .run = run,
+    STEADY_PLUGIN_HEADER,   .name = "tp_lim_defaultstr",
+    .params = params,       .n_params = sizeof(params) / sizeof(params[0]),
+    .param_limits = limits, .run = run,
 };
 
 STEADY_PLUGIN_DEFINE(desc)

@@ -17,12 +17,9 @@ static const struct steady_param_limits limits[] = {
 };
 
 static const struct steady_plugin desc = {
-    STEADY_PLUGIN_HEADER,
-    .name = "tp_lim_minmax",
-    .params = params,
-    .n_params = sizeof(params) / sizeof(params[0]),
-    .param_limits = limits,
-    .run = run,
+    STEADY_PLUGIN_HEADER,   .name = "tp_lim_minmax",
+    .params = params,       .n_params = sizeof(params) / sizeof(params[0]),
+    .param_limits = limits, .run = run,
 };
 
 STEADY_PLUGIN_DEFINE(desc)

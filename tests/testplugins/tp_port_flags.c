@@ -1,4 +1,5 @@
-/* tp_port_flags.c - deliberately broken: a port with flag bits this host does not know.
+/* tp_port_flags.c - deliberately broken: a port with flag bits this host does
+ * not know.
  */
 #include <steady/plugin.h>
 
@@ -17,12 +18,9 @@ static const struct steady_port_info port_info[] = {
 };
 
 static const struct steady_plugin desc = {
-    STEADY_PLUGIN_HEADER,
-    .name = "tp_port_flags",
-    .ports = ports,
-    .n_ports = sizeof(ports) / sizeof(ports[0]),
-    .port_info = port_info,
-    .run = run,
+    STEADY_PLUGIN_HEADER,   .name = "tp_port_flags",
+    .ports = ports,         .n_ports = sizeof(ports) / sizeof(ports[0]),
+    .port_info = port_info, .run = run,
 };
 
 STEADY_PLUGIN_DEFINE(desc)

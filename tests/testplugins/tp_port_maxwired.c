@@ -1,4 +1,5 @@
-/* tp_port_maxwired.c - deliberately broken: max_wired on a port that is not a bundle.
+/* tp_port_maxwired.c - deliberately broken: max_wired on a port that is not a
+ * bundle.
  */
 #include <steady/plugin.h>
 
@@ -17,12 +18,9 @@ static const struct steady_port_info port_info[] = {
 };
 
 static const struct steady_plugin desc = {
-    STEADY_PLUGIN_HEADER,
-    .name = "tp_port_maxwired",
-    .ports = ports,
-    .n_ports = sizeof(ports) / sizeof(ports[0]),
-    .port_info = port_info,
-    .run = run,
+    STEADY_PLUGIN_HEADER,   .name = "tp_port_maxwired",
+    .ports = ports,         .n_ports = sizeof(ports) / sizeof(ports[0]),
+    .port_info = port_info, .run = run,
 };
 
 STEADY_PLUGIN_DEFINE(desc)

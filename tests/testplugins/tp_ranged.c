@@ -40,27 +40,39 @@ static const struct steady_port_info port_info[] = {
 };
 
 static const struct steady_param_desc params[] = {
-    { .name = "count", .type = STEADY_PARAM_INT, .default_value = "10",
+    { .name = "count",
+      .type = STEADY_PARAM_INT,
+      .default_value = "10",
       .doc = "how many" },
-    { .name = "ratio", .type = STEADY_PARAM_DOUBLE, .default_value = "0.5",
+    { .name = "ratio",
+      .type = STEADY_PARAM_DOUBLE,
+      .default_value = "0.5",
       .doc = "a fraction" },
-    { .name = "mode", .type = STEADY_PARAM_STRING, .default_value = "fast",
+    { .name = "mode",
+      .type = STEADY_PARAM_STRING,
+      .default_value = "fast",
       .doc = "how to pass" },
-    { .name = "floor", .type = STEADY_PARAM_INT, .default_value = "0",
+    { .name = "floor",
+      .type = STEADY_PARAM_INT,
+      .default_value = "0",
       .doc = "bounded below only" },
-    { .name = "ceiling", .type = STEADY_PARAM_INT, .default_value = "0",
+    { .name = "ceiling",
+      .type = STEADY_PARAM_INT,
+      .default_value = "0",
       .doc = "bounded above only" },
-    { .name = "verbose", .type = STEADY_PARAM_BOOL, .default_value = "false",
+    { .name = "verbose",
+      .type = STEADY_PARAM_BOOL,
+      .default_value = "false",
       .doc = "any bool" },
 };
 
 static const struct steady_param_limits limits[] = {
-    { .min = "1", .max = "1000" }, /* count */
-    { .min = "0", .max = "1" },    /* ratio */
+    { .min = "1", .max = "1000" },  /* count */
+    { .min = "0", .max = "1" },     /* ratio */
     { .one_of = "fast|safe|slow" }, /* mode */
-    { .min = "-5" },               /* floor */
-    { .max = "0x10" },             /* ceiling */
-    { 0 },                         /* verbose */
+    { .min = "-5" },                /* floor */
+    { .max = "0x10" },              /* ceiling */
+    { 0 },                          /* verbose */
 };
 
 static const struct steady_plugin desc = {

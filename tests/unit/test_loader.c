@@ -271,9 +271,8 @@ static void test_param_limit_check_messages(void **state)
     assert_int_equal(
         param_limit_check(&d[2], &p.limits[2], &v, "turbo", why, sizeof(why)),
         -1);
-    assert_string_equal(why,
-                        "mode must be one of 'fast', 'safe', 'slow', got "
-                        "'turbo'");
+    assert_string_equal(why, "mode must be one of 'fast', 'safe', 'slow', got "
+                             "'turbo'");
     v.s = (char *)"safe";
     assert_int_equal(
         param_limit_check(&d[2], &p.limits[2], &v, "safe", why, sizeof(why)),
@@ -1225,7 +1224,8 @@ static void test_plugin_describe_good(void **state)
     assert_non_null(strstr(text, "  out   out  u64       8  optional\n"));
     /* a plugin that declares no limits: "-" in the range column */
     assert_non_null(strstr(text, "  name     type    default  range  doc\n"));
-    assert_non_null(strstr(text, "  count    int     10       -      how many"));
+    assert_non_null(
+        strstr(text, "  count    int     10       -      how many"));
     assert_non_null(strstr(text, "  ratio    double  0.5      -      a "
                                  "fraction"));
     assert_non_null(strstr(text, "  verbose  bool    false    -      log "

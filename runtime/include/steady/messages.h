@@ -68,10 +68,9 @@ static inline struct steady_fizzbuzz_msg steady_fizzbuzz_of(uint64_t v)
 {
     uint64_t fizz = v * UINT64_C(0xAAAAAAAAAAAAAAAB) <= UINT64_MAX / 3;
     uint64_t buzz = v * UINT64_C(0xCCCCCCCCCCCCCCCD) <= UINT64_MAX / 5;
-    struct steady_fizzbuzz_msg m = {
-        (fizz | buzz << 1) << STEADY_FIZZBUZZ_KIND_SHIFT |
-        (v & STEADY_FIZZBUZZ_VALUE_MASK)
-    };
+    struct steady_fizzbuzz_msg m = { (fizz | buzz << 1)
+                                         << STEADY_FIZZBUZZ_KIND_SHIFT |
+                                     (v & STEADY_FIZZBUZZ_VALUE_MASK) };
     return m;
 }
 

@@ -487,8 +487,7 @@ static int check_limits(struct graph_ctx *c, const struct graph_actor *a,
                           a->name, why, via->name, via->name);
     if (via)
         return graph_fail(c, at, "actor '%s': %s (from $%s, set at %d:%d)",
-                          a->name, why, via->name, via->pos.line,
-                          via->pos.col);
+                          a->name, why, via->name, via->pos.line, via->pos.col);
     return graph_fail(c, at, "actor '%s': %s", a->name, why);
 }
 

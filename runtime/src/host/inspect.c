@@ -97,8 +97,8 @@ static void describe_ports(const struct loaded_plugin *lp, FILE *out)
         wn = max_int(wn, width(p->name));
         wt = max_int(wt, width(port_type(p)));
         ws = max_int(ws, width(port_size(p, size, sizeof(size))));
-        wu = max_int(wu, width(port_use(p, &lp->port_info[i], use,
-                                         sizeof(use))));
+        wu = max_int(wu,
+                     width(port_use(p, &lp->port_info[i], use, sizeof(use))));
     }
     fprintf(out, "\nports:\n");
     fprintf(out, "  %-*s  %-3s  %-*s  %*s  %-*s  %s\n", wn, "name", "dir", wt,

@@ -78,9 +78,8 @@ static int check_elem_size(const char *path, const struct steady_plugin *d,
         return -1;
     }
     if (p->elem_size == 0 && !abi_1_1) {
-        err_set(err, errlen,
-                "%s: plugin '%s': port '%s' has element size 0", path,
-                d->name, p->name);
+        err_set(err, errlen, "%s: plugin '%s': port '%s' has element size 0",
+                path, d->name, p->name);
         return -1;
     }
     return 0;
@@ -261,9 +260,8 @@ static size_t touch_strings(const struct steady_plugin *d)
         n += p->doc ? strlen(p->doc) : 0;
     }
     /* the limits are read by param_limit_parse, the docs only by inspect */
-    for (size_t i = 0; PLUGIN_DESC_HAS(d, port_info) && d->port_info &&
-                       i < d->n_ports;
-         i++)
+    for (size_t i = 0;
+         PLUGIN_DESC_HAS(d, port_info) && d->port_info && i < d->n_ports; i++)
         n += d->port_info[i].doc ? strlen(d->port_info[i].doc) : 0;
     return n;
 }

@@ -76,8 +76,8 @@ void plugin_close(struct loaded_plugin *p);
 /* Whether descriptor d, of d->descriptor_size bytes, holds `field`: the
  * fields appended by a later ABI minor lie past the end of an older
  * plugin's descriptor and must not be read. */
-#define PLUGIN_DESC_HAS(d, field)                         \
-    ((size_t)(d)->descriptor_size >=                      \
+#define PLUGIN_DESC_HAS(d, field)    \
+    ((size_t)(d)->descriptor_size >= \
      offsetof(struct steady_plugin, field) + sizeof((d)->field))
 
 /* Looks up a port or param by name; -1 when absent. */

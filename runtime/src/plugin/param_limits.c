@@ -13,10 +13,10 @@
 /* "an int", "a double", "a bool", "a string" */
 static const char *a_type(enum steady_param_type type)
 {
-    return type == STEADY_PARAM_INT ? "an int"
-                                    : type == STEADY_PARAM_DOUBLE ? "a double"
-                                    : type == STEADY_PARAM_BOOL   ? "a bool"
-                                                                  : "a string";
+    return type == STEADY_PARAM_INT      ? "an int"
+           : type == STEADY_PARAM_DOUBLE ? "a double"
+           : type == STEADY_PARAM_BOOL   ? "a bool"
+                                         : "a string";
 }
 
 static bool is_number(enum steady_param_type type)
@@ -78,8 +78,8 @@ static int split_one_of(const struct steady_param_desc *p, const char *list,
         for (size_t j = 0; j < i; j++) {
             if (strcmp(l->one_of[j], l->one_of[i]) == 0) {
                 err_set(why, whylen,
-                        "param '%s' lists '%s' twice in one_of \"%s\"",
-                        p->name, l->one_of[i], list);
+                        "param '%s' lists '%s' twice in one_of \"%s\"", p->name,
+                        l->one_of[i], list);
                 return -1;
             }
         }
@@ -118,8 +118,7 @@ static int read_limits(const struct steady_param_desc *p,
         out->has_max = true;
         out->max_text = l->max;
     }
-    if (out->has_min && out->has_max &&
-        below(p->type, &out->max, &out->min)) {
+    if (out->has_min && out->has_max && below(p->type, &out->max, &out->min)) {
         err_set(why, whylen, "param '%s' has min %s above its max %s", p->name,
                 l->min, l->max);
         return -1;
@@ -207,17 +206,16 @@ int param_limit_check(const struct steady_param_desc *p,
         for (size_t i = 0; i < l->n_one_of; i++)
             if (strcmp(v->s, l->one_of[i]) == 0)
                 return 0;
-        near = suggest_closest(v->s, (const char *const *)l->one_of,
-                               l->n_one_of);
+        near =
+            suggest_closest(v->s, (const char *const *)l->one_of, l->n_one_of);
         err_set(why, whylen, "%s must be one of %s, got '%s'%s%s%s", p->name,
                 quoted_list(l, list, sizeof(list)), text,
                 near ? "; did you mean '" : "", near ? near : "",
                 near ? "'?" : "");
         return -1;
     }
-    if (!is_number(p->type) ||
-        !((l->has_min && below(p->type, v, &l->min)) ||
-          (l->has_max && below(p->type, &l->max, v))))
+    if (!is_number(p->type) || !((l->has_min && below(p->type, v, &l->min)) ||
+                                 (l->has_max && below(p->type, &l->max, v))))
         return 0;
     if (l->has_min && l->has_max)
         err_set(why, whylen, "%s must be in %s..%s, got %s", p->name,
@@ -231,8 +229,7 @@ int param_limit_check(const struct steady_param_desc *p,
     return -1;
 }
 
-const char *param_limit_text(const struct param_limit *l, char *buf,
-                             size_t len)
+const char *param_limit_text(const struct param_limit *l, char *buf, size_t len)
 {
     size_t used = 0;
 
