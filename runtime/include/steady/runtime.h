@@ -78,8 +78,9 @@ STEADY_EXPORT void steady_runtime_describe(const struct steady_runtime *rt,
 STEADY_EXPORT int steady_inspect(const char *plugin, const char *plugin_path,
                                  FILE *out, char *err, size_t errlen);
 
-/* The same as one JSON object (ports with direction, type and size; params
- * with type, default and doc; state size; ABI and channel layout). */
+/* The same as one JSON object (ports with direction, type, size, doc and
+ * bundle; params with type, default, doc and limits; state size; ABI and
+ * channel layout). */
 STEADY_EXPORT int steady_inspect_json(const char *plugin,
                                       const char *plugin_path, FILE *out,
                                       char *err, size_t errlen);
