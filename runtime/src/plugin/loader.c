@@ -77,10 +77,13 @@ static int check_ports(const char *path, const struct steady_plugin *d,
                     d->name, p->name);
             return -1;
         }
-        if (p->elem_size == 0) {
+        /* ABI 1.1: 0 is an any-typed (STEADY_TYPE_ANY) or a variable-size
+         * (STEADY_VARSIZE) port; before, it is a mistake */
+        if (p->elem_size == 0 && (d->abi_version & 0xffffu) < 1) {
             err_set(err, errlen,
-                    "%s: plugin '%s': port '%s' has element size 0", path,
-                    d->name, p->name);
+                    "%s: plugin '%s': port '%s' has element size 0 (any-typed "
+                    "and variable-size ports need ABI 1.1)",
+                    path, d->name, p->name);
             return -1;
         }
         if (dir != STEADY_IN && dir != STEADY_OUT) {
