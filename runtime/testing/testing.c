@@ -345,14 +345,17 @@ static struct steady_channel *wired(struct steady_test *t, const char *port,
 size_t steady_test_feed(struct steady_test *t, const char *port,
                         const void *items, size_t n)
 {
-    return steady_test_feed_at(t, port, 0, items, n);
+    struct steady_channel *ch =
+        wired(t, port, 0, STEADY_IN, "steady_test_feed");
+
+    return ch ? steady_channel_send_many(ch, items, n) : 0;
 }
 
 size_t steady_test_feed_at(struct steady_test *t, const char *port, unsigned i,
                            const void *items, size_t n)
 {
     struct steady_channel *ch =
-        wired(t, port, i, STEADY_IN, "steady_test_feed");
+        wired(t, port, i, STEADY_IN, "steady_test_feed_at");
 
     return ch ? steady_channel_send_many(ch, items, n) : 0;
 }
@@ -387,29 +390,25 @@ void steady_test_close_input_at(struct steady_test *t, const char *port,
 size_t steady_test_take(struct steady_test *t, const char *port, void *items,
                         size_t max)
 {
-    return steady_test_take_at(t, port, 0, items, max);
+    struct steady_channel *ch =
+        wired(t, port, 0, STEADY_OUT, "steady_test_take");
+
+    return ch ? steady_channel_take_many(ch, items, max) : 0;
 }
 
 size_t steady_test_take_at(struct steady_test *t, const char *port, unsigned i,
                            void *items, size_t max)
 {
     struct steady_channel *ch =
-        wired(t, port, i, STEADY_OUT, "steady_test_take");
+        wired(t, port, i, STEADY_OUT, "steady_test_take_at");
 
     return ch ? steady_channel_take_many(ch, items, max) : 0;
 }
 
-size_t steady_test_await_output(struct steady_test *t, const char *port,
-                                size_t n, unsigned timeout_ms)
+/* Waits for n items on ch (NULL: 0 at once), at most timeout_ms. */
+static size_t await_output(struct steady_test *t, struct steady_channel *ch,
+                           size_t n, unsigned timeout_ms)
 {
-    return steady_test_await_output_at(t, port, 0, n, timeout_ms);
-}
-
-size_t steady_test_await_output_at(struct steady_test *t, const char *port,
-                                   unsigned i, size_t n, unsigned timeout_ms)
-{
-    struct steady_channel *ch =
-        wired(t, port, i, STEADY_OUT, "steady_test_await_output");
     uint64_t deadline = now_ns() + (uint64_t)timeout_ms * 1000000u;
 
     if (!ch)
@@ -426,6 +425,22 @@ size_t steady_test_await_output_at(struct steady_test *t, const char *port,
         }
         waker_wait(&t->waker, seen, deadline);
     }
+}
+
+size_t steady_test_await_output(struct steady_test *t, const char *port,
+                                size_t n, unsigned timeout_ms)
+{
+    return await_output(
+        t, wired(t, port, 0, STEADY_OUT, "steady_test_await_output"), n,
+        timeout_ms);
+}
+
+size_t steady_test_await_output_at(struct steady_test *t, const char *port,
+                                   unsigned i, size_t n, unsigned timeout_ms)
+{
+    return await_output(
+        t, wired(t, port, i, STEADY_OUT, "steady_test_await_output_at"), n,
+        timeout_ms);
 }
 
 static void *test_thread(void *arg)

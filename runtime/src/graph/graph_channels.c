@@ -199,14 +199,14 @@ static int resolve(struct graph_ctx *c, const struct port_use *u,
             goto out_free_buf;
         }
         if (max && u->count[slot] >= max) {
-            graph_fail_pos(c, pos,
-                           "bundle '%s.%s' takes at most %u channel%s "
-                           "(max_wired of plugin '%s'); this is a %u%s (the "
-                           "first is at %d:%d)",
-                           a->name, pd->name, max, max == 1 ? "" : "s",
-                           a->plugin->desc->name, u->count[slot] + 1,
-                           ordinal(u->count[slot] + 1), prev->pos.line,
-                           prev->pos.col);
+            graph_fail_pos(
+                c, pos,
+                "bundle '%s.%s' takes at most %u channel%s "
+                "(max_wired of plugin '%s'); this would be its %u%s (the "
+                "first is at %d:%d)",
+                a->name, pd->name, max, max == 1 ? "" : "s",
+                a->plugin->desc->name, u->count[slot] + 1,
+                ordinal(u->count[slot] + 1), prev->pos.line, prev->pos.col);
             goto out_free_buf;
         }
     }
@@ -454,17 +454,18 @@ static int var_assign(struct graph_ctx *c, struct type_var *v, size_t index,
     prev = &g->channels[r->via];
     return graph_fail_pos(
         c, ch->pos,
-        "conflicting types for the any-typed ports of actor '%s': %s from %s "
-        "here, but %s from %s through the channel at %d:%d (an actor's "
-        "any-typed ports, and those of the any-typed actors chained to "
-        "them, carry one type)",
+        "conflicting types for the any-typed ports of actor '%s': %s %s %s "
+        "here, but %s %s %s (channel at %d:%d); an actor's any-typed ports, "
+        "and those of the any-typed actors chained to them, carry one type",
         g->actors[dst->actor].name,
-        type_text(pd->type_name, pd->elem_size, ht, sizeof(ht)),
         graph_endpoint_name(g, src, here, sizeof(here)),
-        type_text(r->type, r->size, tt, sizeof(tt)),
+        source_is_from ? "sends" : "takes",
+        type_text(pd->type_name, pd->elem_size, ht, sizeof(ht)),
         graph_endpoint_name(g, r->source_is_from ? &prev->from : &prev->to,
                             there, sizeof(there)),
-        prev->pos.line, prev->pos.col);
+        r->source_is_from ? "sends" : "takes",
+        type_text(r->type, r->size, tt, sizeof(tt)), prev->pos.line,
+        prev->pos.col);
 }
 
 static int resolve_types(struct graph_ctx *c, const yaml_node_t **cap_nodes,
