@@ -323,6 +323,55 @@ static void test_vote_names_the_channel(void **state)
     assert_false(steady_running(f->a));
 }
 
+/* ---- the spin detector ---- */
+
+static char warned[1024];
+
+static void keep_warning(void *user, enum steady_log_level level,
+                         const char *actor_name, const char *msg)
+{
+    (void)user;
+    if (level == STEADY_LOG_WARN && !warned[0])
+        snprintf(warned, sizeof(warned), "[%s] %s", actor_name, msg);
+}
+
+/* Waits again and again on a condition that has settled, as a loop that
+ * ignores steady_running would, until the detector speaks (it does after
+ * 100000 waits); returns what it said. */
+static const char *spin_on(struct steady_actor *a, struct steady_cond c)
+{
+    warned[0] = '\0';
+    steady_log_set_sink(keep_warning, NULL);
+    for (int i = 0; i < 200000 && !warned[0]; i++)
+        assert_false(await_one(a, c));
+    steady_log_set_sink(NULL, NULL);
+    return warned;
+}
+
+static void test_spin_detector_names_the_bundle(void **state)
+{
+    struct fixture *f = *state;
+    const char *said;
+
+    for (int i = 0; i < N; i++)
+        steady_channel_close(f->in[i]);
+    said = spin_on(f->a, steady_avail(f->a, IN, 1));
+    if (!strstr(said, "[bundles] spinning: ") ||
+        !strstr(said, "because every channel of input 'in' has ended"))
+        fail_msg("the detector said '%s'", said);
+}
+
+static void test_spin_detector_names_the_channel(void **state)
+{
+    struct fixture *f = *state;
+    const char *said;
+
+    channel_mark_rx_gone(f->out[2]);
+    said = spin_on(f->a, steady_vacant_at(f->a, OUT, 2, 1));
+    if (!strstr(said, "because output 'out[2]' has no consumer any more"))
+        fail_msg("the detector said '%s'", said);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -339,6 +388,10 @@ int main(void)
             test_wakes_on_any_channel_from_another_thread, setup, teardown),
         cmocka_unit_test_setup_teardown(test_vote_names_the_channel, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_spin_detector_names_the_bundle,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_spin_detector_names_the_channel,
+                                        setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
