@@ -197,6 +197,24 @@ static void test_bundle_limits_and_plain_ports(void **state)
     graph_destroy(g);
 }
 
+/* An ABI 1.0 descriptor has no port_info: whatever lies past its size is
+ * not read, and its ports are plain. */
+static void test_abi10_ports_are_plain(void **state)
+{
+    const char *f = write_tmp("abi10.yaml", "graph: abi10\n"
+                                            "actors:\n"
+                                            "  old: { plugin: tp_abi10 }\n"
+                                            "  fi: { plugin: tp_fanin }\n"
+                                            "channels:\n"
+                                            "  - old.out -> fi.in\n"
+                                            "  - old.out -> fi.in\n");
+
+    (void)state;
+    expect_error(f, 7, 5,
+                 "port 'old.out' is already connected by the channel at 6:5",
+                 NULL);
+}
+
 /* ---- any-typed ports -------------------------------------------------- */
 
 /* A chain of any-typed copies takes the type of the typed port at its
@@ -448,6 +466,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bundle_indices_follow_file_order),
         cmocka_unit_test(test_bundle_limits_and_plain_ports),
+        cmocka_unit_test(test_abi10_ports_are_plain),
         cmocka_unit_test(test_any_chain_from_upstream),
         cmocka_unit_test(test_any_chain_from_downstream),
         cmocka_unit_test(test_any_conflict_through_a_chain),

@@ -107,14 +107,20 @@ int actor_bind_port(struct steady_actor *a, unsigned port,
                     struct steady_channel *ch)
 {
     struct actor_port *p = &a->ports[port];
-    struct steady_channel **chs =
-        realloc(p->chs, (p->n_wired + 1) * sizeof(*chs));
+    unsigned n = p->n_wired;
 
-    if (!chs)
-        return -1;
-    chs[p->n_wired++] = ch;
-    p->chs = chs;
-    p->ch = chs[0];
+    /* doubling at each power of two: a bundle of many channels is wired in
+     * linear time */
+    if ((n & (n - 1)) == 0) {
+        struct steady_channel **chs =
+            realloc(p->chs, (n ? 2 * (size_t)n : 1) * sizeof(*chs));
+
+        if (!chs)
+            return -1;
+        p->chs = chs;
+    }
+    p->chs[p->n_wired++] = ch;
+    p->ch = p->chs[0];
     if (p->desc->dir == STEADY_IN)
         channel_bind_rx(ch, a->waker);
     else
