@@ -8,6 +8,7 @@
 #include "graph_impl.h"
 #include "listen.h"
 #include "param.h"
+#include "port_info.h"
 #include "suggest.h"
 
 #include <search.h>
@@ -939,6 +940,12 @@ const char *graph_endpoint_name(const struct graph *g,
                                 size_t len)
 {
     const struct graph_actor *a = &g->actors[e->actor];
-    snprintf(buf, len, "%s.%s", a->name, a->plugin->desc->ports[e->port].name);
+
+    if (plugin_port_is_bundle(a->plugin->desc, e->port))
+        snprintf(buf, len, "%s.%s[%u]", a->name,
+                 a->plugin->desc->ports[e->port].name, e->index);
+    else
+        snprintf(buf, len, "%s.%s", a->name,
+                 a->plugin->desc->ports[e->port].name);
     return buf;
 }

@@ -78,7 +78,9 @@ static int check_elem_size(const char *path, const struct steady_plugin *d,
         return -1;
     }
     if (p->elem_size == 0 && !abi_1_1) {
-        err_set(err, errlen, "%s: plugin '%s': port '%s' has element size 0",
+        err_set(err, errlen,
+                "%s: plugin '%s': port '%s' has element size 0 (any-typed "
+                "and variable-size ports need ABI 1.1)",
                 path, d->name, p->name);
         return -1;
     }
