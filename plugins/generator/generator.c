@@ -8,17 +8,31 @@
 enum { OUT };
 
 static const struct steady_port_desc ports[] = {
-    [OUT] = { "out", STEADY_OUT, "u64", sizeof(uint64_t), true },
+    [OUT] = { "out", STEADY_OUT, STEADY_TYPE_U64, sizeof(uint64_t), true },
 };
 
+static const struct steady_port_info port_info[] = {
+    [OUT] = { .doc = "0, 1, 2, ... as fast as room allows" },
+};
+
+enum { BATCH, FAIL_AT, FAIL_EVERY };
+
 static const struct steady_param_desc params[] = {
-    { "batch", STEADY_PARAM_INT, "1024",
-      "most values written per wake-up (at least 1)" },
-    { "fail_at", STEADY_PARAM_INT, "-1",
-      "failure injection: panic once just before sending this value" },
-    { "fail_every", STEADY_PARAM_INT, "0",
-      "failure injection: panic once just before sending each positive "
-      "multiple of this (0: never)" },
+    [BATCH] = { "batch", STEADY_PARAM_INT, "1024",
+                "most values written per wake-up" },
+    [FAIL_AT] = { "fail_at", STEADY_PARAM_INT, "-1",
+                  "failure injection: panic once just before sending this "
+                  "value (-1: never)" },
+    [FAIL_EVERY] = { "fail_every", STEADY_PARAM_INT, "0",
+                     "failure injection: panic once just before sending "
+                     "each positive multiple of this (0: never)" },
+};
+
+/* Checked by the host before init (and by `steady check`). */
+static const struct steady_param_limits limits[] = {
+    [BATCH] = { .min = "1" },
+    [FAIL_AT] = { .min = "-1" },
+    [FAIL_EVERY] = { .min = "0" },
 };
 
 struct generator_state {
@@ -42,18 +56,6 @@ static uint64_t next_failure(int64_t fail_at, int64_t every, uint64_t from)
             f = m;
     }
     return f;
-}
-
-static int init(struct steady_actor *a)
-{
-    int64_t batch = steady_param_int(a, "batch");
-    if (batch < 1)
-        return steady_fail(a, "batch must be at least 1, got %lld",
-                           (long long)batch);
-    if (steady_param_int(a, "fail_every") < 0)
-        return steady_fail(a, "fail_every must be 0 (never) or more, got %lld",
-                           (long long)steady_param_int(a, "fail_every"));
-    return 0;
 }
 
 /* Writes next, next+1, ... straight into the ring's free space. */
@@ -113,8 +115,9 @@ static const struct steady_plugin desc = {
     .ports = STEADY_PORTS(ports),
     .params = STEADY_PARAMS(params),
     .state_size = sizeof(struct generator_state),
-    .init = init,
     .run = run,
+    .port_info = port_info,
+    .param_limits = limits,
 };
 
 STEADY_PLUGIN_DEFINE(desc)

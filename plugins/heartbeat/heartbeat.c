@@ -10,54 +10,48 @@
 enum { OUT };
 
 static const struct steady_port_desc ports[] = {
-    [OUT] = { "out", STEADY_OUT, "u64", sizeof(uint64_t), true },
+    [OUT] = { "out", STEADY_OUT, STEADY_TYPE_U64, sizeof(uint64_t), true },
 };
 
-static const struct steady_param_desc params[] = {
-    { "rate_ms", STEADY_PARAM_INT, "1000",
-      "milliseconds between beats (1 to 31536000000, 365 days)" },
-    { "beats", STEADY_PARAM_INT, "120",
-      "beats to send in all, then request shutdown (at least 1); with a "
-      "state_dir a total over runs: a resumed run sends only the rest" },
-    { "log_every", STEADY_PARAM_INT, "1",
-      "log every Nth beat at info (1: each beat; 0: none)" },
-    { "fail_at_beat", STEADY_PARAM_INT, "-1",
-      "failure injection: panic once just before sending this beat" },
-    { "fail_every_beat", STEADY_PARAM_INT, "0",
-      "failure injection: panic once just before sending each positive "
-      "multiple of this beat (0: never)" },
+static const struct steady_port_info port_info[] = {
+    [OUT] = { .doc = "the beat count, 0, 1, ..., one every rate_ms" },
 };
+
+enum { RATE_MS, BEATS, LOG_EVERY, FAIL_AT_BEAT, FAIL_EVERY_BEAT };
+
+static const struct steady_param_desc params[] = {
+    [RATE_MS] = { "rate_ms", STEADY_PARAM_INT, "1000",
+                  "milliseconds between beats (at most 365 days)" },
+    [BEATS] = { "beats", STEADY_PARAM_INT, "120",
+                "beats to send in all, then request shutdown; with a "
+                "state_dir a total over runs: a resumed run sends only the "
+                "rest" },
+    [LOG_EVERY] = { "log_every", STEADY_PARAM_INT, "1",
+                    "log every Nth beat at info (1: each beat; 0: none)" },
+    [FAIL_AT_BEAT] = { "fail_at_beat", STEADY_PARAM_INT, "-1",
+                       "failure injection: panic once just before sending "
+                       "this beat (-1: never)" },
+    [FAIL_EVERY_BEAT] = { "fail_every_beat", STEADY_PARAM_INT, "0",
+                          "failure injection: panic once just before "
+                          "sending each positive multiple of this beat (0: "
+                          "never)" },
+};
+
+/* Checked by the host before init (and by `steady check`). The period
+ * becomes nanoseconds: bounded so that it cannot wrap. */
+static const struct steady_param_limits limits[] = {
+    [RATE_MS] = { .min = "1", .max = "31536000000" },
+    [BEATS] = { .min = "1" },
+    [LOG_EVERY] = { .min = "0" },
+    [FAIL_AT_BEAT] = { .min = "-1" },
+    [FAIL_EVERY_BEAT] = { .min = "0" },
+};
+_Static_assert(31536000000 == STEADY_WAIT_MAX_MS, "rate_ms's max");
 
 struct heartbeat_state {
     uint64_t beat;      /* the next beat to send; equals the number sent */
     uint64_t failed_at; /* 1 + the last beat it panicked at; 0: none yet */
 };
-
-static int init(struct steady_actor *a)
-{
-    int64_t rate_ms = steady_param_int(a, "rate_ms");
-    int64_t beats = steady_param_int(a, "beats");
-
-    /* the period becomes nanoseconds: bounded so that it cannot wrap */
-    if (rate_ms < 1 || (uint64_t)rate_ms > STEADY_WAIT_MAX_MS)
-        return steady_fail(a,
-                           "rate_ms must be at least 1 and at most %llu "
-                           "(365 days), got %lld",
-                           (unsigned long long)STEADY_WAIT_MAX_MS,
-                           (long long)rate_ms);
-    if (beats < 1)
-        return steady_fail(a, "beats must be at least 1, got %lld",
-                           (long long)beats);
-    if (steady_param_int(a, "log_every") < 0)
-        return steady_fail(a, "log_every must be 0 or more, got %lld",
-                           (long long)steady_param_int(a, "log_every"));
-    if (steady_param_int(a, "fail_every_beat") < 0)
-        return steady_fail(a,
-                           "fail_every_beat must be 0 (never) or more, got "
-                           "%lld",
-                           (long long)steady_param_int(a, "fail_every_beat"));
-    return 0;
-}
 
 static int run(struct steady_actor *a)
 {
@@ -114,8 +108,9 @@ static const struct steady_plugin desc = {
     .ports = STEADY_PORTS(ports),
     .params = STEADY_PARAMS(params),
     .state_size = sizeof(struct heartbeat_state),
-    .init = init,
     .run = run,
+    .port_info = port_info,
+    .param_limits = limits,
 };
 
 STEADY_PLUGIN_DEFINE(desc)

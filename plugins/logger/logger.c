@@ -5,8 +5,6 @@
  * fail_at and fail_every inject failures, for supervision tests and
  * tools/soak.sh.
  */
-#include "worker/fizzbuzz.h"
-
 #include <steady/steady.h>
 #include <string.h>
 #include <time.h>
@@ -14,25 +12,42 @@
 enum { IN };
 
 static const struct steady_port_desc ports[] = {
-    [IN] = { "in", STEADY_IN, FIZZBUZZ_TYPE, sizeof(struct fizzbuzz_msg),
-             true },
+    [IN] = { "in", STEADY_IN, STEADY_TYPE_FIZZBUZZ,
+             sizeof(struct steady_fizzbuzz_msg), true },
 };
 
-static const struct steady_param_desc params[] = {
-    { "summary_ms", STEADY_PARAM_INT, "0",
-      "0: log every message; N: count them and log a summary every N ms "
-      "and the totals at shutdown" },
-    { "fail_at", STEADY_PARAM_INT, "-1",
-      "failure injection: panic once just before logging this value" },
-    { "fail_every", STEADY_PARAM_INT, "0",
-      "failure injection: panic once just before logging each positive "
-      "multiple of this (0: never)" },
+static const struct steady_port_info port_info[] = {
+    [IN] = { .doc = "FizzBuzz messages to log (or count)" },
 };
+
+enum { SUMMARY_MS, FAIL_AT, FAIL_EVERY };
+
+static const struct steady_param_desc params[] = {
+    [SUMMARY_MS] = { "summary_ms", STEADY_PARAM_INT, "0",
+                     "0: log every message; N: count them and log a summary "
+                     "every N ms (at most 365 days) and the totals at "
+                     "shutdown" },
+    [FAIL_AT] = { "fail_at", STEADY_PARAM_INT, "-1",
+                  "failure injection: panic once just before logging this "
+                  "value (-1: never)" },
+    [FAIL_EVERY] = { "fail_every", STEADY_PARAM_INT, "0",
+                     "failure injection: panic once just before logging "
+                     "each positive multiple of this (0: never)" },
+};
+
+/* Checked by the host before init (and by `steady check`). The period
+ * becomes nanoseconds: bounded so that it cannot wrap. */
+static const struct steady_param_limits limits[] = {
+    [SUMMARY_MS] = { .min = "0", .max = "31536000000" },
+    [FAIL_AT] = { .min = "-1" },
+    [FAIL_EVERY] = { .min = "0" },
+};
+_Static_assert(31536000000 == STEADY_WAIT_MAX_MS, "summary_ms's max");
 
 struct logger_state {
     uint64_t logged;    /* messages logged, across restarts */
     uint64_t failed_at; /* 1 + the last value it panicked at; 0: none yet */
-    uint64_t counts[4]; /* summary mode: per enum fizzbuzz_kind */
+    uint64_t counts[4]; /* summary mode: per enum steady_fizzbuzz_kind */
 };
 
 /* Whether fail_at or fail_every names value v. */
@@ -46,11 +61,11 @@ static bool named_to_fail(int64_t fail_at, int64_t every, uint64_t v)
  * not stays in the channel for the restarted run. Values arrive in
  * increasing order, so one that is not above the last failure has had its
  * failure already (it is met again after a restart). */
-static void fail_if_asked(struct steady_actor *a, struct fizzbuzz_msg m,
+static void fail_if_asked(struct steady_actor *a, struct steady_fizzbuzz_msg m,
                           size_t logged_now)
 {
     struct logger_state *state = steady_state(a);
-    uint64_t v = fizzbuzz_value(m);
+    uint64_t v = steady_fizzbuzz_value(m);
 
     if (!named_to_fail(steady_param_int(a, "fail_at"),
                        steady_param_int(a, "fail_every"), v) ||
@@ -74,10 +89,10 @@ static void log_available(struct steady_actor *a)
 
     size_t n = steady_channel_borrow_read(in, spans, SIZE_MAX);
     for (int s = 0; s < 2; s++) {
-        const struct fizzbuzz_msg *m = spans[s].ptr;
+        const struct steady_fizzbuzz_msg *m = spans[s].ptr;
         for (size_t i = 0; i < spans[s].n; i++, done++) {
             fail_if_asked(a, m[i], done);
-            fizzbuzz_format(m[i], text, sizeof(text));
+            steady_fizzbuzz_format(m[i], text, sizeof(text));
             steady_info(a, "Msg %s", text);
         }
     }
@@ -98,18 +113,18 @@ static void count_available(struct steady_actor *a, int64_t fail_at,
 
     size_t n = steady_channel_borrow_read(in, spans, SIZE_MAX);
     for (int s = 0; s < 2; s++) {
-        const struct fizzbuzz_msg *m = spans[s].ptr;
+        const struct steady_fizzbuzz_msg *m = spans[s].ptr;
         size_t from = 0;
 
         for (size_t i = 0; (fail_at >= 0 || every > 0) && i < spans[s].n; i++) {
-            if (!named_to_fail(fail_at, every, fizzbuzz_value(m[i])))
+            if (!named_to_fail(fail_at, every, steady_fizzbuzz_value(m[i])))
                 continue;
-            fizzbuzz_count(m + from, i - from, state->counts);
+            steady_fizzbuzz_count(m + from, i - from, state->counts);
             from = i;
             /* panics once, after taking what came before */
             fail_if_asked(a, m[i], done + i);
         }
-        fizzbuzz_count(m + from, spans[s].n - from, state->counts);
+        steady_fizzbuzz_count(m + from, spans[s].n - from, state->counts);
         done += spans[s].n;
     }
     steady_channel_commit_take(in, n);
@@ -129,10 +144,10 @@ static void log_counts(struct steady_actor *a, const char *what, uint64_t total,
 {
     steady_info(a, "Logger: %llu %s (F:%llu, B:%llu, FB:%llu, V:%llu)%s",
                 (unsigned long long)total, what,
-                (unsigned long long)c[FIZZBUZZ_FIZZ],
-                (unsigned long long)c[FIZZBUZZ_BUZZ],
-                (unsigned long long)c[FIZZBUZZ_FIZZBUZZ],
-                (unsigned long long)c[FIZZBUZZ_VALUE], tail);
+                (unsigned long long)c[STEADY_FIZZBUZZ_FIZZ],
+                (unsigned long long)c[STEADY_FIZZBUZZ_BUZZ],
+                (unsigned long long)c[STEADY_FIZZBUZZ_FIZZBUZZ],
+                (unsigned long long)c[STEADY_FIZZBUZZ_VALUE], tail);
 }
 
 /* Summary mode: one line per interval with what arrived in it and the
@@ -174,22 +189,6 @@ static void run_summary(struct steady_actor *a, uint64_t period_ms)
     log_counts(a, "messages processed", state->logged, state->counts, "");
 }
 
-static int init(struct steady_actor *a)
-{
-    int64_t summary_ms = steady_param_int(a, "summary_ms");
-
-    if (summary_ms < 0 || (uint64_t)summary_ms > STEADY_WAIT_MAX_MS)
-        return steady_fail(a,
-                           "summary_ms must be 0 (log every message) to "
-                           "%llu (365 days), got %lld",
-                           (unsigned long long)STEADY_WAIT_MAX_MS,
-                           (long long)summary_ms);
-    if (steady_param_int(a, "fail_every") < 0)
-        return steady_fail(a, "fail_every must be 0 (never) or more, got %lld",
-                           (long long)steady_param_int(a, "fail_every"));
-    return 0;
-}
-
 static int run(struct steady_actor *a)
 {
     struct logger_state *state = steady_state(a);
@@ -217,8 +216,9 @@ static const struct steady_plugin desc = {
     .ports = STEADY_PORTS(ports),
     .params = STEADY_PARAMS(params),
     .state_size = sizeof(struct logger_state),
-    .init = init,
     .run = run,
+    .port_info = port_info,
+    .param_limits = limits,
 };
 
 STEADY_PLUGIN_DEFINE(desc)

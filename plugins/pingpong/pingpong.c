@@ -8,15 +8,29 @@
 enum { IN, OUT };
 
 static const struct steady_port_desc ports[] = {
-    [IN] = { "in", STEADY_IN, "u64", sizeof(uint64_t), true },
-    [OUT] = { "out", STEADY_OUT, "u64", sizeof(uint64_t), true },
+    [IN] = { "in", STEADY_IN, STEADY_TYPE_U64, sizeof(uint64_t), true },
+    [OUT] = { "out", STEADY_OUT, STEADY_TYPE_U64, sizeof(uint64_t), true },
 };
 
+static const struct steady_port_info port_info[] = {
+    [IN] = { .doc = "the counter, from the other side" },
+    [OUT] = { .doc = "the counter, to the other side" },
+};
+
+enum { SERVE, ROUNDS };
+
 static const struct steady_param_desc params[] = {
-    { "serve", STEADY_PARAM_BOOL, "true",
-      "true: echo what arrives; false: start, count and report" },
-    { "rounds", STEADY_PARAM_INT, "100000",
-      "round trips the starter makes before requesting shutdown" },
+    [SERVE] = { "serve", STEADY_PARAM_BOOL, "true",
+                "true: echo what arrives; false: start, count and report" },
+    [ROUNDS] = { "rounds", STEADY_PARAM_INT, "100000",
+                 "round trips the starter makes before requesting "
+                 "shutdown" },
+};
+
+/* Checked by the host before init (and by `steady check`). */
+static const struct steady_param_limits limits[] = {
+    [SERVE] = { 0 },
+    [ROUNDS] = { .min = "1" },
 };
 
 static int echo(struct steady_actor *a)
@@ -80,6 +94,8 @@ static const struct steady_plugin desc = {
     .ports = STEADY_PORTS(ports),
     .params = STEADY_PARAMS(params),
     .run = run,
+    .port_info = port_info,
+    .param_limits = limits,
 };
 
 STEADY_PLUGIN_DEFINE(desc)

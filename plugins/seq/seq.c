@@ -11,14 +11,6 @@ struct seq_state {
     uint64_t sent; /* values sent so far */
 };
 
-static int init(struct steady_actor *a)
-{
-    if (steady_param_int(a, "count") < 0)
-        return steady_fail(a, "count must be 0 (endless) or more, got %lld",
-                           (long long)steady_param_int(a, "count"));
-    return 0;
-}
-
 static int run(struct steady_actor *a)
 {
     struct seq_state *s = steady_state(a);
@@ -50,13 +42,26 @@ static int run(struct steady_actor *a)
 }
 
 static const struct steady_port_desc ports[] = {
-    [OUT] = { "out", STEADY_OUT, "u64", sizeof(uint64_t), true },
+    [OUT] = { "out", STEADY_OUT, STEADY_TYPE_U64, sizeof(uint64_t), true },
 };
 
+static const struct steady_port_info port_info[] = {
+    [OUT] = { .doc = "start, start+1, ..., then end of stream" },
+};
+
+enum { START, COUNT };
+
 static const struct steady_param_desc params[] = {
-    { "start", STEADY_PARAM_INT, "0", "the first value" },
-    { "count", STEADY_PARAM_INT, "0",
-      "values to send before ending (0: endless)" },
+    [START] = { "start", STEADY_PARAM_INT, "0", "the first value" },
+    [COUNT] = { "count", STEADY_PARAM_INT, "0",
+                "values to send before ending (0: endless)" },
+};
+
+/* Checked by the host before init (and by `steady check`); values are
+ * u64, so they start at 0 or above. */
+static const struct steady_param_limits limits[] = {
+    [START] = { .min = "0" },
+    [COUNT] = { .min = "0" },
 };
 
 static const struct steady_plugin desc = {
@@ -67,8 +72,9 @@ static const struct steady_plugin desc = {
     .ports = STEADY_PORTS(ports),
     .params = STEADY_PARAMS(params),
     .state_size = sizeof(struct seq_state),
-    .init = init,
     .run = run,
+    .port_info = port_info,
+    .param_limits = limits,
 };
 
 STEADY_PLUGIN_DEFINE(desc)

@@ -5,29 +5,46 @@
  * reordered. fail_at and fail_every inject failures, for supervision tests
  * and tools/soak.sh.
  */
-#include "fizzbuzz.h"
-
 #include <steady/steady.h>
 
 enum { HEARTBEAT, VALUES, OUT };
 
 static const struct steady_port_desc ports[] = {
-    [HEARTBEAT] = { "heartbeat", STEADY_IN, "u64", sizeof(uint64_t), true },
-    [VALUES] = { "values", STEADY_IN, "u64", sizeof(uint64_t), true },
-    [OUT] = { "out", STEADY_OUT, FIZZBUZZ_TYPE, sizeof(struct fizzbuzz_msg),
-              true },
+    [HEARTBEAT] = { "heartbeat", STEADY_IN, STEADY_TYPE_U64, sizeof(uint64_t),
+                    true },
+    [VALUES] = { "values", STEADY_IN, STEADY_TYPE_U64, sizeof(uint64_t), true },
+    [OUT] = { "out", STEADY_OUT, STEADY_TYPE_FIZZBUZZ,
+              sizeof(struct steady_fizzbuzz_msg), true },
 };
 
+static const struct steady_port_info port_info[] = {
+    [HEARTBEAT] = { .doc = "beats: each one moves what is waiting" },
+    [VALUES] = { .doc = "the values to convert" },
+    [OUT] = { .doc = "their FizzBuzz messages, in order" },
+};
+
+enum { BATCH, FAIL_AT, FAIL_EVERY };
+
 static const struct steady_param_desc params[] = {
-    { "batch", STEADY_PARAM_INT, "0",
-      "0: move everything in one commit per beat; N: in chunks of at most N, "
-      "each committed at once so that generator and logger work meanwhile" },
-    { "fail_at", STEADY_PARAM_INT, "-1",
-      "failure injection: panic once while converting this value, before "
-      "anything of its batch is committed" },
-    { "fail_every", STEADY_PARAM_INT, "0",
-      "failure injection: panic once while converting each positive "
-      "multiple of this (0: never), as fail_at does" },
+    [BATCH] = { "batch", STEADY_PARAM_INT, "0",
+                "0: move everything in one commit per beat; N: in chunks of "
+                "at most N, each committed at once so that generator and "
+                "logger work meanwhile" },
+    [FAIL_AT] = { "fail_at", STEADY_PARAM_INT, "-1",
+                  "failure injection: panic once while converting this "
+                  "value, before anything of its batch is committed (-1: "
+                  "never)" },
+    [FAIL_EVERY] = { "fail_every", STEADY_PARAM_INT, "0",
+                     "failure injection: panic once while converting each "
+                     "positive multiple of this (0: never), as fail_at "
+                     "does" },
+};
+
+/* Checked by the host before init (and by `steady check`). */
+static const struct steady_param_limits limits[] = {
+    [BATCH] = { .min = "0" },
+    [FAIL_AT] = { .min = "-1" },
+    [FAIL_EVERY] = { .min = "0" },
 };
 
 struct worker_state {
@@ -99,7 +116,8 @@ static size_t move_values(struct steady_actor *a, const struct injection *inj,
         from = (const uint64_t *)src[si].ptr + so;
         if (injection_on(inj))
             fail_if_asked(a, inj, from, len);
-        fizzbuzz_convert((struct fizzbuzz_msg *)dst[di].ptr + dof, from, len);
+        steady_fizzbuzz_convert((struct steady_fizzbuzz_msg *)dst[di].ptr + dof,
+                                from, len);
         so += len;
         dof += len;
         done += len;
@@ -130,21 +148,6 @@ static size_t move_available(struct steady_actor *a,
         moved += n;
     }
     return moved;
-}
-
-static int init(struct steady_actor *a)
-{
-    int64_t batch = steady_param_int(a, "batch");
-
-    if (batch < 0)
-        return steady_fail(a,
-                           "batch must be 0 (all at once) or more, got "
-                           "%lld",
-                           (long long)batch);
-    if (steady_param_int(a, "fail_every") < 0)
-        return steady_fail(a, "fail_every must be 0 (never) or more, got %lld",
-                           (long long)steady_param_int(a, "fail_every"));
-    return 0;
 }
 
 static int run(struct steady_actor *a)
@@ -185,8 +188,9 @@ static const struct steady_plugin desc = {
     .ports = STEADY_PORTS(ports),
     .params = STEADY_PARAMS(params),
     .state_size = sizeof(struct worker_state),
-    .init = init,
     .run = run,
+    .port_info = port_info,
+    .param_limits = limits,
 };
 
 STEADY_PLUGIN_DEFINE(desc)

@@ -1,11 +1,13 @@
 /* testing.c - the test harness of <steady/testing.h>: one actor from a real
- * plugin .so, its ports wired to channels the test holds, run on a thread,
- * its log captured. Every wait is bounded.
+ * plugin .so, its ports wired to channels the test holds (a bundle port to
+ * as many as the test connects, any-typed ports to the type the test
+ * names), run on a thread, its log captured. Every wait is bounded.
  */
 #include "actor_impl.h"
 #include "channel_impl.h"
 #include "loader.h"
 #include "param.h"
+#include "port_info.h"
 #include "supervisor.h"
 
 #include <stdio.h>
@@ -14,15 +16,25 @@
 #include <string.h>
 #include <time.h>
 
+/* The channels the test wired to one port, in order (index i is the
+ * bundle's channel i); a plain port has one at most. */
+struct test_port {
+    struct steady_channel **chs;
+    unsigned n;
+};
+
 struct steady_test {
     struct plugin_registry *registry;
+    const struct loaded_plugin *plugin; /* owned by registry */
     const struct steady_plugin *desc;
     struct actor_set set;
     struct steady_actor *actor;
     union param_value *params; /* one per desc param */
     bool *param_set;
-    struct steady_channel **channels; /* one per port, NULL if unwired */
-    struct waker waker;               /* the test's side of every channel */
+    struct test_port *ports; /* one per port */
+    struct waker waker;      /* the test's side of every channel */
+    char *any_type;          /* what the any-typed ports carry; NULL: unset */
+    size_t any_size;
     pthread_t thread;
     bool started;
     bool joined;
@@ -87,13 +99,14 @@ struct steady_test *steady_test_load(const char *plugin, const char *name)
         fprintf(stderr, "steady_test_load: %s\n", err);
         goto err_free;
     }
+    t->plugin = lp;
     t->desc = lp->desc;
     np = t->desc->n_params ? t->desc->n_params : 1;
     t->params = calloc(np, sizeof(*t->params));
     t->param_set = calloc(np, sizeof(*t->param_set));
-    t->channels =
-        calloc(t->desc->n_ports ? t->desc->n_ports : 1, sizeof(*t->channels));
-    if (!t->params || !t->param_set || !t->channels)
+    t->ports =
+        calloc(t->desc->n_ports ? t->desc->n_ports : 1, sizeof(*t->ports));
+    if (!t->params || !t->param_set || !t->ports)
         goto err_free;
     actor_set_init(&t->set);
     waker_init(&t->waker);
@@ -116,7 +129,7 @@ struct steady_test *steady_test_load(const char *plugin, const char *name)
 err_free:
     free(t->params);
     free(t->param_set);
-    free(t->channels);
+    free(t->ports);
     plugin_registry_destroy(t->registry);
     free(t);
     return NULL;
@@ -133,6 +146,12 @@ int steady_test_set_param(struct steady_test *t, const char *name,
     int i = plugin_param_index(t->desc, name);
     union param_value v;
 
+    if (t->started) {
+        fprintf(stderr,
+                "steady_test_set_param: the actor has started; set params "
+                "before steady_test_start\n");
+        return -1;
+    }
     if (i < 0) {
         fprintf(stderr,
                 "steady_test_set_param: plugin '%s' has no param "
@@ -143,6 +162,14 @@ int steady_test_set_param(struct steady_test *t, const char *name,
     if (param_parse(t->desc->params[i].type, value, &v) < 0) {
         fprintf(stderr, "steady_test_set_param: '%s' is not %s\n", value,
                 param_type_hint(t->desc->params[i].type));
+        return -1;
+    }
+    /* the check `steady check` makes; the reason also stays readable
+     * through steady_test_error until the actor starts */
+    if (param_limit_check(&t->desc->params[i], &t->plugin->limits[i], &v, value,
+                          t->actor->error, sizeof(t->actor->error)) < 0) {
+        fprintf(stderr, "steady_test_set_param: %s\n", t->actor->error);
+        param_value_free(t->desc->params[i].type, &v);
         return -1;
     }
     if (t->param_set[i])
@@ -162,21 +189,43 @@ static int port_index(struct steady_test *t, const char *port, const char *who)
     return i;
 }
 
-struct steady_channel *steady_test_connect(struct steady_test *t,
-                                           const char *port, size_t capacity)
+/* Wires port i to a new channel of the given type, the test holding the
+ * other end. The checks are the caller's. */
+static struct steady_channel *wire(struct steady_test *t, int i,
+                                   size_t capacity, const char *type_name,
+                                   size_t elem_size, const char *who)
 {
-    int i = port_index(t, port, "steady_test_connect");
-    const struct steady_port_desc *pd;
+    const struct steady_port_desc *pd = &t->desc->ports[i];
+    struct test_port *tp = &t->ports[i];
+    struct steady_channel **chs;
     struct steady_channel *ch;
 
-    if (i < 0 || t->channels[i] || t->started)
+    if (elem_size == STEADY_VARSIZE) {
+        fprintf(stderr,
+                "%s: port '%s' carries variable-size messages ('%s'); "
+                "variable-size channels are not supported yet\n",
+                who, pd->name, type_name);
         return NULL;
-    pd = &t->desc->ports[i];
-    ch = steady_channel_create(capacity, pd->elem_size, pd->type_name);
-    if (!ch)
+    }
+    ch = steady_channel_create(capacity, elem_size, type_name);
+    chs = realloc(tp->chs, (tp->n + 1) * sizeof(*chs));
+    if (!ch || !chs) {
+        fprintf(stderr,
+                "%s: cannot create a channel of %zu items of %zu bytes for "
+                "port '%s'\n",
+                who, capacity, elem_size, pd->name);
+        steady_channel_destroy(ch);
+        if (chs)
+            tp->chs = chs;
         return NULL;
-    t->channels[i] = ch;
-    actor_bind_port(t->actor, (unsigned)i, ch);
+    }
+    tp->chs = chs;
+    if (actor_bind_port(t->actor, (unsigned)i, ch) < 0) {
+        fprintf(stderr, "%s: out of memory\n", who);
+        steady_channel_destroy(ch);
+        return NULL;
+    }
+    tp->chs[tp->n++] = ch;
     if (pd->dir == STEADY_IN)
         channel_bind_tx(ch, &t->waker);
     else
@@ -184,33 +233,171 @@ struct steady_channel *steady_test_connect(struct steady_test *t,
     return ch;
 }
 
+/* The port by name, if it can take one more channel now. */
+static int connectable(struct steady_test *t, const char *port, const char *who)
+{
+    int i = port_index(t, port, who);
+
+    if (i < 0)
+        return -1;
+    if (t->started) {
+        fprintf(stderr, "%s: the actor has started; connect ports before\n",
+                who);
+        return -1;
+    }
+    if (t->ports[i].n && !plugin_port_is_bundle(t->desc, (size_t)i)) {
+        fprintf(stderr,
+                "%s: port '%s' is already connected (only a bundle, a port "
+                "declared STEADY_PORT_MANY, takes several channels)\n",
+                who, port);
+        return -1;
+    }
+    return i;
+}
+
+struct steady_channel *steady_test_connect(struct steady_test *t,
+                                           const char *port, size_t capacity)
+{
+    const char *who = "steady_test_connect";
+    int i = connectable(t, port, who);
+    const struct steady_port_desc *pd;
+
+    if (i < 0)
+        return NULL;
+    pd = &t->desc->ports[i];
+    if (plugin_port_is_any(pd)) {
+        fprintf(stderr,
+                "%s: port '%s' is any-typed ('" STEADY_TYPE_ANY "'): give "
+                "it a type with steady_test_connect_typed(t, \"%s\", "
+                "capacity, type_name, elem_size)\n",
+                who, port, port);
+        return NULL;
+    }
+    return wire(t, i, capacity, pd->type_name, pd->elem_size, who);
+}
+
+struct steady_channel *steady_test_connect_typed(struct steady_test *t,
+                                                 const char *port,
+                                                 size_t capacity,
+                                                 const char *type_name,
+                                                 size_t elem_size)
+{
+    const char *who = "steady_test_connect_typed";
+    int i = connectable(t, port, who);
+    const struct steady_port_desc *pd;
+    struct steady_channel *ch;
+    char *copy;
+
+    if (i < 0)
+        return NULL;
+    pd = &t->desc->ports[i];
+    if (!type_name || !*type_name || strcmp(type_name, STEADY_TYPE_ANY) == 0) {
+        fprintf(stderr,
+                "%s: port '%s' needs a concrete type name (such as \"u64\"), "
+                "got '%s'\n",
+                who, port, type_name ? type_name : "(null)");
+        return NULL;
+    }
+    if (!plugin_port_is_any(pd)) {
+        if (strcmp(pd->type_name, type_name) != 0 ||
+            pd->elem_size != elem_size) {
+            fprintf(stderr,
+                    "%s: port '%s' is declared '%s' (%zu bytes), not '%s' "
+                    "(%zu bytes)\n",
+                    who, port, pd->type_name, pd->elem_size, type_name,
+                    elem_size);
+            return NULL;
+        }
+        return wire(t, i, capacity, pd->type_name, pd->elem_size, who);
+    }
+    /* one type for every any-typed port of the actor, as in a graph */
+    if (t->any_type &&
+        (strcmp(t->any_type, type_name) != 0 || t->any_size != elem_size)) {
+        fprintf(stderr,
+                "%s: port '%s' given '%s' (%zu bytes), but the actor's "
+                "any-typed ports already carry '%s' (%zu bytes); they all "
+                "carry one type\n",
+                who, port, type_name, elem_size, t->any_type, t->any_size);
+        return NULL;
+    }
+    ch = wire(t, i, capacity, type_name, elem_size, who);
+    if (!ch || t->any_type)
+        return ch;
+    copy = strdup(type_name);
+    if (!copy) {
+        fprintf(stderr, "%s: out of memory\n", who);
+        return NULL;
+    }
+    t->any_type = copy;
+    t->any_size = elem_size;
+    actor_set_any_type(t->actor, t->any_type, t->any_size);
+    return ch;
+}
+
+/* Channel i of a connected port of that direction, or NULL with a
+ * message. */
 static struct steady_channel *wired(struct steady_test *t, const char *port,
-                                    enum steady_port_dir dir, const char *who)
+                                    unsigned index, enum steady_port_dir dir,
+                                    const char *who)
 {
     int i = port_index(t, port, who);
 
     if (i < 0)
         return NULL;
-    if (t->desc->ports[i].dir != dir || !t->channels[i]) {
+    if (t->desc->ports[i].dir != dir || !t->ports[i].n) {
         fprintf(stderr, "%s: port '%s' is not a connected %s\n", who, port,
                 dir == STEADY_IN ? "input" : "output");
         return NULL;
     }
-    return t->channels[i];
+    if (index >= t->ports[i].n) {
+        fprintf(stderr,
+                "%s: port '%s' has %u channel%s; there is no channel %u\n", who,
+                port, t->ports[i].n, t->ports[i].n == 1 ? "" : "s", index);
+        return NULL;
+    }
+    return t->ports[i].chs[index];
 }
 
 size_t steady_test_feed(struct steady_test *t, const char *port,
                         const void *items, size_t n)
 {
-    struct steady_channel *ch = wired(t, port, STEADY_IN, "steady_test_feed");
+    struct steady_channel *ch =
+        wired(t, port, 0, STEADY_IN, "steady_test_feed");
+
+    return ch ? steady_channel_send_many(ch, items, n) : 0;
+}
+
+size_t steady_test_feed_at(struct steady_test *t, const char *port, unsigned i,
+                           const void *items, size_t n)
+{
+    struct steady_channel *ch =
+        wired(t, port, i, STEADY_IN, "steady_test_feed_at");
 
     return ch ? steady_channel_send_many(ch, items, n) : 0;
 }
 
 void steady_test_close_input(struct steady_test *t, const char *port)
 {
+    int i = port_index(t, port, "steady_test_close_input");
+
+    if (i < 0)
+        return;
+    if (t->desc->ports[i].dir != STEADY_IN || !t->ports[i].n) {
+        fprintf(stderr,
+                "steady_test_close_input: port '%s' is not a connected "
+                "input\n",
+                port);
+        return;
+    }
+    for (unsigned k = 0; k < t->ports[i].n; k++)
+        steady_channel_close(t->ports[i].chs[k]);
+}
+
+void steady_test_close_input_at(struct steady_test *t, const char *port,
+                                unsigned i)
+{
     struct steady_channel *ch =
-        wired(t, port, STEADY_IN, "steady_test_close_input");
+        wired(t, port, i, STEADY_IN, "steady_test_close_input_at");
 
     if (ch)
         steady_channel_close(ch);
@@ -219,16 +406,25 @@ void steady_test_close_input(struct steady_test *t, const char *port)
 size_t steady_test_take(struct steady_test *t, const char *port, void *items,
                         size_t max)
 {
-    struct steady_channel *ch = wired(t, port, STEADY_OUT, "steady_test_take");
+    struct steady_channel *ch =
+        wired(t, port, 0, STEADY_OUT, "steady_test_take");
 
     return ch ? steady_channel_take_many(ch, items, max) : 0;
 }
 
-size_t steady_test_await_output(struct steady_test *t, const char *port,
-                                size_t n, unsigned timeout_ms)
+size_t steady_test_take_at(struct steady_test *t, const char *port, unsigned i,
+                           void *items, size_t max)
 {
     struct steady_channel *ch =
-        wired(t, port, STEADY_OUT, "steady_test_await_output");
+        wired(t, port, i, STEADY_OUT, "steady_test_take_at");
+
+    return ch ? steady_channel_take_many(ch, items, max) : 0;
+}
+
+/* Waits for n items on ch (NULL: 0 at once), at most timeout_ms. */
+static size_t await_output(struct steady_test *t, struct steady_channel *ch,
+                           size_t n, unsigned timeout_ms)
+{
     uint64_t deadline = now_ns() + (uint64_t)timeout_ms * 1000000u;
 
     if (!ch)
@@ -245,6 +441,22 @@ size_t steady_test_await_output(struct steady_test *t, const char *port,
         }
         waker_wait(&t->waker, seen, deadline);
     }
+}
+
+size_t steady_test_await_output(struct steady_test *t, const char *port,
+                                size_t n, unsigned timeout_ms)
+{
+    return await_output(
+        t, wired(t, port, 0, STEADY_OUT, "steady_test_await_output"), n,
+        timeout_ms);
+}
+
+size_t steady_test_await_output_at(struct steady_test *t, const char *port,
+                                   unsigned i, size_t n, unsigned timeout_ms)
+{
+    return await_output(
+        t, wired(t, port, i, STEADY_OUT, "steady_test_await_output_at"), n,
+        timeout_ms);
 }
 
 static void *test_thread(void *arg)
@@ -272,6 +484,7 @@ unsigned steady_test_restarts(const struct steady_test *t)
 
 int steady_test_start(struct steady_test *t)
 {
+    t->actor->error[0] = '\0'; /* a refused steady_test_set_param's */
     for (size_t i = 0; i < t->desc->n_params; i++) {
         const struct steady_param_desc *p = &t->desc->params[i];
 
@@ -394,10 +607,11 @@ void steady_test_destroy(struct steady_test *t)
         return;
     if (t->started && !t->joined) {
         steady_test_request_shutdown(t);
-        /* outputs nobody drains would keep the actor's vote at "no" */
+        /* inputs nobody closes would keep the actor's vote at "no" */
         for (size_t i = 0; i < t->desc->n_ports; i++)
-            if (t->channels[i] && t->desc->ports[i].dir == STEADY_IN)
-                steady_channel_close(t->channels[i]);
+            for (unsigned k = 0; k < t->ports[i].n; k++)
+                if (t->desc->ports[i].dir == STEADY_IN)
+                    steady_channel_close(t->ports[i].chs[k]);
         if (steady_test_wait(t, 10000) == 1) {
             fprintf(stderr,
                     "steady_test_destroy: actor '%s' did not stop "
@@ -424,11 +638,15 @@ void steady_test_destroy(struct steady_test *t)
     for (size_t i = 0; i < t->desc->n_params; i++)
         if (t->param_set[i])
             param_value_free(t->desc->params[i].type, &t->params[i]);
-    for (size_t i = 0; i < t->desc->n_ports; i++)
-        steady_channel_destroy(t->channels[i]);
+    for (size_t i = 0; i < t->desc->n_ports; i++) {
+        for (unsigned k = 0; k < t->ports[i].n; k++)
+            steady_channel_destroy(t->ports[i].chs[k]);
+        free(t->ports[i].chs);
+    }
     free(t->params);
     free(t->param_set);
-    free(t->channels);
+    free(t->ports);
+    free(t->any_type);
     free(t->log);
     free(t->log_copy);
     plugin_registry_destroy(t->registry);

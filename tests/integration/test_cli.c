@@ -80,17 +80,37 @@ static void test_int_numbers_decimal_or_0x(void **state)
     expect(hex, 0, "sent 3 beats");
 }
 
-/* 18446744073710 ms in ns wrapped to a few ms: beats fired at once. */
+/* 18446744073710 ms in ns wrapped to a few ms: beats fired at once. Now
+ * the heartbeat's declared range refuses it before anything runs. */
 static void test_huge_duration_refused(void **state)
 {
     const char *args[] = { "run",         STANDARD, "--rate", "18446744073710",
                            "--telemetry", "off",    NULL };
 
     (void)state;
-    expect(args, 1,
-           "steady: actor 'heartbeat' (plugin heartbeat) failed to "
-           "start: rate_ms must be at least 1 and at most "
-           "31536000000 (365 days), got 18446744073710");
+    expect(args, 2,
+           "actor 'heartbeat': rate_ms must be in 1..31536000000, got "
+           "18446744073710 (from --rate on the command line, via $rate)");
+}
+
+/* What the bundled plugins declare shows in `steady inspect`. */
+static void test_inspect_shows_limits_and_docs(void **state)
+{
+    const char *heartbeat[] = { "inspect", "heartbeat", NULL };
+    const char *worker[] = { "inspect", "worker", "--json", NULL };
+
+    (void)state;
+    expect(heartbeat, 0,
+           "  out   out  u64       8  required  the beat count, 0, 1, ..., "
+           "one every rate_ms\n");
+    expect(heartbeat, 0,
+           "  rate_ms          int   1000     1..31536000000  milliseconds "
+           "between beats");
+    expect(heartbeat, 0, "  beats            int   120      >= 1   ");
+    expect(worker, 0,
+           "{ \"name\": \"batch\", \"type\": \"int\", \"default\": \"0\", "
+           "\"required\": false, \"doc\": ");
+    expect(worker, 0, "\"min\": 0, \"max\": null, \"one_of\": null }");
 }
 
 static void test_port_digits_only(void **state)
@@ -170,6 +190,7 @@ int main(void)
         cmocka_unit_test(test_missing_and_option_values),
         cmocka_unit_test(test_int_numbers_decimal_or_0x),
         cmocka_unit_test(test_huge_duration_refused),
+        cmocka_unit_test(test_inspect_shows_limits_and_docs),
         cmocka_unit_test(test_port_digits_only),
     };
 

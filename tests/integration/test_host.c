@@ -132,13 +132,44 @@ static void test_run_second_signal_forces_exit(void **state)
 
 static void test_run_init_failure_is_reported(void **state)
 {
-    const char *args[] = { "run", STANDARD, "--rate", "0", NULL };
+    const char *args[] = { "run", TEST_GRAPHS "/failinit.yaml", NULL };
     struct host_run h;
 
     (void)state;
     assert_int_equal(host_run(&h, args, 20000), 1);
-    assert_non_null(strstr(h.output, "actor 'heartbeat'"));
-    assert_non_null(strstr(h.output, "rate_ms must be at least 1"));
+    assert_non_null(strstr(h.output, "actor 'picky' (plugin tp_failinit) "
+                                     "failed to start: init refuses: on "
+                                     "purpose"));
+    free(h.output);
+}
+
+/* The heartbeat declares rate_ms >= 1 and beats >= 1: `--rate 0` and
+ * `--beats 0` are refused before anything starts, by check and by run,
+ * pointing at where the arg is used. */
+static void test_params_out_of_range_refused(void **state)
+{
+    const char *check_rate[] = { "check", STANDARD, "--rate", "0", NULL };
+    const char *check_beats[] = { "check", STANDARD, "--beats=0", NULL };
+    const char *run_rate[] = { "run", STANDARD, "--rate", "0", NULL };
+    const char *const *cases[] = { check_rate, run_rate };
+    struct host_run h;
+
+    (void)state;
+    for (size_t i = 0; i < 2; i++) {
+        assert_int_equal(host_run(&h, cases[i], 20000), 2);
+        if (!strstr(h.output,
+                    "steady: " STANDARD ":19:24: actor 'heartbeat': rate_ms "
+                    "must be in 1..31536000000, got 0 (from --rate on the "
+                    "command line, via $rate)\n"))
+            fail_msg("unexpected output:\n%s", h.output);
+        assert_null(strstr(h.output, "starting"));
+        free(h.output);
+    }
+    assert_int_equal(host_run(&h, check_beats, 20000), 2);
+    if (!strstr(h.output, "steady: " STANDARD ":19:38: actor 'heartbeat': "
+                          "beats must be at least 1, got 0 (from --beats on "
+                          "the command line, via $beats)\n"))
+        fail_msg("unexpected output:\n%s", h.output);
     free(h.output);
 }
 
@@ -293,6 +324,7 @@ int main(void)
         cmocka_unit_test(test_run_shutdown_timeout_names_actors),
         cmocka_unit_test(test_run_second_signal_forces_exit),
         cmocka_unit_test(test_run_init_failure_is_reported),
+        cmocka_unit_test(test_params_out_of_range_refused),
         cmocka_unit_test(test_check_standard_ok),
         cmocka_unit_test(test_check_bad_graph_exit_2),
         cmocka_unit_test(test_run_unknown_flag_suggests),

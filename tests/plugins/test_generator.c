@@ -93,12 +93,12 @@ static void test_run_continues_from_state(void **unused)
     steady_test_destroy(t);
 }
 
-static void test_init_rejects_zero_batch(void **unused)
+/* The declared limits refuse it before anything runs. */
+static void test_limits_refuse_zero_batch(void **unused)
 {
     (void)unused;
     struct steady_test *t = load(8, NULL);
-    assert_int_equal(steady_test_set_param(t, "batch", "0"), 0);
-    assert_int_equal(steady_test_start(t), -1);
+    assert_int_equal(steady_test_set_param(t, "batch", "0"), -1);
     assert_string_equal(steady_test_error(t),
                         "batch must be at least 1, got 0");
     steady_test_destroy(t);
@@ -182,13 +182,13 @@ static void test_run_fail_every_continues_count(void **unused)
     steady_test_destroy(t);
 }
 
-static void test_init_rejects_negative_fail_every(void **unused)
+static void test_limits_refuse_negative_fail_every(void **unused)
 {
     (void)unused;
     struct steady_test *t = load(8, NULL);
-    assert_int_equal(steady_test_set_param(t, "fail_every", "-2"), 0);
-    assert_int_equal(steady_test_start(t), -1);
-    assert_non_null(strstr(steady_test_error(t), "fail_every"));
+    assert_int_equal(steady_test_set_param(t, "fail_every", "-2"), -1);
+    assert_string_equal(steady_test_error(t),
+                        "fail_every must be at least 0, got -2");
     steady_test_destroy(t);
 }
 
@@ -198,11 +198,11 @@ int main(void)
         cmocka_unit_test(test_run_sends_counting_up),
         cmocka_unit_test(test_run_restart_continues_count),
         cmocka_unit_test(test_run_fail_every_continues_count),
-        cmocka_unit_test(test_init_rejects_negative_fail_every),
+        cmocka_unit_test(test_limits_refuse_negative_fail_every),
         cmocka_unit_test(test_run_failure_without_policy_ends_run),
         cmocka_unit_test(test_run_state_counts_everything_sent),
         cmocka_unit_test(test_run_continues_from_state),
-        cmocka_unit_test(test_init_rejects_zero_batch),
+        cmocka_unit_test(test_limits_refuse_zero_batch),
         cmocka_unit_test(test_run_counts_across_ring_wrap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,8 +10,8 @@
 #include <time.h>
 /* cmocka.h needs the headers above */
 #include <cmocka.h>
+#include <steady/messages.h>
 #include <steady/testing.h>
-#include <worker/fizzbuzz.h>
 
 static struct steady_test *load(size_t values_capacity, size_t out_capacity,
                                 struct steady_channel **out)
@@ -43,22 +43,27 @@ static void feed_beat(struct steady_test *t, uint64_t beat)
 static void test_fizzbuzz_of_kinds(void **unused)
 {
     (void)unused;
-    assert_int_equal(fizzbuzz_kind(fizzbuzz_of(0)), FIZZBUZZ_FIZZBUZZ);
-    assert_int_equal(fizzbuzz_kind(fizzbuzz_of(9)), FIZZBUZZ_FIZZ);
-    assert_int_equal(fizzbuzz_kind(fizzbuzz_of(10)), FIZZBUZZ_BUZZ);
-    assert_int_equal(fizzbuzz_kind(fizzbuzz_of(30)), FIZZBUZZ_FIZZBUZZ);
-    assert_int_equal(fizzbuzz_kind(fizzbuzz_of(7)), FIZZBUZZ_VALUE);
-    assert_int_equal(fizzbuzz_value(fizzbuzz_of(30)), 30);
-    assert_int_equal(fizzbuzz_value(fizzbuzz_of(7)), 7);
+    assert_int_equal(steady_fizzbuzz_kind(steady_fizzbuzz_of(0)),
+                     STEADY_FIZZBUZZ_FIZZBUZZ);
+    assert_int_equal(steady_fizzbuzz_kind(steady_fizzbuzz_of(9)),
+                     STEADY_FIZZBUZZ_FIZZ);
+    assert_int_equal(steady_fizzbuzz_kind(steady_fizzbuzz_of(10)),
+                     STEADY_FIZZBUZZ_BUZZ);
+    assert_int_equal(steady_fizzbuzz_kind(steady_fizzbuzz_of(30)),
+                     STEADY_FIZZBUZZ_FIZZBUZZ);
+    assert_int_equal(steady_fizzbuzz_kind(steady_fizzbuzz_of(7)),
+                     STEADY_FIZZBUZZ_VALUE);
+    assert_int_equal(steady_fizzbuzz_value(steady_fizzbuzz_of(30)), 30);
+    assert_int_equal(steady_fizzbuzz_value(steady_fizzbuzz_of(7)), 7);
 
     char text[32];
-    fizzbuzz_format(fizzbuzz_of(7), text, sizeof(text));
+    steady_fizzbuzz_format(steady_fizzbuzz_of(7), text, sizeof(text));
     assert_string_equal(text, "Value(7)");
-    fizzbuzz_format(fizzbuzz_of(45), text, sizeof(text));
+    steady_fizzbuzz_format(steady_fizzbuzz_of(45), text, sizeof(text));
     assert_string_equal(text, "FizzBuzz");
-    fizzbuzz_format(fizzbuzz_of(6), text, sizeof(text));
+    steady_fizzbuzz_format(steady_fizzbuzz_of(6), text, sizeof(text));
     assert_string_equal(text, "Fizz");
-    fizzbuzz_format(fizzbuzz_of(25), text, sizeof(text));
+    steady_fizzbuzz_format(steady_fizzbuzz_of(25), text, sizeof(text));
     assert_string_equal(text, "Buzz");
 }
 
@@ -73,15 +78,15 @@ static void test_run_converts_values(void **unused)
     steady_test_close_input(t, "heartbeat");
     assert_int_equal(steady_test_run(t, 3000), 0);
 
-    static const enum fizzbuzz_kind kinds[] = {
-        FIZZBUZZ_FIZZBUZZ, FIZZBUZZ_VALUE, FIZZBUZZ_VALUE,
-        FIZZBUZZ_FIZZ,     FIZZBUZZ_VALUE, FIZZBUZZ_BUZZ,
+    static const enum steady_fizzbuzz_kind kinds[] = {
+        STEADY_FIZZBUZZ_FIZZBUZZ, STEADY_FIZZBUZZ_VALUE, STEADY_FIZZBUZZ_VALUE,
+        STEADY_FIZZBUZZ_FIZZ,     STEADY_FIZZBUZZ_VALUE, STEADY_FIZZBUZZ_BUZZ,
     };
-    struct fizzbuzz_msg got[16];
+    struct steady_fizzbuzz_msg got[16];
     assert_int_equal(steady_test_take(t, "out", got, 16), 6);
     for (size_t i = 0; i < 6; i++) {
-        assert_int_equal(fizzbuzz_kind(got[i]), kinds[i]);
-        assert_int_equal(fizzbuzz_value(got[i]), i);
+        assert_int_equal(steady_fizzbuzz_kind(got[i]), kinds[i]);
+        assert_int_equal(steady_fizzbuzz_value(got[i]), i);
     }
     assert_true(steady_channel_is_closed_and_empty(out));
     steady_test_destroy(t);
@@ -98,10 +103,10 @@ static void test_run_waits_for_a_beat(void **unused)
     feed_beat(t, 0);
     assert_int_equal(steady_test_await_output(t, "out", 3, 2000), 3);
 
-    struct fizzbuzz_msg got[16];
+    struct steady_fizzbuzz_msg got[16];
     assert_int_equal(steady_test_take(t, "out", got, 16), 3);
     for (size_t i = 0; i < 3; i++)
-        assert_int_equal(fizzbuzz_value(got[i]), i);
+        assert_int_equal(steady_fizzbuzz_value(got[i]), i);
     steady_test_close_input(t, "values");
     steady_test_close_input(t, "heartbeat");
     assert_int_equal(steady_test_wait(t, 2000), 0);
@@ -122,11 +127,11 @@ static void test_run_loses_nothing_when_out_is_small(void **unused)
     /* One beat moves only what fits; the rest is drained as room appears. */
     uint64_t next = 0;
     while (steady_test_await_output(t, "out", 1, 2000) > 0) {
-        struct fizzbuzz_msg got[16];
+        struct steady_fizzbuzz_msg got[16];
         size_t n = steady_test_take(t, "out", got, 16);
         for (size_t i = 0; i < n; i++, next++) {
-            assert_int_equal(fizzbuzz_value(got[i]), next);
-            assert_int_equal(got[i].bits, fizzbuzz_of(next).bits);
+            assert_int_equal(steady_fizzbuzz_value(got[i]), next);
+            assert_int_equal(got[i].bits, steady_fizzbuzz_of(next).bits);
         }
     }
     assert_int_equal(next, 100);
@@ -151,10 +156,10 @@ static void test_run_drains_at_shutdown(void **unused)
 
     uint64_t next = 0;
     while (steady_test_await_output(t, "out", 1, 2000) > 0) {
-        struct fizzbuzz_msg got[8];
+        struct steady_fizzbuzz_msg got[8];
         size_t n = steady_test_take(t, "out", got, 8);
         for (size_t i = 0; i < n; i++, next++)
-            assert_int_equal(fizzbuzz_value(got[i]), next);
+            assert_int_equal(steady_fizzbuzz_value(got[i]), next);
     }
     assert_int_equal(next, 50);
     assert_true(steady_channel_is_closed_and_empty(out));
@@ -170,27 +175,28 @@ static void test_fizzbuzz_of_matches_modulo(void **unused)
     static const uint64_t bases[] = { 0, UINT64_C(1) << 40, UINT64_MAX - 999 };
     for (size_t b = 0; b < 3; b++)
         for (uint64_t v = bases[b]; v - bases[b] < 1000; v++) {
-            enum fizzbuzz_kind want = v % 15 == 0  ? FIZZBUZZ_FIZZBUZZ
-                                      : v % 3 == 0 ? FIZZBUZZ_FIZZ
-                                      : v % 5 == 0 ? FIZZBUZZ_BUZZ
-                                                   : FIZZBUZZ_VALUE;
-            assert_int_equal(fizzbuzz_kind(fizzbuzz_of(v)), want);
+            enum steady_fizzbuzz_kind want =
+                v % 15 == 0  ? STEADY_FIZZBUZZ_FIZZBUZZ
+                : v % 3 == 0 ? STEADY_FIZZBUZZ_FIZZ
+                : v % 5 == 0 ? STEADY_FIZZBUZZ_BUZZ
+                             : STEADY_FIZZBUZZ_VALUE;
+            assert_int_equal(steady_fizzbuzz_kind(steady_fizzbuzz_of(v)), want);
         }
 }
 
 static void test_fizzbuzz_count_kinds(void **unused)
 {
     (void)unused;
-    struct fizzbuzz_msg m[100];
+    struct steady_fizzbuzz_msg m[100];
     uint64_t counts[4] = { 1, 1, 1, 1 };
     for (uint64_t v = 0; v < 100; v++)
-        m[v] = fizzbuzz_of(v);
-    fizzbuzz_count(m, 100, counts);
+        m[v] = steady_fizzbuzz_of(v);
+    steady_fizzbuzz_count(m, 100, counts);
     /* 0..99: 7 multiples of 15, 34 of 3, 20 of 5; counts are added to */
-    assert_int_equal(counts[FIZZBUZZ_FIZZBUZZ], 1 + 7);
-    assert_int_equal(counts[FIZZBUZZ_FIZZ], 1 + 34 - 7);
-    assert_int_equal(counts[FIZZBUZZ_BUZZ], 1 + 20 - 7);
-    assert_int_equal(counts[FIZZBUZZ_VALUE], 1 + 100 - 34 - 20 + 7);
+    assert_int_equal(counts[STEADY_FIZZBUZZ_FIZZBUZZ], 1 + 7);
+    assert_int_equal(counts[STEADY_FIZZBUZZ_FIZZ], 1 + 34 - 7);
+    assert_int_equal(counts[STEADY_FIZZBUZZ_BUZZ], 1 + 20 - 7);
+    assert_int_equal(counts[STEADY_FIZZBUZZ_VALUE], 1 + 100 - 34 - 20 + 7);
 }
 
 /* With batch set, one beat moves everything available in chunks, each
@@ -208,12 +214,12 @@ static void test_run_batch_moves_all_in_chunks(void **unused)
     feed_beat(t, 0);
 
     uint64_t next = 0;
-    struct fizzbuzz_msg got[64];
+    struct steady_fizzbuzz_msg got[64];
     assert_int_equal(steady_test_await_output(t, "out", 40, 2000), 40);
     size_t n = steady_test_take(t, "out", got, 64);
     assert_int_equal(n, 40);
     for (size_t i = 0; i < n; i++, next++)
-        assert_int_equal(got[i].bits, fizzbuzz_of(next).bits);
+        assert_int_equal(got[i].bits, steady_fizzbuzz_of(next).bits);
     /* 60 more, past the wrap of both rings, moved on the next beat; the
      * worker may still be committing the take of the first 40 */
     for (uint64_t v = 40; v < 100; v++)
@@ -228,7 +234,7 @@ static void test_run_batch_moves_all_in_chunks(void **unused)
     n = steady_test_take(t, "out", got, 64);
     assert_int_equal(n, 60);
     for (size_t i = 0; i < n; i++, next++)
-        assert_int_equal(got[i].bits, fizzbuzz_of(next).bits);
+        assert_int_equal(got[i].bits, steady_fizzbuzz_of(next).bits);
     steady_test_close_input(t, "values");
     steady_test_close_input(t, "heartbeat");
     assert_int_equal(steady_test_wait(t, 2000), 0);
@@ -253,10 +259,10 @@ static void test_run_batch_failure_loses_nothing(void **unused)
     assert_int_equal(steady_test_run(t, 5000), 0);
     assert_int_equal(steady_test_restarts(t), 1);
 
-    struct fizzbuzz_msg got[128];
+    struct steady_fizzbuzz_msg got[128];
     assert_int_equal(steady_test_take(t, "out", got, 128), 100);
     for (uint64_t i = 0; i < 100; i++)
-        assert_int_equal(fizzbuzz_value(got[i]), i);
+        assert_int_equal(steady_fizzbuzz_value(got[i]), i);
     steady_test_destroy(t);
 }
 
@@ -278,20 +284,21 @@ static void test_run_fail_every_loses_nothing(void **unused)
     /* 10, 20, ..., 90 and 37 */
     assert_int_equal(steady_test_restarts(t), 10);
 
-    struct fizzbuzz_msg got[128];
+    struct steady_fizzbuzz_msg got[128];
     assert_int_equal(steady_test_take(t, "out", got, 128), 100);
     for (uint64_t i = 0; i < 100; i++)
-        assert_int_equal(fizzbuzz_value(got[i]), i);
+        assert_int_equal(steady_fizzbuzz_value(got[i]), i);
     steady_test_destroy(t);
 }
 
-static void test_init_rejects_negative_batch(void **unused)
+/* The declared limits refuse it before anything runs. */
+static void test_limits_refuse_negative_batch(void **unused)
 {
     (void)unused;
     struct steady_test *t = load(16, 16, NULL);
-    assert_int_equal(steady_test_set_param(t, "batch", "-1"), 0);
-    assert_int_equal(steady_test_start(t), -1);
-    assert_non_null(strstr(steady_test_error(t), "batch"));
+    assert_int_equal(steady_test_set_param(t, "batch", "-1"), -1);
+    assert_string_equal(steady_test_error(t),
+                        "batch must be at least 0, got -1");
     steady_test_destroy(t);
 }
 
@@ -304,7 +311,7 @@ int main(void)
         cmocka_unit_test(test_run_batch_moves_all_in_chunks),
         cmocka_unit_test(test_run_batch_failure_loses_nothing),
         cmocka_unit_test(test_run_fail_every_loses_nothing),
-        cmocka_unit_test(test_init_rejects_negative_batch),
+        cmocka_unit_test(test_limits_refuse_negative_batch),
         cmocka_unit_test(test_run_converts_values),
         cmocka_unit_test(test_run_waits_for_a_beat),
         cmocka_unit_test(test_run_loses_nothing_when_out_is_small),

@@ -51,4 +51,15 @@ fi
 grep -q "stopped cleanly" "$tmp/run.log" || fail "no clean stop"
 "$steady" inspect scaler/build/plugins/scaler.so --json | grep -q '"name": "factor"' \
   || fail "inspect --json of the generated plugin"
+# its declared range and port docs
+"$steady" inspect scaler/build/plugins/scaler.so \
+  | grep -q '^  factor  int   1        1..1000  each value is multiplied by this$' \
+  || fail "inspect does not show factor's range"
+"$steady" inspect scaler/build/plugins/scaler.so | grep -q 'values to multiply$' \
+  || fail "inspect does not show the port docs"
+sed 's/factor: 3/factor: 0/' scaler/scaler.yaml >scaler/zero.yaml
+rc=0; (cd scaler && "$steady" check zero.yaml --plugin-path build/plugins \
+  >"$tmp/check.log" 2>&1) || rc=$?
+[ "$rc" -eq 2 ] && grep -q "zero.yaml:16:.*actor 'scaler': factor must be in 1..1000, got 0" "$tmp/check.log" \
+  || fail "a factor out of range was not refused: rc=$rc $(cat "$tmp/check.log")"
 echo "PASS"

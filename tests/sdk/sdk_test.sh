@@ -20,6 +20,7 @@ mv "$tmp/first" "$tmp/sdk"
 p="$tmp/sdk"
 for f in bin/steady lib/libsteady.so lib/libsteady-testing.so \
          lib/libsteady-runtime.so include/steady/steady.h \
+         include/steady/messages.h \
          lib/pkgconfig/steady.pc lib/cmake/steady/steadyConfig.cmake \
          lib/steady/plugins/worker.so; do
   [ -e "$p/$f" ] || fail "not installed: $f"
@@ -58,6 +59,27 @@ cc -std=c11 -Wall -Wextra -Werror $cflags -shared -fPIC -fvisibility=hidden \
 cc -std=c11 -Wall -Wextra -Werror $cflags "$here/evens/test_evens.c" \
   -o "$tmp/pc/test_evens" $(pkg-config --cflags --libs steady-testing cmocka)
 STEADY_PLUGIN_PATH="$tmp/pc" "$tmp/pc/test_evens" || fail "pkg-config build: test failed"
+# the shared message types, on their own: header only, C11, pedantic
+cat >"$tmp/pc/messages.c" <<'EOF'
+#include <steady/messages.h>
+#include <string.h>
+int main(void)
+{
+    char text[32];
+    struct steady_fizzbuzz_msg m = steady_fizzbuzz_of(14);
+
+    steady_fizzbuzz_format(m, text, sizeof(text));
+    return strcmp(text, "Value(14)") != 0 ||
+           steady_fizzbuzz_kind(steady_fizzbuzz_of(30)) !=
+               STEADY_FIZZBUZZ_FIZZBUZZ ||
+           strcmp(STEADY_TYPE_FIZZBUZZ, "fizzbuzz_msg") != 0 ||
+           sizeof(m) != 8;
+}
+EOF
+# shellcheck disable=SC2046,SC2086
+cc -std=c11 -Wall -Wextra -Wpedantic -Werror $cflags "$tmp/pc/messages.c" \
+  -o "$tmp/pc/messages" $(pkg-config --cflags steady)
+"$tmp/pc/messages" || fail "<steady/messages.h> gives wrong FizzBuzz messages"
 echo "pkg-config build: plugin and test ok"
 
 # 3. find_package(steady) and steady_add_plugin

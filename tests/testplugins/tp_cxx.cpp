@@ -2,6 +2,7 @@
 // `factor` and counts them in persistent state. It includes every public
 // header, so building it (-Wall -Wextra -Wpedantic -Werror) proves that the
 // headers compile as C++; tests/plugins/test_cxx_plugin.c runs it.
+#include <steady/messages.h>
 #include <steady/runtime.h>
 #include <steady/steady.h>
 #include <steady/testing.h>

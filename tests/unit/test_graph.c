@@ -323,6 +323,32 @@ static const struct bad_case bad_cases[] = {
       5,
       { "src.out sends 'u64' (8 bytes) but wide.in takes 'wide' (16 "
         "bytes)" } },
+    { "bundle_over_max_wired.yaml",
+      13,
+      5,
+      { "bundle 'fanout.out' takes at most 4 channels",
+        "max_wired of plugin 'tp_fanout'", "its 5th (the first is at 9:5)" } },
+    { "bundle_required_unconnected.yaml",
+      4,
+      3,
+      { "actor 'fanin' leaves its required input bundle 'in'",
+        "wire at least one channel to it" } },
+    { "any_conflict.yaml",
+      9,
+      5,
+      { "conflicting types for the any-typed ports of actor 'copy'",
+        "wide.in takes 'wide' (16 bytes) here",
+        "src.out sends 'u64' (8 bytes) (channel at 8:5)" } },
+    { "any_unresolved.yaml",
+      8,
+      5,
+      { "the type of one.out -> two.in cannot be resolved",
+        "both ends are any-typed", "wire a typed port to 'one' or 'two'" } },
+    { "varsize_channel.yaml",
+      8,
+      5,
+      { "text.out -> copy.in carries variable-size messages ('text')",
+        "not supported yet" } },
     { "capacity_zero.yaml",
       7,
       45,
@@ -356,6 +382,24 @@ static const struct bad_case bad_cases[] = {
       9,
       24,
       { "param 'verbose' takes true or false", "got 'very'", "(from $loud)" } },
+    { "param_range_int.yaml",
+      4,
+      47,
+      { "actor 'pass': count must be in 1..1000, got 0" } },
+    { "param_range_double.yaml",
+      6,
+      22,
+      { "actor 'pass': ratio must be in 0..1, got 1.5" } },
+    { "param_one_of.yaml",
+      7,
+      13,
+      { "actor 'pass': mode must be one of 'fast', 'safe', 'slow', got "
+        "'fsat'; did you mean 'fast'?" } },
+    { "param_range_arg.yaml",
+      7,
+      47,
+      { "actor 'pass': floor must be at least -5, got -6 (from $floor, set "
+        "at 5:3)" } },
     { "missing_param.yaml",
       4,
       3,
@@ -480,6 +524,39 @@ static void test_graph_load_override_wrong_type(void **state)
 
     expect_error(GRAPHS "good.yaml", ov, 1, 27, 22,
                  "param 'count' takes an integer", "got 'abc'", "(from $count)",
+                 NULL);
+}
+
+/* Values at the edges of the declared limits load; one past them, from
+ * the command line, is refused where the arg is used, naming the flag. */
+static void test_graph_load_limits(void **state)
+{
+    const struct graph_override edge[] = { { "count", "1" },
+                                           { "mode", "fast" } };
+    const struct graph_override low[] = { { "count", "0" } };
+    const struct graph_override high[] = { { "--count", "0x3e9" } };
+    const struct graph_override word[] = { { "mode", "sloow" } };
+    struct graph *g;
+
+    (void)state;
+    g = load_ok(GRAPHS "ranges.yaml", NULL, 0);
+    assert_int_equal(param(g, "pass", "count")->i, 1000);
+    assert_string_equal(param(g, "pass", "mode")->s, "slow");
+    assert_int_equal(param(g, "pass", "ceiling")->i, 16);
+    graph_destroy(g);
+    g = load_ok(GRAPHS "ranges.yaml", edge, 2);
+    assert_int_equal(param(g, "pass", "count")->i, 1);
+    graph_destroy(g);
+    expect_error(GRAPHS "ranges.yaml", low, 1, 10, 22,
+                 "actor 'pass': count must be in 1..1000, got 0 (from --count "
+                 "on the command line, via $count)",
+                 NULL);
+    expect_error(GRAPHS "ranges.yaml", high, 1, 10, 22,
+                 "count must be in 1..1000, got 0x3e9 (from --count", NULL);
+    expect_error(GRAPHS "ranges.yaml", word, 1, 10, 46,
+                 "actor 'pass': mode must be one of 'fast', 'safe', 'slow', "
+                 "got 'sloow'; did you mean 'slow'? (from --mode on the "
+                 "command line, via $mode)",
                  NULL);
 }
 
@@ -635,6 +712,7 @@ int main(void)
         cmocka_unit_test(test_graph_load_yaml_syntax),
         cmocka_unit_test(test_graph_load_unknown_flag),
         cmocka_unit_test(test_graph_load_override_wrong_type),
+        cmocka_unit_test(test_graph_load_limits),
         cmocka_unit_test(test_graph_load_no_file),
         cmocka_unit_test(test_graph_destroy_null),
         cmocka_unit_test(test_graph_load_odd_files),

@@ -28,19 +28,29 @@
 
 #define TP(name) STEADY_TEST_PLUGIN_DIR "/" name ".so"
 
+/* TP for a name known only at run time, into path. */
+static const char *tp_path(char *path, size_t len, const char *name)
+{
+    snprintf(path, len, "%s/%s.so", STEADY_TEST_PLUGIN_DIR, name);
+    return path;
+}
+
 static char err[1024];
 
 /* Opens path expecting a refusal; checks out stayed untouched and the
  * message names the file and contains reason. */
 static void expect_refusal(const char *path, const char *reason)
 {
-    struct loaded_plugin p = { (char *)"untouched", (void *)&p, NULL };
+    struct loaded_plugin p = { .path = (char *)"untouched",
+                               .handle = (void *)&p };
 
     err[0] = '\0';
     assert_int_equal(plugin_open(path, &p, err, sizeof(err)), -1);
     assert_string_equal(p.path, "untouched");
     assert_ptr_equal(p.handle, &p);
     assert_null(p.desc);
+    assert_null(p.port_info);
+    assert_null(p.limits);
     assert_non_null(strstr(err, path));
     assert_int_equal(strncmp(err, path, strlen(path)), 0);
     if (!strstr(err, reason))
@@ -136,6 +146,154 @@ static void test_plugin_open_bad_param_default(void **state)
     expect_refusal(TP("tp_badparam"),
                    "param 'count' has default 'abc', which is not a valid "
                    "int");
+}
+
+/* ---- the ABI 1.1 extras: param limits and port info ---- */
+
+static void test_plugin_open_limits_refused(void **state)
+{
+    static const struct {
+        const char *plugin, *reason;
+    } cases[] = {
+        { "tp_lim_badmin", "plugin 'tp_lim_badmin': param 'count' has min "
+                           "'1x', which is not a valid int (expected an "
+                           "integer" },
+        { "tp_lim_badmax", "param 'ratio' has max 'lots', which is not a "
+                           "valid double (expected a number such as 0.5)" },
+        { "tp_lim_minmax", "param 'count' has min 10 above its max 5" },
+        { "tp_lim_onbool", "param 'verbose' is a bool but has a min; min and "
+                           "max apply to int and double params only" },
+        { "tp_lim_onstring", "param 'label' is a string but has a max; min "
+                             "and max apply to int and double params only" },
+        { "tp_lim_oneofint", "param 'count' is an int but has one_of; one_of "
+                             "applies to string params only" },
+        { "tp_lim_emptyvalue", "param 'mode' has an empty value in one_of "
+                               "\"a||b\"" },
+        { "tp_lim_dupvalue", "param 'mode' lists 'a' twice in one_of "
+                             "\"a|b|a\"" },
+        { "tp_lim_default", "param 'count' has a default outside its "
+                            "limits: count must be in 1..100, got 0" },
+        { "tp_lim_defaultstr", "param 'mode' has a default outside its "
+                               "limits: mode must be one of 'fast', 'safe', "
+                               "got 'fsat'; did you mean 'fast'?" },
+        { "tp_port_flags", "plugin 'tp_port_flags': port 'in' has unknown "
+                           "flag bits 0x6 (this host knows STEADY_PORT_MANY, "
+                           "0x1)" },
+        { "tp_port_maxwired", "port 'in' sets max_wired 3 but is not a "
+                              "bundle; add STEADY_PORT_MANY" },
+    };
+    char path[512];
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        expect_refusal(tp_path(path, sizeof(path), cases[i].plugin),
+                       cases[i].reason);
+}
+
+/* A 1.0 descriptor ends before port_info and param_limits: what lies past
+ * its end (here, tables that would be refused) is never read. */
+static void test_plugin_open_abi10_has_no_extras(void **state)
+{
+    struct loaded_plugin p = { 0 };
+
+    (void)state;
+    expect_open(TP("tp_abi10"), &p);
+    assert_non_null(p.port_info);
+    assert_int_equal(p.port_info[0].flags, 0);
+    assert_null(p.port_info[0].doc);
+    assert_non_null(p.limits);
+    assert_false(param_limited(&p.limits[0]));
+    plugin_close(&p);
+}
+
+static void test_plugin_open_keeps_limits(void **state)
+{
+    struct loaded_plugin p = { 0 };
+    const struct param_limit *l;
+
+    (void)state;
+    expect_open(TP("tp_ranged"), &p);
+    assert_string_equal(p.port_info[0].doc, "values to pass on");
+    assert_string_equal(p.port_info[1].doc, "the same values, in order");
+    l = &p.limits[0]; /* count: 1..1000 */
+    assert_true(l->has_min && l->has_max);
+    assert_int_equal(l->min.i, 1);
+    assert_int_equal(l->max.i, 1000);
+    l = &p.limits[1]; /* ratio: 0..1 */
+    assert_true(l->min.d == 0.0 && l->max.d == 1.0);
+    l = &p.limits[2]; /* mode: fast|safe|slow */
+    assert_int_equal(l->n_one_of, 3);
+    assert_string_equal(l->one_of[0], "fast");
+    assert_string_equal(l->one_of[2], "slow");
+    assert_false(l->has_min || l->has_max);
+    l = &p.limits[3]; /* floor: >= -5 */
+    assert_true(l->has_min && !l->has_max);
+    assert_int_equal(l->min.i, -5);
+    l = &p.limits[4]; /* ceiling: <= 0x10 */
+    assert_true(!l->has_min && l->has_max);
+    assert_int_equal(l->max.i, 16);
+    assert_false(param_limited(&p.limits[5])); /* verbose */
+    plugin_close(&p);
+    assert_null(p.limits);
+    assert_null(p.port_info);
+}
+
+static void test_param_limit_check_messages(void **state)
+{
+    struct loaded_plugin p = { 0 };
+    const struct steady_param_desc *d;
+    union param_value v;
+    char why[512];
+
+    (void)state;
+    expect_open(TP("tp_ranged"), &p);
+    d = p.desc->params;
+    v.i = 0;
+    assert_int_equal(
+        param_limit_check(&d[0], &p.limits[0], &v, "0", why, sizeof(why)), -1);
+    assert_string_equal(why, "count must be in 1..1000, got 0");
+    v.i = 1000; /* bounds are inclusive */
+    assert_int_equal(
+        param_limit_check(&d[0], &p.limits[0], &v, "1000", why, sizeof(why)),
+        0);
+    v.d = 1.5;
+    assert_int_equal(
+        param_limit_check(&d[1], &p.limits[1], &v, "1.5", why, sizeof(why)),
+        -1);
+    assert_string_equal(why, "ratio must be in 0..1, got 1.5");
+    v.s = (char *)"fsat";
+    assert_int_equal(
+        param_limit_check(&d[2], &p.limits[2], &v, "fsat", why, sizeof(why)),
+        -1);
+    assert_string_equal(why, "mode must be one of 'fast', 'safe', 'slow', "
+                             "got 'fsat'; did you mean 'fast'?");
+    v.s = (char *)"turbo";
+    assert_int_equal(
+        param_limit_check(&d[2], &p.limits[2], &v, "turbo", why, sizeof(why)),
+        -1);
+    assert_string_equal(why, "mode must be one of 'fast', 'safe', 'slow', got "
+                             "'turbo'");
+    v.s = (char *)"safe";
+    assert_int_equal(
+        param_limit_check(&d[2], &p.limits[2], &v, "safe", why, sizeof(why)),
+        0);
+    v.i = -6;
+    assert_int_equal(
+        param_limit_check(&d[3], &p.limits[3], &v, "-6", why, sizeof(why)), -1);
+    assert_string_equal(why, "floor must be at least -5, got -6");
+    v.i = 17;
+    assert_int_equal(
+        param_limit_check(&d[4], &p.limits[4], &v, "0x11", why, sizeof(why)),
+        -1);
+    assert_string_equal(why, "ceiling must be at most 0x10, got 0x11");
+    v.i = INT64_MIN; /* no lower bound */
+    assert_int_equal(
+        param_limit_check(&d[4], &p.limits[4], &v, "x", why, sizeof(why)), 0);
+    v.b = true;
+    assert_int_equal(
+        param_limit_check(&d[5], &p.limits[5], &v, "true", why, sizeof(why)),
+        0);
+    plugin_close(&p);
 }
 
 /* ---- plugin_open success ---- */
@@ -1064,12 +1222,130 @@ static void test_plugin_describe_good(void **state)
     assert_non_null(strstr(text, "16 bytes"));
     assert_non_null(strstr(text, "  in    in   u64       8  required\n"));
     assert_non_null(strstr(text, "  out   out  u64       8  optional\n"));
-    assert_non_null(strstr(text, "  count    int     10       how many"));
-    assert_non_null(strstr(text, "  ratio    double  0.5      a fraction"));
-    assert_non_null(strstr(text, "  verbose  bool    false    log every"));
-    assert_non_null(strstr(text, "  label    string  x        shown in logs"));
+    /* a plugin that declares no limits: "-" in the range column */
+    assert_non_null(strstr(text, "  name     type    default  range  doc\n"));
+    assert_non_null(
+        strstr(text, "  count    int     10       -      how many"));
+    assert_non_null(strstr(text, "  ratio    double  0.5      -      a "
+                                 "fraction"));
+    assert_non_null(strstr(text, "  verbose  bool    false    -      log "
+                                 "every"));
+    assert_non_null(strstr(text, "  label    string  x        -      shown in "
+                                 "logs"));
     free(text);
     plugin_close(&p);
+}
+
+/* Describes the plugin at path as text (json false) or JSON; the caller
+ * frees the text. */
+static char *describe(const char *path, bool json)
+{
+    struct loaded_plugin p = { 0 };
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out;
+
+    expect_open(path, &p);
+    out = open_memstream(&text, &len);
+    assert_non_null(out);
+    if (json)
+        inspect_plugin_json(&p, out);
+    else
+        inspect_plugin(&p, out);
+    fclose(out);
+    plugin_close(&p);
+    return text;
+}
+
+static void expect_text(const char *text, const char *want)
+{
+    if (!strstr(text, want))
+        fail_msg("'%s' lacks '%s'", text, want);
+}
+
+static void test_plugin_describe_limits_and_docs(void **state)
+{
+    char *text = describe(TP("tp_ranged"), false);
+
+    (void)state;
+    expect_text(text, "  name  dir  type   size  use       doc\n"
+                      "  in    in   u64       8  optional  values to pass on\n"
+                      "  out   out  u64       8  optional  the same values, "
+                      "in order\n");
+    expect_text(text,
+                "  name     type    default  range           doc\n"
+                "  count    int     10       1..1000         how many\n"
+                "  ratio    double  0.5      0..1            a fraction\n"
+                "  mode     string  fast     fast|safe|slow  how to pass\n"
+                "  floor    int     0        >= -5           bounded below "
+                "only\n"
+                "  ceiling  int     0        <= 0x10         bounded above "
+                "only\n"
+                "  verbose  bool    false    -               any bool\n");
+    free(text);
+    text = describe(TP("tp_ranged"), true);
+    expect_text(text, "{ \"name\": \"in\", \"direction\": \"in\", "
+                      "\"type\": \"u64\", \"size\": 8, \"required\": false, "
+                      "\"any_type\": false, \"variable_size\": false, "
+                      "\"bundle\": false, \"max_wired\": 0, \"doc\": "
+                      "\"values to pass on\" }");
+    expect_text(text, "{ \"name\": \"count\", \"type\": \"int\", "
+                      "\"default\": \"10\", \"required\": false, \"doc\": "
+                      "\"how many\", \"min\": 1, \"max\": 1000, \"one_of\": "
+                      "null }");
+    expect_text(text, "\"name\": \"ratio\", \"type\": \"double\", "
+                      "\"default\": \"0.5\", \"required\": false, \"doc\": "
+                      "\"a fraction\", \"min\": 0, \"max\": 1, \"one_of\": "
+                      "null }");
+    expect_text(text, "\"name\": \"mode\", \"type\": \"string\", "
+                      "\"default\": \"fast\", \"required\": false, \"doc\": "
+                      "\"how to pass\", \"min\": null, \"max\": null, "
+                      "\"one_of\": [\"fast\", \"safe\", \"slow\"] }");
+    expect_text(text, "\"doc\": \"bounded below only\", \"min\": -5, "
+                      "\"max\": null,");
+    /* 0x10, as a JSON number */
+    expect_text(text, "\"doc\": \"bounded above only\", \"min\": null, "
+                      "\"max\": 16,");
+    free(text);
+}
+
+static void test_plugin_describe_port_kinds(void **state)
+{
+    char *text = describe(TP("tp_described"), false);
+
+    (void)state;
+    expect_text(
+        text,
+        "  name   dir  type           size  use                          doc\n"
+        "  ins    in   u64               8  required bundle (at most 4)  "
+        "values, merged\n"
+        "  taps   out  u64               8  optional bundle              a "
+        "copy to each\n"
+        "  copy   out  any             any  optional                     "
+        "whatever comes in\n"
+        "  lines  out  text  variable-size  optional                     one "
+        "line per value\n"
+        "  plain  in   f64               8  optional\n\nparams: none\n");
+    free(text);
+    text = describe(TP("tp_described"), true);
+    expect_text(text, "\"name\": \"ins\", \"direction\": \"in\", \"type\": "
+                      "\"u64\", \"size\": 8, \"required\": true, "
+                      "\"any_type\": false, \"variable_size\": false, "
+                      "\"bundle\": true, \"max_wired\": 4, \"doc\": "
+                      "\"values, merged\" }");
+    expect_text(text, "\"name\": \"taps\", \"direction\": \"out\", "
+                      "\"type\": \"u64\", \"size\": 8, \"required\": false, "
+                      "\"any_type\": false, \"variable_size\": false, "
+                      "\"bundle\": true, \"max_wired\": 0,");
+    expect_text(text, "\"name\": \"copy\", \"direction\": \"out\", "
+                      "\"type\": \"any\", \"size\": 0, \"required\": false, "
+                      "\"any_type\": true, \"variable_size\": false,");
+    expect_text(text, "\"name\": \"lines\", \"direction\": \"out\", "
+                      "\"type\": \"text\", \"size\": 0, \"required\": "
+                      "false, \"any_type\": false, \"variable_size\": true,");
+    expect_text(text, "\"max_wired\": 0, \"doc\": null }\n  ],\n  "
+                      "\"params\": []\n}\n");
+    free(text);
 }
 
 /* ---- suggest ---- */
@@ -1121,6 +1397,10 @@ int main(void)
         cmocka_unit_test(test_plugin_open_no_run),
         cmocka_unit_test(test_plugin_open_duplicate_port),
         cmocka_unit_test(test_plugin_open_bad_param_default),
+        cmocka_unit_test(test_plugin_open_limits_refused),
+        cmocka_unit_test(test_plugin_open_abi10_has_no_extras),
+        cmocka_unit_test(test_plugin_open_keeps_limits),
+        cmocka_unit_test(test_param_limit_check_messages),
         cmocka_unit_test(test_plugin_open_good),
         cmocka_unit_test(test_plugin_open_failing_init_is_accepted),
         cmocka_unit_test(test_plugin_open_null_err_buffer),
@@ -1149,6 +1429,8 @@ int main(void)
         cmocka_unit_test(test_preflight_foreign_owner_refused),
         cmocka_unit_test(test_plugin_name_limits),
         cmocka_unit_test(test_plugin_describe_good),
+        cmocka_unit_test(test_plugin_describe_limits_and_docs),
+        cmocka_unit_test(test_plugin_describe_port_kinds),
         cmocka_unit_test(test_suggest_distance_basics),
         cmocka_unit_test(test_suggest_closest_basics),
     };

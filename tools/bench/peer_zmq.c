@@ -8,7 +8,7 @@
 #ifdef STEADY_BENCH_HAVE_ZMQ
 
 #include <pthread.h>
-#include <worker/fizzbuzz.h>
+#include <steady/messages.h>
 #include <zmq.h>
 
 struct zmq_job {
@@ -52,18 +52,18 @@ void bench_zmq(const struct bench_cfg *cfg, struct bench_result *r)
         goto err_close;
     for (uint64_t i = 0; i < j.n; i++) {
         uint64_t v;
-        struct fizzbuzz_msg m;
+        struct steady_fizzbuzz_msg m;
 
         if (zmq_recv(pull, &v, sizeof(v), 0) != sizeof(v)) {
             j.failed = 1;
             break;
         }
-        m = fizzbuzz_of(v);
-        fizzbuzz_count(&m, 1, counts);
+        m = steady_fizzbuzz_of(v);
+        steady_fizzbuzz_count(&m, 1, counts);
     }
     t0 = bench_now_ns() - t0;
     pthread_join(t, NULL);
-    if (j.failed || counts[FIZZBUZZ_FIZZBUZZ] != (j.n + 14) / 15)
+    if (j.failed || counts[STEADY_FIZZBUZZ_FIZZBUZZ] != (j.n + 14) / 15)
         goto err_close;
     r->value = (double)j.n * 1e9 / (double)t0;
     r->ok = true;

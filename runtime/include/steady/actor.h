@@ -46,11 +46,11 @@ struct steady_actor;
 /* ---- lifecycle ------------------------------------------------------- */
 
 /* True while the actor should keep going. False once every connected input
- * is closed and drained (end of stream; with a vote function set below,
- * only when it agrees too). Once shutdown has been requested the actor
- * votes on every call: by default "yes" when every input is closed and
- * empty, or with the vote function. On the first false the runtime closes
- * the actor's outputs and this returns false from then on. */
+ * (every channel of a bundle) is closed and drained (end of stream; with a vote
+ * function set below, only when it agrees too). Once shutdown has been
+ * requested the actor votes on every call: by default "yes" when every input is
+ * closed and empty, or with the vote function. On the first false the runtime
+ * closes the actor's outputs and this returns false from then on. */
 STEADY_EXPORT bool steady_running(struct steady_actor *a);
 
 /* An actor's own shutdown vote; returns true when the actor is done. `why`
@@ -98,7 +98,7 @@ struct steady_cond {
     enum steady_cond_kind kind;
     unsigned port;
     size_t n;    /* units, for avail/vacant */
-    uint64_t ns; /* period or timeout */
+    uint64_t ns; /* period or timeout; the channel index for the _at forms */
 };
 
 STEADY_EXPORT struct steady_cond steady_avail(struct steady_actor *a,
@@ -115,7 +115,10 @@ STEADY_EXPORT struct steady_cond steady_timeout(struct steady_actor *a,
  * met when any of its channels has n units (settled when all are closed and
  * drained); steady_vacant(a, bundle, n) when every channel whose consumer is
  * still there has room for n (settled when none is). The _at forms wait on
- * channel i of the bundle alone, like avail/vacant on a plain port.
+ * channel i of the bundle alone, like avail/vacant on a plain port (a
+ * channel past the last one behaves as an unconnected port: settled). A
+ * wait on a bundle sleeps until a producer (consumer) of any of its
+ * channels publishes, idle at zero CPU like any other wait.
  * On a variable-size channel avail counts messages and vacant counts bytes
  * (met when a message of n bytes fits).
  *   readable(fd)  met: fd can be read without blocking (or has hung up);
@@ -167,9 +170,10 @@ STEADY_EXPORT bool steady_connected(struct steady_actor *a, unsigned port);
  * bundle), channel i of it (NULL past the end), and the element type the
  * port carries once the graph resolved it (an any-typed port learns its
  * type here): the type name, and the element size (STEADY_VARSIZE for a
- * variable-size channel). The single-item calls below, given a bundle,
- * act on its channel 0; use steady_port_at and <steady/channel.h> for the
- * others. */
+ * variable-size channel; an any-typed port with nothing wired to any of the
+ * actor's any-typed ports stays STEADY_TYPE_ANY, size 0). The single-item
+ * calls below, given a bundle, act on its channel 0; use steady_port_at and
+ * <steady/channel.h> for the others. */
 STEADY_EXPORT unsigned steady_wired(struct steady_actor *a, unsigned port);
 STEADY_EXPORT struct steady_channel *steady_port_at(struct steady_actor *a,
                                                     unsigned port, unsigned i);
@@ -230,7 +234,9 @@ enum steady_saturation {
 STEADY_EXPORT bool steady_send(struct steady_actor *a, unsigned port,
                                const void *item, enum steady_saturation policy);
 
-/* Closes an output early; the runtime closes all outputs on exit anyway. */
+/* Closes an output early (every channel of a bundle; close one with
+ * steady_channel_close(steady_port_at(...))); the runtime closes all
+ * outputs on exit anyway. */
 STEADY_EXPORT void steady_close(struct steady_actor *a, unsigned port);
 
 /* ---- params, state, context ------------------------------------------

@@ -99,7 +99,8 @@ struct steady_param_desc {
 struct steady_param_limits {
     const char *min;    /* int and double params */
     const char *max;    /* int and double params */
-    const char *one_of; /* string params: the allowed values, "a|b|c" */
+    const char *one_of; /* string params: the allowed values, "a|b|c"
+                           (none empty, none repeated) */
 };
 
 struct steady_plugin {

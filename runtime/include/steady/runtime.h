@@ -73,13 +73,22 @@ STEADY_EXPORT void steady_runtime_destroy(struct steady_runtime *rt);
 STEADY_EXPORT void steady_runtime_describe(const struct steady_runtime *rt,
                                            char *buf, size_t len);
 
+/* Writes to out, one indented line each, what the loader resolved beyond
+ * the file's text: the type each actor's any-typed ports carry, and each
+ * channel with a bundle or any-typed end ("channel split.out[1] ->
+ * sink.in: type u64 (8 bytes), capacity 64"). Nothing for a graph with
+ * neither. `steady check` prints it under its summary. */
+STEADY_EXPORT void
+steady_runtime_describe_resolved(const struct steady_runtime *rt, FILE *out);
+
 /* Prints a plugin's descriptor (ports, params, ABI) to out. PLUGIN is a
  * name on the search path or a path. 0, or -1 with the reason in err. */
 STEADY_EXPORT int steady_inspect(const char *plugin, const char *plugin_path,
                                  FILE *out, char *err, size_t errlen);
 
-/* The same as one JSON object (ports with direction, type and size; params
- * with type, default and doc; state size; ABI and channel layout). */
+/* The same as one JSON object (ports with direction, type, size, doc and
+ * bundle; params with type, default, doc and limits; state size; ABI and
+ * channel layout). */
 STEADY_EXPORT int steady_inspect_json(const char *plugin,
                                       const char *plugin_path, FILE *out,
                                       char *err, size_t errlen);

@@ -40,33 +40,63 @@ STEADY_EXPORT void steady_test_destroy(struct steady_test *t);
 STEADY_EXPORT const struct steady_plugin *
 steady_test_plugin(const struct steady_test *t);
 
-/* Sets a param from its YAML text, checked against the plugin's table.
- * Unset params take their defaults. Returns 0, or -1 with a message on
- * stderr. Before start only. */
+/* Sets a param from its YAML text, checked against the plugin's table and
+ * the param's declared limits as `steady check` checks it. Unset params take
+ * their defaults. Returns 0, or -1 with a message on stderr (a value outside
+ * the limits: "rate_ms must be in 1..3600000, got 0", also returned by
+ * steady_test_error until the actor starts). Before start only. */
 STEADY_EXPORT int steady_test_set_param(struct steady_test *t, const char *name,
                                         const char *value);
 
 /* Wires the named port to a new channel of `capacity` whose other end the
- * test holds. Ports not connected stay unconnected. Returns the channel
- * (owned by the harness) or NULL. Before start only. */
+ * test holds. Ports not connected stay unconnected. A bundle (a port
+ * declared STEADY_PORT_MANY) may be connected several times: each call
+ * adds its next channel, 0, 1, ... as a graph's lines would; a plain port
+ * connected twice is an error. An any-typed port needs
+ * steady_test_connect_typed. Returns the channel (owned by the harness) or
+ * NULL with a message on stderr. Before start only. */
 STEADY_EXPORT struct steady_channel *
 steady_test_connect(struct steady_test *t, const char *port, size_t capacity);
+/* ABI 1.1: steady_test_connect with the element type named, as the channel
+ * a graph wires to an any-typed port (STEADY_TYPE_ANY) gives it. Every
+ * any-typed port of the actor carries one type, so a second type is an
+ * error; the actor reads it with steady_port_type/steady_port_elem_size.
+ * On a typed port the type must be the declared one. */
+STEADY_EXPORT struct steady_channel *
+steady_test_connect_typed(struct steady_test *t, const char *port,
+                          size_t capacity, const char *type_name,
+                          size_t elem_size);
+
+/* The calls below act on channel 0 of a bundle; their _at forms (ABI 1.1)
+ * on channel i (an error with a message when there is no channel i). */
 
 /* Sends n items into an input port's channel without waiting; returns how
  * many fit. */
 STEADY_EXPORT size_t steady_test_feed(struct steady_test *t, const char *port,
                                       const void *items, size_t n);
-/* Closes an input port's channel, as its producer exiting would. */
+STEADY_EXPORT size_t steady_test_feed_at(struct steady_test *t,
+                                         const char *port, unsigned i,
+                                         const void *items, size_t n);
+/* Closes an input port's channel (every channel of a bundle), as its
+ * producer exiting would; the _at form closes channel i alone. */
 STEADY_EXPORT void steady_test_close_input(struct steady_test *t,
                                            const char *port);
+STEADY_EXPORT void steady_test_close_input_at(struct steady_test *t,
+                                              const char *port, unsigned i);
 /* Takes up to max items from an output port's channel without waiting. */
 STEADY_EXPORT size_t steady_test_take(struct steady_test *t, const char *port,
                                       void *items, size_t max);
+STEADY_EXPORT size_t steady_test_take_at(struct steady_test *t,
+                                         const char *port, unsigned i,
+                                         void *items, size_t max);
 /* Waits until at least n items are available on an output port (or it is
  * closed), at most timeout_ms; returns how many are available. */
 STEADY_EXPORT size_t steady_test_await_output(struct steady_test *t,
                                               const char *port, size_t n,
                                               unsigned timeout_ms);
+STEADY_EXPORT size_t steady_test_await_output_at(struct steady_test *t,
+                                                 const char *port, unsigned i,
+                                                 size_t n, unsigned timeout_ms);
 
 /* Restart policy of the actor under test (default: none, so a failure
  * ends the run and steady_test_wait returns -1): at most max restarts
@@ -101,7 +131,8 @@ STEADY_EXPORT bool steady_test_log_contains(struct steady_test *t,
  * if it does. */
 STEADY_EXPORT bool steady_test_await_log(struct steady_test *t,
                                          const char *text, unsigned timeout_ms);
-/* The failure message from init or run (steady_fail/steady_panic), or "". */
+/* The failure message from init or run (steady_fail/steady_panic), or
+ * before start why steady_test_set_param refused a value, or "". */
 STEADY_EXPORT const char *steady_test_error(const struct steady_test *t);
 /* The actor's persistent state (state_size bytes). */
 STEADY_EXPORT void *steady_test_state(struct steady_test *t);

@@ -7,6 +7,7 @@
  */
 #include "actor_impl.h"
 #include "channel_impl.h"
+#include "port_info.h"
 #include "state_store.h"
 
 #include <stdarg.h>
@@ -85,8 +86,12 @@ struct steady_actor *actor_create(const char *name,
         free(a);
         return NULL;
     }
-    for (size_t i = 0; i < plugin->n_ports; i++)
+    for (size_t i = 0; i < plugin->n_ports; i++) {
         a->ports[i].desc = &plugin->ports[i];
+        a->ports[i].bundle = plugin_port_is_bundle(plugin, i);
+        a->ports[i].type_name = plugin->ports[i].type_name;
+        a->ports[i].elem_size = plugin->ports[i].elem_size;
+    }
     a->plugin = plugin;
     a->params = params;
     a->set = set;
@@ -98,14 +103,40 @@ struct steady_actor *actor_create(const char *name,
     return a;
 }
 
-void actor_bind_port(struct steady_actor *a, unsigned port,
-                     struct steady_channel *ch)
+int actor_bind_port(struct steady_actor *a, unsigned port,
+                    struct steady_channel *ch)
 {
-    a->ports[port].ch = ch;
-    if (a->ports[port].desc->dir == STEADY_IN)
+    struct actor_port *p = &a->ports[port];
+    unsigned n = p->n_wired;
+
+    /* doubling at each power of two: a bundle of many channels is wired in
+     * linear time */
+    if ((n & (n - 1)) == 0) {
+        struct steady_channel **chs =
+            realloc(p->chs, (n ? 2 * (size_t)n : 1) * sizeof(*chs));
+
+        if (!chs)
+            return -1;
+        p->chs = chs;
+    }
+    p->chs[p->n_wired++] = ch;
+    p->ch = p->chs[0];
+    if (p->desc->dir == STEADY_IN)
         channel_bind_rx(ch, a->waker);
     else
         channel_bind_tx(ch, a->waker);
+    return 0;
+}
+
+void actor_set_any_type(struct steady_actor *a, const char *type_name,
+                        size_t elem_size)
+{
+    for (size_t i = 0; i < a->plugin->n_ports; i++) {
+        if (!plugin_port_is_any(a->ports[i].desc))
+            continue;
+        a->ports[i].type_name = type_name;
+        a->ports[i].elem_size = elem_size;
+    }
 }
 
 int actor_init(struct steady_actor *a)
@@ -156,20 +187,31 @@ int actor_run_once(struct steady_actor *a)
     return rc;
 }
 
+/* Every channel of every output, bundle members included. */
 static void close_outputs(struct steady_actor *a)
 {
-    for (size_t i = 0; i < a->plugin->n_ports; i++)
-        if (a->ports[i].ch && a->ports[i].desc->dir == STEADY_OUT)
-            steady_channel_close(a->ports[i].ch);
+    for (size_t i = 0; i < a->plugin->n_ports; i++) {
+        const struct actor_port *p = &a->ports[i];
+
+        if (p->desc->dir != STEADY_OUT)
+            continue;
+        for (unsigned k = 0; k < p->n_wired; k++)
+            steady_channel_close(p->chs[k]);
+    }
 }
 
 void actor_finish(struct steady_actor *a, int rc)
 {
     a->done = true;
     close_outputs(a);
-    for (size_t i = 0; i < a->plugin->n_ports; i++)
-        if (a->ports[i].ch && a->ports[i].desc->dir == STEADY_IN)
-            channel_mark_rx_gone(a->ports[i].ch);
+    for (size_t i = 0; i < a->plugin->n_ports; i++) {
+        const struct actor_port *p = &a->ports[i];
+
+        if (p->desc->dir != STEADY_IN)
+            continue;
+        for (unsigned k = 0; k < p->n_wired; k++)
+            channel_mark_rx_gone(p->chs[k]);
+    }
     /* release: a->error is complete before the host reads the status */
     atomic_store_explicit(&a->status, rc < 0 ? ACTOR_FAILED : ACTOR_EXITED,
                           memory_order_release);
@@ -214,6 +256,8 @@ void actor_destroy(struct steady_actor *a)
     free(a->restart_times);
     free(a->state_path);
     free(a->state);
+    for (size_t i = 0; i < a->plugin->n_ports; i++)
+        free(a->ports[i].chs);
     free(a->ports);
     free(a->name);
     free(a);
@@ -227,17 +271,23 @@ static void describe_inputs(struct steady_actor *a, char *buf, size_t len)
 
     buf[0] = '\0';
     for (size_t i = 0; i < a->plugin->n_ports && used < len; i++) {
-        struct steady_channel *ch = a->ports[i].ch;
-        uint64_t held;
+        const struct actor_port *p = &a->ports[i];
 
-        if (!ch || a->ports[i].desc->dir != STEADY_IN)
+        if (p->desc->dir != STEADY_IN)
             continue;
-        held = steady_channel_sent_total(ch) - steady_channel_taken_total(ch);
-        used += (size_t)snprintf(
-            buf + used, len - used, "%sinput '%s' is %s and holds %llu item%s",
-            used ? ", " : "", a->ports[i].desc->name,
-            channel_closed(ch) ? "closed" : "open", (unsigned long long)held,
-            held == 1 ? "" : "s");
+        for (unsigned k = 0; k < p->n_wired && used < len; k++) {
+            struct steady_channel *ch = p->chs[k];
+            uint64_t held =
+                steady_channel_sent_total(ch) - steady_channel_taken_total(ch);
+            char name[128];
+
+            used += (size_t)snprintf(
+                buf + used, len - used,
+                "%sinput '%s' is %s and holds %llu item%s", used ? ", " : "",
+                actor_port_label(p, k, name, sizeof(name)),
+                channel_closed(ch) ? "closed" : "open",
+                (unsigned long long)held, held == 1 ? "" : "s");
+        }
     }
 }
 
@@ -320,22 +370,29 @@ bool actor_shutting_down(const struct steady_actor *a)
 
 static bool default_vote(struct steady_actor *a, char *why, size_t len)
 {
-    for (size_t i = 0; i < a->plugin->n_ports; i++) {
-        struct steady_channel *ch = a->ports[i].ch;
-        size_t left;
+    char name[128];
 
-        if (!ch || a->ports[i].desc->dir != STEADY_IN)
+    for (size_t i = 0; i < a->plugin->n_ports; i++) {
+        const struct actor_port *p = &a->ports[i];
+
+        if (p->desc->dir != STEADY_IN)
             continue;
-        if (!channel_closed(ch)) {
-            snprintf(why, len, "input '%s' is still open",
-                     a->ports[i].desc->name);
-            return false;
-        }
-        left = channel_avail(ch);
-        if (left) {
-            snprintf(why, len, "input '%s' still holds %zu item%s",
-                     a->ports[i].desc->name, left, left == 1 ? "" : "s");
-            return false;
+        for (unsigned k = 0; k < p->n_wired; k++) {
+            struct steady_channel *ch = p->chs[k];
+            size_t left;
+
+            if (!channel_closed(ch)) {
+                snprintf(why, len, "input '%s' is still open",
+                         actor_port_label(p, k, name, sizeof(name)));
+                return false;
+            }
+            left = channel_avail(ch);
+            if (left) {
+                snprintf(why, len, "input '%s' still holds %zu item%s",
+                         actor_port_label(p, k, name, sizeof(name)), left,
+                         left == 1 ? "" : "s");
+                return false;
+            }
         }
     }
     return true;
@@ -360,21 +417,24 @@ bool actor_inputs_ended(struct steady_actor *a)
     size_t inputs = 0;
 
     for (size_t i = 0; i < a->plugin->n_ports; i++) {
-        struct steady_channel *ch = a->ports[i].ch;
+        const struct actor_port *p = &a->ports[i];
 
-        if (!ch || a->ports[i].desc->dir != STEADY_IN)
+        if (p->desc->dir != STEADY_IN)
             continue;
-        if (!channel_closed(ch) || channel_avail(ch))
-            return false;
-        inputs++;
+        for (unsigned k = 0; k < p->n_wired; k++) {
+            if (!channel_closed(p->chs[k]) || channel_avail(p->chs[k]))
+                return false;
+            inputs++;
+        }
     }
     return inputs > 0;
 }
 
-/* End of stream: an actor with inputs ends once every one of them is
- * closed and drained (and its own vote, if it has one, agrees), without
- * any shutdown; its outputs close, so the end flows downstream. Sources
- * (no connected input) run until they return or shutdown. */
+/* End of stream: an actor with inputs ends once every one of them (every
+ * channel of a bundle) is closed and drained (and its own vote, if it has one,
+ * agrees), without any shutdown; its outputs close, so the end flows
+ * downstream. Sources (no connected input) run until they return or shutdown.
+ */
 static bool stream_ended(struct steady_actor *a)
 {
     if (!a->input_closed_seen || !actor_inputs_ended(a))

@@ -35,8 +35,19 @@ enum actor_status {
 };
 
 struct actor_port {
-    struct steady_channel *ch; /* NULL: not connected */
+    struct steady_channel *ch; /* channel 0; NULL: not connected */
+    /* Every channel wired to the port, n_wired of them: one at most for a
+     * plain port, any number for a bundle (fan-in, fan-out), in the order
+     * the graph lists them. Owned array, borrowed channels. */
+    struct steady_channel **chs;
+    unsigned n_wired;
+    bool bundle; /* declared STEADY_PORT_MANY */
     const struct steady_port_desc *desc;
+    /* The element type it carries: the declared one, or for an any-typed
+     * port the one the graph resolved (STEADY_TYPE_ANY until then).
+     * Borrowed. */
+    const char *type_name;
+    size_t elem_size;
     /* Showstopper detection on inputs: how often the item at position
      * peek_pos was peeked without being taken. Survives restarts. */
     uint64_t peek_pos;
@@ -108,9 +119,16 @@ struct steady_actor *actor_create(const char *name,
                                   const struct steady_plugin *plugin,
                                   const union param_value *params,
                                   struct actor_set *set);
-/* Wires a port; sets the channel's waker for this side. Before start. */
-void actor_bind_port(struct steady_actor *a, unsigned port,
-                     struct steady_channel *ch);
+/* Wires a port to one more channel (a bundle's next index; a plain port
+ * takes one) and sets the channel's waker for this side. Before start. 0,
+ * or -1 when out of memory. */
+int actor_bind_port(struct steady_actor *a, unsigned port,
+                    struct steady_channel *ch);
+/* The type every any-typed port of the actor carries, as the graph (or the
+ * test harness) resolved it; type_name is borrowed and must outlive the
+ * actor. Before start. */
+void actor_set_any_type(struct steady_actor *a, const char *type_name,
+                        size_t elem_size);
 /* Runs the plugin's init. 0, or -1 with a->error set. */
 int actor_init(struct steady_actor *a);
 /* Runs the plugin's run once on the calling thread (or coroutine),
@@ -151,6 +169,15 @@ struct actor_port *actor_port_of(struct steady_actor *a, unsigned port,
                                  enum steady_port_dir dir);
 struct steady_channel *actor_in(struct steady_actor *a, unsigned port);
 struct steady_channel *actor_out(struct steady_actor *a, unsigned port);
+/* Channel i of a port, NULL past the last one. */
+static inline struct steady_channel *actor_port_at(const struct actor_port *p,
+                                                   size_t i)
+{
+    return i < p->n_wired ? p->chs[i] : NULL;
+}
+/* "in" for a plain port, "in[2]" for channel 2 of a bundle: for messages. */
+const char *actor_port_label(const struct actor_port *p, size_t i, char *buf,
+                             size_t len);
 
 /* ---- actor_cpu.c ----
  * CPU accounting: the hosting thread calls begin when the actor starts

@@ -1,6 +1,7 @@
 /* actor_ports.c - channel operations by port (<steady/actor.h>): sends
  * and takes that check the port's direction, peek counting with the
- * showstopper test, dead letters, counts and close. On the actor's thread.
+ * showstopper test, dead letters, counts and close; the channels of a
+ * bundle and the type a port resolved to. On the actor's thread.
  */
 #include "actor_impl.h"
 #include "channel_impl.h"
@@ -42,6 +43,45 @@ struct steady_channel *steady_port(struct steady_actor *a, unsigned port)
 bool steady_connected(struct steady_actor *a, unsigned port)
 {
     return steady_port(a, port) != NULL;
+}
+
+unsigned steady_wired(struct steady_actor *a, unsigned port)
+{
+    if (port >= a->plugin->n_ports)
+        steady_panic(a, "port %u does not exist", port);
+    return a->ports[port].n_wired;
+}
+
+struct steady_channel *steady_port_at(struct steady_actor *a, unsigned port,
+                                      unsigned i)
+{
+    if (port >= a->plugin->n_ports)
+        steady_panic(a, "port %u does not exist", port);
+    return actor_port_at(&a->ports[port], i);
+}
+
+const char *steady_port_type(struct steady_actor *a, unsigned port)
+{
+    if (port >= a->plugin->n_ports)
+        steady_panic(a, "port %u does not exist", port);
+    return a->ports[port].type_name;
+}
+
+size_t steady_port_elem_size(struct steady_actor *a, unsigned port)
+{
+    if (port >= a->plugin->n_ports)
+        steady_panic(a, "port %u does not exist", port);
+    return a->ports[port].elem_size;
+}
+
+const char *actor_port_label(const struct actor_port *p, size_t i, char *buf,
+                             size_t len)
+{
+    if (p->bundle)
+        snprintf(buf, len, "%s[%zu]", p->desc->name, i);
+    else
+        snprintf(buf, len, "%s", p->desc->name);
+    return buf;
 }
 
 bool steady_try_send(struct steady_actor *a, unsigned port, const void *item)
@@ -157,8 +197,9 @@ bool steady_is_closed_and_empty(struct steady_actor *a, unsigned port)
 
 void steady_close(struct steady_actor *a, unsigned port)
 {
-    struct steady_channel *ch = actor_out(a, port);
+    const struct actor_port *p = actor_port_of(a, port, STEADY_OUT);
 
-    if (ch)
-        steady_channel_close(ch);
+    /* the port: every channel of a bundle */
+    for (unsigned k = 0; k < p->n_wired; k++)
+        steady_channel_close(p->chs[k]);
 }

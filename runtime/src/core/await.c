@@ -1,6 +1,7 @@
 /* await.c - the wait engine of <steady/actor.h>: conditions (items
- * available, room vacant, a periodic tick, a timeout) combined as all-of or
- * any-of, and steady_send, which waits for room. The engine asks each
+ * available, room vacant, on a port, on every channel of a bundle or on one
+ * of them; a periodic tick, a timeout) combined as all-of or any-of, and
+ * steady_send, which waits for room. The engine asks each
  * channel once per condition (channel_poll_*), announces what it sleeps on
  * through the channel (channel_arm_*), fences only when a peer on another
  * thread may publish concurrently, and parks the actor on its waker: a
@@ -28,6 +29,26 @@ struct steady_cond steady_vacant(struct steady_actor *a, unsigned port,
     return (struct steady_cond){ .kind = STEADY_COND_VACANT,
                                  .port = port,
                                  .n = n ? n : 1 };
+}
+
+/* The _at forms carry the channel's index in `ns`, which only timers use:
+ * struct steady_cond is ABI and has no field to spare. */
+struct steady_cond steady_avail_at(struct steady_actor *a, unsigned port,
+                                   unsigned i, size_t n)
+{
+    (void)a;
+    return (struct steady_cond){
+        .kind = STEADY_COND_AVAIL_AT, .port = port, .n = n ? n : 1, .ns = i
+    };
+}
+
+struct steady_cond steady_vacant_at(struct steady_actor *a, unsigned port,
+                                    unsigned i, size_t n)
+{
+    (void)a;
+    return (struct steady_cond){
+        .kind = STEADY_COND_VACANT_AT, .port = port, .n = n ? n : 1, .ns = i
+    };
 }
 
 /* ms to ns without overflow: longer waits are clamped to the longest. */
@@ -74,6 +95,85 @@ static void note_deadline(struct wait_state *w, uint64_t at)
         w->deadline_ns = at;
 }
 
+/* The channels a channel condition looks at: every channel of the port
+ * (one for a plain port, none when unconnected), or channel `ns` alone for
+ * the _at forms (none past the last). */
+static const struct actor_port *cond_channels(struct steady_actor *a,
+                                              const struct steady_cond *c,
+                                              size_t *first, size_t *count)
+{
+    bool input =
+        c->kind == STEADY_COND_AVAIL || c->kind == STEADY_COND_AVAIL_AT;
+    const struct actor_port *p =
+        actor_port_of(a, c->port, input ? STEADY_IN : STEADY_OUT);
+
+    if (c->kind == STEADY_COND_AVAIL || c->kind == STEADY_COND_VACANT) {
+        *first = 0;
+        *count = p->n_wired;
+    } else {
+        *first = (size_t)c->ns;
+        *count = c->ns < p->n_wired ? 1 : 0;
+    }
+    return p;
+}
+
+/* Items available on the condition's channels: met when any one has n,
+ * settled when every one is closed with fewer (or there is none). `arm`
+ * announces the wait on each one still open, so that whichever producer
+ * publishes first wakes us. */
+static enum channel_poll poll_avail(struct steady_actor *a,
+                                    const struct steady_cond *c,
+                                    struct wait_state *w, bool arm)
+{
+    size_t first, count, settled = 0;
+    const struct actor_port *p = cond_channels(a, c, &first, &count);
+
+    for (size_t k = first; k < first + count; k++) {
+        switch (channel_poll_avail(p->chs[k], c->n)) {
+        case CHANNEL_MET:
+            return CHANNEL_MET;
+        case CHANNEL_SETTLED:
+            a->input_closed_seen = true; /* steady_running checks */
+            settled++;
+            break;
+        case CHANNEL_UNMET:
+            if (arm && channel_arm_avail(p->chs[k], c->n, a->waker))
+                w->armed_remote = true;
+            break;
+        }
+    }
+    return settled == count ? CHANNEL_SETTLED : CHANNEL_UNMET;
+}
+
+/* Room on the condition's channels: met when every one whose consumer is
+ * still there has room for n, settled when none has a consumer (or there
+ * is none). `arm` announces the wait on each one short of room. */
+static enum channel_poll poll_vacant(struct steady_actor *a,
+                                     const struct steady_cond *c,
+                                     struct wait_state *w, bool arm)
+{
+    size_t first, count, gone = 0, short_of_room = 0;
+    const struct actor_port *p = cond_channels(a, c, &first, &count);
+
+    for (size_t k = first; k < first + count; k++) {
+        switch (channel_poll_vacant(p->chs[k], c->n)) {
+        case CHANNEL_MET:
+            break;
+        case CHANNEL_SETTLED:
+            gone++;
+            break;
+        case CHANNEL_UNMET:
+            short_of_room++;
+            if (arm && channel_arm_vacant(p->chs[k], c->n, a->waker))
+                w->armed_remote = true;
+            break;
+        }
+    }
+    if (gone == count)
+        return CHANNEL_SETTLED;
+    return short_of_room ? CHANNEL_UNMET : CHANNEL_MET;
+}
+
 /* One look at every condition. `arm` announces the unmet channel
  * conditions to the other side so that it wakes us. */
 static void evaluate(struct steady_actor *a, bool all,
@@ -89,31 +189,24 @@ static void evaluate(struct steady_actor *a, bool all,
     w->armed_remote = false;
     for (size_t i = 0; i < n; i++) {
         const struct steady_cond *c = &conds[i];
-        struct steady_channel *ch;
         enum channel_poll p;
 
         switch (c->kind) {
         case STEADY_COND_AVAIL:
-            ch = actor_in(a, c->port);
-            p = ch ? channel_poll_avail(ch, c->n) : CHANNEL_SETTLED;
-            if (p == CHANNEL_SETTLED && ch)
-                a->input_closed_seen = true; /* steady_running checks */
+        case STEADY_COND_AVAIL_AT:
+            p = poll_avail(a, c, w, arm);
             if (p == CHANNEL_MET)
                 met++;
             else if (p == CHANNEL_SETTLED)
                 settled++;
-            else if (arm && channel_arm_avail(ch, c->n, a->waker))
-                w->armed_remote = true;
             break;
         case STEADY_COND_VACANT:
-            ch = actor_out(a, c->port);
-            p = ch ? channel_poll_vacant(ch, c->n) : CHANNEL_SETTLED;
+        case STEADY_COND_VACANT_AT:
+            p = poll_vacant(a, c, w, arm);
             if (p == CHANNEL_MET)
                 met++;
             else if (p == CHANNEL_SETTLED || (stopping && actor_vote(a, false)))
                 settled++;
-            else if (arm && channel_arm_vacant(ch, c->n, a->waker))
-                w->armed_remote = true;
             break;
         case STEADY_COND_PERIODIC:
             if (stopping) {
@@ -156,15 +249,48 @@ static void disarm(struct steady_actor *a, const struct steady_cond *conds,
                    size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        struct steady_channel *ch = a->ports[conds[i].port].ch;
+        const struct steady_cond *c = &conds[i];
+        const struct actor_port *p;
+        size_t first, count;
 
-        if (!ch)
-            continue;
-        if (conds[i].kind == STEADY_COND_AVAIL)
-            channel_disarm_avail(ch);
-        else if (conds[i].kind == STEADY_COND_VACANT)
-            channel_disarm_vacant(ch);
+        switch (c->kind) {
+        case STEADY_COND_AVAIL:
+        case STEADY_COND_AVAIL_AT:
+            p = cond_channels(a, c, &first, &count);
+            for (size_t k = first; k < first + count; k++)
+                channel_disarm_avail(p->chs[k]);
+            break;
+        case STEADY_COND_VACANT:
+        case STEADY_COND_VACANT_AT:
+            p = cond_channels(a, c, &first, &count);
+            for (size_t k = first; k < first + count; k++)
+                channel_disarm_vacant(p->chs[k]);
+            break;
+        default:
+            break;
+        }
     }
+}
+
+/* How messages name a channel condition's channels: "'in'" for a plain
+ * port, "'in[2]'" for one channel of a bundle, "every channel of 'in'"
+ * (avail: "any channel of 'in'") for a whole bundle. */
+static const char *cond_label(struct steady_actor *a,
+                              const struct steady_cond *c, char *buf,
+                              size_t len)
+{
+    const struct actor_port *p = &a->ports[c->port];
+    char name[96];
+
+    if (c->kind == STEADY_COND_AVAIL_AT || c->kind == STEADY_COND_VACANT_AT)
+        snprintf(buf, len, "'%s'",
+                 actor_port_label(p, (size_t)c->ns, name, sizeof(name)));
+    else if (p->bundle)
+        snprintf(buf, len, "%s channel of '%s'",
+                 c->kind == STEADY_COND_AVAIL ? "any" : "every", p->desc->name);
+    else
+        snprintf(buf, len, "'%s'", p->desc->name);
+    return buf;
 }
 
 /* In shutdown, say what this actor sleeps on, for the timeout report. */
@@ -179,20 +305,21 @@ static void note_wait(struct steady_actor *a, bool all,
                              "it waits for %s of:", all ? "all" : "any");
     for (size_t i = 0; i < n && used < sizeof(buf); i++) {
         const struct steady_cond *c = &conds[i];
-        const char *port =
-            c->kind == STEADY_COND_AVAIL || c->kind == STEADY_COND_VACANT
-                ? a->ports[c->port].desc->name
-                : "";
+        char port[128];
 
         switch (c->kind) {
         case STEADY_COND_AVAIL:
+        case STEADY_COND_AVAIL_AT:
+            cond_label(a, c, port, sizeof(port));
             used += (size_t)snprintf(buf + used, sizeof(buf) - used,
-                                     "%s %zu item(s) on '%s'", i ? "," : "",
-                                     c->n, port);
+                                     "%s %zu item(s) on %s", i ? "," : "", c->n,
+                                     port);
             break;
         case STEADY_COND_VACANT:
+        case STEADY_COND_VACANT_AT:
+            cond_label(a, c, port, sizeof(port));
             used += (size_t)snprintf(buf + used, sizeof(buf) - used,
-                                     "%s room for %zu on '%s'", i ? "," : "",
+                                     "%s room for %zu on %s", i ? "," : "",
                                      c->n, port);
             break;
         default:
@@ -224,11 +351,11 @@ static uint64_t positions(struct steady_actor *a)
     uint64_t sum = 0;
 
     for (size_t i = 0; i < a->plugin->n_ports; i++) {
-        struct steady_channel *ch = a->ports[i].ch;
+        const struct actor_port *p = &a->ports[i];
 
-        if (ch)
-            sum +=
-                steady_channel_sent_total(ch) + steady_channel_taken_total(ch);
+        for (unsigned k = 0; k < p->n_wired; k++)
+            sum += steady_channel_sent_total(p->chs[k]) +
+                   steady_channel_taken_total(p->chs[k]);
     }
     return sum;
 }
@@ -237,24 +364,47 @@ static void why_cut_short(struct steady_actor *a,
                           const struct steady_cond *conds, size_t n, char *buf,
                           size_t len)
 {
+    struct wait_state w = { 0 };
+
     snprintf(buf, len, "a condition can never be met");
     for (size_t i = 0; i < n; i++) {
-        struct steady_channel *ch = a->ports[conds[i].port].ch;
+        const struct steady_cond *c = &conds[i];
+        char port[128];
+        size_t first, count;
+        bool input =
+            c->kind == STEADY_COND_AVAIL || c->kind == STEADY_COND_AVAIL_AT;
 
-        if (conds[i].kind == STEADY_COND_AVAIL &&
-            (!ch || channel_poll_avail(ch, conds[i].n) == CHANNEL_SETTLED)) {
-            snprintf(buf, len, "input '%s' has %s",
-                     a->ports[conds[i].port].desc->name,
-                     ch ? "ended" : "no channel");
+        if (!input && c->kind != STEADY_COND_VACANT &&
+            c->kind != STEADY_COND_VACANT_AT)
+            continue;
+        if ((input ? poll_avail(a, c, &w, false)
+                   : poll_vacant(a, c, &w, false)) != CHANNEL_SETTLED)
+            continue;
+        cond_channels(a, c, &first, &count);
+        if (a->ports[c->port].bundle &&
+            (c->kind == STEADY_COND_AVAIL || c->kind == STEADY_COND_VACANT)) {
+            const char *name = a->ports[c->port].desc->name;
+
+            if (!count)
+                snprintf(buf, len, "%s '%s' has no channel",
+                         input ? "input" : "output", name);
+            else if (input)
+                snprintf(buf, len, "every channel of input '%s' has ended",
+                         name);
+            else
+                snprintf(buf, len,
+                         "no channel of output '%s' has a consumer any more",
+                         name);
             return;
         }
-        if (conds[i].kind == STEADY_COND_VACANT &&
-            (!ch || channel_poll_vacant(ch, conds[i].n) == CHANNEL_SETTLED)) {
-            snprintf(buf, len, "output '%s' has %s",
-                     a->ports[conds[i].port].desc->name,
-                     ch ? "no consumer any more" : "no channel");
-            return;
-        }
+        cond_label(a, c, port, sizeof(port));
+        if (input)
+            snprintf(buf, len, "input %s has %s", port,
+                     count ? "ended" : "no channel");
+        else
+            snprintf(buf, len, "output %s has %s", port,
+                     count ? "no consumer any more" : "no channel");
+        return;
     }
 }
 
@@ -349,7 +499,8 @@ bool steady_send(struct steady_actor *a, unsigned port, const void *item,
         }
     }
     for (;;) {
-        bool room = steady_await_all(a, steady_vacant(a, port, 1));
+        /* channel 0 alone: on a bundle, steady_vacant waits for them all */
+        bool room = steady_await_all(a, steady_vacant_at(a, port, 0, 1));
 
         if (steady_channel_try_send(ch, item))
             return true;

@@ -8,6 +8,7 @@
 #include "graph_impl.h"
 #include "listen.h"
 #include "param.h"
+#include "port_info.h"
 #include "suggest.h"
 
 #include <search.h>
@@ -248,6 +249,7 @@ static int apply_overrides(struct graph_ctx *c, yaml_node_t *args_key,
             return graph_fail_pos(c, pos, "out of memory");
         free(arg->value);
         arg->value = copy;
+        arg->overridden = true;
     }
     return 0;
 }
@@ -465,6 +467,31 @@ static int unknown_param(struct graph_ctx *c, const struct graph_actor *a,
     return -1;
 }
 
+/* Refuses param i's value (parsed from `text`, written at `at`, through
+ * the arg `via` or NULL) when it is outside the plugin's declared limits,
+ * naming the actor, the range and where the value came from. Defaults need
+ * no check: the loader refused a plugin whose defaults are outside them. */
+static int check_limits(struct graph_ctx *c, const struct graph_actor *a,
+                        size_t i, const yaml_node_t *at, const char *text,
+                        const struct graph_arg *via)
+{
+    const struct steady_param_desc *pd = &a->plugin->desc->params[i];
+    char why[768];
+
+    if (param_limit_check(pd, &a->plugin->limits[i], &a->params[i], text, why,
+                          sizeof(why)) == 0)
+        return 0;
+    if (via && via->overridden)
+        return graph_fail(c, at,
+                          "actor '%s': %s (from --%s on the command line, "
+                          "via $%s)",
+                          a->name, why, via->name, via->name);
+    if (via)
+        return graph_fail(c, at, "actor '%s': %s (from $%s, set at %d:%d)",
+                          a->name, why, via->name, via->pos.line, via->pos.col);
+    return graph_fail(c, at, "actor '%s': %s", a->name, why);
+}
+
 /* Fills a->params in descriptor order from `params` (may be NULL), the
  * args and the descriptor's defaults. */
 static int read_params(struct graph_ctx *c, struct graph_actor *a,
@@ -519,6 +546,8 @@ static int read_params(struct graph_ctx *c, struct graph_actor *a,
                                pd->name, param_type_hint(pd->type), text);
                 goto out_free_given;
             }
+            if (check_limits(c, a, i, given[i], text, via) < 0)
+                goto out_free_given;
         } else if (!pd->default_value) {
             graph_fail(c, actor_key,
                        "actor '%s' needs param '%s' (%s): plugin '%s' gives "
@@ -911,6 +940,12 @@ const char *graph_endpoint_name(const struct graph *g,
                                 size_t len)
 {
     const struct graph_actor *a = &g->actors[e->actor];
-    snprintf(buf, len, "%s.%s", a->name, a->plugin->desc->ports[e->port].name);
+
+    if (plugin_port_is_bundle(a->plugin->desc, e->port))
+        snprintf(buf, len, "%s.%s[%u]", a->name,
+                 a->plugin->desc->ports[e->port].name, e->index);
+    else
+        snprintf(buf, len, "%s.%s", a->name,
+                 a->plugin->desc->ports[e->port].name);
     return buf;
 }

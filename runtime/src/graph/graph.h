@@ -26,7 +26,8 @@ struct graph_arg {
     char *name;
     char *value; /* text as written */
     struct graph_pos pos;
-    bool used; /* referenced by some $name */
+    bool used;       /* referenced by some $name */
+    bool overridden; /* value from `--NAME VALUE` on the command line */
 };
 
 enum alert_color { ALERT_NONE = 0, ALERT_YELLOW, ALERT_ORANGE, ALERT_RED };
@@ -61,16 +62,26 @@ struct graph_actor {
     /* Stack of its fiber in a troupe, or of its thread when solo, in KiB;
      * 0: the default (TROUPE_STACK_SIZE, or the system's for a thread). */
     unsigned stack_kib;
+    /* The type all its any-typed ports carry, resolved from the channels
+     * (borrowed from a plugin); NULL when it has none or none is wired. */
+    const char *any_type;
+    size_t any_size; /* STEADY_VARSIZE: variable-size messages */
 };
 
 struct graph_endpoint {
-    size_t actor; /* index into graph.actors */
-    size_t port;  /* index into that actor's plugin ports */
+    size_t actor;   /* index into graph.actors */
+    size_t port;    /* index into that actor's plugin ports */
+    unsigned index; /* which channel of a bundle port (file order); 0 */
 };
 
 struct graph_channel {
     struct graph_endpoint from; /* an STEADY_OUT port */
     struct graph_endpoint to;   /* an STEADY_IN port */
+    /* What it carries, the same at both ends once any-typed ports are
+     * resolved: the type name (borrowed from a plugin) and the element
+     * size, STEADY_VARSIZE for variable-size messages. */
+    const char *type_name;
+    size_t elem_size;
     size_t capacity;
     int percentile; /* 1..99, fill percentile shown and exported */
     struct graph_alert *alerts;
@@ -119,7 +130,8 @@ struct graph *graph_load(const char *file,
                          char *err, size_t errlen);
 void graph_destroy(struct graph *g);
 
-/* "worker.out" style name of an endpoint, for logs; returns buf. */
+/* "worker.out" style name of an endpoint, "split.out[1]" for channel 1 of
+ * a bundle, for logs; returns buf. */
 const char *graph_endpoint_name(const struct graph *g,
                                 const struct graph_endpoint *e, char *buf,
                                 size_t len);

@@ -1,9 +1,12 @@
 /* graph_channels.c - the graph file's `channels` list, in either form
  * ("a.out -> b.in" or { from, to, ... }), resolved to ports and checked:
- * direction, element type, one channel per port, capacity; then every
+ * direction, one channel per plain port and at most max_wired per bundle
+ * (numbered in file order), capacity; the element types of any-typed ports
+ * resolved and every channel's two ends checked to agree; then every
  * required port must be connected.
  */
 #include "graph_impl.h"
+#include "port_info.h"
 #include "suggest.h"
 
 #include <stdio.h>
@@ -16,10 +19,11 @@ static const char *const channel_keys[] = { "from", "to", "capacity",
 #define CHANNEL_FORMS \
     "a channel is 'actor.port -> actor.port' or a map with 'from' and 'to'"
 
-/* Which channel holds each port: one slot per port of every actor. */
+/* Which channels hold each port: one slot per port of every actor. */
 struct port_use {
     size_t *base;    /* per actor: its first slot in `channel` */
-    size_t *channel; /* per port: channel index + 1, or 0 when free */
+    size_t *channel; /* per port: first channel's index + 1, or 0 when free */
+    unsigned *count; /* per port: channels wired to it so far */
 };
 
 /* An endpoint as written: a slice of a scalar's text. */
@@ -36,6 +40,7 @@ static int port_use_init(struct graph_ctx *c, struct port_use *u,
     size_t total = 0;
 
     u->channel = NULL;
+    u->count = NULL;
     u->base = calloc(g->n_actors + 1, sizeof(*u->base));
     if (!u->base)
         return graph_fail(c, at, "out of memory");
@@ -44,7 +49,8 @@ static int port_use_init(struct graph_ctx *c, struct port_use *u,
         total += g->actors[i].plugin->desc->n_ports;
     }
     u->channel = calloc(total + 1, sizeof(*u->channel));
-    if (!u->channel)
+    u->count = calloc(total + 1, sizeof(*u->count));
+    if (!u->channel || !u->count)
         return graph_fail(c, at, "out of memory");
     return 0;
 }
@@ -53,6 +59,7 @@ static void port_use_fini(struct port_use *u)
 {
     free(u->base);
     free(u->channel);
+    free(u->count);
 }
 
 static struct graph_pos pos_in(const struct endpoint_text *e, const char *at)
@@ -114,8 +121,28 @@ static int unknown_port(struct graph_ctx *c, struct graph_pos pos,
     return -1;
 }
 
-/* Resolves "actor.port" to an endpoint of the right direction that no
- * channel uses yet. */
+/* "1st", "2nd", "3rd", "4th", ... "11th", "21st". */
+static const char *ordinal(unsigned n)
+{
+    unsigned tens = n % 100;
+
+    if (tens >= 11 && tens <= 13)
+        return "th";
+    switch (n % 10) {
+    case 1:
+        return "st";
+    case 2:
+        return "nd";
+    case 3:
+        return "rd";
+    default:
+        return "th";
+    }
+}
+
+/* Resolves "actor.port" to an endpoint of the right direction that can take
+ * one more channel: a plain port none yet, a bundle fewer than its
+ * max_wired. The endpoint's index is the channel's place in the bundle. */
 static int resolve(struct graph_ctx *c, const struct port_use *u,
                    const struct endpoint_text *e, bool is_from,
                    struct graph_endpoint *out)
@@ -162,14 +189,30 @@ static int resolve(struct graph_ctx *c, const struct port_use *u,
     if (u->channel[slot]) {
         const struct graph_channel *prev =
             &c->g->channels[u->channel[slot] - 1];
-        graph_fail_pos(c, pos,
-                       "port '%s.%s' is already connected by the channel at "
-                       "%d:%d",
-                       a->name, pd->name, prev->pos.line, prev->pos.col);
-        goto out_free_buf;
+        unsigned max = plugin_port_max_wired(a->plugin->desc, (size_t)port);
+
+        if (!plugin_port_is_bundle(a->plugin->desc, (size_t)port)) {
+            graph_fail_pos(c, pos,
+                           "port '%s.%s' is already connected by the channel "
+                           "at %d:%d",
+                           a->name, pd->name, prev->pos.line, prev->pos.col);
+            goto out_free_buf;
+        }
+        if (max && u->count[slot] >= max) {
+            graph_fail_pos(
+                c, pos,
+                "bundle '%s.%s' takes at most %u channel%s "
+                "(max_wired of plugin '%s'); this would be its %u%s (the "
+                "first is at %d:%d)",
+                a->name, pd->name, max, max == 1 ? "" : "s",
+                a->plugin->desc->name, u->count[slot] + 1,
+                ordinal(u->count[slot] + 1), prev->pos.line, prev->pos.col);
+            goto out_free_buf;
+        }
     }
     out->actor = (size_t)actor;
     out->port = (size_t)port;
+    out->index = u->count[slot];
     rc = 0;
 out_free_buf:
     free(buf);
@@ -225,45 +268,81 @@ static int map_endpoint(struct graph_ctx *c, yaml_node_t *map, const char *key,
     return 0;
 }
 
-/* Both ends carry the same elements, and the ring fits in memory. */
+/* "'u64' (8 bytes)" or "'text' (variable size)", for messages. */
+static const char *type_text(const char *name, size_t size, char *buf,
+                             size_t len)
+{
+    if (size == STEADY_VARSIZE)
+        snprintf(buf, len, "'%s' (variable size)", name);
+    else
+        snprintf(buf, len, "'%s' (%zu bytes)", name, size);
+    return buf;
+}
+
+static const struct steady_port_desc *port_desc(const struct graph *g,
+                                                const struct graph_endpoint *e)
+{
+    return &g->actors[e->actor].plugin->desc->ports[e->port];
+}
+
+/* The ring fits in memory, and its kind is one this runtime builds. */
 static int check_ring(struct graph_ctx *c, const struct graph_channel *ch,
                       const yaml_node_t *item, const yaml_node_t *cap_node)
 {
-    const struct graph *g = c->g;
-    const struct steady_port_desc *out =
-        &g->actors[ch->from.actor].plugin->desc->ports[ch->from.port];
-    const struct steady_port_desc *in =
-        &g->actors[ch->to.actor].plugin->desc->ports[ch->to.port];
     char from[256], to[256];
 
-    if (strcmp(out->type_name, in->type_name) != 0 ||
-        out->elem_size != in->elem_size)
-        return graph_fail(c, item,
-                          "%s sends '%s' (%zu bytes) but %s takes '%s' (%zu "
-                          "bytes)",
-                          graph_endpoint_name(g, &ch->from, from, sizeof(from)),
-                          out->type_name, out->elem_size,
-                          graph_endpoint_name(g, &ch->to, to, sizeof(to)),
-                          in->type_name, in->elem_size);
-    if (out->elem_size > GRAPH_MAX_RING_BYTES / ch->capacity)
+    if (ch->elem_size == STEADY_VARSIZE)
+        return graph_fail(
+            c, item,
+            "%s -> %s carries variable-size messages ('%s'); variable-size "
+            "channels are not supported yet",
+            graph_endpoint_name(c->g, &ch->from, from, sizeof(from)),
+            graph_endpoint_name(c->g, &ch->to, to, sizeof(to)), ch->type_name);
+    if (ch->elem_size > GRAPH_MAX_RING_BYTES / ch->capacity)
         return graph_fail(c, cap_node ? cap_node : item,
                           "capacity %zu of %zu-byte '%s' elements needs over "
                           "4 GiB%s",
-                          ch->capacity, out->elem_size, out->type_name,
+                          ch->capacity, ch->elem_size, ch->type_name,
                           cap_node ? "" : " (capacity from defaults.channel)");
     return 0;
 }
 
+/* Both ends of a channel between typed ports carry the same elements. */
+static int check_types(struct graph_ctx *c, struct graph_channel *ch,
+                       const yaml_node_t *item)
+{
+    const struct graph *g = c->g;
+    const struct steady_port_desc *out = port_desc(g, &ch->from);
+    const struct steady_port_desc *in = port_desc(g, &ch->to);
+    char from[256], to[256], ft[300], tt[300];
+
+    if (strcmp(out->type_name, in->type_name) != 0 ||
+        out->elem_size != in->elem_size)
+        return graph_fail(
+            c, item, "%s sends %s but %s takes %s",
+            graph_endpoint_name(g, &ch->from, from, sizeof(from)),
+            type_text(out->type_name, out->elem_size, ft, sizeof(ft)),
+            graph_endpoint_name(g, &ch->to, to, sizeof(to)),
+            type_text(in->type_name, in->elem_size, tt, sizeof(tt)));
+    ch->type_name = out->type_name;
+    ch->elem_size = out->elem_size;
+    return 0;
+}
+
+/* Reads one channel; cap_node gets its capacity node (NULL: from the
+ * defaults). A channel with an any-typed end is typed and checked later,
+ * once every channel is read. */
 static int load_channel(struct graph_ctx *c, struct port_use *u, size_t index,
-                        yaml_node_t *item)
+                        yaml_node_t *item, const yaml_node_t **cap_node)
 {
     struct graph_channel *ch = &c->g->channels[index];
     struct endpoint_text from, to;
-    const yaml_node_t *cap_node = NULL;
     yaml_node_t *v;
+    size_t slot;
     int64_t x;
     bool is_map = item->type == YAML_MAPPING_NODE;
 
+    *cap_node = NULL;
     ch->pos = graph_pos_of(item);
     ch->capacity = (size_t)c->def_capacity;
     ch->percentile = c->def_percentile;
@@ -281,18 +360,27 @@ static int load_channel(struct graph_ctx *c, struct port_use *u, size_t index,
     }
     if (resolve(c, u, &from, true, &ch->from) < 0)
         return -1;
-    u->channel[u->base[ch->from.actor] + ch->from.port] = index + 1;
+    slot = u->base[ch->from.actor] + ch->from.port;
+    if (!u->channel[slot])
+        u->channel[slot] = index + 1;
+    u->count[slot]++;
     if (resolve(c, u, &to, false, &ch->to) < 0)
         return -1;
-    u->channel[u->base[ch->to.actor] + ch->to.port] = index + 1;
+    slot = u->base[ch->to.actor] + ch->to.port;
+    if (!u->channel[slot])
+        u->channel[slot] = index + 1;
+    u->count[slot]++;
 
     if (is_map && (v = yaml_doc_get(&c->doc, item, "capacity"))) {
         if (graph_read_int(c, v, "capacity", 1, GRAPH_MAX_CAPACITY, &x) < 0)
             return -1;
         ch->capacity = (size_t)x;
-        cap_node = v;
+        *cap_node = v;
     }
-    if (check_ring(c, ch, item, cap_node) < 0)
+    if (!plugin_port_is_any(port_desc(c->g, &ch->from)) &&
+        !plugin_port_is_any(port_desc(c->g, &ch->to)) &&
+        (check_types(c, ch, item) < 0 ||
+         check_ring(c, ch, item, *cap_node) < 0))
         return -1;
     if (is_map && (v = yaml_doc_get(&c->doc, item, "percentile"))) {
         if (graph_read_int(c, v, "percentile", 1, 99, &x) < 0)
@@ -307,6 +395,145 @@ static int load_channel(struct graph_ctx *c, struct port_use *u, size_t index,
     return 0;
 }
 
+/* ---- any-typed ports --------------------------------------------------
+ * Every any-typed port of an actor carries one type: the actor has one
+ * type variable. A channel with an any-typed end ties that variable to the
+ * other end: to its declared type, or, when that end is any-typed too, to
+ * the other actor's variable. Propagating types along the ties until
+ * nothing changes is the same as grouping the variables the ties join
+ * (union-find, so a long chain costs no more than a short one) and giving
+ * each group the first declared type that reaches it in file order; a
+ * different one reaching it later is a conflict, and a group that none
+ * reaches cannot be resolved. */
+
+struct type_var {
+    size_t parent; /* union-find; the root holds the type */
+    const char *type;
+    size_t size;
+    size_t via;          /* the channel the type came through */
+    bool source_is_from; /* which end of `via` declared it */
+};
+
+static size_t var_root(struct type_var *v, size_t i)
+{
+    size_t root = i;
+
+    while (v[root].parent != root)
+        root = v[root].parent;
+    while (v[i].parent != root) { /* path compression */
+        size_t next = v[i].parent;
+        v[i].parent = root;
+        i = next;
+    }
+    return root;
+}
+
+/* A declared type reaches the variable of the any-typed end of channel
+ * `index` (the other end, `from` or not, declared it). */
+static int var_assign(struct graph_ctx *c, struct type_var *v, size_t index,
+                      bool source_is_from)
+{
+    const struct graph *g = c->g;
+    const struct graph_channel *ch = &g->channels[index];
+    const struct graph_endpoint *src = source_is_from ? &ch->from : &ch->to;
+    const struct graph_endpoint *dst = source_is_from ? &ch->to : &ch->from;
+    const struct steady_port_desc *pd = port_desc(g, src);
+    struct type_var *r = &v[var_root(v, dst->actor)];
+    char here[256], there[256], ht[300], tt[300];
+    const struct graph_channel *prev;
+
+    if (!r->type) {
+        r->type = pd->type_name;
+        r->size = pd->elem_size;
+        r->via = index;
+        r->source_is_from = source_is_from;
+        return 0;
+    }
+    if (strcmp(r->type, pd->type_name) == 0 && r->size == pd->elem_size)
+        return 0;
+    prev = &g->channels[r->via];
+    return graph_fail_pos(
+        c, ch->pos,
+        "conflicting types for the any-typed ports of actor '%s': %s %s %s "
+        "here, but %s %s %s (channel at %d:%d); an actor's any-typed ports, "
+        "and those of the any-typed actors chained to them, carry one type",
+        g->actors[dst->actor].name,
+        graph_endpoint_name(g, src, here, sizeof(here)),
+        source_is_from ? "sends" : "takes",
+        type_text(pd->type_name, pd->elem_size, ht, sizeof(ht)),
+        graph_endpoint_name(g, r->source_is_from ? &prev->from : &prev->to,
+                            there, sizeof(there)),
+        r->source_is_from ? "sends" : "takes",
+        type_text(r->type, r->size, tt, sizeof(tt)), prev->pos.line,
+        prev->pos.col);
+}
+
+static int resolve_types(struct graph_ctx *c, const yaml_node_t **cap_nodes,
+                         const yaml_node_t *const *items)
+{
+    struct graph *g = c->g;
+    struct type_var *v = calloc(g->n_actors + 1, sizeof(*v));
+    char from[256], to[256];
+    int rc = -1;
+
+    if (!v)
+        return graph_fail_pos(c, (struct graph_pos){ 1, 1 }, "out of memory");
+    for (size_t i = 0; i < g->n_actors; i++)
+        v[i].parent = i;
+    for (size_t i = 0; i < g->n_channels; i++) {
+        const struct graph_channel *ch = &g->channels[i];
+
+        if (plugin_port_is_any(port_desc(g, &ch->from)) &&
+            plugin_port_is_any(port_desc(g, &ch->to)))
+            v[var_root(v, ch->from.actor)].parent = var_root(v, ch->to.actor);
+    }
+    for (size_t i = 0; i < g->n_channels; i++) {
+        const struct graph_channel *ch = &g->channels[i];
+        bool from_any = plugin_port_is_any(port_desc(g, &ch->from));
+        bool to_any = plugin_port_is_any(port_desc(g, &ch->to));
+
+        if (from_any != to_any && var_assign(c, v, i, to_any) < 0)
+            goto out_free;
+    }
+    for (size_t i = 0; i < g->n_channels; i++) {
+        struct graph_channel *ch = &g->channels[i];
+        const struct type_var *r;
+
+        if (!plugin_port_is_any(port_desc(g, &ch->from)) &&
+            !plugin_port_is_any(port_desc(g, &ch->to)))
+            continue; /* typed and checked as it was read */
+        r = &v[var_root(v, plugin_port_is_any(port_desc(g, &ch->from))
+                               ? ch->from.actor
+                               : ch->to.actor)];
+        if (!r->type) {
+            graph_fail_pos(
+                c, ch->pos,
+                "the type of %s -> %s cannot be resolved: both ends are "
+                "any-typed ('" STEADY_TYPE_ANY "') and no typed port reaches "
+                "them; wire a typed port to '%s' or '%s' (or to an any-typed "
+                "actor chained to them)",
+                graph_endpoint_name(g, &ch->from, from, sizeof(from)),
+                graph_endpoint_name(g, &ch->to, to, sizeof(to)),
+                g->actors[ch->from.actor].name, g->actors[ch->to.actor].name);
+            goto out_free;
+        }
+        ch->type_name = r->type;
+        ch->elem_size = r->size;
+        if (check_ring(c, ch, items[i], cap_nodes[i]) < 0)
+            goto out_free;
+    }
+    for (size_t i = 0; i < g->n_actors; i++) {
+        const struct type_var *r = &v[var_root(v, i)];
+
+        g->actors[i].any_type = r->type;
+        g->actors[i].any_size = r->size;
+    }
+    rc = 0;
+out_free:
+    free(v);
+    return rc;
+}
+
 static int check_required(struct graph_ctx *c, const struct port_use *u)
 {
     const struct graph *g = c->g;
@@ -317,13 +544,16 @@ static int check_required(struct graph_ctx *c, const struct port_use *u)
 
         for (size_t p = 0; p < desc->n_ports; p++) {
             const struct steady_port_desc *pd = &desc->ports[p];
-            if (pd->required && !u->channel[u->base[i] + p])
+            bool bundle = plugin_port_is_bundle(desc, p);
+
+            if (pd->required && !u->count[u->base[i] + p])
                 return graph_fail_pos(
                     c, a->pos,
-                    "actor '%s' leaves its required %s '%s' ('%s') "
-                    "unconnected",
+                    "actor '%s' leaves its required %s%s '%s' ('%s') "
+                    "unconnected%s",
                     a->name, pd->dir == STEADY_IN ? "input" : "output",
-                    pd->name, pd->type_name);
+                    bundle ? " bundle" : "", pd->name, pd->type_name,
+                    bundle ? "; wire at least one channel to it" : "");
         }
     }
     return 0;
@@ -333,6 +563,7 @@ int graph_load_channels(struct graph_ctx *c, yaml_node_t *n)
 {
     struct graph *g = c->g;
     const yaml_node_t *at = n ? n : yaml_doc_root(&c->doc);
+    const yaml_node_t **cap_nodes = NULL, **items = NULL;
     struct port_use u;
     size_t len = 0;
     int rc = -1;
@@ -348,17 +579,26 @@ int graph_load_channels(struct graph_ctx *c, yaml_node_t *n)
         len = yaml_doc_len(n);
     }
     g->channels = calloc(len + 1, sizeof(*g->channels));
-    if (!g->channels) {
+    cap_nodes = calloc(len + 1, sizeof(*cap_nodes));
+    items = calloc(len + 1, sizeof(*items));
+    if (!g->channels || !cap_nodes || !items) {
         graph_fail(c, at, "out of memory");
         goto out_fini_use;
     }
     for (size_t i = 0; i < len; i++) {
+        yaml_node_t *item = yaml_doc_item(&c->doc, n, i);
+
         g->n_channels = i + 1;
-        if (load_channel(c, &u, i, yaml_doc_item(&c->doc, n, i)) < 0)
+        items[i] = item;
+        if (load_channel(c, &u, i, item, &cap_nodes[i]) < 0)
             goto out_fini_use;
     }
+    if (resolve_types(c, cap_nodes, items) < 0)
+        goto out_fini_use;
     rc = check_required(c, &u);
 out_fini_use:
+    free(cap_nodes);
+    free(items);
     port_use_fini(&u);
     return rc;
 }

@@ -8,6 +8,7 @@
 
 #include <dirent.h>
 #include <dlfcn.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <steady/channel.h>
 #include <steady/runtime.h>
@@ -38,26 +39,85 @@ static unsigned plugin_layout(const struct loaded_plugin *p)
     return layout ? (unsigned)*layout : 1u;
 }
 
-static void describe_ports(const struct steady_plugin *d, FILE *out)
+static bool port_any_typed(const struct steady_port_desc *p)
 {
-    int wn = width("name"), wt = width("type");
+    return strcmp(p->type_name, STEADY_TYPE_ANY) == 0;
+}
+
+/* "any" for an any-typed port, else its type name. */
+static const char *port_type(const struct steady_port_desc *p)
+{
+    return port_any_typed(p) ? "any" : p->type_name;
+}
+
+/* "8", "any" or "variable-size" into buf. */
+static const char *port_size(const struct steady_port_desc *p, char *buf,
+                             size_t len)
+{
+    if (port_any_typed(p))
+        snprintf(buf, len, "any");
+    else if (p->elem_size == STEADY_VARSIZE)
+        snprintf(buf, len, "variable-size");
+    else
+        snprintf(buf, len, "%zu", p->elem_size);
+    return buf;
+}
+
+/* "required", "optional", "required bundle", "optional bundle (at most
+ * 4)" into buf. */
+static const char *port_use(const struct steady_port_desc *p,
+                            const struct steady_port_info *pi, char *buf,
+                            size_t len)
+{
+    const char *need = p->required ? "required" : "optional";
+
+    if (!(pi->flags & STEADY_PORT_MANY))
+        snprintf(buf, len, "%s", need);
+    else if (pi->max_wired)
+        snprintf(buf, len, "%s bundle (at most %u)", need, pi->max_wired);
+    else
+        snprintf(buf, len, "%s bundle", need);
+    return buf;
+}
+
+static void describe_ports(const struct loaded_plugin *lp, FILE *out)
+{
+    const struct steady_plugin *d = lp->desc;
+    int wn = width("name"), wt = width("type"), ws = 5; /* as in 0.2 */
+    int wu = width("use");
+    char size[32], use[64];
 
     if (d->n_ports == 0) {
         fprintf(out, "\nports: none\n");
         return;
     }
     for (size_t i = 0; i < d->n_ports; i++) {
-        wn = max_int(wn, width(d->ports[i].name));
-        wt = max_int(wt, width(d->ports[i].type_name));
+        const struct steady_port_desc *p = &d->ports[i];
+
+        wn = max_int(wn, width(p->name));
+        wt = max_int(wt, width(port_type(p)));
+        ws = max_int(ws, width(port_size(p, size, sizeof(size))));
+        wu = max_int(wu,
+                     width(port_use(p, &lp->port_info[i], use, sizeof(use))));
     }
     fprintf(out, "\nports:\n");
-    fprintf(out, "  %-*s  %-3s  %-*s  %5s  %s\n", wn, "name", "dir", wt, "type",
-            "size", "use");
+    fprintf(out, "  %-*s  %-3s  %-*s  %*s  %-*s  %s\n", wn, "name", "dir", wt,
+            "type", ws, "size", wu, "use", "doc");
     for (size_t i = 0; i < d->n_ports; i++) {
         const struct steady_port_desc *p = &d->ports[i];
-        fprintf(out, "  %-*s  %-3s  %-*s  %5zu  %s\n", wn, p->name,
-                p->dir == STEADY_IN ? "in" : "out", wt, p->type_name,
-                p->elem_size, p->required ? "required" : "optional");
+        const char *doc = lp->port_info[i].doc;
+
+        port_size(p, size, sizeof(size));
+        port_use(p, &lp->port_info[i], use, sizeof(use));
+        /* No trailing blanks when a port has no doc. */
+        if (doc && *doc)
+            fprintf(out, "  %-*s  %-3s  %-*s  %*s  %-*s  %s\n", wn, p->name,
+                    p->dir == STEADY_IN ? "in" : "out", wt, port_type(p), ws,
+                    size, wu, use, doc);
+        else
+            fprintf(out, "  %-*s  %-3s  %-*s  %*s  %s\n", wn, p->name,
+                    p->dir == STEADY_IN ? "in" : "out", wt, port_type(p), ws,
+                    size, use);
     }
 }
 
@@ -71,9 +131,21 @@ static const char *shown_default(const struct steady_param_desc *p)
     return p->default_value;
 }
 
-static void describe_params(const struct steady_plugin *d, FILE *out)
+/* The limits of param i as inspect shows them: "1..3600000", ">= 1",
+ * "fast|safe", or "-" for any value of its type. */
+static const char *shown_range(const struct loaded_plugin *lp, size_t i,
+                               char *buf, size_t len)
 {
+    param_limit_text(&lp->limits[i], buf, len);
+    return or_dash(buf);
+}
+
+static void describe_params(const struct loaded_plugin *lp, FILE *out)
+{
+    const struct steady_plugin *d = lp->desc;
     int wn = width("name"), wt = width("type"), wd = width("default");
+    int wr = width("range");
+    char range[512];
 
     if (d->n_params == 0) {
         fprintf(out, "\nparams: none\n");
@@ -83,19 +155,24 @@ static void describe_params(const struct steady_plugin *d, FILE *out)
         wn = max_int(wn, width(d->params[i].name));
         wt = max_int(wt, width(param_type_name(d->params[i].type)));
         wd = max_int(wd, width(shown_default(&d->params[i])));
+        wr = max_int(wr, width(shown_range(lp, i, range, sizeof(range))));
     }
     fprintf(out, "\nparams:\n");
-    fprintf(out, "  %-*s  %-*s  %-*s  %s\n", wn, "name", wt, "type", wd,
-            "default", "doc");
+    fprintf(out, "  %-*s  %-*s  %-*s  %-*s  %s\n", wn, "name", wt, "type", wd,
+            "default", wr, "range", "doc");
     for (size_t i = 0; i < d->n_params; i++) {
         const struct steady_param_desc *p = &d->params[i];
+
+        shown_range(lp, i, range, sizeof(range));
         /* No trailing blanks when a param has no doc. */
         if (p->doc && *p->doc)
-            fprintf(out, "  %-*s  %-*s  %-*s  %s\n", wn, p->name, wt,
-                    param_type_name(p->type), wd, shown_default(p), p->doc);
+            fprintf(out, "  %-*s  %-*s  %-*s  %-*s  %s\n", wn, p->name, wt,
+                    param_type_name(p->type), wd, shown_default(p), wr,
+                    or_dash(range), p->doc);
         else
-            fprintf(out, "  %-*s  %-*s  %s\n", wn, p->name, wt,
-                    param_type_name(p->type), shown_default(p));
+            fprintf(out, "  %-*s  %-*s  %-*s  %s\n", wn, p->name, wt,
+                    param_type_name(p->type), wd, shown_default(p),
+                    or_dash(range));
     }
 }
 
@@ -114,8 +191,8 @@ void inspect_plugin(const struct loaded_plugin *p, FILE *out)
     fprintf(out, "layout   channel layout %u (host %u)\n", plugin_layout(p),
             (unsigned)STEADY_CHANNEL_LAYOUT);
     fprintf(out, "state    %zu bytes\n", d->state_size);
-    describe_ports(d, out);
-    describe_params(d, out);
+    describe_ports(p, out);
+    describe_params(p, out);
 }
 
 /* ---- JSON ------------------------------------------------------------ */
@@ -151,6 +228,49 @@ static void json_string(FILE *out, const char *s)
     fputc('"', out);
 }
 
+/* A bound as a JSON number: an int exactly, a double in the fewest digits
+ * that read back the same. */
+static void json_bound(FILE *out, enum steady_param_type type, bool has,
+                       const union param_value *v)
+{
+    char text[40];
+
+    if (!has) {
+        fputs("null", out);
+        return;
+    }
+    if (type == STEADY_PARAM_INT) {
+        fprintf(out, "%" PRId64, v->i);
+        return;
+    }
+    snprintf(text, sizeof(text), "%.15g", v->d);
+    if (strtod(text, NULL) != v->d)
+        snprintf(text, sizeof(text), "%.17g", v->d);
+    fputs(text, out);
+}
+
+/* "min": N|null, "max": N|null, "one_of": [...]|null */
+static void json_limits(FILE *out, const struct steady_param_desc *prm,
+                        const struct param_limit *l)
+{
+    fputs("\"min\": ", out);
+    json_bound(out, prm->type, l->has_min, &l->min);
+    fputs(", \"max\": ", out);
+    json_bound(out, prm->type, l->has_max, &l->max);
+    fputs(", \"one_of\": ", out);
+    if (!l->one_of) {
+        fputs("null", out);
+        return;
+    }
+    fputc('[', out);
+    for (size_t i = 0; i < l->n_one_of; i++) {
+        if (i)
+            fputs(", ", out);
+        json_string(out, l->one_of[i]);
+    }
+    fputc(']', out);
+}
+
 void inspect_plugin_json(const struct loaded_plugin *p, FILE *out)
 {
     const struct steady_plugin *d = p->desc;
@@ -174,13 +294,26 @@ void inspect_plugin_json(const struct loaded_plugin *p, FILE *out)
     for (size_t i = 0; i < d->n_ports; i++) {
         const struct steady_port_desc *port = &d->ports[i];
 
+        const struct steady_port_info *pi = &p->port_info[i];
+
         fputs(i ? ",\n    { \"name\": " : "\n    { \"name\": ", out);
         json_string(out, port->name);
         fprintf(out, ", \"direction\": \"%s\", \"type\": ",
                 port->dir == STEADY_IN ? "in" : "out");
-        json_string(out, port->type_name);
-        fprintf(out, ", \"size\": %zu, \"required\": %s }", port->elem_size,
-                port->required ? "true" : "false");
+        json_string(out, port_type(port));
+        /* the keys of 0.2 first, in their order; then those of ABI 1.1 */
+        fprintf(out,
+                ", \"size\": %zu, \"required\": %s, \"any_type\": %s, "
+                "\"variable_size\": %s, \"bundle\": %s, \"max_wired\": %u, "
+                "\"doc\": ",
+                port->elem_size, port->required ? "true" : "false",
+                port_any_typed(port) ? "true" : "false",
+                !port_any_typed(port) && port->elem_size == STEADY_VARSIZE
+                    ? "true"
+                    : "false",
+                pi->flags & STEADY_PORT_MANY ? "true" : "false", pi->max_wired);
+        json_string(out, pi->doc);
+        fputs(" }", out);
     }
     fputs(d->n_ports ? "\n  ],\n  \"params\": [" : "],\n  \"params\": [", out);
     for (size_t i = 0; i < d->n_params; i++) {
@@ -194,6 +327,8 @@ void inspect_plugin_json(const struct loaded_plugin *p, FILE *out)
         fprintf(out, ", \"required\": %s, \"doc\": ",
                 prm->default_value ? "false" : "true");
         json_string(out, prm->doc);
+        fputs(", ", out);
+        json_limits(out, prm, &p->limits[i]);
         fputs(" }", out);
     }
     fputs(d->n_params ? "\n  ]\n}\n" : "]\n}\n", out);

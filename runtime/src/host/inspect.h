@@ -9,11 +9,12 @@
 #include <stdio.h>
 
 /* Writes name, version, summary, file, ABI, state size and the port and
- * param tables of an opened, checked plugin to out. Any thread; p and out
- * stay the caller's. */
+ * param tables (with port docs and param limits) of an opened, checked
+ * plugin to out. Any thread; p and out stay the caller's. */
 void inspect_plugin(const struct loaded_plugin *p, FILE *out);
-/* The same as one JSON object: ports with direction, type and size; params
- * with type, default and doc; state size; ABI and channel layout. */
+/* The same as one JSON object: ports with direction, type, size, doc and
+ * bundle; params with type, default, doc and limits; state size; ABI and
+ * channel layout. */
 void inspect_plugin_json(const struct loaded_plugin *p, FILE *out);
 
 #endif

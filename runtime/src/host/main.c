@@ -46,6 +46,7 @@ static int run_or_check(const struct cli_args *cli)
 
         steady_runtime_describe(rt, what, sizeof(what));
         printf("%s: ok, %s\n", cli->target, what);
+        steady_runtime_describe_resolved(rt, stdout);
         steady_runtime_destroy(rt);
         return EXIT_CLEAN;
     }

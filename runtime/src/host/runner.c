@@ -230,6 +230,9 @@ static int build(struct steady_runtime *rt, bool check_only, char *err,
         if (!rt->actors[i])
             goto err_oom;
         rt->actors[i]->policy = g->actors[i].restart;
+        if (g->actors[i].any_type)
+            actor_set_any_type(rt->actors[i], g->actors[i].any_type,
+                               g->actors[i].any_size);
     }
     if (g->state_dir && load_states(rt, check_only, err, errlen) < 0)
         return -1;
@@ -238,19 +241,18 @@ static int build(struct steady_runtime *rt, bool check_only, char *err,
     /* before wiring: troupe members change waker, channels must know */
     if (plan_threads(rt, err, errlen) < 0)
         return -1;
+    /* in file order: a bundle's channels take their indices from it */
     for (size_t i = 0; i < g->n_channels; i++) {
         const struct graph_channel *gc = &g->channels[i];
-        const struct steady_port_desc *port =
-            &g->actors[gc->from.actor].plugin->desc->ports[gc->from.port];
 
-        rt->channels[i] = steady_channel_create(gc->capacity, port->elem_size,
-                                                port->type_name);
-        if (!rt->channels[i])
+        rt->channels[i] =
+            steady_channel_create(gc->capacity, gc->elem_size, gc->type_name);
+        if (!rt->channels[i] ||
+            actor_bind_port(rt->actors[gc->from.actor], (unsigned)gc->from.port,
+                            rt->channels[i]) < 0 ||
+            actor_bind_port(rt->actors[gc->to.actor], (unsigned)gc->to.port,
+                            rt->channels[i]) < 0)
             goto err_oom;
-        actor_bind_port(rt->actors[gc->from.actor], (unsigned)gc->from.port,
-                        rt->channels[i]);
-        actor_bind_port(rt->actors[gc->to.actor], (unsigned)gc->to.port,
-                        rt->channels[i]);
     }
     return 0;
 
@@ -327,6 +329,12 @@ void steady_runtime_describe(const struct steady_runtime *rt, char *buf,
              rt->graph->name, rt->graph->n_actors,
              rt->graph->n_actors == 1 ? "" : "s", rt->graph->n_channels,
              rt->graph->n_channels == 1 ? "" : "s");
+}
+
+void steady_runtime_describe_resolved(const struct steady_runtime *rt,
+                                      FILE *out)
+{
+    plan_write_resolved(rt->graph, out);
 }
 
 /* The init thread: each actor's init in graph order, until one fails or

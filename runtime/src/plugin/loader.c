@@ -6,6 +6,7 @@
 
 #include "err.h"
 #include "param.h"
+#include "param_limits.h"
 #include "plugin_dirs.h"
 #include "preflight.h"
 #include "suggest.h"
@@ -52,6 +53,71 @@ static bool ends_with(const char *s, const char *suffix)
 
 /* ---- checking a descriptor ---------------------------------------- */
 
+/* The port flags this host knows; any other bit is a plugin built for a
+ * later ABI minor that means something this host would ignore. */
+#define KNOWN_PORT_FLAGS ((unsigned)STEADY_PORT_MANY)
+
+static bool any_typed(const struct steady_port_desc *p)
+{
+    return strcmp(p->type_name, STEADY_TYPE_ANY) == 0;
+}
+
+/* Element size 0 means variable-size messages (STEADY_VARSIZE) and is what
+ * an any-typed port declares, both of ABI 1.1; before it, 0 is a mistake. */
+static int check_elem_size(const char *path, const struct steady_plugin *d,
+                           const struct steady_port_desc *p, char *err,
+                           size_t errlen)
+{
+    bool abi_1_1 = (d->abi_version & 0xffffu) >= 1;
+
+    if (any_typed(p) && p->elem_size != 0) {
+        err_set(err, errlen,
+                "%s: plugin '%s': port '%s' is any-typed (STEADY_TYPE_ANY) "
+                "but has element size %zu; give it 0",
+                path, d->name, p->name, p->elem_size);
+        return -1;
+    }
+    if (p->elem_size == 0 && !abi_1_1) {
+        err_set(err, errlen,
+                "%s: plugin '%s': port '%s' has element size 0 (any-typed "
+                "and variable-size ports need ABI 1.1)",
+                path, d->name, p->name);
+        return -1;
+    }
+    return 0;
+}
+
+/* The ABI 1.1 port_info table, when the descriptor has one. */
+static int check_port_info(const char *path, const struct steady_plugin *d,
+                           char *err, size_t errlen)
+{
+    if (!PLUGIN_DESC_HAS(d, port_info) || !d->port_info)
+        return 0;
+    for (size_t i = 0; i < d->n_ports; i++) {
+        const struct steady_port_info *pi = &d->port_info[i];
+        const char *name = d->ports[i].name;
+
+        if (pi->flags & ~KNOWN_PORT_FLAGS) {
+            err_set(err, errlen,
+                    "%s: plugin '%s': port '%s' has unknown flag bits %#x "
+                    "(this host knows STEADY_PORT_MANY, %#x); rebuild the "
+                    "plugin against this steady's headers",
+                    path, d->name, name, pi->flags & ~KNOWN_PORT_FLAGS,
+                    KNOWN_PORT_FLAGS);
+            return -1;
+        }
+        if (pi->max_wired && !(pi->flags & STEADY_PORT_MANY)) {
+            err_set(err, errlen,
+                    "%s: plugin '%s': port '%s' sets max_wired %u but is "
+                    "not a bundle; add STEADY_PORT_MANY to its flags or "
+                    "leave max_wired 0",
+                    path, d->name, name, pi->max_wired);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static int check_ports(const char *path, const struct steady_plugin *d,
                        char *err, size_t errlen)
 {
@@ -77,12 +143,8 @@ static int check_ports(const char *path, const struct steady_plugin *d,
                     d->name, p->name);
             return -1;
         }
-        if (p->elem_size == 0) {
-            err_set(err, errlen,
-                    "%s: plugin '%s': port '%s' has element size 0", path,
-                    d->name, p->name);
+        if (check_elem_size(path, d, p, err, errlen) < 0)
             return -1;
-        }
         if (dir != STEADY_IN && dir != STEADY_OUT) {
             err_set(err, errlen,
                     "%s: plugin '%s': port '%s' has direction %u, expected "
@@ -199,6 +261,10 @@ static size_t touch_strings(const struct steady_plugin *d)
         n += p->default_value ? strlen(p->default_value) : 0;
         n += p->doc ? strlen(p->doc) : 0;
     }
+    /* the limits are read by param_limit_parse, the docs only by inspect */
+    for (size_t i = 0;
+         PLUGIN_DESC_HAS(d, port_info) && d->port_info && i < d->n_ports; i++)
+        n += d->port_info[i].doc ? strlen(d->port_info[i].doc) : 0;
     return n;
 }
 
@@ -279,6 +345,7 @@ static int check_descriptor(const char *path, const struct steady_plugin *d,
         return -1;
     }
     if (check_ports(path, d, err, errlen) < 0 ||
+        check_port_info(path, d, err, errlen) < 0 ||
         check_params(path, d, err, errlen) < 0)
         return -1;
     {
@@ -292,6 +359,57 @@ static int check_descriptor(const char *path, const struct steady_plugin *d,
         check_code(path, d, "destroy", &d->destroy, err, errlen) < 0)
         return -1;
     return 0;
+}
+
+static void free_extras(struct loaded_plugin *p)
+{
+    for (size_t i = 0; p->limits && i < p->desc->n_params; i++)
+        param_limit_free(&p->limits[i]);
+    free(p->limits);
+    free(p->port_info);
+    p->limits = NULL;
+    p->port_info = NULL;
+}
+
+/* Copies the port_info table and parses the param limits of a checked
+ * descriptor into out->port_info and out->limits (each entry zero where the
+ * descriptor gives nothing), refusing limits that make no sense. out->desc
+ * is set; on failure nothing is left allocated. */
+static int read_extras(const char *path, struct loaded_plugin *out, char *err,
+                       size_t errlen)
+{
+    const struct steady_plugin *d = out->desc;
+    const struct steady_param_limits *limits =
+        PLUGIN_DESC_HAS(d, param_limits) ? d->param_limits : NULL;
+    char why[768];
+
+    if (d->n_ports) {
+        out->port_info = calloc(d->n_ports, sizeof(*out->port_info));
+        if (!out->port_info)
+            goto err_out_of_memory;
+        if (PLUGIN_DESC_HAS(d, port_info) && d->port_info)
+            memcpy(out->port_info, d->port_info,
+                   d->n_ports * sizeof(*out->port_info));
+    }
+    if (d->n_params) {
+        out->limits = calloc(d->n_params, sizeof(*out->limits));
+        if (!out->limits)
+            goto err_out_of_memory;
+    }
+    for (size_t i = 0; limits && i < d->n_params; i++) {
+        if (param_limit_parse(&d->params[i], &limits[i], &out->limits[i], why,
+                              sizeof(why)) < 0) {
+            err_set(err, errlen, "%s: plugin '%s': %s", path, d->name, why);
+            free_extras(out);
+            return -1;
+        }
+    }
+    return 0;
+
+err_out_of_memory:
+    err_set(err, errlen, "%s: out of memory", path);
+    free_extras(out);
+    return -1;
 }
 
 /* The inline channel fast paths compiled into the plugin read the fields
@@ -322,6 +440,7 @@ static int open_file(const char *path, unsigned flags,
     const char *open_path = path;
     steady_plugin_entry_fn entry;
     const struct steady_plugin *desc;
+    struct loaded_plugin extras = { 0 }; /* port_info and limits, until done */
     void *handle, *sym;
     char *copy;
 
@@ -380,16 +499,23 @@ static int open_file(const char *path, unsigned flags,
     if (check_descriptor(path, desc, err, errlen) < 0 ||
         check_channel_layout(path, handle, err, errlen) < 0)
         goto err_close_handle;
+    extras.desc = desc;
+    if (read_extras(path, &extras, err, errlen) < 0)
+        goto err_close_handle;
     copy = strdup(path);
     if (!copy) {
         err_set(err, errlen, "%s: out of memory", path);
-        goto err_close_handle;
+        goto err_free_extras;
     }
     out->path = copy;
     out->handle = handle;
     out->desc = desc;
+    out->port_info = extras.port_info;
+    out->limits = extras.limits;
     return 0;
 
+err_free_extras:
+    free_extras(&extras);
 err_close_handle:
     dlclose(handle);
     return -1;
@@ -414,6 +540,8 @@ void plugin_close(struct loaded_plugin *p)
 {
     if (!p)
         return;
+    if (p->desc)
+        free_extras(p);
     if (p->handle)
         dlclose(p->handle);
     free(p->path);

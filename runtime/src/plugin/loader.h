@@ -6,6 +6,8 @@
 #ifndef STEADY_LOADER_H
 #define STEADY_LOADER_H
 
+#include "param_limits.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <steady/plugin.h>
@@ -14,6 +16,12 @@ struct loaded_plugin {
     char *path;                       /* the file that was opened */
     void *handle;                     /* dlopen handle */
     const struct steady_plugin *desc; /* checked descriptor, owned by the .so */
+    /* The ABI 1.1 extras, checked, one entry per port and per param
+     * whatever the plugin's ABI: what the descriptor gives, or all zero (no
+     * doc, no flags; no limits) for a plugin that gives none or predates
+     * them. Owned; NULL when there are no ports (params). */
+    struct steady_port_info *port_info;
+    struct param_limit *limits;
 };
 
 /* A set of opened plugins, each opened once however many actors use it. */
@@ -64,6 +72,13 @@ int plugin_open_flags(const char *path, unsigned flags,
 int plugin_open(const char *path, struct loaded_plugin *out, char *err,
                 size_t errlen);
 void plugin_close(struct loaded_plugin *p);
+
+/* Whether descriptor d, of d->descriptor_size bytes, holds `field`: the
+ * fields appended by a later ABI minor lie past the end of an older
+ * plugin's descriptor and must not be read. */
+#define PLUGIN_DESC_HAS(d, field)    \
+    ((size_t)(d)->descriptor_size >= \
+     offsetof(struct steady_plugin, field) + sizeof((d)->field))
 
 /* Looks up a port or param by name; -1 when absent. */
 int plugin_port_index(const struct steady_plugin *desc, const char *name);

@@ -3,8 +3,10 @@
  * pure half of telemetry (no threads, no clocks), like tel_window.c and
  * tel_alert.c, so that tests can feed it fabricated readings.
  */
+#include "port_info.h"
 #include "telemetry.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +14,43 @@ static const char *port_name(const struct graph *g,
                              const struct graph_endpoint *e)
 {
     return g->actors[e->actor].plugin->desc->ports[e->port].name;
+}
+
+static bool is_bundle(const struct graph *g, const struct graph_endpoint *e)
+{
+    return plugin_port_is_bundle(g->actors[e->actor].plugin->desc, e->port);
+}
+
+/* Each channel of a bundle is its own edge with its own counters: its
+ * ports are shown with the bundle index ("out[1]"), so that no two
+ * channels' labels (metric label sets, DOT edges, dashboard rows) are the
+ * same. 0, or -1 when out of memory. */
+static int name_ports(const struct graph *g, const struct graph_channel *gc,
+                      struct tel_channel *c)
+{
+    const char *from = port_name(g, &gc->from), *to = port_name(g, &gc->to);
+    size_t len = strlen(from) + strlen(to) + 2 * 16;
+    int n;
+
+    c->from_port = from;
+    c->to_port = to;
+    if (!is_bundle(g, &gc->from) && !is_bundle(g, &gc->to))
+        return 0;
+    c->names_owned = malloc(len);
+    if (!c->names_owned)
+        return -1;
+    n = is_bundle(g, &gc->from)
+            ? snprintf(c->names_owned, len, "%s[%u]", from, gc->from.index)
+            : snprintf(c->names_owned, len, "%s", from);
+    c->from_port = c->names_owned;
+    c->to_port = c->names_owned + n + 1;
+    if (is_bundle(g, &gc->to))
+        snprintf(c->names_owned + n + 1, len - (size_t)n - 1, "%s[%u]", to,
+                 gc->to.index);
+    else
+        snprintf(c->names_owned + n + 1, len - (size_t)n - 1, "%s", to);
+    c->show_ports = true;
+    return 0;
 }
 
 struct tel_snapshot *tel_snapshot_create(const struct graph *g)
@@ -39,8 +78,8 @@ struct tel_snapshot *tel_snapshot_create(const struct graph *g)
 
         c->from = g->actors[gc->from.actor].name;
         c->to = g->actors[gc->to.actor].name;
-        c->from_port = port_name(g, &gc->from);
-        c->to_port = port_name(g, &gc->to);
+        if (name_ports(g, gc, c) < 0)
+            goto err_free;
         c->alerts = gc->alerts;
         c->n_alerts = gc->n_alerts;
         c->capacity = gc->capacity;
@@ -62,6 +101,8 @@ void tel_snapshot_destroy(struct tel_snapshot *s)
 {
     if (!s)
         return;
+    for (size_t i = 0; s->channels && i < s->n_channels; i++)
+        free(s->channels[i].names_owned);
     free(s->actors);
     free(s->channels);
     free(s);

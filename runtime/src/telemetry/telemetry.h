@@ -43,9 +43,15 @@ struct tel_actor {
 };
 
 struct tel_channel {
-    const char *from, *to;           /* actor names, borrowed */
-    const char *from_port, *to_port; /* port names, borrowed */
-    bool show_ports; /* another channel joins the same two actors */
+    const char *from, *to; /* actor names, borrowed */
+    /* Port names, "out" or "out[1]" for channel 1 of a bundle; borrowed,
+     * or from names_owned. */
+    const char *from_port, *to_port;
+    char *names_owned; /* NULL, or the bundle labels above (freed with the
+                          snapshot) */
+    /* Another channel joins the same two actors, or an end is a bundle:
+     * the ports (with bundle indices) tell the channels apart. */
+    bool show_ports;
     const struct graph_alert *alerts;
     size_t n_alerts;
     uint64_t capacity;

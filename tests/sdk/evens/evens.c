@@ -19,8 +19,8 @@ static int run(struct steady_actor *a)
 }
 
 static const struct steady_port_desc ports[] = {
-    [IN] = { "in", STEADY_IN, "u64", sizeof(uint64_t), true },
-    [OUT] = { "out", STEADY_OUT, "u64", sizeof(uint64_t), true },
+    [IN] = { "in", STEADY_IN, STEADY_TYPE_U64, sizeof(uint64_t), true },
+    [OUT] = { "out", STEADY_OUT, STEADY_TYPE_U64, sizeof(uint64_t), true },
 };
 
 static const struct steady_plugin desc = {

@@ -1,0 +1,25 @@
+/* tp_lim_minmax.c - deliberately broken: a min above its max.
+ */
+#include <steady/plugin.h>
+
+static int run(struct steady_actor *a)
+{
+    (void)a;
+    return 0;
+}
+
+static const struct steady_param_desc params[] = {
+    { .name = "count", .type = STEADY_PARAM_INT, .default_value = "7" },
+};
+
+static const struct steady_param_limits limits[] = {
+    { .min = "10", .max = "5" },
+};
+
+static const struct steady_plugin desc = {
+    STEADY_PLUGIN_HEADER,   .name = "tp_lim_minmax",
+    .params = params,       .n_params = sizeof(params) / sizeof(params[0]),
+    .param_limits = limits, .run = run,
+};
+
+STEADY_PLUGIN_DEFINE(desc)
