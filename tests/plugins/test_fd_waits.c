@@ -153,8 +153,7 @@ static void test_socket_shutdown_is_end_of_input(void **unused)
     struct steady_test *t;
 
     (void)unused;
-    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv),
-                     0);
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
     t = load_reader(sv[0]);
     steady_test_connect(t, "out", 4);
     assert_int_equal(steady_test_start(t), 0);

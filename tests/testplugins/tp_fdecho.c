@@ -60,8 +60,8 @@ static int init(struct steady_actor *a)
     c->listen_fd = -1;
     steady_set_ctx(a, c);
     if (strcmp(source, "path") == 0) {
-        c->fd = open(steady_param_str(a, "path"), O_RDONLY | O_NONBLOCK |
-                                                      O_CLOEXEC);
+        c->fd = open(steady_param_str(a, "path"),
+                     O_RDONLY | O_NONBLOCK | O_CLOEXEC);
         if (c->fd < 0)
             return steady_fail(a, "cannot open '%s': %s",
                                steady_param_str(a, "path"), strerror(errno));
@@ -114,6 +114,8 @@ static void destroy(struct steady_actor *a)
 /* Waits for the one connection of source listen. False when cut short. */
 static bool accept_one(struct steady_actor *a, struct echo_ctx *c)
 {
+    if (c->fd < 0)
+        steady_info(a, "waiting for a connection");
     while (c->fd < 0) {
         if (!steady_await_all(a, steady_readable(a, c->listen_fd)))
             return false;
@@ -168,14 +170,20 @@ static int read_loop(struct steady_actor *a, struct echo_ctx *c)
     size_t read_size = (size_t)steady_param_int(a, "read_size");
     bool ended = false;
 
-    if (c->listen_fd >= 0 && !accept_one(a, c))
+    if (c->listen_fd >= 0 && !accept_one(a, c)) {
+        steady_info(a, "stopped before a connection");
         return 0;
+    }
     steady_info(a, "reading fd %d", c->fd);
     /* what a failed run read but did not forward yet */
-    if (!forward(a, s, false))
-        return 0;
+    if (s->len) {
+        if (!forward(a, s, false))
+            return 0;
+        steady_info(a, "got %llu values so far",
+                    (unsigned long long)s->forwarded);
+    }
     while (steady_running(a)) {
-        uint64_t v;
+        uint64_t v, before;
         ssize_t n;
 
         if (!steady_await_any(a, steady_readable(a, c->fd),
@@ -201,6 +209,7 @@ static int read_loop(struct steady_actor *a, struct echo_ctx *c)
             continue;
         }
         s->len += (size_t)n;
+        before = s->forwarded;
         if (!forward(a, s, n == 0))
             break;
         if (n == 0) {
@@ -208,8 +217,9 @@ static int read_loop(struct steady_actor *a, struct echo_ctx *c)
                         (unsigned long long)s->forwarded);
             return 0;
         }
-        steady_info(a, "got %llu values so far",
-                    (unsigned long long)s->forwarded);
+        if (s->forwarded != before)
+            steady_info(a, "got %llu values so far",
+                        (unsigned long long)s->forwarded);
     }
     steady_info(a, "stopped after %llu values",
                 (unsigned long long)s->forwarded);
@@ -240,8 +250,8 @@ static int write_loop(struct steady_actor *a, struct echo_ctx *c)
         if (n < 0 && (errno == EAGAIN || errno == EINTR))
             continue;
         if (n < 0) {
-            steady_info(a, "write fd %d: %s; stopping after %llu values",
-                        c->fd, strerror(errno), (unsigned long long)written);
+            steady_info(a, "write fd %d: %s; stopping after %llu values", c->fd,
+                        strerror(errno), (unsigned long long)written);
             return 0;
         }
         steady_try_take(a, IN, &v);

@@ -56,9 +56,8 @@ static void test_poll_returns_on_fd_event(void **unused)
     assert_int_equal(pipe2(p, O_CLOEXEC), 0);
     assert_int_equal(write(p[1], "x", 1), 1);
     fds[1] = (struct pollfd){ .fd = p[0], .events = POLLIN };
-    assert_int_equal(waker_poll(w, waker_seq(w), now_ns() + 10 * NS_PER_S, fds,
-                                2),
-                     1);
+    assert_int_equal(
+        waker_poll(w, waker_seq(w), now_ns() + 10 * NS_PER_S, fds, 2), 1);
     assert_true(fds[1].revents & POLLIN);
     assert_int_equal(fds[0].revents, 0);
     assert_true(ms_since(start) < 5000);

@@ -303,8 +303,8 @@ static void warn_fd_spin(struct steady_actor *a, int fd, bool readable)
 /* `ended_fd` >= 0: the wait was met only by that fd at its end (see
  * above), `ended_readable` says how it was waited on. */
 static void watch_for_spin(struct steady_actor *a, bool result, int ended_fd,
-                           bool ended_readable,
-                           const struct steady_cond *conds, size_t n)
+                           bool ended_readable, const struct steady_cond *conds,
+                           size_t n)
 {
     char why[160];
 
@@ -353,6 +353,8 @@ bool steady_await(struct steady_actor *a, bool all,
     if (fds)
         w.n_fds = fd_wait_prepare(a, conds, n);
     evaluate(a, all, conds, n, &w, false);
+    if (w.n_fds)
+        fd_wait_after(a, !w.done);
     if (!w.done) {
         for (;;) {
             uint32_t seen = waker_seq(a->waker);

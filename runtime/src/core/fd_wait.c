@@ -72,8 +72,8 @@ size_t fd_wait_prepare(struct steady_actor *a, const struct steady_cond *conds,
     if (!f) {
         f = calloc(1, sizeof(*f));
         if (!f)
-            steady_panic(a, "no memory to wait on %zu file descriptor%s",
-                         count, count == 1 ? "" : "s");
+            steady_panic(a, "no memory to wait on %zu file descriptor%s", count,
+                         count == 1 ? "" : "s");
         a->fdw = f;
     }
     f->n = 0;
@@ -167,6 +167,23 @@ int fd_wait_ended(const struct steady_actor *a, size_t met, bool *readable)
         }
     }
     return n_ended == met ? fd : -1;
+}
+
+void fd_wait_after(struct steady_actor *a, bool waited)
+{
+    struct fd_wait *f = a->fdw;
+
+    /* a solo actor has its thread to itself */
+    if (waited || a->waker == &a->own_waker) {
+        f->at_once = 0;
+        return;
+    }
+    if (++f->at_once < FD_YIELD_EVERY)
+        return;
+    f->at_once = 0;
+    /* parked on a counter value already past: runnable again as soon as
+     * the troupe's other members had their turn */
+    a->park(a, waker_seq(a->waker) - 1, 0);
 }
 
 void fd_wait_sleep(struct steady_actor *a, struct fd_wait *f, uint32_t seen,

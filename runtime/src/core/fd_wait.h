@@ -21,6 +21,7 @@ struct fd_wait {
                             fd conditions, in the order of the await */
     size_t n;            /* fd conditions in the current await */
     size_t cap;          /* room in pfds after [0] */
+    unsigned at_once;    /* awaits with fds met in a row without parking */
 };
 
 static inline bool fd_cond(const struct steady_cond *c)
@@ -46,6 +47,12 @@ bool fd_wait_ready(const struct steady_actor *a, size_t k);
  * end (hung up with nothing left to read, or in error), such an fd;
  * otherwise -1. *readable says which kind it was waited on as. */
 int fd_wait_ended(const struct steady_actor *a, size_t met, bool *readable);
+/* After an await with fd conditions; `waited` when it did not return at
+ * its first look. An fd that is always ready (a firehose) would keep a
+ * troupe member from ever parking: every FD_YIELD_EVERY awaits in a row met
+ * at once, a member lets its mates run before it goes on. */
+#define FD_YIELD_EVERY 16u
+void fd_wait_after(struct steady_actor *a, bool waited);
 /* Sleeps on the actor's waker and its prepared fds (solo actors). */
 void fd_wait_sleep(struct steady_actor *a, struct fd_wait *f, uint32_t seen,
                    uint64_t deadline_ns);

@@ -25,9 +25,9 @@ struct member {
     bool parked;        /* waiting for the waker to move past `seen` */
     bool finished;      /* supervisor_run() returned */
     uint32_t seen;
-    uint64_t deadline;          /* 0: none */
-    const struct fd_wait *fds;  /* parked on these fds too; NULL: none */
-    bool fd_ready;              /* one of them has an event */
+    uint64_t deadline;         /* 0: none */
+    const struct fd_wait *fds; /* parked on these fds too; NULL: none */
+    bool fd_ready;             /* one of them has an event */
 };
 
 struct troupe {

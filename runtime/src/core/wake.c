@@ -104,8 +104,7 @@ int waker_poll(struct waker *w, uint32_t seen, uint64_t deadline_ns,
     /* as waker_wait: joining sleepers before the check of seq means a
      * wake after the check finds us and sets the eventfd, whose counter
      * stays set until read, so poll returns at once */
-    atomic_fetch_add_explicit(&w->sleepers, WAKER_POLLER,
-                              memory_order_seq_cst);
+    atomic_fetch_add_explicit(&w->sleepers, WAKER_POLLER, memory_order_seq_cst);
     if (atomic_load_explicit(&w->seq, memory_order_seq_cst) == seen) {
         struct timespec ts;
         struct timespec *tp = NULL;
@@ -120,8 +119,7 @@ int waker_poll(struct waker *w, uint32_t seen, uint64_t deadline_ns,
         if (rc < 0)
             err = errno;
     }
-    atomic_fetch_sub_explicit(&w->sleepers, WAKER_POLLER,
-                              memory_order_relaxed);
+    atomic_fetch_sub_explicit(&w->sleepers, WAKER_POLLER, memory_order_relaxed);
     if (rc > 0 && fds[0].revents) {
         uint64_t count;
 
