@@ -18,7 +18,7 @@
 
 /* How long inits may take at start, and how much longer than the graph's
  * shutdown timeout destroy waits before it gives up on an actor. */
-#define START_LIMIT_MS 10000u
+#define START_LIMIT_MS   10000u
 #define DESTROY_GRACE_MS 10000u
 
 struct steady_test_graph {
@@ -30,8 +30,8 @@ struct steady_test_graph {
     char *log_copy;            /* returned by steady_test_graph_log */
     char **strings;            /* option texts the overrides point into */
     size_t n_strings;
-    bool started;  /* start was called */
-    bool running;  /* start succeeded: the runner has a run to wait for */
+    bool started; /* start was called */
+    bool running; /* start succeeded: the runner has a run to wait for */
     char error[1024];
 };
 
@@ -93,8 +93,7 @@ static int parse_args(struct steady_test_graph *g, const char *const *args,
             value = args[++i];
         } else {
             fprintf(stderr,
-                    "steady_test_graph_load: option '%s' needs a value\n",
-                    arg);
+                    "steady_test_graph_load: option '%s' needs a value\n", arg);
             return -1;
         }
         if (strcmp(name, "plugin-path") == 0) {
@@ -120,6 +119,8 @@ err_oom:
     return -1;
 }
 
+/* One capture per actor of the graph (the host's own lines are captured
+ * from before the load on, so that its plan is too). */
 static int attach_logs(struct steady_test_graph *g)
 {
     size_t n = g->graph->n_actors;
@@ -133,8 +134,7 @@ static int attach_logs(struct steady_test_graph *g)
         if (!g->logs[i])
             return -1;
     }
-    g->host_log = test_log_attach("steady");
-    return g->host_log ? 0 : -1;
+    return 0;
 }
 
 struct steady_test_graph *steady_test_graph_load(const char *file,
@@ -160,6 +160,11 @@ struct steady_test_graph *steady_test_graph_load(const char *file,
     }
     if (parse_args(g, args, &opt, overrides) < 0)
         goto err_free;
+    g->host_log = test_log_attach("steady");
+    if (!g->host_log) {
+        fprintf(stderr, "steady_test_graph_load: out of memory\n");
+        goto err_free;
+    }
     if (runner_open(file, &opt, &g->rt, err, sizeof(err)) < 0) {
         fprintf(stderr, "steady_test_graph_load: %s\n", err);
         goto err_free;
@@ -212,12 +217,14 @@ static long find_actor(const struct steady_test_graph *g, const char *name,
         names[i] = gr->actors[i].name;
     near = suggest_closest(copy, names, gr->n_actors);
     if (near) {
-        fprintf(stderr, "%s: graph '%s' (%s) has no actor '%s'; did you "
-                        "mean '%s'?\n",
+        fprintf(stderr,
+                "%s: graph '%s' (%s) has no actor '%s'; did you "
+                "mean '%s'?\n",
                 who, gr->name, gr->file, copy, near);
     } else {
-        fprintf(stderr, "%s: graph '%s' (%s) has no actor '%s'; its actors "
-                        "are",
+        fprintf(stderr,
+                "%s: graph '%s' (%s) has no actor '%s'; its actors "
+                "are",
                 who, gr->name, gr->file, copy);
         for (size_t i = 0; i < gr->n_actors; i++)
             fprintf(stderr, "%s %s", i ? "," : "", names[i]);
@@ -354,8 +361,8 @@ static long find_channel(const struct steady_test_graph *g, const char *spec,
             if (same_end(&gr->channels[i].from, &from) &&
                 same_end(&gr->channels[i].to, &to))
                 return (long)i;
-        fprintf(stderr, "%s: %s has no channel '%.*s -> %.*s'\n", who,
-                gr->file, (int)alen, a, (int)blen, b);
+        fprintf(stderr, "%s: %s has no channel '%.*s -> %.*s'\n", who, gr->file,
+                (int)alen, a, (int)blen, b);
         return -1;
     }
     alen = strlen(spec);
@@ -437,8 +444,9 @@ static struct steady_channel *channel_for(struct steady_test_graph *g,
         return NULL;
     }
     if (!runner_channel(g->rt, (size_t)i)) {
-        fprintf(stderr, "%s: the graph is not started; call "
-                        "steady_test_graph_start first\n",
+        fprintf(stderr,
+                "%s: the graph is not started; call "
+                "steady_test_graph_start first\n",
                 who);
         return NULL;
     }
@@ -557,9 +565,8 @@ int steady_test_graph_ended(struct steady_test_graph *g, const char *channel)
         if (i < 0)
             return -1;
         ch = channel_for(g, channel,
-                         g->stood_in[g->graph->channels[i].to.actor]
-                             ? USE_TAKE
-                             : USE_FEED,
+                         g->stood_in[g->graph->channels[i].to.actor] ? USE_TAKE
+                                                                     : USE_FEED,
                          who);
     }
     if (!ch)
@@ -569,8 +576,9 @@ int steady_test_graph_ended(struct steady_test_graph *g, const char *channel)
 
 /* Waits on the host waker, which the stood-in ends of every channel wake,
  * until poll says the need is met or can never be, or the deadline. */
-static void await_channel(struct steady_test_graph *g, struct steady_channel *ch,
-                          size_t n, bool room, unsigned timeout_ms)
+static void await_channel(struct steady_test_graph *g,
+                          struct steady_channel *ch, size_t n, bool room,
+                          unsigned timeout_ms)
 {
     struct waker *w = &runner_set(g->rt)->host;
     uint64_t deadline = now_ns() + (uint64_t)timeout_ms * NS_PER_MS;
@@ -598,8 +606,8 @@ long steady_test_graph_await_output(struct steady_test_graph *g,
                                     const char *channel, size_t n,
                                     unsigned timeout_ms)
 {
-    struct steady_channel *ch = channel_for(g, channel, USE_TAKE,
-                                            "steady_test_graph_await_output");
+    struct steady_channel *ch =
+        channel_for(g, channel, USE_TAKE, "steady_test_graph_await_output");
 
     if (!ch)
         return -1;
@@ -681,8 +689,8 @@ int steady_test_graph_restarts(struct steady_test_graph *g, const char *actor)
         return -1;
     }
     if (g->stood_in[i]) {
-        fprintf(stderr, "%s: actor '%s' is stood in for; it never runs\n",
-                who, actor);
+        fprintf(stderr, "%s: actor '%s' is stood in for; it never runs\n", who,
+                actor);
         return -1;
     }
     a = runner_actor(g->rt, (size_t)i);
@@ -723,9 +731,8 @@ bool steady_test_graph_log_contains(struct steady_test_graph *g,
     return l && text && test_log_contains(l, text);
 }
 
-bool steady_test_graph_await_log(struct steady_test_graph *g,
-                                 const char *actor, const char *text,
-                                 unsigned timeout_ms)
+bool steady_test_graph_await_log(struct steady_test_graph *g, const char *actor,
+                                 const char *text, unsigned timeout_ms)
 {
     struct test_log *l = log_of(g, actor, "steady_test_graph_await_log");
 
@@ -770,8 +777,7 @@ static void stop(struct steady_test_graph *g)
     fprintf(stderr,
             "steady_test_graph_destroy: graph '%s' did not stop within "
             "%u ms of shutdown%s%s; aborting\n",
-            g->graph->name,
-            g->graph->shutdown_timeout_ms + DESTROY_GRACE_MS,
+            g->graph->name, g->graph->shutdown_timeout_ms + DESTROY_GRACE_MS,
             why[0] ? ": " : "", why);
     abort();
 }
@@ -782,7 +788,7 @@ void steady_test_graph_destroy(struct steady_test_graph *g)
         return;
     if (g->rt && runner_busy(g->rt))
         stop(g);
-    for (size_t i = 0; g->logs && i < g->graph->n_actors; i++)
+    for (size_t i = 0; g->logs && g->graph && i < g->graph->n_actors; i++)
         test_log_detach(g->logs[i]);
     test_log_detach(g->host_log);
     steady_runtime_destroy(g->rt);

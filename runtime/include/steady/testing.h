@@ -189,8 +189,7 @@ STEADY_EXPORT long steady_test_graph_take(struct steady_test_graph *g,
 /* Waits until at least n items are there (or the channel is closed), at
  * most timeout_ms; returns how many are there, or -1. */
 STEADY_EXPORT long steady_test_graph_await_output(struct steady_test_graph *g,
-                                                  const char *channel,
-                                                  size_t n,
+                                                  const char *channel, size_t n,
                                                   unsigned timeout_ms);
 /* 1 when a channel with a stood-in end is closed (its producer ended) and
  * holds nothing more, 0 when not, -1 on misuse. */

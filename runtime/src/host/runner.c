@@ -60,12 +60,12 @@ struct steady_runtime {
 
     /* The watch over a run (runner_wait), kept across calls. */
     enum run_phase phase;
-    bool threads_live;           /* the scheduler's threads not joined */
-    bool *seen_failed;           /* set.n_actors: failure already logged */
+    bool threads_live; /* the scheduler's threads not joined */
+    bool *seen_failed; /* set.n_actors: failure already logged */
     const struct steady_actor *failed; /* the first that failed */
-    uint64_t shutdown_deadline;  /* 0: shutdown not seen yet */
-    bool gave_up;   /* timed out or forced: only waits for exits now */
-    int final_rc;   /* RUN_STOPPED: what runner_wait returns */
+    uint64_t shutdown_deadline;        /* 0: shutdown not seen yet */
+    bool gave_up; /* timed out or forced: only waits for exits now */
+    int final_rc; /* RUN_STOPPED: what runner_wait returns */
     char final_err[1024];
 };
 
@@ -253,9 +253,8 @@ static int list_running(struct steady_runtime *rt)
     rt->set.n_actors = rt->graph->n_actors;
     if (!rt->stood_in)
         return 0;
-    rt->run_actors =
-        calloc(rt->graph->n_actors ? rt->graph->n_actors : 1,
-               sizeof(*rt->run_actors));
+    rt->run_actors = calloc(rt->graph->n_actors ? rt->graph->n_actors : 1,
+                            sizeof(*rt->run_actors));
     if (!rt->run_actors)
         return -1;
     for (size_t i = 0; i < rt->graph->n_actors; i++)
@@ -654,8 +653,7 @@ static int watch(struct steady_runtime *rt, uint64_t until, char *err,
             struct steady_actor *a = rt->set.actors[i];
             int st = atomic_load_explicit(&a->status, memory_order_acquire);
 
-            if (st == ACTOR_FAILED && rt->seen_failed &&
-                !rt->seen_failed[i]) {
+            if (st == ACTOR_FAILED && rt->seen_failed && !rt->seen_failed[i]) {
                 rt->seen_failed[i] = true;
                 steady_error(NULL, "actor '%s' failed: %s", a->name, a->error);
                 if (!rt->failed)
