@@ -16,8 +16,9 @@
 #include <steady/testing.h>
 #include <string.h>
 
-/* How long inits may take at start, and how much longer than the graph's
- * shutdown timeout destroy waits before it gives up on an actor. */
+/* How long inits may take at start by default (--start-timeout-ms), and
+ * how much longer than the graph's shutdown timeout destroy waits before
+ * it gives up on an actor. */
 #define START_LIMIT_MS   10000u
 #define DESTROY_GRACE_MS 10000u
 
@@ -30,8 +31,9 @@ struct steady_test_graph {
     char *log_copy;            /* returned by steady_test_graph_log */
     char **strings;            /* option texts the overrides point into */
     size_t n_strings;
-    bool started; /* start was called */
-    bool running; /* start succeeded: the runner has a run to wait for */
+    unsigned start_ms; /* how long the inits may take */
+    bool started;      /* start was called */
+    bool running;      /* start succeeded: the runner has a run to wait for */
     char error[1024];
 };
 
@@ -54,9 +56,27 @@ static char *keep(struct steady_test_graph *g, const char *s, size_t len)
     return copy;
 }
 
+/* "--start-timeout-ms": milliseconds, 1 to a day. */
+static int parse_start_ms(struct steady_test_graph *g, const char *value)
+{
+    char *end;
+    unsigned long ms = strtoul(value, &end, 10);
+
+    if (value[0] < '0' || value[0] > '9' || *end || ms < 1 || ms > 86400000ul) {
+        fprintf(stderr,
+                "steady_test_graph_load: --start-timeout-ms: expected "
+                "milliseconds from 1 to 86400000, got '%s'\n",
+                value);
+        return -1;
+    }
+    g->start_ms = (unsigned)ms;
+    return 0;
+}
+
 /* The options of a command line, "--NAME VALUE" or "--NAME=VALUE" each:
- * the host's own (--plugin-path, --state-dir, --allow-writable-plugins)
- * and overrides of the graph's args. 0, or -1 with a message on stderr. */
+ * the host's own (--plugin-path, --state-dir, --allow-writable-plugins),
+ * the harness's (--start-timeout-ms) and overrides of the graph's args. 0,
+ * or -1 with a message on stderr. */
 static int parse_args(struct steady_test_graph *g, const char *const *args,
                       struct steady_runtime_options *opt,
                       const char **overrides)
@@ -100,6 +120,9 @@ static int parse_args(struct steady_test_graph *g, const char *const *args,
             opt->plugin_path = value;
         } else if (strcmp(name, "state-dir") == 0) {
             opt->state_dir = value;
+        } else if (strcmp(name, "start-timeout-ms") == 0) {
+            if (parse_start_ms(g, value) < 0)
+                return -1;
         } else if (strcmp(name, "telemetry") == 0) {
             fprintf(stderr,
                     "steady_test_graph_load: --telemetry: graph tests run "
@@ -158,6 +181,7 @@ struct steady_test_graph *steady_test_graph_load(const char *file,
         fprintf(stderr, "steady_test_graph_load: out of memory\n");
         goto err_free;
     }
+    g->start_ms = START_LIMIT_MS;
     if (parse_args(g, args, &opt, overrides) < 0)
         goto err_free;
     g->host_log = test_log_attach("steady");
@@ -492,8 +516,8 @@ int steady_test_graph_start(struct steady_test_graph *g)
     }
     g->started = true;
     if (runner_build(g->rt, g->stood_in, g->error, sizeof(g->error)) < 0 ||
-        runner_start(g->rt, now_ns() + START_LIMIT_MS * NS_PER_MS, g->error,
-                     sizeof(g->error)) < 0)
+        runner_start(g->rt, now_ns() + (uint64_t)g->start_ms * NS_PER_MS,
+                     g->error, sizeof(g->error)) < 0)
         return -1;
     g->running = true;
     return 0;

@@ -5,21 +5,23 @@
  * a graph never started or still running. Each gets a clear result and a
  * message, never a crash or a hang.
  */
-#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <steady/testing.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+/* cmocka.h needs the headers above */
+#include <cmocka.h>
+#include <steady/testing.h>
 
 #define STANDARD  STEADY_SOURCE_DIR "/graphs/standard.yaml"
 #define SLOW_STOP STEADY_SOURCE_DIR "/tests/graphs/gtest/slow_stop.yaml"
 #define FAILINIT  STEADY_SOURCE_DIR "/tests/graphs/gtest/failinit.yaml"
+#define SLOWINIT  STEADY_SOURCE_DIR "/tests/graphs/gtest/slowinit.yaml"
 
 static uint64_t now_ms(void)
 {
@@ -98,6 +100,8 @@ static void test_load_refused(void **state)
     static const char *const no_value[] = { "--rate", NULL };
     static const char *const telemetry[] = { "--telemetry", "off", NULL };
     static const char *const unknown[] = { "--rat", "5", NULL };
+    static const char *const bad_limit[] = { "--start-timeout-ms", "0", NULL };
+    static const char *const bad_limit2[] = { "--start-timeout-ms=5s", NULL };
 
     (void)state;
     expect_load_refused(NULL, NULL, "no graph file");
@@ -107,6 +111,9 @@ static void test_load_refused(void **state)
     expect_load_refused(STANDARD, no_value, "needs a value");
     expect_load_refused(STANDARD, telemetry, "telemetry off");
     expect_load_refused(STANDARD, unknown, "unknown flag '--rat'");
+    expect_load_refused(STANDARD, bad_limit,
+                        "--start-timeout-ms: expected milliseconds");
+    expect_load_refused(STANDARD, bad_limit2, "got '5s'");
 }
 
 /* ---- names -------------------------------------------------------------- */
@@ -383,6 +390,34 @@ static void test_init_fails(void **state)
     steady_test_graph_destroy(g);
 }
 
+/* An init that takes longer than the start may: start says who, at its
+ * deadline, and destroy waits for the init to end. */
+static void test_start_times_out(void **state)
+{
+    static const char *const args[] = { "--plugin-path",
+                                        STEADY_TEST_PLUGIN_DIR,
+                                        "--start-timeout-ms",
+                                        "200",
+                                        "--init",
+                                        "1500",
+                                        NULL };
+    struct steady_test_graph *g = steady_test_graph_load(SLOWINIT, args);
+    uint64_t t;
+
+    (void)state;
+    assert_non_null(g);
+    assert_int_equal(steady_test_graph_stand_in(g, "generator"), 0);
+    t = now_ms();
+    assert_int_equal(steady_test_graph_start(g), -1);
+    assert_in_range(now_ms() - t, 150, 1400);
+    assert_non_null(strstr(steady_test_graph_error(g),
+                           "start-up took too long; actor 'slow' (plugin "
+                           "tp_slowinit) is still in init"));
+    assert_int_equal(steady_test_graph_wait(g, 10), -1);
+    steady_test_graph_destroy(g);
+    assert_in_range(now_ms() - t, 1000, 11000);
+}
+
 /* ---- destroy ------------------------------------------------------------- */
 
 static void test_destroy_without_start(void **state)
@@ -427,6 +462,7 @@ int main(void)
         cmocka_unit_test(test_timeouts_reached),
         cmocka_unit_test(test_shutdown_times_out),
         cmocka_unit_test(test_init_fails),
+        cmocka_unit_test(test_start_times_out),
         cmocka_unit_test(test_destroy_without_start),
         cmocka_unit_test(test_destroy_while_running),
     };

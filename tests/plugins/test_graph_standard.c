@@ -4,16 +4,16 @@
  * the graph file says, and the FizzBuzz messages reaching the logger must
  * be exactly fizzbuzz(0), fizzbuzz(1), ... of what the test fed.
  */
-#include "worker/fizzbuzz.h"
-
-#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <steady/testing.h>
 #include <string.h>
 #include <time.h>
+/* cmocka.h needs the headers above */
+#include <cmocka.h>
+#include <steady/testing.h>
+#include <worker/fizzbuzz.h>
 
 #define STANDARD   STEADY_SOURCE_DIR "/graphs/standard.yaml"
 #define TROUPE     STEADY_SOURCE_DIR "/tests/graphs/gtest/troupe.yaml"

@@ -144,7 +144,8 @@ struct steady_test_graph;
  * command-line options: "--NAME", "VALUE" (or "--NAME=VALUE") overrides the
  * graph's args: NAME; "--plugin-path", "DIR[:DIR]" is searched first (then
  * STEADY_PLUGIN_PATH, then the bundled plugins); "--state-dir", "DIR";
- * "--allow-writable-plugins". Returns NULL and prints the reason
+ * "--allow-writable-plugins"; "--start-timeout-ms", "MS" bounds the inits
+ * at start (default 10000). Returns NULL and prints the reason
  * ("FILE:LINE:COL: ...") to stderr on failure. */
 STEADY_EXPORT struct steady_test_graph *
 steady_test_graph_load(const char *file, const char *const *args);
@@ -161,10 +162,10 @@ STEADY_EXPORT void steady_test_graph_destroy(struct steady_test_graph *g);
 STEADY_EXPORT int steady_test_graph_stand_in(struct steady_test_graph *g,
                                              const char *actor);
 
-/* Builds the channels, initialises every actor not stood in for (an init
- * taking more than 10 s counts as failed) and starts them. 0, or -1 with
- * the reason in steady_test_graph_error (an actor failed in init, ...).
- * Once. */
+/* Builds the channels, initialises every actor not stood in for and starts
+ * them. 0, or -1 with the reason in steady_test_graph_error: an actor
+ * failed in init, or the inits took longer than --start-timeout-ms (then
+ * destroy waits for the one still in init). Once. */
 STEADY_EXPORT int steady_test_graph_start(struct steady_test_graph *g);
 
 /* Sends up to n items into a channel whose producer is stood in for,

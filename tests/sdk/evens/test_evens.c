@@ -47,8 +47,8 @@ static void test_evens_in_its_graph(void **unused)
     assert_int_equal(steady_test_graph_start(g), 0);
     assert_int_equal(steady_test_graph_feed(g, "generator.out", in, 6), 6);
     assert_int_equal(steady_test_graph_close(g, "generator.out"), 0);
-    assert_int_equal(steady_test_graph_await_output(g, "worker.values", 3, 5000),
-                     3);
+    assert_int_equal(
+        steady_test_graph_await_output(g, "worker.values", 3, 5000), 3);
     assert_int_equal(steady_test_graph_take(g, "worker.values", out, 4), 3);
     assert_int_equal(out[0], 2);
     assert_int_equal(out[1], 4);
