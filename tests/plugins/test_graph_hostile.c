@@ -222,6 +222,9 @@ static void test_wrong_end(void **state)
     capture_stderr();
     assert_int_equal(steady_test_graph_ended(g, "heartbeat.out"), -1);
     expect_said("neither end");
+    capture_stderr();
+    assert_int_equal(steady_test_graph_ended(g, "generator.out"), -1);
+    expect_said("the test feeds it");
     /* NULL items */
     capture_stderr();
     assert_int_equal(steady_test_graph_feed(g, "generator.out", NULL, 1), -1);
@@ -268,7 +271,7 @@ static void test_out_of_order(void **state)
     expect_feed_refused(g, "generator.out", "closed (shutdown was requested)");
     assert_int_equal(steady_test_graph_wait(g, 10000), 0);
     assert_int_equal(steady_test_graph_take(g, "logger.in", &v, 1), 0);
-    assert_int_equal(steady_test_graph_ended(g, "generator.out"), 1);
+    assert_int_equal(steady_test_graph_ended(g, "logger.in"), 1);
     /* waiting again gives the same result */
     assert_int_equal(steady_test_graph_wait(g, 10), 0);
     steady_test_graph_destroy(g);
@@ -364,8 +367,9 @@ static void test_shutdown_times_out(void **state)
     assert_non_null(
         strstr(steady_test_graph_error(g), "shutdown timed out after 300 ms"));
     assert_non_null(strstr(steady_test_graph_error(g), "worker"));
-    /* still running, and said so at once */
+    /* still running, and said so at once; the reason stays */
     assert_int_equal(steady_test_graph_wait(g, 10), 1);
+    assert_non_null(strstr(steady_test_graph_error(g), "shutdown timed out"));
     assert_true(steady_test_graph_log_contains(
         g, NULL, "actor 'worker' has not exited"));
     t = now_ms();

@@ -192,8 +192,8 @@ STEADY_EXPORT long steady_test_graph_take(struct steady_test_graph *g,
 STEADY_EXPORT long steady_test_graph_await_output(struct steady_test_graph *g,
                                                   const char *channel, size_t n,
                                                   unsigned timeout_ms);
-/* 1 when a channel with a stood-in end is closed (its producer ended) and
- * holds nothing more, 0 when not, -1 on misuse. */
+/* 1 when a channel whose consumer is stood in for is closed (its producer
+ * ended) and holds nothing more, 0 when not, -1 on misuse. */
 STEADY_EXPORT int steady_test_graph_ended(struct steady_test_graph *g,
                                           const char *channel);
 
@@ -221,7 +221,8 @@ STEADY_EXPORT int steady_test_graph_restarts(struct steady_test_graph *g,
 
 /* What `actor` logged (NULL: the runtime's own lines), one message per line
  * without prefixes; owned by g, valid until the next call. NULL for an
- * unknown actor. */
+ * unknown actor. Lines are told apart by actor name: harnesses alive at
+ * the same time with actors of the same name see each other's lines. */
 STEADY_EXPORT const char *steady_test_graph_log(struct steady_test_graph *g,
                                                 const char *actor);
 STEADY_EXPORT bool steady_test_graph_log_contains(struct steady_test_graph *g,
