@@ -207,7 +207,9 @@ steady_test_graph_request_shutdown(struct steady_test_graph *g);
  * stream), 1 when it still runs at the deadline, -1 when it failed: an
  * actor failed (past its restart policy), a destroy failed, or shutdown
  * took longer than the graph's shutdown_timeout_ms; the reason, naming the
- * actors, is in steady_test_graph_error. */
+ * actors, is in steady_test_graph_error. After a shutdown timed out, the
+ * actors still running may end later: wait returns 1 until they have, then
+ * that -1 again (destroy lets them go). */
 STEADY_EXPORT int steady_test_graph_wait(struct steady_test_graph *g,
                                          unsigned timeout_ms);
 /* Why start or wait failed, or "". Owned by g. */
