@@ -9,6 +9,7 @@
 #include "param.h"
 #include "port_info.h"
 #include "supervisor.h"
+#include "test_log.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,47 +40,9 @@ struct steady_test {
     bool started;
     bool joined;
     int rc;
-    char *log; /* under harness_lock */
-    size_t log_len, log_cap;
-    char *log_copy; /* returned by steady_test_log */
-    struct steady_test *next_live;
+    struct test_log *log; /* what the actor logged */
+    char *log_copy;       /* returned by steady_test_log */
 };
-
-/* Harnesses whose actors' log lines are being captured. */
-static pthread_mutex_t harness_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t log_grew = PTHREAD_COND_INITIALIZER; /* harness_lock */
-static struct steady_test *live;
-
-static void capture(void *user, enum steady_log_level level,
-                    const char *actor_name, const char *msg)
-{
-    (void)user;
-    pthread_mutex_lock(&harness_lock);
-    for (struct steady_test *t = live; t; t = t->next_live) {
-        size_t need = strlen(msg) + 2;
-
-        if (strcmp(t->actor->name, actor_name) != 0)
-            continue;
-        if (t->log_len + need > t->log_cap) {
-            size_t cap = (t->log_cap + need) * 2;
-            char *grown = realloc(t->log, cap);
-
-            if (!grown)
-                continue;
-            t->log = grown;
-            t->log_cap = cap;
-        }
-        memcpy(t->log + t->log_len, msg, need - 2);
-        t->log_len += need - 2;
-        t->log[t->log_len++] = '\n';
-        t->log[t->log_len] = '\0';
-    }
-    pthread_cond_broadcast(&log_grew);
-    pthread_mutex_unlock(&harness_lock);
-    if (getenv("STEADY_TEST_VERBOSE"))
-        fprintf(stderr, "%-5s [%s] %s\n", steady_log_level_name(level),
-                actor_name, msg);
-}
 
 struct steady_test *steady_test_load(const char *plugin, const char *name)
 {
@@ -110,23 +73,19 @@ struct steady_test *steady_test_load(const char *plugin, const char *name)
         goto err_free;
     actor_set_init(&t->set);
     waker_init(&t->waker);
+    t->log = test_log_attach(name ? name : t->desc->name);
+    if (!t->log)
+        goto err_free;
     t->actor =
         actor_create(name ? name : t->desc->name, t->desc, t->params, &t->set);
     if (!t->actor)
         goto err_free;
     t->set.actors = &t->actor;
     t->set.n_actors = 1;
-
-    steady_log_set_sink(capture, NULL);
-    if (!steady_log_enabled(STEADY_LOG_DEBUG))
-        steady_log_set_level(STEADY_LOG_DEBUG);
-    pthread_mutex_lock(&harness_lock);
-    t->next_live = live;
-    live = t;
-    pthread_mutex_unlock(&harness_lock);
     return t;
 
 err_free:
+    test_log_detach(t->log);
     free(t->params);
     free(t->param_set);
     free(t->ports);
@@ -551,39 +510,20 @@ bool steady_test_shutdown_requested_by_actor(const struct steady_test *t)
 
 const char *steady_test_log(struct steady_test *t)
 {
-    pthread_mutex_lock(&harness_lock);
     free(t->log_copy);
-    t->log_copy = strdup(t->log ? t->log : "");
-    pthread_mutex_unlock(&harness_lock);
+    t->log_copy = test_log_copy(t->log);
     return t->log_copy ? t->log_copy : "";
 }
 
 bool steady_test_log_contains(struct steady_test *t, const char *text)
 {
-    return strstr(steady_test_log(t), text) != NULL;
+    return test_log_contains(t->log, text);
 }
 
 bool steady_test_await_log(struct steady_test *t, const char *text,
                            unsigned timeout_ms)
 {
-    struct timespec deadline;
-    bool found;
-
-    clock_gettime(CLOCK_REALTIME, &deadline);
-    deadline.tv_sec += timeout_ms / 1000;
-    deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-    if (deadline.tv_nsec >= 1000000000L) {
-        deadline.tv_sec++;
-        deadline.tv_nsec -= 1000000000L;
-    }
-    pthread_mutex_lock(&harness_lock);
-    while (!(found = t->log && strstr(t->log, text)) &&
-           pthread_cond_timedwait(&log_grew, &harness_lock, &deadline) == 0)
-        ;
-    if (!found)
-        found = t->log && strstr(t->log, text);
-    pthread_mutex_unlock(&harness_lock);
-    return found;
+    return test_log_await(t->log, text, timeout_ms);
 }
 
 const char *steady_test_error(const struct steady_test *t)
@@ -620,20 +560,7 @@ void steady_test_destroy(struct steady_test *t)
             abort();
         }
     }
-    bool last;
-
-    pthread_mutex_lock(&harness_lock);
-    for (struct steady_test **p = &live; *p; p = &(*p)->next_live)
-        if (*p == t) {
-            *p = t->next_live;
-            break;
-        }
-    last = live == NULL;
-    pthread_mutex_unlock(&harness_lock);
-    /* outside harness_lock: the sink runs under the log lock and takes
-     * harness_lock, so the order is always log lock first */
-    if (last)
-        steady_log_set_sink(NULL, NULL);
+    test_log_detach(t->log);
     actor_destroy(t->actor);
     for (size_t i = 0; i < t->desc->n_params; i++)
         if (t->param_set[i])
@@ -647,7 +574,6 @@ void steady_test_destroy(struct steady_test *t)
     free(t->param_set);
     free(t->ports);
     free(t->any_type);
-    free(t->log);
     free(t->log_copy);
     plugin_registry_destroy(t->registry);
     free(t);
