@@ -13,7 +13,7 @@
 /* cmocka.h needs the headers above */
 #include <cmocka.h>
 #include <steady/testing.h>
-#include <worker/fizzbuzz.h>
+#include <steady/messages.h>
 
 #define STANDARD   STEADY_SOURCE_DIR "/graphs/standard.yaml"
 #define TROUPE     STEADY_SOURCE_DIR "/tests/graphs/gtest/troupe.yaml"
@@ -48,7 +48,7 @@ static void pump_and_check(struct steady_test_graph *g, const char *feed_at,
                            const char *take_at, uint64_t n)
 {
     static uint64_t values[N_VALUES];
-    static struct fizzbuzz_msg got[N_VALUES];
+    static struct steady_fizzbuzz_msg got[N_VALUES];
     uint64_t deadline = now_ms() + 20000;
     uint64_t fed = 0, taken = 0;
 
@@ -71,11 +71,11 @@ static void pump_and_check(struct steady_test_graph *g, const char *feed_at,
     assert_int_equal(fed, n);
     assert_int_equal(taken, n);
     for (uint64_t i = 0; i < n; i++) {
-        if (got[i].bits != fizzbuzz_of(i).bits) {
+        if (got[i].bits != steady_fizzbuzz_of(i).bits) {
             char want[32], was[32];
 
-            fizzbuzz_format(fizzbuzz_of(i), want, sizeof(want));
-            fizzbuzz_format(got[i], was, sizeof(was));
+            steady_fizzbuzz_format(steady_fizzbuzz_of(i), want, sizeof(want));
+            steady_fizzbuzz_format(got[i], was, sizeof(was));
             fail_msg("message %llu is %s, want %s", (unsigned long long)i, was,
                      want);
         }
@@ -161,7 +161,7 @@ static void test_end_of_stream(void **state)
 {
     struct steady_test_graph *g = load_standing_in(STANDARD);
     uint64_t beat = 0, values[] = { 0, 1, 2, 3, 4, 5, 6 };
-    struct fizzbuzz_msg got[16];
+    struct steady_fizzbuzz_msg got[16];
 
     (void)state;
     assert_int_equal(steady_test_graph_stand_in(g, "heartbeat"), 0);
@@ -176,7 +176,7 @@ static void test_end_of_stream(void **state)
                      7);
     assert_int_equal(steady_test_graph_take(g, "logger.in", got, 16), 7);
     for (uint64_t i = 0; i < 7; i++)
-        assert_int_equal(got[i].bits, fizzbuzz_of(i).bits);
+        assert_int_equal(got[i].bits, steady_fizzbuzz_of(i).bits);
     assert_int_equal(steady_test_graph_ended(g, "logger.in"), 0);
     assert_int_equal(steady_test_graph_close(g, "heartbeat.out"), 0);
     assert_int_equal(steady_test_graph_close(g, "generator.out"), 0);
@@ -196,7 +196,7 @@ static void test_shutdown_by_an_actor(void **state)
     static const char *const args[] = { "--rate=200", "--beats=3", NULL };
     struct steady_test_graph *g = steady_test_graph_load(STANDARD, args);
     uint64_t values[10] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9 };
-    struct fizzbuzz_msg got[16];
+    struct steady_fizzbuzz_msg got[16];
 
     (void)state;
     assert_non_null(g);
@@ -210,7 +210,7 @@ static void test_shutdown_by_an_actor(void **state)
         steady_test_graph_log_contains(g, "heartbeat", "requesting shutdown"));
     assert_int_equal(steady_test_graph_take(g, "logger.in", got, 16), 10);
     for (uint64_t i = 0; i < 10; i++)
-        assert_int_equal(got[i].bits, fizzbuzz_of(i).bits);
+        assert_int_equal(got[i].bits, steady_fizzbuzz_of(i).bits);
     assert_int_equal(steady_test_graph_ended(g, "logger.in"), 1);
     steady_test_graph_destroy(g);
 }
