@@ -243,6 +243,56 @@ static void test_writable_waits_for_a_full_pipe(void **unused)
     close(p[1]);
 }
 
+/* CPU time of this whole process so far, in ms. */
+static double cpu_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* await_all(item, fd writable) with the fd writable and no item: the met
+ * fd is left out of the sleep, which waits for the item alone (a sleep
+ * that included it would return at once, again and again). */
+static void test_met_fd_does_not_spin_an_await_all(void **unused)
+{
+    struct timespec pause = { 1, 0 };
+    uint64_t v = 3;
+    char num[16], line[8];
+    double before, used;
+    int p[2];
+    struct steady_test *t;
+
+    (void)unused;
+    make_pipe(p);
+    t = steady_test_load(STEADY_TEST_PLUGIN_DIR "/tp_fdecho.so", "echo");
+    assert_non_null(t);
+    snprintf(num, sizeof(num), "%d", p[1]);
+    assert_int_equal(steady_test_set_param(t, "fd", num), 0);
+    assert_int_equal(steady_test_set_param(t, "mode", "write"), 0);
+    steady_test_connect(t, "in", 4);
+    assert_int_equal(steady_test_start(t), 0);
+    await_log(t, "writing fd");
+    before = cpu_ms();
+    nanosleep(&pause, NULL);
+    used = cpu_ms() - before;
+    /* a bound, generous for sanitizers: a spinning wait uses hundreds of
+     * ms even on a loaded machine, a sleeping one next to nothing */
+    if (used > 50)
+        fail_msg("waiting used %.1f ms of CPU in 1 s", used);
+    /* and the item still wakes it */
+    assert_int_equal(steady_test_feed(t, "in", &v, 1), 1);
+    assert_int_equal(fcntl(p[0], F_SETFL, O_NONBLOCK), 0);
+    assert_int_equal(read_all(p[0], line, 2), 2);
+    assert_memory_equal(line, "3\n", 2);
+    steady_test_close_input(t, "in");
+    assert_int_equal(steady_test_wait(t, 10000), 0);
+    steady_test_destroy(t);
+    close(p[0]);
+    close(p[1]);
+}
+
 static void test_writable_is_met_when_the_reader_is_gone(void **unused)
 {
     uint64_t v = 5;
@@ -434,6 +484,7 @@ int main(void)
         cmocka_unit_test(test_hang_up_ends_input),
         cmocka_unit_test(test_socket_shutdown_is_end_of_input),
         cmocka_unit_test(test_writable_waits_for_a_full_pipe),
+        cmocka_unit_test(test_met_fd_does_not_spin_an_await_all),
         cmocka_unit_test(test_writable_is_met_when_the_reader_is_gone),
         cmocka_unit_test(test_bad_fd_fails_the_actor),
         cmocka_unit_test(test_negative_fd_fails_the_actor),

@@ -520,9 +520,11 @@ bool steady_await(struct steady_actor *a, bool all,
             }
             if (actor_shutting_down(a))
                 note_wait(a, all, conds, n);
-            a->park_fds = w.n_fds ? a->fdw : NULL;
+            a->park_fds = w.n_fds ? fd_wait_park(a) : NULL;
             a->park(a, seen, w.deadline_ns);
             a->park_fds = NULL;
+            if (w.n_fds)
+                fd_wait_unpark(a);
         }
         disarm(a, conds, n);
     }

@@ -186,6 +186,31 @@ void fd_wait_after(struct steady_actor *a, bool waited)
     a->park(a, waker_seq(a->waker) - 1, 0);
 }
 
+struct fd_wait *fd_wait_park(struct steady_actor *a)
+{
+    struct fd_wait *f = a->fdw;
+    size_t watched = 0;
+
+    /* poll skips a negative fd (and leaves its revents 0): ~fd hides a
+     * met one from the sleep, troupe's union included, and keeps it */
+    for (size_t k = 1; k <= f->n; k++) {
+        if (f->pfds[k].revents)
+            f->pfds[k].fd = ~f->pfds[k].fd;
+        else
+            watched++;
+    }
+    return watched ? f : NULL;
+}
+
+void fd_wait_unpark(struct steady_actor *a)
+{
+    struct fd_wait *f = a->fdw;
+
+    for (size_t k = 1; k <= f->n; k++)
+        if (f->pfds[k].fd < 0)
+            f->pfds[k].fd = ~f->pfds[k].fd;
+}
+
 void fd_wait_sleep(struct steady_actor *a, struct fd_wait *f, uint32_t seen,
                    uint64_t deadline_ns)
 {

@@ -53,6 +53,12 @@ int fd_wait_ended(const struct steady_actor *a, size_t met, bool *readable);
  * at once, a member lets its mates run before it goes on. */
 #define FD_YIELD_EVERY 16u
 void fd_wait_after(struct steady_actor *a, bool waited);
+/* Right before park: the fds to sleep on, or NULL for none. Fds whose
+ * conditions the last poll found met are left out (an await_all waiting
+ * for its other conditions: a sleep on a ready fd would return at once,
+ * again and again); fd_wait_unpark puts them back. */
+struct fd_wait *fd_wait_park(struct steady_actor *a);
+void fd_wait_unpark(struct steady_actor *a);
 /* Sleeps on the actor's waker and its prepared fds (solo actors). */
 void fd_wait_sleep(struct steady_actor *a, struct fd_wait *f, uint32_t seen,
                    uint64_t deadline_ns);
