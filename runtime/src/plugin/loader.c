@@ -77,10 +77,13 @@ static int check_ports(const char *path, const struct steady_plugin *d,
                     d->name, p->name);
             return -1;
         }
-        if (p->elem_size == 0) {
+        /* ABI 1.1 gave size 0 a meaning: STEADY_VARSIZE (or, with
+         * STEADY_TYPE_ANY, whatever the channel carries) */
+        if (p->elem_size == 0 && (d->abi_version & 0xffffu) < 1) {
             err_set(err, errlen,
-                    "%s: plugin '%s': port '%s' has element size 0", path,
-                    d->name, p->name);
+                    "%s: plugin '%s': port '%s' has element size 0 (a "
+                    "variable-size port needs ABI 1.1; rebuild the plugin)",
+                    path, d->name, p->name);
             return -1;
         }
         if (dir != STEADY_IN && dir != STEADY_OUT) {
@@ -295,19 +298,25 @@ static int check_descriptor(const char *path, const struct steady_plugin *d,
 }
 
 /* The inline channel fast paths compiled into the plugin read the fields
- * of struct steady_channel at fixed offsets: they must be this host's. */
-static int check_channel_layout(const char *path, void *handle, char *err,
-                                size_t errlen)
+ * of struct steady_channel at fixed offsets: they must be at the same place
+ * in this host. Layout 2 moved none of layout 1's, so both load; the graph
+ * keeps layout-1 code away from channels it would mishandle. */
+static int check_channel_layout(const char *path, void *handle,
+                                uint32_t *out, char *err, size_t errlen)
 {
     const uint32_t *layout = dlsym(handle, STEADY_PLUGIN_LAYOUT_SYMBOL);
     uint32_t built = layout ? *layout : 1; /* before the symbol: layout 1 */
 
-    if (built == STEADY_CHANNEL_LAYOUT)
+    if (built >= PLUGIN_MIN_CHANNEL_LAYOUT && built <= STEADY_CHANNEL_LAYOUT) {
+        *out = built;
         return 0;
+    }
     err_set(err, errlen,
-            "%s: built against channel layout %u, this host uses channel "
-            "layout %u; rebuild the plugin against this steady's headers",
-            path, (unsigned)built, (unsigned)STEADY_CHANNEL_LAYOUT);
+            "%s: built against channel layout %u, this host takes channel "
+            "layouts %u to %u; rebuild the plugin against this steady's "
+            "headers",
+            path, (unsigned)built, (unsigned)PLUGIN_MIN_CHANNEL_LAYOUT,
+            (unsigned)STEADY_CHANNEL_LAYOUT);
     return -1;
 }
 
@@ -323,6 +332,7 @@ static int open_file(const char *path, unsigned flags,
     steady_plugin_entry_fn entry;
     const struct steady_plugin *desc;
     void *handle, *sym;
+    uint32_t layout;
     char *copy;
 
     /* dlopen looks a bare "x.so" up in the system library path; a caller
@@ -378,7 +388,7 @@ static int open_file(const char *path, unsigned flags,
         goto err_close_handle;
     }
     if (check_descriptor(path, desc, err, errlen) < 0 ||
-        check_channel_layout(path, handle, err, errlen) < 0)
+        check_channel_layout(path, handle, &layout, err, errlen) < 0)
         goto err_close_handle;
     copy = strdup(path);
     if (!copy) {
@@ -388,6 +398,7 @@ static int open_file(const char *path, unsigned flags,
     out->path = copy;
     out->handle = handle;
     out->desc = desc;
+    out->channel_layout = layout;
     return 0;
 
 err_close_handle:

@@ -8,13 +8,21 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <steady/plugin.h>
 
 struct loaded_plugin {
     char *path;                       /* the file that was opened */
     void *handle;                     /* dlopen handle */
     const struct steady_plugin *desc; /* checked descriptor, owned by the .so */
+    /* STEADY_CHANNEL_LAYOUT it was built against: 1 or 2. Code built
+     * against layout 1 inlines fast paths that do not know a channel's
+     * mode, so the graph wires it only to plain channels. */
+    uint32_t channel_layout;
 };
+
+/* The oldest channel layout the host still loads. */
+#define PLUGIN_MIN_CHANNEL_LAYOUT 1
 
 /* A set of opened plugins, each opened once however many actors use it. */
 struct plugin_registry;
