@@ -390,6 +390,14 @@ static bool rx_empty(struct steady_channel *ch, uint64_t head)
     return head == ch->tail_seen && steady_channel_avail(ch) == 0;
 }
 
+/* drop_oldest, consumer, under drop_lock: items at head or later. The
+ * producer may have moved head past the cached tail (even up to tail, when
+ * it dropped everything), so the cache is refreshed every time. */
+static size_t locked_avail(struct steady_channel *ch)
+{
+    return steady_channel_avail(ch);
+}
+
 /* drop_oldest, producer: makes room for `need` items (at most the
  * capacity) by moving head past the oldest ones, under the lock. */
 static void make_room(struct steady_channel *ch, size_t need)
@@ -531,7 +539,7 @@ static bool locked_copy_out(struct steady_channel *ch, void *item, bool take)
 
     drop_lock(ch);
     head = atomic_load_explicit(&ch->head, memory_order_relaxed);
-    if (!rx_empty(ch, head)) {
+    if (locked_avail(ch)) {
         steady__channel_copy(ch, item, steady__channel_slot(ch, head));
         if (take) {
             atomic_store_explicit(&ch->head, head + 1, memory_order_release);
@@ -753,6 +761,7 @@ size_t steady_channel_borrow_read(struct steady_channel *ch,
     /* drop_oldest: a copy the producer cannot discard under the reader */
     drop_lock(ch);
     head = atomic_load_explicit(&ch->head, memory_order_relaxed);
+    locked_avail(ch);
     got = borrow_ring_read(ch, ring, max);
     drain_spans(ch, ch->spare, ring);
     ch->rx_copied = got ? head + 1 : 0;
@@ -777,7 +786,7 @@ static void locked_commit_take(struct steady_channel *ch, size_t n)
     if (ch->rx_copied) {
         end = ch->rx_copied - 1 + (n < ch->rx_copied_n ? n : ch->rx_copied_n);
     } else {
-        size_t avail = steady_channel_avail(ch);
+        size_t avail = locked_avail(ch);
 
         end = head + (n < avail ? n : avail);
     }
@@ -815,6 +824,7 @@ size_t steady_channel_take_many(struct steady_channel *ch, void *items,
             return 0;
         drop_lock(ch);
         head = atomic_load_explicit(&ch->head, memory_order_relaxed);
+        locked_avail(ch);
         got = borrow_ring_read(ch, s, n);
         drain_spans(ch, items, s);
         if (got) {
@@ -1053,7 +1063,7 @@ const void *steady_channel_peek_msg(struct steady_channel *ch, size_t *len)
     /* drop_oldest: a copy, kept while the same message stays at head */
     drop_lock(ch);
     head = atomic_load_explicit(&ch->head, memory_order_relaxed);
-    if (rx_empty(ch, head)) {
+    if (!locked_avail(ch)) {
         drop_unlock(ch);
         return NULL;
     }
@@ -1080,7 +1090,7 @@ void steady_channel_take_msg(struct steady_channel *ch)
     /* the copy of a message dropped meanwhile: nothing left to take */
     drop_lock(ch);
     head = atomic_load_explicit(&ch->head, memory_order_relaxed);
-    if ((!ch->rx_copied || ch->rx_copied - 1 == head) && !rx_empty(ch, head)) {
+    if ((!ch->rx_copied || ch->rx_copied - 1 == head) && locked_avail(ch)) {
         atomic_store_explicit(&ch->head, head + 1, memory_order_release);
         count_taken(ch, 1);
     }
