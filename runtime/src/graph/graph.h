@@ -71,7 +71,9 @@ struct graph_endpoint {
 struct graph_channel {
     struct graph_endpoint from; /* an STEADY_OUT port */
     struct graph_endpoint to;   /* an STEADY_IN port */
-    size_t capacity;
+    size_t capacity;            /* items, or messages when variable-size */
+    size_t bytes;               /* variable-size: bytes of messages at most */
+    enum steady_overflow overflow;
     int percentile; /* 1..99, fill percentile shown and exported */
     struct graph_alert *alerts;
     size_t n_alerts;

@@ -1,7 +1,9 @@
 /* graph_channels.c - the graph file's `channels` list, in either form
  * ("a.out -> b.in" or { from, to, ... }), resolved to ports and checked:
- * direction, element type, one channel per port, capacity; then every
- * required port must be connected.
+ * direction, element type (fixed-size or variable-size), one channel per
+ * port, capacity, bytes and overflow, and that plugins built against
+ * channel layout 1 get only plain channels; then every required port must
+ * be connected.
  */
 #include "graph_impl.h"
 #include "suggest.h"
@@ -10,8 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const channel_keys[] = { "from", "to", "capacity",
-                                            "percentile", "alerts" };
+static const char *const channel_keys[] = { "from",       "to",
+                                            "capacity",   "percentile",
+                                            "alerts",     "bytes",
+                                            "overflow" };
+
+/* In enum steady_overflow order. */
+static const char *const overflow_words[] = { "block", "drop_oldest",
+                                              "drop_newest" };
 
 #define CHANNEL_FORMS \
     "a channel is 'actor.port -> actor.port' or a map with 'from' and 'to'"
@@ -225,17 +233,59 @@ static int map_endpoint(struct graph_ctx *c, yaml_node_t *map, const char *key,
     return 0;
 }
 
+int graph_read_overflow(struct graph_ctx *c, const yaml_node_t *n,
+                        enum steady_overflow *out)
+{
+    size_t i;
+
+    if (graph_read_word(c, n, "overflow policy", overflow_words,
+                        sizeof(overflow_words) / sizeof(overflow_words[0]),
+                        &i) < 0)
+        return -1;
+    *out = (enum steady_overflow)i;
+    return 0;
+}
+
+/* A port whose messages vary in length (not an any-typed one). */
+static bool is_varsize_port(const struct steady_port_desc *pd)
+{
+    return pd->elem_size == STEADY_VARSIZE &&
+           strcmp(pd->type_name, STEADY_TYPE_ANY) != 0;
+}
+
+/* "variable-size 'text' messages" or "'u64' items of 8 bytes" */
+static const char *port_elems(const struct steady_port_desc *pd, char *buf,
+                              size_t len)
+{
+    if (is_varsize_port(pd))
+        snprintf(buf, len, "variable-size '%s' messages", pd->type_name);
+    else
+        snprintf(buf, len, "'%s' items of %zu bytes", pd->type_name,
+                 pd->elem_size);
+    return buf;
+}
+
 /* Both ends carry the same elements, and the ring fits in memory. */
 static int check_ring(struct graph_ctx *c, const struct graph_channel *ch,
-                      const yaml_node_t *item, const yaml_node_t *cap_node)
+                      const yaml_node_t *item, const yaml_node_t *cap_node,
+                      const yaml_node_t *bytes_node)
 {
     const struct graph *g = c->g;
     const struct steady_port_desc *out =
         &g->actors[ch->from.actor].plugin->desc->ports[ch->from.port];
     const struct steady_port_desc *in =
         &g->actors[ch->to.actor].plugin->desc->ports[ch->to.port];
-    char from[256], to[256];
+    char from[256], to[256], what_out[160], what_in[160];
 
+    if (is_varsize_port(out) != is_varsize_port(in))
+        return graph_fail(
+            c, item,
+            "%s sends %s but %s takes %s; a channel joins two variable-size "
+            "ports or two fixed-size ones",
+            graph_endpoint_name(g, &ch->from, from, sizeof(from)),
+            port_elems(out, what_out, sizeof(what_out)),
+            graph_endpoint_name(g, &ch->to, to, sizeof(to)),
+            port_elems(in, what_in, sizeof(what_in)));
     if (strcmp(out->type_name, in->type_name) != 0 ||
         out->elem_size != in->elem_size)
         return graph_fail(c, item,
@@ -245,12 +295,63 @@ static int check_ring(struct graph_ctx *c, const struct graph_channel *ch,
                           out->type_name, out->elem_size,
                           graph_endpoint_name(g, &ch->to, to, sizeof(to)),
                           in->type_name, in->elem_size);
-    if (out->elem_size > GRAPH_MAX_RING_BYTES / ch->capacity)
+    if (!is_varsize_port(out)) {
+        if (bytes_node)
+            return graph_fail(
+                c, bytes_node,
+                "'bytes' bounds a variable-size channel, but this one "
+                "carries %s; its size is capacity x item size",
+                port_elems(out, what_out, sizeof(what_out)));
+        if (out->elem_size > GRAPH_MAX_RING_BYTES / ch->capacity)
+            return graph_fail(
+                c, cap_node ? cap_node : item,
+                "capacity %zu of %zu-byte '%s' elements needs over 4 GiB%s",
+                ch->capacity, out->elem_size, out->type_name,
+                cap_node ? "" : " (capacity from defaults.channel)");
+        return 0;
+    }
+    /* each message also has its place (16 bytes) in a ring of capacity */
+    if (ch->capacity > (GRAPH_MAX_RING_BYTES - ch->bytes) / 16)
         return graph_fail(c, cap_node ? cap_node : item,
-                          "capacity %zu of %zu-byte '%s' elements needs over "
-                          "4 GiB%s",
-                          ch->capacity, out->elem_size, out->type_name,
+                          "capacity %zu of variable-size '%s' messages with "
+                          "%zu bytes needs over 4 GiB%s",
+                          ch->capacity, out->type_name, ch->bytes,
                           cap_node ? "" : " (capacity from defaults.channel)");
+    return 0;
+}
+
+/* Plugins built against channel layout 1 inline fast paths that do not
+ * know a channel's mode: they may only take part in a plain channel. */
+static int check_layouts(struct graph_ctx *c, const struct graph_channel *ch,
+                         const yaml_node_t *item, const yaml_node_t *why_node)
+{
+    const struct graph *g = c->g;
+    const struct steady_port_desc *out =
+        &g->actors[ch->from.actor].plugin->desc->ports[ch->from.port];
+    const struct graph_endpoint *ends[2] = { &ch->from, &ch->to };
+    char name[256];
+
+    if (!is_varsize_port(out) && ch->overflow == STEADY_OVERFLOW_BLOCK)
+        return 0;
+    for (int i = 0; i < 2; i++) {
+        const struct graph_actor *a = &g->actors[ends[i]->actor];
+
+        if (a->plugin->channel_layout >= 2)
+            continue;
+        return graph_fail(
+            c, why_node && !is_varsize_port(out) ? why_node : item,
+            "%s cannot use this channel: %s, but plugin '%s' (%s) was built "
+            "against channel layout %u, whose inlined channel code does not "
+            "know %s; rebuild the plugin against this SDK (channel layout "
+            "%u)",
+            graph_endpoint_name(g, ends[i], name, sizeof(name)),
+            is_varsize_port(out) ? "it carries variable-size messages"
+                                 : "it drops items when full",
+            a->plugin->desc->name, a->plugin->path,
+            (unsigned)a->plugin->channel_layout,
+            is_varsize_port(out) ? "them" : "overflow policies",
+            (unsigned)STEADY_CHANNEL_LAYOUT);
+    }
     return 0;
 }
 
@@ -259,13 +360,15 @@ static int load_channel(struct graph_ctx *c, struct port_use *u, size_t index,
 {
     struct graph_channel *ch = &c->g->channels[index];
     struct endpoint_text from, to;
-    const yaml_node_t *cap_node = NULL;
-    yaml_node_t *v;
+    const yaml_node_t *cap_node = NULL, *bytes_node = NULL;
+    yaml_node_t *v, *overflow_node = NULL;
     int64_t x;
     bool is_map = item->type == YAML_MAPPING_NODE;
 
     ch->pos = graph_pos_of(item);
     ch->capacity = (size_t)c->def_capacity;
+    ch->bytes = (size_t)c->def_bytes;
+    ch->overflow = c->def_overflow;
     ch->percentile = c->def_percentile;
     if (item->type == YAML_SEQUENCE_NODE)
         return graph_fail(c, item, CHANNEL_FORMS ", got a list");
@@ -292,7 +395,17 @@ static int load_channel(struct graph_ctx *c, struct port_use *u, size_t index,
         ch->capacity = (size_t)x;
         cap_node = v;
     }
-    if (check_ring(c, ch, item, cap_node) < 0)
+    if (is_map && (v = yaml_doc_get(&c->doc, item, "bytes"))) {
+        if (graph_read_int(c, v, "bytes", 1, GRAPH_MAX_BYTES, &x) < 0)
+            return -1;
+        ch->bytes = (size_t)x;
+        bytes_node = v;
+    }
+    if (is_map && (overflow_node = yaml_doc_get(&c->doc, item, "overflow")) &&
+        graph_read_overflow(c, overflow_node, &ch->overflow) < 0)
+        return -1;
+    if (check_ring(c, ch, item, cap_node, bytes_node) < 0 ||
+        check_layouts(c, ch, item, overflow_node) < 0)
         return -1;
     if (is_map && (v = yaml_doc_get(&c->doc, item, "percentile"))) {
         if (graph_read_int(c, v, "percentile", 1, 99, &x) < 0)

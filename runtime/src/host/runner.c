@@ -243,9 +243,15 @@ static int build(struct steady_runtime *rt, bool check_only, char *err,
         const struct steady_port_desc *port =
             &g->actors[gc->from.actor].plugin->desc->ports[gc->from.port];
 
-        rt->channels[i] = steady_channel_create(gc->capacity, port->elem_size,
-                                                port->type_name);
-        if (!rt->channels[i])
+        if (port->elem_size == STEADY_VARSIZE)
+            rt->channels[i] = steady_channel_create_varsize(
+                gc->capacity, gc->bytes, port->type_name);
+        else
+            rt->channels[i] = steady_channel_create(
+                gc->capacity, port->elem_size, port->type_name);
+        /* the graph checked the policy: only memory can fail here */
+        if (!rt->channels[i] ||
+            steady_channel_set_overflow(rt->channels[i], gc->overflow) < 0)
             goto err_oom;
         actor_bind_port(rt->actors[gc->from.actor], (unsigned)gc->from.port,
                         rt->channels[i]);
