@@ -17,6 +17,7 @@
 struct steady_test {
     struct plugin_registry *registry;
     const struct steady_plugin *desc;
+    uint32_t channel_layout; /* the plugin's; 1 takes plain channels only */
     struct actor_set set;
     struct steady_actor *actor;
     union param_value *params; /* one per desc param */
@@ -88,6 +89,7 @@ struct steady_test *steady_test_load(const char *plugin, const char *name)
         goto err_free;
     }
     t->desc = lp->desc;
+    t->channel_layout = lp->channel_layout;
     np = t->desc->n_params ? t->desc->n_params : 1;
     t->params = calloc(np, sizeof(*t->params));
     t->param_set = calloc(np, sizeof(*t->param_set));
@@ -162,6 +164,25 @@ static int port_index(struct steady_test *t, const char *port, const char *who)
     return i;
 }
 
+static bool is_varsize_port(const struct steady_port_desc *pd)
+{
+    return pd->elem_size == STEADY_VARSIZE &&
+           strcmp(pd->type_name, STEADY_TYPE_ANY) != 0;
+}
+
+/* Wires port i to ch, whose other end the test holds. */
+static void wire(struct steady_test *t, int i, struct steady_channel *ch)
+{
+    const struct steady_port_desc *pd = &t->desc->ports[i];
+
+    t->channels[i] = ch;
+    actor_bind_port(t->actor, (unsigned)i, ch);
+    if (pd->dir == STEADY_IN)
+        channel_bind_tx(ch, &t->waker);
+    else
+        channel_bind_rx(ch, &t->waker);
+}
+
 struct steady_channel *steady_test_connect(struct steady_test *t,
                                            const char *port, size_t capacity)
 {
@@ -172,16 +193,84 @@ struct steady_channel *steady_test_connect(struct steady_test *t,
     if (i < 0 || t->channels[i] || t->started)
         return NULL;
     pd = &t->desc->ports[i];
+    if (is_varsize_port(pd)) {
+        fprintf(stderr,
+                "steady_test_connect: port '%s' carries variable-size "
+                "messages; use steady_test_connect_varsize\n",
+                port);
+        return NULL;
+    }
     ch = steady_channel_create(capacity, pd->elem_size, pd->type_name);
     if (!ch)
         return NULL;
-    t->channels[i] = ch;
-    actor_bind_port(t->actor, (unsigned)i, ch);
-    if (pd->dir == STEADY_IN)
-        channel_bind_tx(ch, &t->waker);
-    else
-        channel_bind_rx(ch, &t->waker);
+    wire(t, i, ch);
     return ch;
+}
+
+struct steady_channel *steady_test_connect_varsize(struct steady_test *t,
+                                                   const char *port,
+                                                   size_t max_msgs,
+                                                   size_t max_bytes)
+{
+    const char *who = "steady_test_connect_varsize";
+    int i = port_index(t, port, who);
+    const struct steady_port_desc *pd;
+    struct steady_channel *ch;
+
+    if (i < 0 || t->channels[i] || t->started)
+        return NULL;
+    pd = &t->desc->ports[i];
+    if (!is_varsize_port(pd)) {
+        fprintf(stderr,
+                "%s: port '%s' carries '%s' items of %zu bytes; use "
+                "steady_test_connect\n",
+                who, port, pd->type_name, pd->elem_size);
+        return NULL;
+    }
+    if (t->channel_layout < 2) {
+        fprintf(stderr,
+                "%s: plugin '%s' was built against channel layout %u, which "
+                "does not know variable-size channels; rebuild it\n",
+                who, t->desc->name, (unsigned)t->channel_layout);
+        return NULL;
+    }
+    ch = steady_channel_create_varsize(max_msgs, max_bytes, pd->type_name);
+    if (!ch) {
+        fprintf(stderr, "%s: cannot make a channel of %zu messages and %zu "
+                        "bytes\n",
+                who, max_msgs, max_bytes);
+        return NULL;
+    }
+    wire(t, i, ch);
+    return ch;
+}
+
+int steady_test_set_overflow(struct steady_test *t, const char *port,
+                             enum steady_overflow policy)
+{
+    const char *who = "steady_test_set_overflow";
+    int i = port_index(t, port, who);
+
+    if (i < 0)
+        return -1;
+    if (!t->channels[i] || t->started) {
+        fprintf(stderr, "%s: port '%s' must be connected and the actor not "
+                        "started\n",
+                who, port);
+        return -1;
+    }
+    if (policy != STEADY_OVERFLOW_BLOCK && t->channel_layout < 2) {
+        fprintf(stderr,
+                "%s: plugin '%s' was built against channel layout %u, which "
+                "does not know overflow policies; rebuild it\n",
+                who, t->desc->name, (unsigned)t->channel_layout);
+        return -1;
+    }
+    if (steady_channel_set_overflow(t->channels[i], policy) < 0) {
+        fprintf(stderr, "%s: policy %d refused\n", who, (int)policy);
+        return -1;
+    }
+    return 0;
 }
 
 static struct steady_channel *wired(struct steady_test *t, const char *port,
@@ -205,6 +294,34 @@ size_t steady_test_feed(struct steady_test *t, const char *port,
     struct steady_channel *ch = wired(t, port, STEADY_IN, "steady_test_feed");
 
     return ch ? steady_channel_send_many(ch, items, n) : 0;
+}
+
+bool steady_test_feed_msg(struct steady_test *t, const char *port,
+                          const void *msg, size_t len)
+{
+    struct steady_channel *ch =
+        wired(t, port, STEADY_IN, "steady_test_feed_msg");
+
+    return ch && steady_channel_send_msg(ch, msg, len);
+}
+
+bool steady_test_take_msg(struct steady_test *t, const char *port, void *buf,
+                          size_t max, size_t *len)
+{
+    struct steady_channel *ch =
+        wired(t, port, STEADY_OUT, "steady_test_take_msg");
+    const void *msg;
+    size_t n = 0;
+
+    msg = ch ? steady_channel_peek_msg(ch, &n) : NULL;
+    if (!msg)
+        return false;
+    if (n && max)
+        memcpy(buf, msg, n < max ? n : max);
+    if (len)
+        *len = n;
+    steady_channel_take_msg(ch);
+    return true;
 }
 
 void steady_test_close_input(struct steady_test *t, const char *port)
