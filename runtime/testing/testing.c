@@ -236,8 +236,9 @@ struct steady_channel *steady_test_connect_varsize(struct steady_test *t,
     }
     ch = steady_channel_create_varsize(max_msgs, max_bytes, pd->type_name);
     if (!ch) {
-        fprintf(stderr, "%s: cannot make a channel of %zu messages and %zu "
-                        "bytes\n",
+        fprintf(stderr,
+                "%s: cannot make a channel of %zu messages and %zu "
+                "bytes\n",
                 who, max_msgs, max_bytes);
         return NULL;
     }
@@ -254,8 +255,9 @@ int steady_test_set_overflow(struct steady_test *t, const char *port,
     if (i < 0)
         return -1;
     if (!t->channels[i] || t->started) {
-        fprintf(stderr, "%s: port '%s' must be connected and the actor not "
-                        "started\n",
+        fprintf(stderr,
+                "%s: port '%s' must be connected and the actor not "
+                "started\n",
                 who, port);
         return -1;
     }

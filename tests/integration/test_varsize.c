@@ -141,10 +141,10 @@ static char *run_drop_graph(const char *graph)
                      (unsigned long long)text_bytes(0, 1000, 50));
             if (!strstr(r.body, want))
                 fail_msg("/metrics lacks '%s':\n%s", want, r.body);
-            assert_non_null(strstr(
-                r.body, "send_total{from=\"src\",to=\"sink\"} 1000\n"));
-            assert_non_null(strstr(
-                r.body, "# TYPE channel_dropped_total counter\n"));
+            assert_non_null(
+                strstr(r.body, "send_total{from=\"src\",to=\"sink\"} 1000\n"));
+            assert_non_null(
+                strstr(r.body, "# TYPE channel_dropped_total counter\n"));
             seen = true;
         }
         http_reply_free(&r);

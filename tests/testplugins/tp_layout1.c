@@ -31,12 +31,9 @@ static const struct steady_port_desc ports[] = {
 };
 
 static const struct steady_plugin desc = {
-    STEADY_PLUGIN_HEADER,
-    .name = "tp_layout1",
-    .version = "1.0",
-    .summary = "built against channel layout 1",
-    .ports = ports,
-    .n_ports = sizeof(ports) / sizeof(ports[0]),
+    STEADY_PLUGIN_HEADER, .name = "tp_layout1",
+    .version = "1.0",     .summary = "built against channel layout 1",
+    .ports = ports,       .n_ports = sizeof(ports) / sizeof(ports[0]),
     .run = run,
 };
 

@@ -30,8 +30,8 @@ static inline size_t tp_text_len(uint64_t i, size_t max_body)
 static inline void tp_text_write(char *buf, uint64_t i, size_t max_body)
 {
     char head[24];
-    size_t n = (size_t)snprintf(head, sizeof(head), "%llu:",
-                                (unsigned long long)i);
+    size_t n =
+        (size_t)snprintf(head, sizeof(head), "%llu:", (unsigned long long)i);
     size_t body = tp_text_body(i, max_body);
 
     for (size_t j = 0; j < n; j++)

@@ -51,8 +51,9 @@ static int run(struct steady_actor *a)
         if (tp_text_check(msg, len, max_body, &i) < 0 ||
             (s->taken && i <= s->last)) {
             if (s->bad++ == 0)
-                steady_error(a, "message after %llu is wrong (%zu bytes: "
-                                "'%.*s')",
+                steady_error(a,
+                             "message after %llu is wrong (%zu bytes: "
+                             "'%.*s')",
                              (unsigned long long)s->last, len,
                              (int)(len < 40 ? len : 40), msg);
             steady_take_msg(a, IN);
@@ -64,8 +65,7 @@ static int run(struct steady_actor *a)
                          (unsigned long long)i);
         }
         if (log_each)
-            steady_info(a, "got %llu (%zu bytes)", (unsigned long long)i,
-                        len);
+            steady_info(a, "got %llu (%zu bytes)", (unsigned long long)i, len);
         if (s->taken++ == 0)
             s->first = i;
         s->last = i;

@@ -108,8 +108,7 @@ static void test_set_overflow_checks(void **state)
     assert_int_equal(
         steady_channel_set_overflow(ch, STEADY_OVERFLOW_DROP_NEWEST), 0);
     /* back to block frees the spare area and clears the mode */
-    assert_int_equal(steady_channel_set_overflow(ch, STEADY_OVERFLOW_BLOCK),
-                     0);
+    assert_int_equal(steady_channel_set_overflow(ch, STEADY_OVERFLOW_BLOCK), 0);
     assert_int_equal(ch->mode, 0);
     assert_null(ch->spare);
     assert_true(steady_channel_try_send(ch, &v));
@@ -285,7 +284,7 @@ static void test_drop_oldest_borrow_read_is_a_copy(void **state)
     expect_counts(ch, 7, 0, 3);
     assert_int_equal(steady_channel_borrow_read(ch, s, 2), 2);
     assert_int_equal(((const uint64_t *)s[0].ptr)[0], 3);
-    send_range(ch, 7, 8); /* drops 3 */
+    send_range(ch, 7, 8);              /* drops 3 */
     steady_channel_commit_take(ch, 2); /* takes 4 only */
     expect_counts(ch, 8, 1, 4);
     expect_items(ch, 5, 8);
@@ -444,14 +443,13 @@ static uint64_t consumer(struct stress *st, uint64_t *last, char *why,
             if (p) {
                 memcpy(&v[0], p, 8);
                 if (ml != msg_len(v[0])) {
-                    snprintf(why, len, "message %" PRIu64 " is %zu bytes",
-                             v[0], ml);
+                    snprintf(why, len, "message %" PRIu64 " is %zu bytes", v[0],
+                             ml);
                     return got;
                 }
                 for (size_t j = 8; j < ml; j++)
                     if (p[j] != (unsigned char)(v[0] + j)) {
-                        snprintf(why, len, "message %" PRIu64 " is torn",
-                                 v[0]);
+                        snprintf(why, len, "message %" PRIu64 " is torn", v[0]);
                         return got;
                     }
                 steady_channel_take_msg(st->ch);
@@ -517,12 +515,11 @@ static void run_stress(enum steady_overflow policy, bool varsize)
     pthread_join(t, NULL);
     if (why[0])
         fail_msg("consumer: %s", why);
-    print_message("%s %s: %" PRIu64 " of %" PRIu64 " taken, %" PRIu64
-                  " dropped\n",
-                  varsize ? "varsize" : "fixed",
-                  policy == STEADY_OVERFLOW_DROP_OLDEST ? "drop_oldest"
-                                                        : "drop_newest",
-                  got, st.n, steady_channel_dropped_total(st.ch));
+    print_message(
+        "%s %s: %" PRIu64 " of %" PRIu64 " taken, %" PRIu64 " dropped\n",
+        varsize ? "varsize" : "fixed",
+        policy == STEADY_OVERFLOW_DROP_OLDEST ? "drop_oldest" : "drop_newest",
+        got, st.n, steady_channel_dropped_total(st.ch));
     /* every item was either taken or dropped, and counted so; an item
      * the consumer read (a peek or a borrowed span is a copy) but that the
      * producer dropped before the take counts as dropped */

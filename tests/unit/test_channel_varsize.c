@@ -535,7 +535,7 @@ static void test_wrap_many_sizes(void **state)
     (void)state;
     while (taken < 20000) {
         size_t len = lcg_next(&seed) % 4 == 0 ? lcg_next(&seed) % 1001
-                                                : lcg_next(&seed) % 120;
+                                              : lcg_next(&seed) % 120;
 
         while (sent < 20000 && send_seq(ch, sent, len)) {
             lens[sent % 64] = len;

@@ -268,8 +268,7 @@ int main(int argc, char **argv)
     median_of(&cfg, "messages of 256 bytes", msgs_256, &msgs[1]);
     median_of(&cfg, "memcpy of 256 bytes (messages)", memcpy_256, &copies[1]);
     median_of(&cfg, "messages of 4096 bytes", msgs_4096, &msgs[2]);
-    median_of(&cfg, "memcpy of 4096 bytes (messages)", memcpy_4096,
-              &copies[2]);
+    median_of(&cfg, "memcpy of 4096 bytes (messages)", memcpy_4096, &copies[2]);
     median_of(&cfg, "performant graph, solo", performant_solo, &solo);
     median_of(&cfg, "performant graph, --rate 1", performant_rate1, &rate1);
     median_of(&cfg, "performant graph, troupe", performant_troupe, &troupe);

@@ -88,8 +88,7 @@ static uint64_t msgs_for(const struct bench_cfg *cfg, size_t len)
     return cfg->quick ? n / 1024 : n;
 }
 
-void bench_msgs(const struct bench_cfg *cfg, size_t len,
-                struct bench_result *r)
+void bench_msgs(const struct bench_cfg *cfg, size_t len, struct bench_result *r)
 {
     struct msg_run m = { .len = len };
     unsigned char *src = malloc(SRC_BYTES);
@@ -125,8 +124,8 @@ void bench_msgs(const struct bench_cfg *cfg, size_t len,
         bench_fail(r, "messages arrived wrong");
         return;
     }
-    r->value = (double)m.n * 1e9 / (double)ns;        /* messages/s */
-    r->value2 = r->value * (double)len;               /* bytes/s */
+    r->value = (double)m.n * 1e9 / (double)ns; /* messages/s */
+    r->value2 = r->value * (double)len;        /* bytes/s */
     r->ok = true;
 }
 

@@ -221,7 +221,7 @@ STEADY_EXPORT bool steady__channel_try_take_mode(struct steady_channel *ch,
  * Layout 2 only fills padding: `mode` beside light_fence, which the inline
  * calls test before anything else (0 for a plain channel, whose fast path
  * is that of layout 1), and the fields that only channel.c reads. */
-#define STEADY_CHANNEL_LINE 128
+#define STEADY_CHANNEL_LINE      128
 
 /* Bits of `mode`; 0 is a plain fixed-size channel that blocks when full. */
 #define STEADY__MODE_VARSIZE     1u /* messages of varying length */
@@ -238,7 +238,8 @@ struct steady_channel {
     size_t elem_size; /* STEADY_VARSIZE (0) for a varsize channel */
     bool light_fence; /* the publish-side fence can be a compiler barrier
                          (the sleeper runs an expedited membarrier) */
-    unsigned char mode; /* STEADY__MODE_*; layout 2; set while wiring */
+    /* Layout 2: STEADY__MODE_*, set while wiring. */
+    unsigned char mode;
     char *type_name;
     /* Set while wiring, before any actor runs: whom to wake (struct waker *
      * of the runtime's wake.h). */

@@ -81,15 +81,13 @@ STEADY_EXPORT size_t steady_test_take(struct steady_test *t, const char *port,
  * element size on a fixed-size one) into an input port's channel without
  * waiting; false when it does not fit now or ever (errno EAGAIN or
  * EMSGSIZE). */
-STEADY_EXPORT bool steady_test_feed_msg(struct steady_test *t,
-                                        const char *port, const void *msg,
-                                        size_t len);
+STEADY_EXPORT bool steady_test_feed_msg(struct steady_test *t, const char *port,
+                                        const void *msg, size_t len);
 /* ABI 1.1: takes the next message from an output port's channel without
  * waiting: copies at most max bytes of it into buf and sets *len to its
  * whole length. False when there is none. */
-STEADY_EXPORT bool steady_test_take_msg(struct steady_test *t,
-                                        const char *port, void *buf,
-                                        size_t max, size_t *len);
+STEADY_EXPORT bool steady_test_take_msg(struct steady_test *t, const char *port,
+                                        void *buf, size_t max, size_t *len);
 /* Waits until at least n items (messages) are available on an output port
  * (or it is closed), at most timeout_ms; returns how many are available. */
 STEADY_EXPORT size_t steady_test_await_output(struct steady_test *t,

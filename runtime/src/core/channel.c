@@ -426,8 +426,7 @@ static void make_room(struct steady_channel *ch, size_t need)
 
 /* ---- the wake checks (called by the inline paths) -------------------- */
 
-static struct steady__msg *msg_at(const struct steady_channel *ch,
-                                  uint64_t pos)
+static struct steady__msg *msg_at(const struct steady_channel *ch, uint64_t pos)
 {
     return &ch->msgs[pos & ch->mask];
 }
@@ -519,8 +518,7 @@ static bool send_item(struct steady_channel *ch, const void *item)
     return true;
 }
 
-bool steady__channel_try_send_mode(struct steady_channel *ch,
-                                   const void *item)
+bool steady__channel_try_send_mode(struct steady_channel *ch, const void *item)
 {
     if (is_varsize(ch))
         return false; /* fixed-size calls fail on a varsize channel */
@@ -657,9 +655,9 @@ static size_t send_many_dropping(struct steady_channel *ch, const void *items,
         got = borrow_ring_write(ch, s, n);
         fill_spans(ch, s, items);
         if (got)
-            publish_tail(ch, atomic_load_explicit(&ch->tail,
-                                                  memory_order_relaxed) +
-                                 got);
+            publish_tail(ch,
+                         atomic_load_explicit(&ch->tail, memory_order_relaxed) +
+                             got);
         if (n > got)
             count_drops(ch, n - got);
         return n;
@@ -670,8 +668,8 @@ static size_t send_many_dropping(struct steady_channel *ch, const void *items,
         make_room(ch, chunk);
         got = borrow_ring_write(ch, s, chunk);
         fill_spans(ch, s, (const uint8_t *)items + done * ch->elem_size);
-        publish_tail(
-            ch, atomic_load_explicit(&ch->tail, memory_order_relaxed) + got);
+        publish_tail(ch, atomic_load_explicit(&ch->tail, memory_order_relaxed) +
+                             got);
         done += got;
     }
     return n;
@@ -684,8 +682,7 @@ size_t steady_channel_send_many(struct steady_channel *ch, const void *items,
     size_t got;
 
     if (ch->mode)
-        return is_varsize(ch) || n == 0 ? 0
-                                        : send_many_dropping(ch, items, n);
+        return is_varsize(ch) || n == 0 ? 0 : send_many_dropping(ch, items, n);
     got = borrow_ring_write(ch, s, n);
     if (got == 0)
         return 0;
@@ -828,8 +825,7 @@ size_t steady_channel_take_many(struct steady_channel *ch, void *items,
         got = borrow_ring_read(ch, s, n);
         drain_spans(ch, items, s);
         if (got) {
-            atomic_store_explicit(&ch->head, head + got,
-                                  memory_order_release);
+            atomic_store_explicit(&ch->head, head + got, memory_order_release);
             count_taken(ch, got);
         }
         ch->rx_copied = 0;
@@ -896,9 +892,9 @@ static uint64_t msg_make_room(struct steady_channel *ch, size_t len)
     head = atomic_load_explicit(&ch->head, memory_order_relaxed);
     for (;;) {
         if (tail - head < ch->capacity) {
-            at = msg_place(ch, btail,
-                           head == tail ? 0 : msg_at(ch, head)->start,
-                           head == tail, len);
+            at =
+                msg_place(ch, btail, head == tail ? 0 : msg_at(ch, head)->start,
+                          head == tail, len);
             if (at != NO_PLACE)
                 break;
         }
@@ -1174,8 +1170,7 @@ enum channel_poll channel_poll_vacant(struct steady_channel *ch, size_t need)
     if (is_varsize(ch))
         return msg_fit(ch, clamp_bytes(ch, need)) != NO_PLACE ? CHANNEL_MET
                                                               : CHANNEL_UNMET;
-    return ring_room(ch) >= clamp_need(ch, need) ? CHANNEL_MET
-                                                 : CHANNEL_UNMET;
+    return ring_room(ch) >= clamp_need(ch, need) ? CHANNEL_MET : CHANNEL_UNMET;
 }
 
 bool channel_arm_avail(struct steady_channel *ch, size_t need,

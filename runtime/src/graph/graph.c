@@ -27,8 +27,7 @@ static const char *const telemetry_keys[] = { "listen", "frame_ms",
 static const char *const defaults_keys[] = { "channel", "actor",
                                              "shutdown_timeout_ms" };
 static const char *const def_channel_keys[] = { "capacity", "percentile",
-                                                "alerts",   "bytes",
-                                                "overflow" };
+                                                "alerts", "bytes", "overflow" };
 static const char *const def_actor_keys[] = { "alerts", "restart",
                                               "stack_kib" };
 static const char *const actor_keys[] = { "plugin",   "troupe", "cpu",

@@ -12,9 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const channel_keys[] = { "from",       "to",
-                                            "capacity",   "percentile",
-                                            "alerts",     "bytes",
+static const char *const channel_keys[] = { "from",       "to",     "capacity",
+                                            "percentile", "alerts", "bytes",
                                             "overflow" };
 
 /* In enum steady_overflow order. */

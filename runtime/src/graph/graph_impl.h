@@ -50,7 +50,7 @@ struct graph_ctx {
     /* defaults: applied to every channel or actor that does not say */
     int64_t def_capacity;
     int def_percentile;
-    int64_t def_bytes;                /* varsize channels */
+    int64_t def_bytes;                 /* varsize channels */
     enum steady_overflow def_overflow; /* block unless defaults.channel says */
     struct graph_alert *def_channel_alerts;
     size_t n_def_channel_alerts;

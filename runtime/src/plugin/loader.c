@@ -301,8 +301,8 @@ static int check_descriptor(const char *path, const struct steady_plugin *d,
  * of struct steady_channel at fixed offsets: they must be at the same place
  * in this host. Layout 2 moved none of layout 1's, so both load; the graph
  * keeps layout-1 code away from channels it would mishandle. */
-static int check_channel_layout(const char *path, void *handle,
-                                uint32_t *out, char *err, size_t errlen)
+static int check_channel_layout(const char *path, void *handle, uint32_t *out,
+                                char *err, size_t errlen)
 {
     const uint32_t *layout = dlsym(handle, STEADY_PLUGIN_LAYOUT_SYMBOL);
     uint32_t built = layout ? *layout : 1; /* before the symbol: layout 1 */

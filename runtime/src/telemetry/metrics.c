@@ -1,8 +1,8 @@
 /* metrics.c - Prometheus text for a telemetry snapshot: the steady_state
  * framework's family names (avg_load, avg_mCPU, inflight, send_total,
  * take_total, percentile_filled) plus restarts, capacity, rates, bytes,
- * drops, fills, latency, state and alert levels. The per-actor and per-channel families
- * are tables (name, type, help, where the value lives); each family's
+ * drops, fills, latency, state and alert levels. The per-actor and per-channel
+ * families are tables (name, type, help, where the value lives); each family's
  * samples are written together.
  */
 #include "metrics.h"

@@ -49,18 +49,18 @@ struct tel_channel {
     const struct graph_alert *alerts;
     size_t n_alerts;
     uint64_t capacity;
-    int percentile;    /* 1..99: which fill percentile is shown */
-    bool varsize;      /* carries variable-size messages */
-    uint64_t sent;     /* items sent since start (dropped ones too) */
-    uint64_t taken;    /* items taken since start */
-    uint64_t dropped;  /* items the overflow policy dropped */
-    uint64_t bytes;    /* payload bytes sent since start */
-    uint64_t inflight; /* sent - taken - dropped at the sample */
-    double avg_rate;   /* items taken per second over the window */
+    int percentile;        /* 1..99: which fill percentile is shown */
+    bool varsize;          /* carries variable-size messages */
+    uint64_t sent;         /* items sent since start (dropped ones too) */
+    uint64_t taken;        /* items taken since start */
+    uint64_t dropped;      /* items the overflow policy dropped */
+    uint64_t bytes;        /* payload bytes sent since start */
+    uint64_t inflight;     /* sent - taken - dropped at the sample */
+    double avg_rate;       /* items taken per second over the window */
     double avg_bytes_rate; /* payload bytes sent per second, same window */
-    double avg_filled; /* average fill over the window, percent */
-    double pct_filled; /* the percentile of the fill, percent */
-    double latency_ms; /* average inflight / rate; INFINITY when stalled */
+    double avg_filled;     /* average fill over the window, percent */
+    double pct_filled;     /* the percentile of the fill, percent */
+    double latency_ms;     /* average inflight / rate; INFINITY when stalled */
     enum alert_color alert;
 };
 
