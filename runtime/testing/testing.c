@@ -28,6 +28,7 @@ struct steady_test {
     struct plugin_registry *registry;
     const struct loaded_plugin *plugin; /* owned by registry */
     const struct steady_plugin *desc;
+    uint32_t channel_layout; /* the plugin's; 1 takes plain channels only */
     struct actor_set set;
     struct steady_actor *actor;
     union param_value *params; /* one per desc param */
@@ -64,6 +65,7 @@ struct steady_test *steady_test_load(const char *plugin, const char *name)
     }
     t->plugin = lp;
     t->desc = lp->desc;
+    t->channel_layout = lp->channel_layout;
     np = t->desc->n_params ? t->desc->n_params : 1;
     t->params = calloc(np, sizeof(*t->params));
     t->param_set = calloc(np, sizeof(*t->param_set));
@@ -150,23 +152,31 @@ static int port_index(struct steady_test *t, const char *port, const char *who)
 
 /* Wires port i to a new channel of the given type, the test holding the
  * other end. The checks are the caller's. */
+/* Bytes of a variable-size channel connected by steady_test_connect_typed,
+ * which has no say in it: 64 KiB, as a graph's default. */
+#define TEST_DEFAULT_BYTES ((size_t)64 * 1024)
+
 static struct steady_channel *wire(struct steady_test *t, int i,
                                    size_t capacity, const char *type_name,
-                                   size_t elem_size, const char *who)
+                                   size_t elem_size, size_t max_bytes,
+                                   const char *who)
 {
     const struct steady_port_desc *pd = &t->desc->ports[i];
     struct test_port *tp = &t->ports[i];
     struct steady_channel **chs;
     struct steady_channel *ch;
 
-    if (elem_size == STEADY_VARSIZE) {
+    if (elem_size == STEADY_VARSIZE && t->channel_layout < 2) {
         fprintf(stderr,
-                "%s: port '%s' carries variable-size messages ('%s'); "
-                "variable-size channels are not supported yet\n",
-                who, pd->name, type_name);
+                "%s: plugin '%s' was built against channel layout %u, which "
+                "does not know variable-size channels; rebuild it\n",
+                who, t->desc->name, (unsigned)t->channel_layout);
         return NULL;
     }
-    ch = steady_channel_create(capacity, elem_size, type_name);
+    if (elem_size == STEADY_VARSIZE)
+        ch = steady_channel_create_varsize(capacity, max_bytes, type_name);
+    else
+        ch = steady_channel_create(capacity, elem_size, type_name);
     chs = realloc(tp->chs, (tp->n + 1) * sizeof(*chs));
     if (!ch || !chs) {
         fprintf(stderr,
@@ -232,7 +242,43 @@ struct steady_channel *steady_test_connect(struct steady_test *t,
                 who, port, port);
         return NULL;
     }
-    return wire(t, i, capacity, pd->type_name, pd->elem_size, who);
+    if (pd->elem_size == STEADY_VARSIZE) {
+        fprintf(stderr,
+                "%s: port '%s' carries variable-size messages; use "
+                "steady_test_connect_varsize\n",
+                who, port);
+        return NULL;
+    }
+    return wire(t, i, capacity, pd->type_name, pd->elem_size, 0, who);
+}
+
+struct steady_channel *steady_test_connect_varsize(struct steady_test *t,
+                                                   const char *port,
+                                                   size_t max_msgs,
+                                                   size_t max_bytes)
+{
+    const char *who = "steady_test_connect_varsize";
+    int i = connectable(t, port, who);
+    const struct steady_port_desc *pd;
+
+    if (i < 0)
+        return NULL;
+    pd = &t->desc->ports[i];
+    if (plugin_port_is_any(pd) || pd->elem_size != STEADY_VARSIZE) {
+        fprintf(stderr,
+                "%s: port '%s' carries '%s' items of %zu bytes; use "
+                "steady_test_connect%s\n",
+                who, port, pd->type_name, pd->elem_size,
+                plugin_port_is_any(pd) ? "_typed" : "");
+        return NULL;
+    }
+    if (!max_msgs || !max_bytes) {
+        fprintf(stderr, "%s: port '%s' needs at least 1 message and 1 byte\n",
+                who, port);
+        return NULL;
+    }
+    return wire(t, i, max_msgs, pd->type_name, STEADY_VARSIZE, max_bytes,
+                who);
 }
 
 struct steady_channel *steady_test_connect_typed(struct steady_test *t,
@@ -267,7 +313,8 @@ struct steady_channel *steady_test_connect_typed(struct steady_test *t,
                     elem_size);
             return NULL;
         }
-        return wire(t, i, capacity, pd->type_name, pd->elem_size, who);
+        return wire(t, i, capacity, pd->type_name, pd->elem_size,
+                    TEST_DEFAULT_BYTES, who);
     }
     /* one type for every any-typed port of the actor, as in a graph */
     if (t->any_type &&
@@ -279,7 +326,7 @@ struct steady_channel *steady_test_connect_typed(struct steady_test *t,
                 who, port, type_name, elem_size, t->any_type, t->any_size);
         return NULL;
     }
-    ch = wire(t, i, capacity, type_name, elem_size, who);
+    ch = wire(t, i, capacity, type_name, elem_size, TEST_DEFAULT_BYTES, who);
     if (!ch || t->any_type)
         return ch;
     copy = strdup(type_name);
@@ -324,6 +371,65 @@ size_t steady_test_feed(struct steady_test *t, const char *port,
         wired(t, port, 0, STEADY_IN, "steady_test_feed");
 
     return ch ? steady_channel_send_many(ch, items, n) : 0;
+}
+
+int steady_test_set_overflow(struct steady_test *t, const char *port,
+                             enum steady_overflow policy)
+{
+    const char *who = "steady_test_set_overflow";
+    int i = port_index(t, port, who);
+
+    if (i < 0)
+        return -1;
+    if (!t->ports[i].n || t->started) {
+        fprintf(stderr,
+                "%s: port '%s' must be connected and the actor not "
+                "started\n",
+                who, port);
+        return -1;
+    }
+    if (policy != STEADY_OVERFLOW_BLOCK && t->channel_layout < 2) {
+        fprintf(stderr,
+                "%s: plugin '%s' was built against channel layout %u, which "
+                "does not know overflow policies; rebuild it\n",
+                who, t->desc->name, (unsigned)t->channel_layout);
+        return -1;
+    }
+    for (unsigned k = 0; k < t->ports[i].n; k++) {
+        if (steady_channel_set_overflow(t->ports[i].chs[k], policy) < 0) {
+            fprintf(stderr, "%s: policy %d refused\n", who, (int)policy);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+bool steady_test_feed_msg(struct steady_test *t, const char *port,
+                          const void *msg, size_t len)
+{
+    struct steady_channel *ch =
+        wired(t, port, 0, STEADY_IN, "steady_test_feed_msg");
+
+    return ch && steady_channel_send_msg(ch, msg, len);
+}
+
+bool steady_test_take_msg(struct steady_test *t, const char *port, void *buf,
+                          size_t max, size_t *len)
+{
+    struct steady_channel *ch =
+        wired(t, port, 0, STEADY_OUT, "steady_test_take_msg");
+    const void *msg;
+    size_t n = 0;
+
+    msg = ch ? steady_channel_peek_msg(ch, &n) : NULL;
+    if (!msg)
+        return false;
+    if (n && max)
+        memcpy(buf, msg, n < max ? n : max);
+    if (len)
+        *len = n;
+    steady_channel_take_msg(ch);
+    return true;
 }
 
 size_t steady_test_feed_at(struct steady_test *t, const char *port, unsigned i,

@@ -71,6 +71,21 @@ steady_test_connect_typed(struct steady_test *t, const char *port,
 /* The calls below act on channel 0 of a bundle; their _at forms (ABI 1.1)
  * on channel i (an error with a message when there is no channel i). */
 
+/* ABI 1.1: wires a variable-size port (elem_size STEADY_VARSIZE) to a new
+ * channel of at most max_msgs messages and max_bytes bytes, as the graph
+ * file's capacity and bytes would. Returns the channel (owned by the
+ * harness), or NULL with a message on stderr (a fixed-size port, already
+ * wired, after start, a zero bound). Before start only. */
+STEADY_EXPORT struct steady_channel *
+steady_test_connect_varsize(struct steady_test *t, const char *port,
+                            size_t max_msgs, size_t max_bytes);
+/* ABI 1.1: the overflow policy of a connected port's channel, as the graph
+ * file's `overflow:` would set it. 0, or -1 with a message on stderr.
+ * Before start only. */
+STEADY_EXPORT int steady_test_set_overflow(struct steady_test *t,
+                                           const char *port,
+                                           enum steady_overflow policy);
+
 /* Sends n items into an input port's channel without waiting; returns how
  * many fit. */
 STEADY_EXPORT size_t steady_test_feed(struct steady_test *t, const char *port,
@@ -90,8 +105,19 @@ STEADY_EXPORT size_t steady_test_take(struct steady_test *t, const char *port,
 STEADY_EXPORT size_t steady_test_take_at(struct steady_test *t,
                                          const char *port, unsigned i,
                                          void *items, size_t max);
-/* Waits until at least n items are available on an output port (or it is
- * closed), at most timeout_ms; returns how many are available. */
+/* ABI 1.1: one message (of any length on a variable-size channel, of the
+ * element size on a fixed-size one) into an input port's channel without
+ * waiting; false when it does not fit now or ever (errno EAGAIN or
+ * EMSGSIZE). */
+STEADY_EXPORT bool steady_test_feed_msg(struct steady_test *t, const char *port,
+                                        const void *msg, size_t len);
+/* ABI 1.1: takes the next message from an output port's channel without
+ * waiting: copies at most max bytes of it into buf and sets *len to its
+ * whole length. False when there is none. */
+STEADY_EXPORT bool steady_test_take_msg(struct steady_test *t, const char *port,
+                                        void *buf, size_t max, size_t *len);
+/* Waits until at least n items (messages) are available on an output port
+ * (or it is closed), at most timeout_ms; returns how many are available. */
 STEADY_EXPORT size_t steady_test_await_output(struct steady_test *t,
                                               const char *port, size_t n,
                                               unsigned timeout_ms);

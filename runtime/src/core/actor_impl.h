@@ -54,6 +54,8 @@ struct actor_port {
      * peek_pos was peeked without being taken. Survives restarts. */
     uint64_t peek_pos;
     uint32_t peeks;
+    /* steady_send_msg logged a message too large for this channel */
+    bool msg_size_logged;
 };
 
 struct steady_actor {

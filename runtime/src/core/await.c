@@ -546,7 +546,9 @@ bool steady_send(struct steady_actor *a, unsigned port, const void *item,
 {
     struct steady_channel *ch = actor_out(a, port);
 
-    if (!ch)
+    /* a varsize channel takes messages (steady_send_msg): waiting for room
+     * would never end */
+    if (!ch || steady_channel_is_varsize(ch))
         return false;
     if (steady_channel_try_send(ch, item))
         return true;

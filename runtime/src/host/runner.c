@@ -313,9 +313,15 @@ static int build(struct steady_runtime *rt, bool check_only, char *err,
     for (size_t i = 0; i < g->n_channels; i++) {
         const struct graph_channel *gc = &g->channels[i];
 
-        rt->channels[i] =
-            steady_channel_create(gc->capacity, gc->elem_size, gc->type_name);
+        if (gc->elem_size == STEADY_VARSIZE)
+            rt->channels[i] = steady_channel_create_varsize(
+                gc->capacity, gc->bytes, gc->type_name);
+        else
+            rt->channels[i] = steady_channel_create(
+                gc->capacity, gc->elem_size, gc->type_name);
+        /* the graph checked the policy: only memory can fail here */
         if (!rt->channels[i] ||
+            steady_channel_set_overflow(rt->channels[i], gc->overflow) < 0 ||
             bind_end(rt, &gc->from, true, rt->channels[i]) < 0 ||
             bind_end(rt, &gc->to, false, rt->channels[i]) < 0)
             goto err_oom;
