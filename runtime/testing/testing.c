@@ -9,6 +9,7 @@
 #include "param.h"
 #include "port_info.h"
 #include "supervisor.h"
+#include "test_log.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,7 @@ struct steady_test {
     struct plugin_registry *registry;
     const struct loaded_plugin *plugin; /* owned by registry */
     const struct steady_plugin *desc;
+    uint32_t channel_layout; /* the plugin's; 1 takes plain channels only */
     struct actor_set set;
     struct steady_actor *actor;
     union param_value *params; /* one per desc param */
@@ -39,47 +41,9 @@ struct steady_test {
     bool started;
     bool joined;
     int rc;
-    char *log; /* under harness_lock */
-    size_t log_len, log_cap;
-    char *log_copy; /* returned by steady_test_log */
-    struct steady_test *next_live;
+    struct test_log *log; /* what the actor logged */
+    char *log_copy;       /* returned by steady_test_log */
 };
-
-/* Harnesses whose actors' log lines are being captured. */
-static pthread_mutex_t harness_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t log_grew = PTHREAD_COND_INITIALIZER; /* harness_lock */
-static struct steady_test *live;
-
-static void capture(void *user, enum steady_log_level level,
-                    const char *actor_name, const char *msg)
-{
-    (void)user;
-    pthread_mutex_lock(&harness_lock);
-    for (struct steady_test *t = live; t; t = t->next_live) {
-        size_t need = strlen(msg) + 2;
-
-        if (strcmp(t->actor->name, actor_name) != 0)
-            continue;
-        if (t->log_len + need > t->log_cap) {
-            size_t cap = (t->log_cap + need) * 2;
-            char *grown = realloc(t->log, cap);
-
-            if (!grown)
-                continue;
-            t->log = grown;
-            t->log_cap = cap;
-        }
-        memcpy(t->log + t->log_len, msg, need - 2);
-        t->log_len += need - 2;
-        t->log[t->log_len++] = '\n';
-        t->log[t->log_len] = '\0';
-    }
-    pthread_cond_broadcast(&log_grew);
-    pthread_mutex_unlock(&harness_lock);
-    if (getenv("STEADY_TEST_VERBOSE"))
-        fprintf(stderr, "%-5s [%s] %s\n", steady_log_level_name(level),
-                actor_name, msg);
-}
 
 struct steady_test *steady_test_load(const char *plugin, const char *name)
 {
@@ -101,6 +65,7 @@ struct steady_test *steady_test_load(const char *plugin, const char *name)
     }
     t->plugin = lp;
     t->desc = lp->desc;
+    t->channel_layout = lp->channel_layout;
     np = t->desc->n_params ? t->desc->n_params : 1;
     t->params = calloc(np, sizeof(*t->params));
     t->param_set = calloc(np, sizeof(*t->param_set));
@@ -110,23 +75,19 @@ struct steady_test *steady_test_load(const char *plugin, const char *name)
         goto err_free;
     actor_set_init(&t->set);
     waker_init(&t->waker);
+    t->log = test_log_attach(name ? name : t->desc->name);
+    if (!t->log)
+        goto err_free;
     t->actor =
         actor_create(name ? name : t->desc->name, t->desc, t->params, &t->set);
     if (!t->actor)
         goto err_free;
     t->set.actors = &t->actor;
     t->set.n_actors = 1;
-
-    steady_log_set_sink(capture, NULL);
-    if (!steady_log_enabled(STEADY_LOG_DEBUG))
-        steady_log_set_level(STEADY_LOG_DEBUG);
-    pthread_mutex_lock(&harness_lock);
-    t->next_live = live;
-    live = t;
-    pthread_mutex_unlock(&harness_lock);
     return t;
 
 err_free:
+    test_log_detach(t->log);
     free(t->params);
     free(t->param_set);
     free(t->ports);
@@ -191,23 +152,31 @@ static int port_index(struct steady_test *t, const char *port, const char *who)
 
 /* Wires port i to a new channel of the given type, the test holding the
  * other end. The checks are the caller's. */
+/* Bytes of a variable-size channel connected by steady_test_connect_typed,
+ * which has no say in it: 64 KiB, as a graph's default. */
+#define TEST_DEFAULT_BYTES ((size_t)64 * 1024)
+
 static struct steady_channel *wire(struct steady_test *t, int i,
                                    size_t capacity, const char *type_name,
-                                   size_t elem_size, const char *who)
+                                   size_t elem_size, size_t max_bytes,
+                                   const char *who)
 {
     const struct steady_port_desc *pd = &t->desc->ports[i];
     struct test_port *tp = &t->ports[i];
     struct steady_channel **chs;
     struct steady_channel *ch;
 
-    if (elem_size == STEADY_VARSIZE) {
+    if (elem_size == STEADY_VARSIZE && t->channel_layout < 2) {
         fprintf(stderr,
-                "%s: port '%s' carries variable-size messages ('%s'); "
-                "variable-size channels are not supported yet\n",
-                who, pd->name, type_name);
+                "%s: plugin '%s' was built against channel layout %u, which "
+                "does not know variable-size channels; rebuild it\n",
+                who, t->desc->name, (unsigned)t->channel_layout);
         return NULL;
     }
-    ch = steady_channel_create(capacity, elem_size, type_name);
+    if (elem_size == STEADY_VARSIZE)
+        ch = steady_channel_create_varsize(capacity, max_bytes, type_name);
+    else
+        ch = steady_channel_create(capacity, elem_size, type_name);
     chs = realloc(tp->chs, (tp->n + 1) * sizeof(*chs));
     if (!ch || !chs) {
         fprintf(stderr,
@@ -273,7 +242,43 @@ struct steady_channel *steady_test_connect(struct steady_test *t,
                 who, port, port);
         return NULL;
     }
-    return wire(t, i, capacity, pd->type_name, pd->elem_size, who);
+    if (pd->elem_size == STEADY_VARSIZE) {
+        fprintf(stderr,
+                "%s: port '%s' carries variable-size messages; use "
+                "steady_test_connect_varsize\n",
+                who, port);
+        return NULL;
+    }
+    return wire(t, i, capacity, pd->type_name, pd->elem_size, 0, who);
+}
+
+struct steady_channel *steady_test_connect_varsize(struct steady_test *t,
+                                                   const char *port,
+                                                   size_t max_msgs,
+                                                   size_t max_bytes)
+{
+    const char *who = "steady_test_connect_varsize";
+    int i = connectable(t, port, who);
+    const struct steady_port_desc *pd;
+
+    if (i < 0)
+        return NULL;
+    pd = &t->desc->ports[i];
+    if (plugin_port_is_any(pd) || pd->elem_size != STEADY_VARSIZE) {
+        fprintf(stderr,
+                "%s: port '%s' carries '%s' items of %zu bytes; use "
+                "steady_test_connect%s\n",
+                who, port, pd->type_name, pd->elem_size,
+                plugin_port_is_any(pd) ? "_typed" : "");
+        return NULL;
+    }
+    if (!max_msgs || !max_bytes) {
+        fprintf(stderr, "%s: port '%s' needs at least 1 message and 1 byte\n",
+                who, port);
+        return NULL;
+    }
+    return wire(t, i, max_msgs, pd->type_name, STEADY_VARSIZE, max_bytes,
+                who);
 }
 
 struct steady_channel *steady_test_connect_typed(struct steady_test *t,
@@ -308,7 +313,8 @@ struct steady_channel *steady_test_connect_typed(struct steady_test *t,
                     elem_size);
             return NULL;
         }
-        return wire(t, i, capacity, pd->type_name, pd->elem_size, who);
+        return wire(t, i, capacity, pd->type_name, pd->elem_size,
+                    TEST_DEFAULT_BYTES, who);
     }
     /* one type for every any-typed port of the actor, as in a graph */
     if (t->any_type &&
@@ -320,7 +326,7 @@ struct steady_channel *steady_test_connect_typed(struct steady_test *t,
                 who, port, type_name, elem_size, t->any_type, t->any_size);
         return NULL;
     }
-    ch = wire(t, i, capacity, type_name, elem_size, who);
+    ch = wire(t, i, capacity, type_name, elem_size, TEST_DEFAULT_BYTES, who);
     if (!ch || t->any_type)
         return ch;
     copy = strdup(type_name);
@@ -365,6 +371,65 @@ size_t steady_test_feed(struct steady_test *t, const char *port,
         wired(t, port, 0, STEADY_IN, "steady_test_feed");
 
     return ch ? steady_channel_send_many(ch, items, n) : 0;
+}
+
+int steady_test_set_overflow(struct steady_test *t, const char *port,
+                             enum steady_overflow policy)
+{
+    const char *who = "steady_test_set_overflow";
+    int i = port_index(t, port, who);
+
+    if (i < 0)
+        return -1;
+    if (!t->ports[i].n || t->started) {
+        fprintf(stderr,
+                "%s: port '%s' must be connected and the actor not "
+                "started\n",
+                who, port);
+        return -1;
+    }
+    if (policy != STEADY_OVERFLOW_BLOCK && t->channel_layout < 2) {
+        fprintf(stderr,
+                "%s: plugin '%s' was built against channel layout %u, which "
+                "does not know overflow policies; rebuild it\n",
+                who, t->desc->name, (unsigned)t->channel_layout);
+        return -1;
+    }
+    for (unsigned k = 0; k < t->ports[i].n; k++) {
+        if (steady_channel_set_overflow(t->ports[i].chs[k], policy) < 0) {
+            fprintf(stderr, "%s: policy %d refused\n", who, (int)policy);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+bool steady_test_feed_msg(struct steady_test *t, const char *port,
+                          const void *msg, size_t len)
+{
+    struct steady_channel *ch =
+        wired(t, port, 0, STEADY_IN, "steady_test_feed_msg");
+
+    return ch && steady_channel_send_msg(ch, msg, len);
+}
+
+bool steady_test_take_msg(struct steady_test *t, const char *port, void *buf,
+                          size_t max, size_t *len)
+{
+    struct steady_channel *ch =
+        wired(t, port, 0, STEADY_OUT, "steady_test_take_msg");
+    const void *msg;
+    size_t n = 0;
+
+    msg = ch ? steady_channel_peek_msg(ch, &n) : NULL;
+    if (!msg)
+        return false;
+    if (n && max)
+        memcpy(buf, msg, n < max ? n : max);
+    if (len)
+        *len = n;
+    steady_channel_take_msg(ch);
+    return true;
 }
 
 size_t steady_test_feed_at(struct steady_test *t, const char *port, unsigned i,
@@ -551,39 +616,20 @@ bool steady_test_shutdown_requested_by_actor(const struct steady_test *t)
 
 const char *steady_test_log(struct steady_test *t)
 {
-    pthread_mutex_lock(&harness_lock);
     free(t->log_copy);
-    t->log_copy = strdup(t->log ? t->log : "");
-    pthread_mutex_unlock(&harness_lock);
+    t->log_copy = test_log_copy(t->log);
     return t->log_copy ? t->log_copy : "";
 }
 
 bool steady_test_log_contains(struct steady_test *t, const char *text)
 {
-    return strstr(steady_test_log(t), text) != NULL;
+    return test_log_contains(t->log, text);
 }
 
 bool steady_test_await_log(struct steady_test *t, const char *text,
                            unsigned timeout_ms)
 {
-    struct timespec deadline;
-    bool found;
-
-    clock_gettime(CLOCK_REALTIME, &deadline);
-    deadline.tv_sec += timeout_ms / 1000;
-    deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-    if (deadline.tv_nsec >= 1000000000L) {
-        deadline.tv_sec++;
-        deadline.tv_nsec -= 1000000000L;
-    }
-    pthread_mutex_lock(&harness_lock);
-    while (!(found = t->log && strstr(t->log, text)) &&
-           pthread_cond_timedwait(&log_grew, &harness_lock, &deadline) == 0)
-        ;
-    if (!found)
-        found = t->log && strstr(t->log, text);
-    pthread_mutex_unlock(&harness_lock);
-    return found;
+    return test_log_await(t->log, text, timeout_ms);
 }
 
 const char *steady_test_error(const struct steady_test *t)
@@ -620,20 +666,7 @@ void steady_test_destroy(struct steady_test *t)
             abort();
         }
     }
-    bool last;
-
-    pthread_mutex_lock(&harness_lock);
-    for (struct steady_test **p = &live; *p; p = &(*p)->next_live)
-        if (*p == t) {
-            *p = t->next_live;
-            break;
-        }
-    last = live == NULL;
-    pthread_mutex_unlock(&harness_lock);
-    /* outside harness_lock: the sink runs under the log lock and takes
-     * harness_lock, so the order is always log lock first */
-    if (last)
-        steady_log_set_sink(NULL, NULL);
+    test_log_detach(t->log);
     actor_destroy(t->actor);
     for (size_t i = 0; i < t->desc->n_params; i++)
         if (t->param_set[i])
@@ -647,7 +680,6 @@ void steady_test_destroy(struct steady_test *t)
     free(t->param_set);
     free(t->ports);
     free(t->any_type);
-    free(t->log);
     free(t->log_copy);
     plugin_registry_destroy(t->registry);
     free(t);

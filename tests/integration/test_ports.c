@@ -83,14 +83,14 @@ static void test_fan_in_goes_on_after_one_input_ends(void **state)
 
     (void)state;
     first = strstr(out, "[fanin] in[0] ended after 10 values");
-    later = strstr(out, "[fanin] in[1] ended after 30000 values");
+    later = strstr(out, "[fanin] in[1] ended after 100000 values");
     assert_non_null(first);
     assert_non_null(later);
     assert_true(first < later);
     expect_text(out, "[fanin] in[2] ended after 20000 values");
-    expect_text(out, "[fanin] took 50010 values from 3 channels (in[0]: 10, "
-                     "in[1]: 30000, in[2]: 20000)");
-    expect_text(out, "[fanin] exactly 0..50009: yes");
+    expect_text(out, "[fanin] took 120010 values from 3 channels (in[0]: 10, "
+                     "in[1]: 100000, in[2]: 20000)");
+    expect_text(out, "[fanin] exactly 0..120009: yes");
     free(out);
 }
 

@@ -2,8 +2,9 @@
 # sdk_test.sh BUILD_DIR [CFLAGS] - the installed SDK, as a plugin author
 # meets it: installs steady into a temporary prefix, moves the prefix, then
 # builds the out-of-tree plugin in evens/ twice (pkg-config only, then
-# find_package(steady)), runs its cmocka test against the installed
-# libsteady-testing, and runs a graph that mixes it with the bundled plugins
+# find_package(steady)), runs its cmocka tests against the installed
+# libsteady-testing (the plugin alone, and its graph with actors stood in
+# for), and runs a graph that mixes it with the bundled plugins
 # through the installed `steady`, with no flags, checking the output
 # exactly. CFLAGS carries the build's sanitizer flags, if any.
 set -euo pipefail
@@ -47,6 +48,18 @@ done
 case " $needed " in *yaml*|*microhttpd*|*gvc*|*cgraph*|*cmocka*) fail "libsteady.so drags in host libraries: $needed" ;; esac
 echo "installed and moved: $p (libsteady.so needs: $needed)"
 
+# a plugin links libsteady only: never the runtime or testing libraries
+plugin_needs() {
+  for lib in $(readelf -d "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
+    case "$lib" in
+      libsteady.so.0|libc.so.*|libpthread.so.*|libm.so.*|ld-linux*.so.*) ;;
+      lib[at]san.so.*|libubsan.so.*) [ -n "$cflags" ] || fail "$1 needs $lib" ;;
+      *) fail "plugin $1 depends on $lib" ;;
+    esac
+  done
+}
+for so in "$p"/lib/steady/plugins/*.so; do plugin_needs "$so"; done
+
 # 2. pkg-config only
 export PKG_CONFIG_PATH="$p/lib/pkgconfig"
 [ "$(pkg-config --modversion steady)" = "$(pkg-config --modversion steady-testing)" ] \
@@ -56,8 +69,10 @@ mkdir -p "$tmp/pc"
 cc -std=c11 -Wall -Wextra -Werror $cflags -shared -fPIC -fvisibility=hidden \
   "$here/evens/evens.c" -o "$tmp/pc/evens.so" $(pkg-config --cflags --libs steady)
 # shellcheck disable=SC2046,SC2086
-cc -std=c11 -Wall -Wextra -Werror $cflags "$here/evens/test_evens.c" \
+cc -std=c11 -Wall -Wextra -Werror $cflags -DEVENS_DIR="\"$here/evens\"" \
+  "$here/evens/test_evens.c" \
   -o "$tmp/pc/test_evens" $(pkg-config --cflags --libs steady-testing cmocka)
+plugin_needs "$tmp/pc/evens.so"
 STEADY_PLUGIN_PATH="$tmp/pc" "$tmp/pc/test_evens" || fail "pkg-config build: test failed"
 # the shared message types, on their own: header only, C11, pedantic
 cat >"$tmp/pc/messages.c" <<'EOF'

@@ -100,8 +100,21 @@ static void test_plugin_open_wrong_channel_layout(void **state)
 {
     (void)state;
     expect_refusal(TP("tp_wronglayout"),
-                   "built against channel layout 99, this host uses channel "
-                   "layout 1; rebuild the plugin");
+                   "built against channel layout 99, this host takes channel "
+                   "layouts 1 to 2; rebuild the plugin");
+}
+
+/* Layout 2 moved no field of layout 1: such plugins still load, with their
+ * layout recorded for the graph's checks. */
+static void test_plugin_open_accepts_layout_1(void **state)
+{
+    struct loaded_plugin p = { 0 };
+    char why[512];
+
+    (void)state;
+    assert_int_equal(plugin_open(TP("tp_layout1"), &p, why, sizeof(why)), 0);
+    assert_int_equal(p.channel_layout, 1);
+    plugin_close(&p);
 }
 
 static void test_plugin_open_records_channel_layout(void **state)
@@ -115,6 +128,7 @@ static void test_plugin_open_records_channel_layout(void **state)
     layout = dlsym(p.handle, STEADY_PLUGIN_LAYOUT_SYMBOL);
     assert_non_null(layout);
     assert_int_equal(*(const uint32_t *)layout, STEADY_CHANNEL_LAYOUT);
+    assert_int_equal(p.channel_layout, STEADY_CHANNEL_LAYOUT);
     plugin_close(&p);
 }
 
@@ -1392,6 +1406,7 @@ int main(void)
         cmocka_unit_test(test_plugin_open_null_entry),
         cmocka_unit_test(test_plugin_open_wrong_abi),
         cmocka_unit_test(test_plugin_open_wrong_channel_layout),
+        cmocka_unit_test(test_plugin_open_accepts_layout_1),
         cmocka_unit_test(test_plugin_open_records_channel_layout),
         cmocka_unit_test(test_plugin_open_short_descriptor),
         cmocka_unit_test(test_plugin_open_no_run),

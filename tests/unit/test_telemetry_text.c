@@ -73,7 +73,12 @@ static int setup(void **state)
                                         .from_port = "out",
                                         .to_port = "in",
                                         .capacity = 64,
-                                        .percentile = 80 };
+                                        .percentile = 80,
+                                        .varsize = true,
+                                        .sent = 1300,
+                                        .dropped = 1234,
+                                        .bytes = 5000000,
+                                        .avg_bytes_rate = 123456.0 };
     snap = (struct tel_snapshot){ .graph = "fab",
                                   .seq = 7,
                                   .window_s = 10.04,
@@ -190,6 +195,28 @@ static void test_metrics_seed_names_and_labels(void **state)
     free(text);
 }
 
+/* Bytes beside items, and drops, per channel. */
+static void test_metrics_bytes_and_drops(void **state)
+{
+    char *text = render(metrics_write);
+
+    (void)state;
+    assert_has(text, "# TYPE channel_bytes_sent_total counter\n");
+    assert_has(text, "# TYPE channel_bytes_per_second gauge\n");
+    assert_has(text, "# TYPE channel_dropped_total counter\n");
+    assert_has(text, "# HELP channel_dropped_total Items the channel's "
+                     "overflow policy dropped");
+    assert_has(text, "channel_bytes_sent_total{from=\"sink\",to=\"we\\\"ird"
+                     "\\\\\"} 5000000\n");
+    assert_has(text, "channel_bytes_per_second{from=\"sink\",to=\"we\\\"ird"
+                     "\\\\\"} 123456\n");
+    assert_has(text, "channel_dropped_total{from=\"sink\",to=\"we\\\"ird"
+                     "\\\\\"} 1234\n");
+    assert_has(text, "channel_dropped_total{from=\"gen\",to=\"sink\","
+                     "from_port=\"a\",to_port=\"x\"} 0\n");
+    free(text);
+}
+
 /* ---- DOT ------------------------------------------------------------- */
 
 static void test_dot_seed_style_and_labels(void **state)
@@ -217,6 +244,10 @@ static void test_dot_seed_style_and_labels(void **state)
     /* a channel alone between its actors shows no ports */
     assert_has(text, "\"sink\" -> \"we\\\"ird\\\\\" [label=\"Window 10.0 "
                      "secs\\nfilled 80%ile 0 %\\nCapacity: 64 Total: 0\\n");
+    /* bytes on a variable-size channel, and drops when there were any */
+    assert_has(text, "Total: 0\\nAvg rate: 0 per sec\\nAvg bytes: 120.6 KiB "
+                     "per sec\\nDropped: 1,234\\nLatency: 0.00 ms\\n\"");
+    assert_has(text, "taken 0, dropped 1234, bytes 5000000, alert none");
     assert_true(text[strlen(text) - 2] == '}');
     free(text);
 }
@@ -307,6 +338,7 @@ int main(void)
         cmocka_unit_test_setup(test_metrics_every_family_has_help_and_type,
                                setup),
         cmocka_unit_test_setup(test_metrics_seed_names_and_labels, setup),
+        cmocka_unit_test_setup(test_metrics_bytes_and_drops, setup),
         cmocka_unit_test_setup(test_dot_seed_style_and_labels, setup),
         cmocka_unit_test_setup(test_dot_alert_colours, setup),
         cmocka_unit_test_setup(test_dot_renders_to_svg, setup),

@@ -40,7 +40,7 @@ static void fake_init(struct fake *f, size_t n_actors, size_t n_channels)
 static void push(struct tel_window *w, uint64_t t, const uint64_t *cpu,
                  const uint64_t *taken, const uint64_t *inflight)
 {
-    struct tel_reading r = { t, cpu, taken, inflight };
+    struct tel_reading r = { t, cpu, taken, inflight, NULL };
 
     tel_window_push(w, &r);
 }
@@ -88,6 +88,29 @@ static void test_window_figures_cpu_rate_fill_latency(void **state)
     assert_float_equal(f.channels[0].pct_filled, 50.0, 1e-9);
     /* 5 items waiting, 100 leaving a second: 50 ms each */
     assert_float_equal(f.channels[0].latency_ms, 50.0, 1e-9);
+    tel_window_destroy(w);
+}
+
+/* Bytes per second beside items per second, over the same window. */
+static void test_window_bytes_rate(void **state)
+{
+    uint64_t cap[] = { 10, 10 };
+    struct tel_window *w = tel_window_create(4, 0, 2, cap);
+    struct fake f;
+
+    (void)state;
+    fake_init(&f, 0, 2);
+    for (uint64_t i = 0; i < 3; i++) {
+        struct tel_reading r = { i * SEC, NULL, (uint64_t[]){ 10 * i, 0 },
+                                 (uint64_t[]){ 0, 0 },
+                                 (uint64_t[]){ 4096 * i, 8 * i } };
+
+        tel_window_push(w, &r);
+    }
+    tel_window_figures(w, &f.s);
+    assert_float_equal(f.channels[0].avg_rate, 10.0, 1e-9);
+    assert_float_equal(f.channels[0].avg_bytes_rate, 4096.0, 1e-9);
+    assert_float_equal(f.channels[1].avg_bytes_rate, 8.0, 1e-9);
     tel_window_destroy(w);
 }
 
@@ -285,6 +308,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_window_frames_sizing),
         cmocka_unit_test(test_window_figures_cpu_rate_fill_latency),
+        cmocka_unit_test(test_window_bytes_rate),
         cmocka_unit_test(test_window_forgets_what_rolled_out),
         cmocka_unit_test(test_window_fill_percentile_nearest_rank),
         cmocka_unit_test(test_window_empty_and_clamped),

@@ -29,6 +29,25 @@ static int cmp_double(const void *x, const void *y)
     return a < b ? -1 : a > b;
 }
 
+/* --only: is `what` one of the measurements asked for? */
+static bool selected(const struct bench_cfg *cfg, const char *what)
+{
+    const char *p = cfg->only;
+
+    if (!p)
+        return true;
+    while (*p) {
+        size_t len = strcspn(p, ",");
+        char word[64];
+
+        snprintf(word, sizeof(word), "%.*s", (int)len, p);
+        if (len && strstr(what, word))
+            return true;
+        p += len + (p[len] == ',');
+    }
+    return false;
+}
+
 /* Runs fn cfg->runs times; the result holds the medians, or the note of a
  * run that failed. */
 static void median_of(const struct bench_cfg *cfg, const char *what,
@@ -38,6 +57,10 @@ static void median_of(const struct bench_cfg *cfg, const char *what,
     int n = 0;
 
     memset(out, 0, sizeof(*out));
+    if (!selected(cfg, what)) {
+        bench_fail(out, "not measured (--only)");
+        return;
+    }
     fprintf(stderr, "steady-bench: %s ...", what);
     for (int i = 0; i < cfg->runs; i++) {
         struct bench_result r;
@@ -83,6 +106,40 @@ static void telemetry_performant(const struct bench_cfg *c,
                                  struct bench_result *r)
 {
     bench_telemetry(c, true, r);
+}
+
+static void msgs_16(const struct bench_cfg *c, struct bench_result *r)
+{
+    bench_msgs(c, 16, r);
+}
+static void msgs_256(const struct bench_cfg *c, struct bench_result *r)
+{
+    bench_msgs(c, 256, r);
+}
+static void msgs_4096(const struct bench_cfg *c, struct bench_result *r)
+{
+    bench_msgs(c, 4096, r);
+}
+static void memcpy_16(const struct bench_cfg *c, struct bench_result *r)
+{
+    bench_memcpy(c, 16, r);
+}
+static void memcpy_256(const struct bench_cfg *c, struct bench_result *r)
+{
+    bench_memcpy(c, 256, r);
+}
+static void memcpy_4096(const struct bench_cfg *c, struct bench_result *r)
+{
+    bench_memcpy(c, 4096, r);
+}
+
+/* "3.21 GB/s" or "412 MB/s" */
+static void fmt_bytes_rate(char *buf, size_t len, double per_s)
+{
+    if (per_s >= 1e9)
+        snprintf(buf, len, "%.2f GB/s", per_s / 1e9);
+    else
+        snprintf(buf, len, "%.0f MB/s", per_s / 1e6);
 }
 
 static const char *rate_or_note(const struct bench_result *r, char *buf,
@@ -135,12 +192,16 @@ static void peer(const char *name, const struct bench_result *r, char *buf,
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: steady-bench [--quick] [--runs N] [--host PATH]\n"
+    fprintf(f, "usage: steady-bench [--quick] [--runs N] [--host PATH] "
+               "[--only WORDS]\n"
                "  --quick     each measurement once and tiny (CI); also "
                "STEADY_BENCH_QUICK=1\n"
                "  --runs N    runs per figure, the median is shown "
                "(default 5)\n"
-               "  --host PATH the steady binary (default: this build's)\n");
+               "  --host PATH the steady binary (default: this build's)\n"
+               "  --only WORDS  only the measurements whose name contains "
+               "one of the\n"
+               "              comma-separated words, e.g. SPSC,messages\n");
 }
 
 static int parse_args(int argc, char **argv, struct bench_cfg *cfg)
@@ -148,6 +209,7 @@ static int parse_args(int argc, char **argv, struct bench_cfg *cfg)
     const char *env = getenv("STEADY_BENCH_QUICK");
 
     cfg->quick = env && *env && strcmp(env, "0") != 0;
+    cfg->only = NULL;
     cfg->runs = 5;
     cfg->host = STEADY_HOST_BIN;
     cfg->source = STEADY_SOURCE_DIR;
@@ -164,6 +226,8 @@ static int parse_args(int argc, char **argv, struct bench_cfg *cfg)
             }
         } else if (strcmp(argv[i], "--host") == 0 && i + 1 < argc) {
             cfg->host = argv[++i];
+        } else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
+            cfg->only = argv[++i];
         } else if (strcmp(argv[i], "--help") == 0) {
             usage(stdout);
             exit(0);
@@ -184,6 +248,8 @@ int main(int argc, char **argv)
     char tmp[] = "/tmp/steady-bench-XXXXXX";
     struct bench_result single, ck, batch, solo, rate1, troupe, loop, zmq, gst;
     struct bench_result lat, idle, mem_actor, mem_slot, tel_std, tel_perf;
+    struct bench_result msgs[3], copies[3];
+    static const size_t msg_lens[3] = { 16, 256, 4096 };
     char a[128], b[256], c[32], d[64];
 
     if (parse_args(argc, argv, &cfg) < 0)
@@ -197,6 +263,12 @@ int main(int argc, char **argv)
     median_of(&cfg, "single-item SPSC", bench_spsc_single, &single);
     median_of(&cfg, "ck_ring SPSC", bench_ck_single, &ck);
     median_of(&cfg, "batched SPSC", bench_spsc_batch, &batch);
+    median_of(&cfg, "messages of 16 bytes", msgs_16, &msgs[0]);
+    median_of(&cfg, "memcpy of 16 bytes (messages)", memcpy_16, &copies[0]);
+    median_of(&cfg, "messages of 256 bytes", msgs_256, &msgs[1]);
+    median_of(&cfg, "memcpy of 256 bytes (messages)", memcpy_256, &copies[1]);
+    median_of(&cfg, "messages of 4096 bytes", msgs_4096, &msgs[2]);
+    median_of(&cfg, "memcpy of 4096 bytes (messages)", memcpy_4096, &copies[2]);
     median_of(&cfg, "performant graph, solo", performant_solo, &solo);
     median_of(&cfg, "performant graph, --rate 1", performant_rate1, &rate1);
     median_of(&cfg, "performant graph, troupe", performant_troupe, &troupe);
@@ -228,6 +300,29 @@ int main(int argc, char **argv)
         rate_or_note(&batch, a, sizeof(a)), "", "",
         verdict(&cfg, ">= 1000 M/s", batch.ok, batch.value >= 1e9, d,
                 sizeof(d)));
+
+    for (int i = 0; i < 3; i++) {
+        char what[160], gb[32];
+        struct bench_result in_bytes = msgs[i], copy_bytes = copies[i];
+
+        snprintf(what, sizeof(what),
+                 "variable-size messages, 2 threads (%zu bytes each; 1024 "
+                 "messages / 256 KiB; reserve+memcpy, peek_msg+take_msg)",
+                 msg_lens[i]);
+        if (msgs[i].ok) {
+            bench_fmt_rate(c, sizeof(c), msgs[i].value);
+            fmt_bytes_rate(gb, sizeof(gb), msgs[i].value2);
+            snprintf(a, sizeof(a), "%s, %s", c, gb);
+        }
+        if (copies[i].ok)
+            fmt_bytes_rate(gb, sizeof(gb), copies[i].value2);
+        snprintf(b, sizeof(b), "memcpy of %zu-byte blocks, 1 thread: %s",
+                 msg_lens[i], copies[i].ok ? gb : copies[i].note);
+        in_bytes.value = msgs[i].value2;
+        copy_bytes.value = copies[i].value2;
+        row(what, msgs[i].ok ? a : msgs[i].note, b,
+            ratio(&in_bytes, &copy_bytes, d, sizeof(d)), "");
+    }
 
     peer("plain FizzBuzz loop, 1 core (compute limit)", &loop, b, sizeof(b));
     row("performant graph end to end msgs/s, all solo (defaults: "
@@ -301,8 +396,15 @@ int main(int argc, char **argv)
         unlink(path);
     }
     rmdir(tmp);
+    if (cfg.only) /* what was measured went well */
+        return (!selected(&cfg, "single-item SPSC") || single.ok) &&
+                       (!selected(&cfg, "messages of") ||
+                        (msgs[0].ok && msgs[1].ok && msgs[2].ok))
+                   ? 0
+                   : 1;
     return single.ok && batch.ok && solo.ok && lat.ok && idle.ok &&
-                   mem_actor.ok && mem_slot.ok
+                   mem_actor.ok && mem_slot.ok && msgs[0].ok && msgs[1].ok &&
+                   msgs[2].ok
                ? 0
                : 1;
 }

@@ -11,6 +11,7 @@
 
 struct bench_cfg {
     bool quick;          /* prove it works: tiny sizes, one run */
+    const char *only;    /* measure only these (comma-separated); NULL: all */
     int runs;            /* runs per figure; the median is reported */
     const char *host;    /* the steady binary */
     const char *source;  /* the source tree (graphs/) */
@@ -46,6 +47,14 @@ void bench_spsc_batch(const struct bench_cfg *cfg, struct bench_result *r);
 #define BENCH_SINGLE_SLOTS 1024
 #define BENCH_BATCH_SLOTS  65536
 #define BENCH_BATCH        32768
+
+/* msgs.c: variable-size messages of len bytes between two pinned threads
+ * (value: messages/s, value2: bytes/s), and a plain memcpy of blocks of
+ * len bytes on one thread (the same figures) as their baseline. */
+void bench_msgs(const struct bench_cfg *cfg, size_t len,
+                struct bench_result *r);
+void bench_memcpy(const struct bench_cfg *cfg, size_t len,
+                  struct bench_result *r);
 
 /* peer_ck.c: Concurrency Kit's ck_ring SPSC doing the single-item job. */
 void bench_ck_single(const struct bench_cfg *cfg, struct bench_result *r);

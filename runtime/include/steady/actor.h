@@ -97,7 +97,7 @@ enum steady_cond_kind {
 struct steady_cond {
     enum steady_cond_kind kind;
     unsigned port;
-    size_t n;    /* units, for avail/vacant */
+    size_t n;    /* units, for avail/vacant; the fd, for readable/writable */
     uint64_t ns; /* period or timeout; the channel index for the _at forms */
 };
 
@@ -121,12 +121,18 @@ STEADY_EXPORT struct steady_cond steady_timeout(struct steady_actor *a,
  * channels publishes, idle at zero CPU like any other wait.
  * On a variable-size channel avail counts messages and vacant counts bytes
  * (met when a message of n bytes fits).
- *   readable(fd)  met: fd can be read without blocking (or has hung up);
- *                 settled: shutdown requested.
- *   writable(fd)  met: fd can be written without blocking; settled:
- *                 shutdown requested.
+ *   readable(fd)  met: fd can be read without blocking (or has hung up,
+ *                 or is in error: read() then says so, 0 at end of file);
+ *                 settled: shutdown requested and the fd not ready.
+ *   writable(fd)  met: fd can be written without blocking (or is in error,
+ *                 say its reader is gone: write() then fails); settled:
+ *                 shutdown requested and the fd not ready.
  * File descriptor waits idle at zero CPU and, in a troupe, let the troupe's
- * other members run. */
+ * other members run. A negative fd, or one that is not open when the wait
+ * looks at it, fails the actor (steady_panic naming the fd); keep an fd
+ * open while it is waited on. A readable fd stays met until it is read, and
+ * an ended one (read() returned 0) forever: stop waiting on it then (close
+ * it, or return from run), or the spin detector names the loop. */
 STEADY_EXPORT struct steady_cond
 steady_avail_at(struct steady_actor *a, unsigned port, unsigned i, size_t n);
 STEADY_EXPORT struct steady_cond

@@ -7,6 +7,7 @@
  */
 #include "actor_impl.h"
 #include "channel_impl.h"
+#include "fd_wait.h"
 #include "port_info.h"
 #include "state_store.h"
 
@@ -63,7 +64,10 @@ struct steady_actor *actor_current(const char **phase)
 static void solo_park(struct steady_actor *a, uint32_t seen,
                       uint64_t deadline_ns)
 {
-    waker_wait(a->waker, seen, deadline_ns);
+    if (a->park_fds)
+        fd_wait_sleep(a, a->park_fds, seen, deadline_ns);
+    else
+        waker_wait(a->waker, seen, deadline_ns);
 }
 
 struct steady_actor *actor_create(const char *name,
@@ -253,6 +257,8 @@ void actor_destroy(struct steady_actor *a)
         steady_error(NULL, "actor '%s' (plugin %s) failed in destroy: %s",
                      a->name, a->plugin->name, a->error);
     pthread_mutex_destroy(&a->diag_lock);
+    fd_wait_free(a->fdw);
+    waker_fini(&a->own_waker);
     free(a->restart_times);
     free(a->state_path);
     free(a->state);

@@ -19,6 +19,8 @@
 #include <steady/plugin.h>
 
 /* Actors that shut down together: a running graph, or one actor under test. */
+struct fd_wait;
+
 struct actor_set {
     _Atomic bool shutdown;          /* release: shutdown was requested */
     _Atomic bool shutdown_by_actor; /* an actor (not the host) asked */
@@ -52,6 +54,8 @@ struct actor_port {
      * peek_pos was peeked without being taken. Survives restarts. */
     uint64_t peek_pos;
     uint32_t peeks;
+    /* steady_send_msg logged a message too large for this channel */
+    bool msg_size_logged;
 };
 
 struct steady_actor {
@@ -68,6 +72,11 @@ struct steady_actor {
      * futex wait; in a troupe: a switch to the next runnable member. */
     void (*park)(struct steady_actor *a, uint32_t seen, uint64_t deadline_ns);
     void *park_ctx; /* the scheduler's own, for park */
+    /* Set by the await only while it calls park: the fds park also wakes
+     * on (fd_wait.h). NULL: the waker alone. */
+    struct fd_wait *park_fds;
+    struct fd_wait *fdw; /* owned; the fd conditions of the latest await
+                            that had any; NULL before */
 
     /* Only the actor's own thread touches these. */
     steady_vote_fn vote;

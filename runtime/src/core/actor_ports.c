@@ -146,7 +146,15 @@ bool steady_dead_letter(struct steady_actor *a, unsigned port, const char *why)
         return false;
     size = steady_channel_elem_size(ch);
     shown = size < sizeof(item) ? size : sizeof(item);
-    if (size <= sizeof(item)) {
+    if (steady_channel_is_varsize(ch)) {
+        const void *msg = steady_channel_peek_msg(ch, &size);
+
+        if (!msg)
+            return false;
+        shown = size < sizeof(item) ? size : sizeof(item);
+        memcpy(item, msg, shown);
+        steady_channel_take_msg(ch);
+    } else if (size <= sizeof(item)) {
         if (!steady_channel_try_take(ch, item))
             return false;
     } else {

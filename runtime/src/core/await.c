@@ -1,15 +1,17 @@
 /* await.c - the wait engine of <steady/actor.h>: conditions (items
  * available, room vacant, on a port, on every channel of a bundle or on one
- * of them; a periodic tick, a timeout) combined as all-of or any-of, and
- * steady_send, which waits for room. The engine asks each
+ * of them; a periodic tick, a timeout, a file descriptor) combined as all-of
+ * or any-of, and steady_send, which waits for room. The engine asks each
  * channel once per condition (channel_poll_*), announces what it sleeps on
  * through the channel (channel_arm_*), fences only when a peer on another
  * thread may publish concurrently, and parks the actor on its waker: a
- * futex for a solo actor, a switch to the next member inside a troupe.
+ * futex for a solo actor (poll when it also waits on fds, see fd_wait.c),
+ * a switch to the next member inside a troupe.
  * Everything here runs on the actor's own thread.
  */
 #include "actor_impl.h"
 #include "channel_impl.h"
+#include "fd_wait.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -80,6 +82,8 @@ struct wait_state {
     uint64_t deadline_ns; /* earliest timer still pending; 0 none */
     bool armed_remote;    /* announced to a channel whose other side is on
                              another thread */
+    size_t n_fds;         /* fd conditions (prepared in a->fdw) */
+    size_t met;           /* conditions met in the last pass */
 };
 
 static uint64_t pass_now(struct wait_state *w)
@@ -187,7 +191,9 @@ static void evaluate(struct steady_actor *a, bool all,
     w->deadline_ns = 0;
     w->tick_met = false;
     w->armed_remote = false;
-    for (size_t i = 0; i < n; i++) {
+    if (w->n_fds)
+        fd_wait_poll(a); /* one system call for all of them */
+    for (size_t i = 0, fd_k = 0; i < n; i++) {
         const struct steady_cond *c = &conds[i];
         enum channel_poll p;
 
@@ -232,10 +238,20 @@ static void evaluate(struct steady_actor *a, bool all,
             else
                 note_deadline(w, w->start_ns + c->ns);
             break;
+        case STEADY_COND_READABLE:
+        case STEADY_COND_WRITABLE:
+            /* met wins over shutdown, so an actor may still read what is
+             * there; parked, the fd wakes it through park_fds */
+            if (fd_wait_ready(a, fd_k++))
+                met++;
+            else if (stopping)
+                settled++;
+            break;
         default:
             steady_panic(a, "unknown wait condition kind %d", (int)c->kind);
         }
     }
+    w->met = met;
     if (all) {
         w->done = met + settled == n;
         w->result = met == n;
@@ -322,6 +338,13 @@ static void note_wait(struct steady_actor *a, bool all,
                                      "%s room for %zu on %s", i ? "," : "",
                                      c->n, port);
             break;
+        case STEADY_COND_READABLE:
+        case STEADY_COND_WRITABLE:
+            used += (size_t)snprintf(
+                buf + used, sizeof(buf) - used, "%s fd %d to be %s",
+                i ? "," : "", (int)(unsigned)c->n,
+                c->kind == STEADY_COND_READABLE ? "readable" : "writable");
+            break;
         default:
             used += (size_t)snprintf(buf + used, sizeof(buf) - used,
                                      "%s a timer", i ? "," : "");
@@ -343,7 +366,13 @@ static void note_wait(struct steady_actor *a, bool all,
  * The documented loop cannot (steady_running ends the actor once its
  * inputs end), but a loop written otherwise can: after SPIN_STREAK waits
  * in a row cut short outside shutdown with no item moved on any port, the
- * actor gets one warning naming it and saying what to change. */
+ * actor gets one warning naming it and saying what to change.
+ * A wait met by a file descriptor counts as progress (the actor reads or
+ * writes it, which the runtime cannot see), like an avail met: an fd that
+ * is readable but never read loops the actor's own way. One case is
+ * unmistakable and counts like a wait cut short: a wait met only by fds
+ * that have reached their end (hung up with nothing left to read, or in
+ * error), which a loop that missed read() returning 0 waits on forever. */
 #define SPIN_STREAK 100000u
 
 static uint64_t positions(struct steady_actor *a)
@@ -408,11 +437,29 @@ static void why_cut_short(struct steady_actor *a,
     }
 }
 
-static void watch_for_spin(struct steady_actor *a, bool result,
-                           const struct steady_cond *conds, size_t n)
+/* The warning for a streak of waits met only by fd `fd` at its end. */
+static void warn_fd_spin(struct steady_actor *a, int fd, bool readable)
+{
+    steady_warn(a,
+                "spinning: %u waits in a row returned at once with no item "
+                "moved, met only by fd %d, which %s. Stop waiting on an fd "
+                "once %s (close it, or return from run)",
+                a->cut_short_streak, fd,
+                readable ? "has hung up with nothing left to read"
+                         : "is in error (its reader is gone?)",
+                readable ? "read() returns 0" : "write() fails");
+}
+
+/* `ended_fd` >= 0: the wait was met only by that fd at its end (see
+ * above), `ended_readable` says how it was waited on. */
+static void watch_for_spin(struct steady_actor *a, bool result, int ended_fd,
+                           bool ended_readable, const struct steady_cond *conds,
+                           size_t n)
 {
     char why[160];
 
+    if (ended_fd >= 0)
+        result = false; /* a wait that returned at once to no avail */
     if (result || a->spin_warned || actor_shutting_down(a)) {
         a->cut_short_streak = 0;
         return;
@@ -428,6 +475,10 @@ static void watch_for_spin(struct steady_actor *a, bool result,
         return;
     }
     a->spin_warned = true;
+    if (ended_fd >= 0) {
+        warn_fd_spin(a, ended_fd, ended_readable);
+        return;
+    }
     why_cut_short(a, conds, n, why, sizeof(why));
     steady_warn(a,
                 "spinning: %u waits in a row returned at once (cut short) "
@@ -441,13 +492,19 @@ bool steady_await(struct steady_actor *a, bool all,
                   const struct steady_cond *conds, size_t n)
 {
     struct wait_state w = { 0 };
+    bool fds = false, ended_readable = false;
+    int ended_fd = -1;
 
-    for (size_t i = 0; i < n; i++)
-        if (conds[i].kind == STEADY_COND_TIMEOUT) {
+    for (size_t i = 0; i < n; i++) {
+        if (conds[i].kind == STEADY_COND_TIMEOUT && !w.start_ns)
             w.start_ns = now_ns();
-            break;
-        }
+        fds |= fd_cond(&conds[i]);
+    }
+    if (fds)
+        w.n_fds = fd_wait_prepare(a, conds, n);
     evaluate(a, all, conds, n, &w, false);
+    if (w.n_fds)
+        fd_wait_after(a, !w.done);
     if (!w.done) {
         for (;;) {
             uint32_t seen = waker_seq(a->waker);
@@ -463,7 +520,11 @@ bool steady_await(struct steady_actor *a, bool all,
             }
             if (actor_shutting_down(a))
                 note_wait(a, all, conds, n);
+            a->park_fds = w.n_fds ? fd_wait_park(a) : NULL;
             a->park(a, seen, w.deadline_ns);
+            a->park_fds = NULL;
+            if (w.n_fds)
+                fd_wait_unpark(a);
         }
         disarm(a, conds, n);
     }
@@ -474,7 +535,9 @@ bool steady_await(struct steady_actor *a, bool all,
         if (a->next_tick_ns <= pass_now(&w))
             a->next_tick_ns = pass_now(&w) + a->period_ns;
     }
-    watch_for_spin(a, w.result, conds, n);
+    if (w.n_fds && w.result)
+        ended_fd = fd_wait_ended(a, w.met, &ended_readable);
+    watch_for_spin(a, w.result, ended_fd, ended_readable, conds, n);
     return w.result;
 }
 
@@ -483,7 +546,9 @@ bool steady_send(struct steady_actor *a, unsigned port, const void *item,
 {
     struct steady_channel *ch = actor_out(a, port);
 
-    if (!ch)
+    /* a varsize channel takes messages (steady_send_msg): waiting for room
+     * would never end */
+    if (!ch || steady_channel_is_varsize(ch))
         return false;
     if (steady_channel_try_send(ch, item))
         return true;

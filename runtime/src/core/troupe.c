@@ -1,10 +1,13 @@
 /* troupe.c - the cooperative loop of a troupe: run each member that can make
  * progress until it parks, sleep when none can. A member can make progress
  * when it has not parked, when the troupe's waker moved since it last
- * looked, or when its deadline passed.
+ * looked, when its deadline passed, or when an fd it waits on has an event.
+ * The thread sleeps on the waker's futex, or, when parked members wait on
+ * fds, in one poll on all of their fds and the waker (fd_wait.h).
  */
 #include "troupe.h"
 
+#include "fd_wait.h"
 #include "fiber.h"
 #include "stack_guard.h"
 #include "supervisor.h"
@@ -22,7 +25,9 @@ struct member {
     bool parked;        /* waiting for the waker to move past `seen` */
     bool finished;      /* supervisor_run() returned */
     uint32_t seen;
-    uint64_t deadline; /* 0: none */
+    uint64_t deadline;         /* 0: none */
+    const struct fd_wait *fds; /* parked on these fds too; NULL: none */
+    bool fd_ready;             /* one of them has an event */
 };
 
 struct troupe {
@@ -32,7 +37,14 @@ struct troupe {
     size_t n, capacity;
     struct fiber main;      /* the thread's own stack: the loop */
     struct member *current; /* the member running now */
+    struct fd_union fds;    /* parked members' fds, gathered to poll */
+    uint64_t fds_polled;    /* when they were last looked at */
 };
+
+/* While members run without a pause, parked members' fds are still looked
+ * at this often (a member never waits longer for its socket because its
+ * mates keep the thread busy). */
+#define TROUPE_FD_CHECK_NS NS_PER_MS
 
 /* The troupe whose loop runs on this thread, for the fiber entry. */
 static _Thread_local struct troupe *this_troupe;
@@ -64,6 +76,8 @@ static void troupe_park(struct steady_actor *a, uint32_t seen,
     m->parked = true;
     m->seen = seen;
     m->deadline = deadline_ns;
+    m->fds = a->park_fds;
+    m->fd_ready = false;
     fiber_switch(&m->fiber, &m->troupe->main);
 }
 
@@ -96,13 +110,60 @@ static void member_entry(void)
 
 static bool can_run(const struct member *m, uint32_t seq, uint64_t *now)
 {
-    if (!m->parked || m->seen != seq)
+    if (!m->parked || m->seen != seq || m->fd_ready)
         return true;
     if (!m->deadline)
         return false;
     if (!*now)
         *now = now_ns();
     return *now >= m->deadline;
+}
+
+/* Looks at the fds of the members parked on some (sleeping on them and the
+ * waker when `sleep`, at most until `deadline`) and marks the members whose
+ * fds have an event. False when nothing could be polled (out of memory):
+ * the caller then sleeps on the waker alone, for a short while. */
+static bool poll_member_fds(struct troupe *t, uint32_t seq, uint64_t deadline,
+                            bool sleep)
+{
+    int rc;
+
+    fd_union_reset(&t->fds);
+    for (size_t i = 0; i < t->n; i++) {
+        struct member *m = &t->members[i];
+
+        if (!m->finished && m->parked && m->fds &&
+            fd_union_add(&t->fds, m->fds, i) < 0)
+            return false;
+    }
+    rc = fd_union_wait(&t->fds, &t->waker, seq, deadline, sleep);
+    if (rc < 0)
+        return false;
+    for (size_t j = 1; rc > 0 && j < t->fds.n; j++)
+        if (fd_union_ready(&t->fds, j)) {
+            /* a closed fd (POLLNVAL) too: the member then finds out */
+            t->members[t->fds.owner[j]].fd_ready = true;
+            rc--;
+        }
+    t->fds_polled = now_ns();
+    return true;
+}
+
+/* No member can move: sleep until a wake, the first deadline, or an event
+ * on a parked member's fd. */
+static void troupe_sleep(struct troupe *t, uint32_t seq, uint64_t next,
+                         size_t fd_parked)
+{
+    uint64_t soon;
+
+    if (!fd_parked) {
+        waker_wait(&t->waker, seq, next);
+        return;
+    }
+    if (poll_member_fds(t, seq, next, true))
+        return;
+    soon = now_ns() + NS_PER_MS;
+    waker_wait(&t->waker, seq, next && next < soon ? next : soon);
 }
 
 void *troupe_thread(void *arg)
@@ -133,6 +194,7 @@ void *troupe_thread(void *arg)
     while (live) {
         uint32_t seq = waker_seq(&t->waker);
         uint64_t now = 0, next = 0;
+        size_t fd_parked = 0;
         bool ran = false;
 
         live = 0;
@@ -144,10 +206,14 @@ void *troupe_thread(void *arg)
             if (!can_run(m, seq, &now)) {
                 if (m->deadline && (!next || m->deadline < next))
                     next = m->deadline;
+                if (m->fds)
+                    fd_parked++;
                 live++;
                 continue;
             }
             m->parked = false;
+            m->fds = NULL;
+            m->fd_ready = false;
             t->current = m;
             actor_slice_begin(m->actor);
             stack_guard_watch(m->fiber.map, m->fiber.guard_size,
@@ -159,9 +225,10 @@ void *troupe_thread(void *arg)
             if (!m->finished)
                 live++;
         }
-        /* no member could move: sleep until a wake or the first deadline */
         if (live && !ran)
-            waker_wait(&t->waker, seq, next);
+            troupe_sleep(t, seq, next, fd_parked);
+        else if (fd_parked && now_ns() - t->fds_polled >= TROUPE_FD_CHECK_NS)
+            poll_member_fds(t, seq, 0, false);
     }
     for (size_t i = 0; i < t->n; i++) {
         fiber_destroy(&t->members[i].fiber);
@@ -184,6 +251,8 @@ void troupe_destroy(struct troupe *t)
 {
     if (!t)
         return;
+    fd_union_free(&t->fds);
+    waker_fini(&t->waker);
     free(t->members);
     free(t->name);
     free(t);

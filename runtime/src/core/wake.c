@@ -1,4 +1,6 @@
-/* wake.c - futex-backed event counter and the asymmetric fences of wake.h. */
+/* wake.c - futex-backed event counter (with an eventfd beside it for
+ * sleepers that also poll file descriptors) and the asymmetric fences of
+ * wake.h. */
 #include "wake.h"
 
 #include <errno.h>
@@ -8,6 +10,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -18,16 +21,42 @@ void waker_init(struct waker *w)
 {
     atomic_init(&w->seq, 0);
     atomic_init(&w->sleepers, 0);
+    atomic_init(&w->efd, -1);
+}
+
+void waker_fini(struct waker *w)
+{
+    int efd = atomic_exchange_explicit(&w->efd, -1, memory_order_relaxed);
+
+    if (efd >= 0)
+        close(efd);
 }
 
 void waker_wake(struct waker *w)
 {
+    uint32_t sleepers;
+
     /* seq_cst pairs with the sleeper's seq_cst increment of sleepers:
-     * either we see it about to sleep, or its futex_wait sees the new seq
-     * and does not sleep. Also publishes what the caller changed. */
+     * either we see it about to sleep, or its futex_wait (its check of seq
+     * before poll) sees the new seq and does not sleep. Also publishes what
+     * the caller changed. */
     atomic_fetch_add_explicit(&w->seq, 1, memory_order_seq_cst);
-    if (atomic_load_explicit(&w->sleepers, memory_order_seq_cst))
+    sleepers = atomic_load_explicit(&w->sleepers, memory_order_seq_cst);
+    if (!sleepers)
+        return;
+    if (sleepers & (WAKER_POLLER - 1))
         syscall(SYS_futex, &w->seq, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+    if (sleepers >= WAKER_POLLER) {
+        /* the poller stored efd before counting itself in sleepers, which
+         * we read above: it is there. A full counter cannot happen (2^64-2
+         * wakes); the write is non-blocking anyway. */
+        uint64_t one = 1;
+        int efd = atomic_load_explicit(&w->efd, memory_order_relaxed);
+
+        if (write(efd, &one, sizeof(one)) < 0) {
+            /* EAGAIN only: the counter is set, the poller wakes anyway */
+        }
+    }
 }
 
 void waker_wait(struct waker *w, uint32_t seen, uint64_t deadline_ns)
@@ -46,6 +75,69 @@ void waker_wait(struct waker *w, uint32_t seen, uint64_t deadline_ns)
     syscall(SYS_futex, &w->seq, FUTEX_WAIT_BITSET_PRIVATE, seen, tp, NULL,
             FUTEX_BITSET_MATCH_ANY);
     atomic_fetch_sub_explicit(&w->sleepers, 1, memory_order_relaxed);
+}
+
+int waker_poll_prepare(struct waker *w)
+{
+    int efd;
+
+    if (atomic_load_explicit(&w->efd, memory_order_relaxed) >= 0)
+        return 0;
+    efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (efd < 0)
+        return -1;
+    /* read by wakers only after they saw this thread in sleepers, which
+     * it joins after this store (seq_cst): relaxed is enough */
+    atomic_store_explicit(&w->efd, efd, memory_order_relaxed);
+    return 0;
+}
+
+int waker_poll(struct waker *w, uint32_t seen, uint64_t deadline_ns,
+               struct pollfd *fds, size_t n)
+{
+    int efd = atomic_load_explicit(&w->efd, memory_order_relaxed);
+    int rc = 0, err = 0;
+
+    fds[0] = (struct pollfd){ .fd = efd, .events = POLLIN };
+    for (size_t i = 1; i < n; i++)
+        fds[i].revents = 0;
+    /* as waker_wait: joining sleepers before the check of seq means a
+     * wake after the check finds us and sets the eventfd, whose counter
+     * stays set until read, so poll returns at once */
+    atomic_fetch_add_explicit(&w->sleepers, WAKER_POLLER, memory_order_seq_cst);
+    if (atomic_load_explicit(&w->seq, memory_order_seq_cst) == seen) {
+        struct timespec ts;
+        struct timespec *tp = NULL;
+
+        if (deadline_ns) {
+            uint64_t now = now_ns();
+
+            ts = clock_timespec(deadline_ns > now ? deadline_ns - now : 0);
+            tp = &ts;
+        }
+        rc = ppoll(fds, (nfds_t)n, tp, NULL);
+        if (rc < 0)
+            err = errno;
+    }
+    atomic_fetch_sub_explicit(&w->sleepers, WAKER_POLLER, memory_order_relaxed);
+    if (rc > 0 && fds[0].revents) {
+        uint64_t count;
+
+        /* drained here, before the caller reads seq again: a wake after
+         * this read sets it anew and costs one early return, never a
+         * lost wake-up */
+        if (read(efd, &count, sizeof(count)) < 0) {
+            /* EAGAIN: another read won; nothing to drain */
+        }
+        fds[0].revents = 0;
+        rc--;
+    }
+    if (rc < 0) {
+        if (err == EINTR)
+            return 0;
+        errno = err;
+    }
+    return rc;
 }
 
 static pthread_once_t fences_once = PTHREAD_ONCE_INIT;

@@ -28,7 +28,7 @@ static const char *const telemetry_keys[] = { "listen", "frame_ms",
 static const char *const defaults_keys[] = { "channel", "actor",
                                              "shutdown_timeout_ms" };
 static const char *const def_channel_keys[] = { "capacity", "percentile",
-                                                "alerts" };
+                                                "alerts", "bytes", "overflow" };
 static const char *const def_actor_keys[] = { "alerts", "restart",
                                               "stack_kib" };
 static const char *const actor_keys[] = { "plugin",   "troupe", "cpu",
@@ -68,6 +68,8 @@ static const struct num_key channel_default_nums[] = {
         def_capacity, NUM_INT64),
     NUM("percentile", "percentile", 1, 99, struct graph_ctx, def_percentile,
         NUM_INT),
+    NUM("bytes", "bytes", 1, GRAPH_MAX_BYTES, struct graph_ctx, def_bytes,
+        NUM_INT64),
 };
 
 static const struct num_key restart_nums[] = {
@@ -340,6 +342,9 @@ static int load_channel_defaults(struct graph_ctx *c, yaml_node_t *n)
         return -1;
     if (read_nums(c, n, channel_default_nums, COUNT(channel_default_nums), c,
                   NULL) < 0)
+        return -1;
+    if ((v = yaml_doc_get(&c->doc, n, "overflow")) &&
+        graph_read_overflow(c, v, &c->def_overflow) < 0)
         return -1;
     if ((v = yaml_doc_get(&c->doc, n, "alerts")))
         return graph_read_alerts(c, v, true, &c->def_channel_alerts,
@@ -868,6 +873,8 @@ struct graph *graph_load(const char *file,
     c.reg = reg;
     c.def_capacity = DEFAULT_CAPACITY;
     c.def_percentile = 80;
+    c.def_bytes = GRAPH_DEFAULT_BYTES;
+    c.def_overflow = STEADY_OVERFLOW_BLOCK;
     c.def_restart =
         (struct restart_policy){ RESTART_DEFAULT_MAX, RESTART_DEFAULT_WITHIN_S,
                                  RESTART_DEFAULT_BACKOFF };

@@ -1,9 +1,10 @@
 /* graph_channels.c - the graph file's `channels` list, in either form
  * ("a.out -> b.in" or { from, to, ... }), resolved to ports and checked:
  * direction, one channel per plain port and at most max_wired per bundle
- * (numbered in file order), capacity; the element types of any-typed ports
- * resolved and every channel's two ends checked to agree; then every
- * required port must be connected.
+ * (numbered in file order), capacity, bytes and overflow; the element types
+ * of any-typed ports resolved and every channel's two ends checked to agree,
+ * and plugins built against channel layout 1 given only plain channels;
+ * then every required port must be connected.
  */
 #include "graph_impl.h"
 #include "port_info.h"
@@ -13,8 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const channel_keys[] = { "from", "to", "capacity",
-                                            "percentile", "alerts" };
+static const char *const channel_keys[] = { "from",       "to",     "capacity",
+                                            "percentile", "alerts", "bytes",
+                                            "overflow" };
+
+/* In enum steady_overflow order. */
+static const char *const overflow_words[] = { "block", "drop_oldest",
+                                              "drop_newest" };
 
 #define CHANNEL_FORMS \
     "a channel is 'actor.port -> actor.port' or a map with 'from' and 'to'"
@@ -268,6 +274,19 @@ static int map_endpoint(struct graph_ctx *c, yaml_node_t *map, const char *key,
     return 0;
 }
 
+int graph_read_overflow(struct graph_ctx *c, const yaml_node_t *n,
+                        enum steady_overflow *out)
+{
+    size_t i;
+
+    if (graph_read_word(c, n, "overflow policy", overflow_words,
+                        sizeof(overflow_words) / sizeof(overflow_words[0]),
+                        &i) < 0)
+        return -1;
+    *out = (enum steady_overflow)i;
+    return 0;
+}
+
 /* "'u64' (8 bytes)" or "'text' (variable size)", for messages. */
 static const char *type_text(const char *name, size_t size, char *buf,
                              size_t len)
@@ -285,24 +304,37 @@ static const struct steady_port_desc *port_desc(const struct graph *g,
     return &g->actors[e->actor].plugin->desc->ports[e->port];
 }
 
-/* The ring fits in memory, and its kind is one this runtime builds. */
+/* The ring fits in memory; `bytes` only on a variable-size channel. */
 static int check_ring(struct graph_ctx *c, const struct graph_channel *ch,
                       const yaml_node_t *item, const yaml_node_t *cap_node)
 {
-    char from[256], to[256];
+    const yaml_node_t *bytes_node =
+        item->type == YAML_MAPPING_NODE
+            ? yaml_doc_get(&c->doc, item, "bytes")
+            : NULL;
 
-    if (ch->elem_size == STEADY_VARSIZE)
-        return graph_fail(
-            c, item,
-            "%s -> %s carries variable-size messages ('%s'); variable-size "
-            "channels are not supported yet",
-            graph_endpoint_name(c->g, &ch->from, from, sizeof(from)),
-            graph_endpoint_name(c->g, &ch->to, to, sizeof(to)), ch->type_name);
-    if (ch->elem_size > GRAPH_MAX_RING_BYTES / ch->capacity)
+    if (ch->elem_size != STEADY_VARSIZE) {
+        if (bytes_node)
+            return graph_fail(
+                c, bytes_node,
+                "'bytes' bounds a variable-size channel, but this one "
+                "carries '%s' items of %zu bytes; its size is capacity x "
+                "item size",
+                ch->type_name, ch->elem_size);
+        if (ch->elem_size > GRAPH_MAX_RING_BYTES / ch->capacity)
+            return graph_fail(
+                c, cap_node ? cap_node : item,
+                "capacity %zu of %zu-byte '%s' elements needs over 4 GiB%s",
+                ch->capacity, ch->elem_size, ch->type_name,
+                cap_node ? "" : " (capacity from defaults.channel)");
+        return 0;
+    }
+    /* each message also has its place (16 bytes) in a ring of capacity */
+    if (ch->capacity > (GRAPH_MAX_RING_BYTES - ch->bytes) / 16)
         return graph_fail(c, cap_node ? cap_node : item,
-                          "capacity %zu of %zu-byte '%s' elements needs over "
-                          "4 GiB%s",
-                          ch->capacity, ch->elem_size, ch->type_name,
+                          "capacity %zu of variable-size '%s' messages with "
+                          "%zu bytes needs over 4 GiB%s",
+                          ch->capacity, ch->type_name, ch->bytes,
                           cap_node ? "" : " (capacity from defaults.channel)");
     return 0;
 }
@@ -329,6 +361,44 @@ static int check_types(struct graph_ctx *c, struct graph_channel *ch,
     return 0;
 }
 
+/* Plugins built against channel layout 1 inline fast paths that do not
+ * know a channel's mode: they may only take part in a plain channel. */
+static int check_layouts(struct graph_ctx *c, const struct graph_channel *ch,
+                         const yaml_node_t *item)
+{
+    const struct graph *g = c->g;
+    const struct graph_endpoint *ends[2] = { &ch->from, &ch->to };
+    const yaml_node_t *why_node =
+        item->type == YAML_MAPPING_NODE
+            ? yaml_doc_get(&c->doc, item, "overflow")
+            : NULL;
+    bool varsize = ch->elem_size == STEADY_VARSIZE;
+    char name[256];
+
+    if (!varsize && ch->overflow == STEADY_OVERFLOW_BLOCK)
+        return 0;
+    for (int i = 0; i < 2; i++) {
+        const struct graph_actor *a = &g->actors[ends[i]->actor];
+
+        if (a->plugin->channel_layout >= 2)
+            continue;
+        return graph_fail(
+            c, why_node && !varsize ? why_node : item,
+            "%s cannot use this channel: %s, but plugin '%s' (%s) was built "
+            "against channel layout %u, whose inlined channel code does not "
+            "know %s; rebuild the plugin against this SDK (channel layout "
+            "%u)",
+            graph_endpoint_name(g, ends[i], name, sizeof(name)),
+            varsize ? "it carries variable-size messages"
+                                 : "it drops items when full",
+            a->plugin->desc->name, a->plugin->path,
+            (unsigned)a->plugin->channel_layout,
+            varsize ? "them" : "overflow policies",
+            (unsigned)STEADY_CHANNEL_LAYOUT);
+    }
+    return 0;
+}
+
 /* Reads one channel; cap_node gets its capacity node (NULL: from the
  * defaults). A channel with an any-typed end is typed and checked later,
  * once every channel is read. */
@@ -345,6 +415,8 @@ static int load_channel(struct graph_ctx *c, struct port_use *u, size_t index,
     *cap_node = NULL;
     ch->pos = graph_pos_of(item);
     ch->capacity = (size_t)c->def_capacity;
+    ch->bytes = (size_t)c->def_bytes;
+    ch->overflow = c->def_overflow;
     ch->percentile = c->def_percentile;
     if (item->type == YAML_SEQUENCE_NODE)
         return graph_fail(c, item, CHANNEL_FORMS ", got a list");
@@ -377,10 +449,19 @@ static int load_channel(struct graph_ctx *c, struct port_use *u, size_t index,
         ch->capacity = (size_t)x;
         *cap_node = v;
     }
+    if (is_map && (v = yaml_doc_get(&c->doc, item, "bytes"))) {
+        if (graph_read_int(c, v, "bytes", 1, GRAPH_MAX_BYTES, &x) < 0)
+            return -1;
+        ch->bytes = (size_t)x;
+    }
+    if (is_map && (v = yaml_doc_get(&c->doc, item, "overflow")) &&
+        graph_read_overflow(c, v, &ch->overflow) < 0)
+        return -1;
     if (!plugin_port_is_any(port_desc(c->g, &ch->from)) &&
         !plugin_port_is_any(port_desc(c->g, &ch->to)) &&
         (check_types(c, ch, item) < 0 ||
-         check_ring(c, ch, item, *cap_node) < 0))
+         check_ring(c, ch, item, *cap_node) < 0 ||
+         check_layouts(c, ch, item) < 0))
         return -1;
     if (is_map && (v = yaml_doc_get(&c->doc, item, "percentile"))) {
         if (graph_read_int(c, v, "percentile", 1, 99, &x) < 0)
@@ -519,7 +600,8 @@ static int resolve_types(struct graph_ctx *c, const yaml_node_t **cap_nodes,
         }
         ch->type_name = r->type;
         ch->elem_size = r->size;
-        if (check_ring(c, ch, items[i], cap_nodes[i]) < 0)
+        if (check_ring(c, ch, items[i], cap_nodes[i]) < 0 ||
+            check_layouts(c, ch, items[i]) < 0)
             goto out_free;
     }
     for (size_t i = 0; i < g->n_actors; i++) {

@@ -26,6 +26,10 @@
  * the bound keeps the copy every actor and channel takes of the defaults
  * small. */
 #define GRAPH_MAX_ALERTS     32
+/* bytes: of a variable-size channel: 64 KiB unless the file says, at most
+ * 1 GiB (like capacity's 2^30: more is a typo). */
+#define GRAPH_DEFAULT_BYTES  ((int64_t)64 << 10)
+#define GRAPH_MAX_BYTES      ((int64_t)1 << 30)
 
 /* A name and where it came from, sorted to find repeats and look up. */
 struct graph_name_ref {
@@ -46,6 +50,8 @@ struct graph_ctx {
     /* defaults: applied to every channel or actor that does not say */
     int64_t def_capacity;
     int def_percentile;
+    int64_t def_bytes;                 /* varsize channels */
+    enum steady_overflow def_overflow; /* block unless defaults.channel says */
     struct graph_alert *def_channel_alerts;
     size_t n_def_channel_alerts;
     struct graph_alert *def_actor_alerts;
@@ -107,6 +113,15 @@ int graph_read_int(struct graph_ctx *c, const yaml_node_t *n, const char *what,
  * caller owns *out. */
 int graph_read_alerts(struct graph_ctx *c, yaml_node_t *n, bool for_channel,
                       struct graph_alert **out, size_t *n_out);
+
+/* Reads a scalar that must be one of `words` ("unknown `what` 'x'; did you
+ * mean 'y'?" otherwise); *out is its index. */
+int graph_read_word(struct graph_ctx *c, const yaml_node_t *n, const char *what,
+                    const char *const *words, size_t count, size_t *out);
+
+/* Reads `overflow: block | drop_oldest | drop_newest`. */
+int graph_read_overflow(struct graph_ctx *c, const yaml_node_t *n,
+                        enum steady_overflow *out);
 
 /* Copies the defaults' alerts for a channel or actor that gives none. */
 int graph_copy_alerts(const struct graph_alert *src, size_t n,

@@ -369,3 +369,9 @@ int graph_copy_alerts(const struct graph_alert *src, size_t n,
     *n_out = n;
     return 0;
 }
+
+int graph_read_word(struct graph_ctx *c, const yaml_node_t *n, const char *what,
+                    const char *const *words, size_t count, size_t *out)
+{
+    return find_word(c, n, what, words, count, out);
+}

@@ -31,7 +31,7 @@ static int width(const char *s)
 }
 
 /* The channel layout the plugin was built against (1 when it predates the
- * symbol); the loader refuses any other than this host's. */
+ * symbol); the loader takes 1 and this host's. */
 static unsigned plugin_layout(const struct loaded_plugin *p)
 {
     const uint32_t *layout = dlsym(p->handle, STEADY_PLUGIN_LAYOUT_SYMBOL);
@@ -188,8 +188,11 @@ void inspect_plugin(const struct loaded_plugin *p, FILE *out)
             (unsigned)STEADY_ABI_MAJOR_OF(d->abi_version),
             (unsigned)(d->abi_version & 0xffffu), (unsigned)STEADY_ABI_MAJOR,
             (unsigned)STEADY_ABI_MINOR);
-    fprintf(out, "layout   channel layout %u (host %u)\n", plugin_layout(p),
-            (unsigned)STEADY_CHANNEL_LAYOUT);
+    fprintf(out, "layout   channel layout %u (host %u)%s\n", plugin_layout(p),
+            (unsigned)STEADY_CHANNEL_LAYOUT,
+            plugin_layout(p) < 2 ? "; plain channels only (no variable-size "
+                                   "or dropping ones)"
+                                 : "");
     fprintf(out, "state    %zu bytes\n", d->state_size);
     describe_ports(p, out);
     describe_params(p, out);

@@ -1,8 +1,11 @@
 /* runner.c - the host side of a running graph (<steady/runtime.h>): builds
  * actors and channels from a checked graph, starts one thread per solo
  * actor, watches for exits, failures and shutdown, and reports who did not
- * finish when shutdown times out.
+ * finish when shutdown times out. The same steps, one by one and with some
+ * actors stood in for, serve the graph test harness (runner.h).
  */
+#include "runner.h"
+
 #include "actor_impl.h"
 #include "channel_impl.h"
 #include "graph.h"
@@ -23,11 +26,20 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+/* Where a run is: runner_start moves it from LOADED to RUNNING (or to
+ * STOPPED when no actor thread started), runner_wait to STOPPED once every
+ * actor thread is joined. */
+enum run_phase { RUN_LOADED = 0, RUN_RUNNING, RUN_STOPPED };
+
 struct steady_runtime {
     struct plugin_registry *registry;
     struct graph *graph;
-    struct actor_set set;
-    struct steady_actor **actors;     /* graph->n_actors */
+    struct actor_set set; /* .actors: the actors that run, no stand-ins */
+    /* graph->n_actors; NULL for an actor stood in for (runner_build) */
+    struct steady_actor **actors;
+    struct steady_actor **run_actors; /* set.actors when some are stood in */
+    bool *stood_in;                   /* graph->n_actors, or NULL: none */
+    bool stand_ins_settled;           /* their outputs closed for shutdown */
     struct steady_channel **channels; /* graph->n_channels */
     struct scheduler *scheduler;
     struct telemetry *telemetry; /* NULL when off or not yet bound */
@@ -41,7 +53,20 @@ struct steady_runtime {
     _Atomic size_t in_init;
     _Atomic bool init_done;
     struct steady_actor *init_failed;
-    bool check_only; /* loaded for `steady check`: never runs */
+    pthread_t init_thread;
+    bool init_joinable; /* init_thread not joined yet */
+    bool check_only;    /* loaded for `steady check`: never runs */
+    bool built;
+
+    /* The watch over a run (runner_wait), kept across calls. */
+    enum run_phase phase;
+    bool threads_live; /* the scheduler's threads not joined */
+    bool *seen_failed; /* set.n_actors: failure already logged */
+    const struct steady_actor *failed; /* the first that failed */
+    uint64_t shutdown_deadline;        /* 0: shutdown not seen yet */
+    bool gave_up; /* timed out or forced: only waits for exits now */
+    int final_rc; /* RUN_STOPPED: what runner_wait returns */
+    char final_err[1024];
 };
 
 const char *steady_version(void)
@@ -97,6 +122,8 @@ static int load_states(struct steady_runtime *rt, bool check_only, char *err,
     for (size_t i = 0; i < g->n_actors; i++) {
         struct steady_actor *a = rt->actors[i];
 
+        if (!a)
+            continue; /* stood in for: it never runs */
         a->state_id = (struct state_id){
             .graph = g->name,
             .actor = a->name,
@@ -123,7 +150,7 @@ static int load_states(struct steady_runtime *rt, bool check_only, char *err,
         char note[1024];
         bool found;
 
-        if (!a->plugin->state_size)
+        if (!a || !a->plugin->state_size)
             continue;
         a->state_path = state_dir_file(rt->state_dir, a->name);
         if (!a->state_path) {
@@ -151,11 +178,11 @@ static int check_saved(struct steady_runtime *rt, char *err, size_t errlen)
     const struct steady_actor *first = NULL;
     size_t count = 0;
 
-    for (size_t i = 0; i < rt->graph->n_actors; i++) {
-        if (!rt->actors[i]->state_error[0])
+    for (size_t i = 0; i < rt->set.n_actors; i++) {
+        if (!rt->set.actors[i]->state_error[0])
             continue;
         if (!first)
-            first = rt->actors[i];
+            first = rt->set.actors[i];
         count++;
     }
     if (!first)
@@ -191,26 +218,65 @@ static int apply_state_dir_option(struct graph *g, const char *dir, char *err,
     return 0;
 }
 
-/* Hands the scheduler each actor with its troupe and CPU. */
+/* Hands the scheduler each actor that runs with its troupe and CPU. */
 static int plan_threads(struct steady_runtime *rt, char *err, size_t errlen)
 {
     struct graph *g = rt->graph;
     struct scheduler_place *places =
         calloc(g->n_actors ? g->n_actors : 1, sizeof(*places));
+    size_t n = 0;
 
     if (!places) {
         snprintf(err, errlen, "out of memory planning threads");
         return -1;
     }
     for (size_t i = 0; i < g->n_actors; i++) {
-        places[i].troupe = g->actors[i].troupe;
-        places[i].cpu = g->actors[i].cpu;
-        places[i].stack_size = (size_t)g->actors[i].stack_kib * 1024;
+        if (!rt->actors[i])
+            continue;
+        places[n].troupe = g->actors[i].troupe;
+        places[n].cpu = g->actors[i].cpu;
+        places[n].stack_size = (size_t)g->actors[i].stack_kib * 1024;
+        n++;
     }
-    rt->scheduler =
-        scheduler_create(rt->actors, places, g->n_actors, err, errlen);
+    rt->scheduler = scheduler_create(rt->set.actors, places, n, err, errlen);
     free(places);
     return rt->scheduler ? 0 : -1;
+}
+
+/* The actors that run, in graph order: all of them, or those not stood in
+ * for (then a list of their own). */
+static int list_running(struct steady_runtime *rt)
+{
+    size_t n = 0;
+
+    rt->set.actors = rt->actors;
+    rt->set.n_actors = rt->graph->n_actors;
+    if (!rt->stood_in)
+        return 0;
+    rt->run_actors = calloc(rt->graph->n_actors ? rt->graph->n_actors : 1,
+                            sizeof(*rt->run_actors));
+    if (!rt->run_actors)
+        return -1;
+    for (size_t i = 0; i < rt->graph->n_actors; i++)
+        if (rt->actors[i])
+            rt->run_actors[n++] = rt->actors[i];
+    rt->set.actors = rt->run_actors;
+    rt->set.n_actors = n;
+    return 0;
+}
+
+/* One end of a channel: the actor's port, or for an actor stood in for the
+ * host waker, which the one standing in waits on. */
+static int bind_end(struct steady_runtime *rt, const struct graph_endpoint *e,
+                    bool producer, struct steady_channel *ch)
+{
+    if (rt->actors[e->actor])
+        return actor_bind_port(rt->actors[e->actor], (unsigned)e->port, ch);
+    if (producer)
+        channel_bind_tx(ch, &rt->set.host);
+    else
+        channel_bind_rx(ch, &rt->set.host);
+    return 0;
 }
 
 static int build(struct steady_runtime *rt, bool check_only, char *err,
@@ -224,6 +290,8 @@ static int build(struct steady_runtime *rt, bool check_only, char *err,
     if (!rt->actors || !rt->channels)
         goto err_oom;
     for (size_t i = 0; i < g->n_actors; i++) {
+        if (rt->stood_in && rt->stood_in[i])
+            continue;
         rt->actors[i] =
             actor_create(g->actors[i].name, g->actors[i].plugin->desc,
                          g->actors[i].params, &rt->set);
@@ -236,8 +304,8 @@ static int build(struct steady_runtime *rt, bool check_only, char *err,
     }
     if (g->state_dir && load_states(rt, check_only, err, errlen) < 0)
         return -1;
-    rt->set.actors = rt->actors;
-    rt->set.n_actors = g->n_actors;
+    if (list_running(rt) < 0)
+        goto err_oom;
     /* before wiring: troupe members change waker, channels must know */
     if (plan_threads(rt, err, errlen) < 0)
         return -1;
@@ -245,13 +313,17 @@ static int build(struct steady_runtime *rt, bool check_only, char *err,
     for (size_t i = 0; i < g->n_channels; i++) {
         const struct graph_channel *gc = &g->channels[i];
 
-        rt->channels[i] =
-            steady_channel_create(gc->capacity, gc->elem_size, gc->type_name);
+        if (gc->elem_size == STEADY_VARSIZE)
+            rt->channels[i] = steady_channel_create_varsize(
+                gc->capacity, gc->bytes, gc->type_name);
+        else
+            rt->channels[i] = steady_channel_create(
+                gc->capacity, gc->elem_size, gc->type_name);
+        /* the graph checked the policy: only memory can fail here */
         if (!rt->channels[i] ||
-            actor_bind_port(rt->actors[gc->from.actor], (unsigned)gc->from.port,
-                            rt->channels[i]) < 0 ||
-            actor_bind_port(rt->actors[gc->to.actor], (unsigned)gc->to.port,
-                            rt->channels[i]) < 0)
+            steady_channel_set_overflow(rt->channels[i], gc->overflow) < 0 ||
+            bind_end(rt, &gc->from, true, rt->channels[i]) < 0 ||
+            bind_end(rt, &gc->to, false, rt->channels[i]) < 0)
             goto err_oom;
     }
     return 0;
@@ -261,9 +333,8 @@ err_oom:
     return -1;
 }
 
-int steady_runtime_load(const char *file,
-                        const struct steady_runtime_options *opt,
-                        struct steady_runtime **out, char *err, size_t errlen)
+int runner_open(const char *file, const struct steady_runtime_options *opt,
+                struct steady_runtime **out, char *err, size_t errlen)
 {
     static const struct steady_runtime_options none = { 0 };
     struct graph_override *ovr = NULL;
@@ -308,8 +379,7 @@ int steady_runtime_load(const char *file,
         goto err_destroy;
     plan_log_debug(rt->graph);
     if (apply_telemetry_option(rt->graph, opt->telemetry, err, errlen) < 0 ||
-        apply_state_dir_option(rt->graph, opt->state_dir, err, errlen) < 0 ||
-        build(rt, opt->check_only, err, errlen) < 0)
+        apply_state_dir_option(rt->graph, opt->state_dir, err, errlen) < 0)
         goto err_destroy;
     *out = rt;
     return 0;
@@ -320,6 +390,88 @@ err_destroy:
     free(ovr);
     steady_runtime_destroy(rt);
     return -1;
+}
+
+int steady_runtime_load(const char *file,
+                        const struct steady_runtime_options *opt,
+                        struct steady_runtime **out, char *err, size_t errlen)
+{
+    struct steady_runtime *rt;
+
+    if (runner_open(file, opt, &rt, err, errlen) < 0)
+        return -1;
+    if (runner_build(rt, NULL, err, errlen) < 0) {
+        steady_runtime_destroy(rt);
+        return -1;
+    }
+    *out = rt;
+    return 0;
+}
+
+const struct graph *runner_graph(const struct steady_runtime *rt)
+{
+    return rt->graph;
+}
+
+int runner_build(struct steady_runtime *rt, const bool *stood_in, char *err,
+                 size_t errlen)
+{
+    size_t n = rt->graph->n_actors;
+    bool any = false;
+
+    if (rt->built) {
+        snprintf(err, errlen, "%s: the graph is built already",
+                 rt->graph->file);
+        return -1;
+    }
+    rt->built = true;
+    for (size_t i = 0; stood_in && i < n; i++)
+        any = any || stood_in[i];
+    if (any) {
+        if (rt->graph->telemetry.enabled) {
+            snprintf(err, errlen,
+                     "%s: telemetry must be off while actors are stood in "
+                     "for",
+                     rt->graph->file);
+            return -1;
+        }
+        rt->stood_in = calloc(n, sizeof(*rt->stood_in));
+        if (!rt->stood_in) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        memcpy(rt->stood_in, stood_in, n * sizeof(*rt->stood_in));
+    }
+    return build(rt, rt->check_only, err, errlen);
+}
+
+struct steady_channel *runner_channel(struct steady_runtime *rt, size_t i)
+{
+    return rt->channels && i < rt->graph->n_channels ? rt->channels[i] : NULL;
+}
+
+struct steady_actor *runner_actor(struct steady_runtime *rt, size_t i)
+{
+    return rt->actors && i < rt->graph->n_actors ? rt->actors[i] : NULL;
+}
+
+struct actor_set *runner_set(struct steady_runtime *rt)
+{
+    return &rt->set;
+}
+
+bool runner_settle_stand_ins(struct steady_runtime *rt)
+{
+    if (!atomic_load_explicit(&rt->set.shutdown, memory_order_acquire))
+        return false;
+    if (rt->stood_in && rt->channels && !rt->stand_ins_settled) {
+        rt->stand_ins_settled = true;
+        for (size_t i = 0; i < rt->graph->n_channels; i++)
+            if (rt->channels[i] &&
+                rt->stood_in[rt->graph->channels[i].from.actor])
+                steady_channel_close(rt->channels[i]);
+    }
+    return true;
 }
 
 void steady_runtime_describe(const struct steady_runtime *rt, char *buf,
@@ -343,8 +495,8 @@ static void *init_thread(void *arg)
 {
     struct steady_runtime *rt = arg;
 
-    for (size_t i = 0; i < rt->graph->n_actors; i++) {
-        struct steady_actor *a = rt->actors[i];
+    for (size_t i = 0; i < rt->set.n_actors; i++) {
+        struct steady_actor *a = rt->set.actors[i];
 
         if (atomic_load_explicit(&rt->set.shutdown, memory_order_acquire))
             break;
@@ -368,26 +520,36 @@ static void describe_in_init(struct steady_runtime *rt, char *buf, size_t len)
 
     if (i)
         snprintf(buf, len, "actor '%s' (plugin %s) is still in init",
-                 rt->actors[i - 1]->name, rt->actors[i - 1]->plugin->name);
+                 rt->set.actors[i - 1]->name,
+                 rt->set.actors[i - 1]->plugin->name);
     else
         snprintf(buf, len, "the actors were still being initialised");
 }
 
+/* The earlier of two deadlines, 0 standing for none. */
+static uint64_t earliest(uint64_t a, uint64_t b)
+{
+    if (!a)
+        return b;
+    return b && b < a ? b : a;
+}
+
 /* Runs every init on a thread of its own while this thread watches, so a
  * signal is honoured even when an init never returns: shutdown gives the
- * init the shutdown timeout, a forced stop ends the wait at once. Returns
- * 0, or -1 with err set (then the init thread may still run: exit). */
-static int init_actors(struct steady_runtime *rt, char *err, size_t errlen)
+ * init the shutdown timeout, a forced stop ends the wait at once, and so
+ * does `until` (0: none). Returns 0, or -1 with err set (then the init
+ * thread may still run: runner_busy says so). */
+static int init_actors(struct steady_runtime *rt, uint64_t until, char *err,
+                       size_t errlen)
 {
     uint64_t timeout_ns = (uint64_t)rt->graph->shutdown_timeout_ms * 1000000u;
     uint64_t deadline = 0;
     char who[256];
     sigset_t old;
-    pthread_t t;
     int e;
 
     scheduler_block_signals(&old);
-    e = pthread_create(&t, NULL, init_thread, rt);
+    e = pthread_create(&rt->init_thread, NULL, init_thread, rt);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (e) {
         snprintf(err, errlen,
@@ -395,6 +557,7 @@ static int init_actors(struct steady_runtime *rt, char *err, size_t errlen)
                  strerror(e));
         return -1;
     }
+    rt->init_joinable = true;
     for (;;) {
         uint32_t seen = waker_seq(&rt->set.host);
 
@@ -422,9 +585,15 @@ static int init_actors(struct steady_runtime *rt, char *err, size_t errlen)
                      rt->graph->shutdown_timeout_ms, who);
             return -1;
         }
-        waker_wait(&rt->set.host, seen, deadline);
+        if (until && now_ns() >= until) {
+            describe_in_init(rt, who, sizeof(who));
+            snprintf(err, errlen, "start-up took too long; %s", who);
+            return -1;
+        }
+        waker_wait(&rt->set.host, seen, earliest(deadline, until));
     }
-    pthread_join(t, NULL);
+    pthread_join(rt->init_thread, NULL);
+    rt->init_joinable = false;
     if (rt->init_failed) {
         struct steady_actor *a = rt->init_failed;
 
@@ -441,8 +610,8 @@ static int fini_actors(struct steady_runtime *rt, char *err, size_t errlen)
 {
     int rc = 0;
 
-    for (size_t i = 0; i < rt->graph->n_actors; i++) {
-        struct steady_actor *a = rt->actors[i];
+    for (size_t i = 0; i < rt->set.n_actors; i++) {
+        struct steady_actor *a = rt->set.actors[i];
 
         if (actor_fini(a) == 0)
             continue;
@@ -463,8 +632,8 @@ static void report_stragglers(struct steady_runtime *rt, const char *what,
     char names[512] = "";
     size_t used = 0, count = 0;
 
-    for (size_t i = 0; i < rt->graph->n_actors; i++) {
-        struct steady_actor *a = rt->actors[i];
+    for (size_t i = 0; i < rt->set.n_actors; i++) {
+        struct steady_actor *a = rt->set.actors[i];
         char why[600];
 
         if (atomic_load_explicit(&a->status, memory_order_acquire) >=
@@ -482,43 +651,45 @@ static void report_stragglers(struct steady_runtime *rt, const char *what,
 }
 
 /* Waits for every actor to exit, starting the shutdown clock when shutdown
- * is requested. Returns 0 when all exited, -1 on a timeout or forced stop. */
-static int watch(struct steady_runtime *rt, char *err, size_t errlen,
-                 const struct steady_actor **failed)
+ * is requested. Returns 0 when all exited, 1 when `until` (0: never) came
+ * first, -1 on a shutdown timeout or forced stop (err says who had not
+ * finished); after that -1 it only waits for the exits. */
+static int watch(struct steady_runtime *rt, uint64_t until, char *err,
+                 size_t errlen)
 {
-    size_t n = rt->graph->n_actors;
+    size_t n = rt->set.n_actors;
     uint64_t timeout_ns = (uint64_t)rt->graph->shutdown_timeout_ms * 1000000u;
-    uint64_t deadline = 0;
-    bool *seen_failed = calloc(n ? n : 1, sizeof(*seen_failed));
 
     for (;;) {
         uint32_t seen = waker_seq(&rt->set.host);
         size_t exited = 0;
 
         for (size_t i = 0; i < n; i++) {
-            struct steady_actor *a = rt->actors[i];
+            struct steady_actor *a = rt->set.actors[i];
             int st = atomic_load_explicit(&a->status, memory_order_acquire);
 
-            if (st == ACTOR_FAILED && seen_failed && !seen_failed[i]) {
-                seen_failed[i] = true;
+            if (st == ACTOR_FAILED && rt->seen_failed && !rt->seen_failed[i]) {
+                rt->seen_failed[i] = true;
                 steady_error(NULL, "actor '%s' failed: %s", a->name, a->error);
-                if (!*failed)
-                    *failed = a;
+                if (!rt->failed)
+                    rt->failed = a;
                 actor_set_request_shutdown(&rt->set, false);
             }
             if (st >= ACTOR_EXITED)
                 exited++;
         }
         if (exited == n)
-            break;
-        if (atomic_load_explicit(&rt->forced, memory_order_acquire)) {
-            free(seen_failed);
+            return 0;
+        if (!rt->gave_up &&
+            atomic_load_explicit(&rt->forced, memory_order_acquire)) {
+            rt->gave_up = true;
             report_stragglers(rt, "stopped by a second signal", err, errlen);
             return -1;
         }
         if (atomic_load_explicit(&rt->set.shutdown, memory_order_acquire) &&
-            !deadline) {
-            deadline = now_ns() + timeout_ns;
+            !rt->shutdown_deadline) {
+            rt->shutdown_deadline = now_ns() + timeout_ns;
+            runner_settle_stand_ins(rt);
             steady_info(NULL,
                         "shutdown requested%s; waiting up to %u ms for "
                         "%zu actor%s to finish",
@@ -527,19 +698,21 @@ static int watch(struct steady_runtime *rt, char *err, size_t errlen,
                         rt->graph->shutdown_timeout_ms, n - exited,
                         n - exited == 1 ? "" : "s");
         }
-        if (deadline && now_ns() >= deadline) {
+        if (!rt->gave_up && rt->shutdown_deadline &&
+            now_ns() >= rt->shutdown_deadline) {
             char what[64];
 
-            free(seen_failed);
+            rt->gave_up = true;
             snprintf(what, sizeof(what), "shutdown timed out after %u ms",
                      rt->graph->shutdown_timeout_ms);
             report_stragglers(rt, what, err, errlen);
             return -1;
         }
-        waker_wait(&rt->set.host, seen, deadline);
+        if (until && now_ns() >= until)
+            return 1;
+        waker_wait(&rt->set.host, seen,
+                   earliest(rt->gave_up ? 0 : rt->shutdown_deadline, until));
     }
-    free(seen_failed);
-    return 0;
 }
 
 static double timeval_ms(struct timeval tv)
@@ -649,13 +822,13 @@ static void report_dropped_log_lines(void)
                     (unsigned long long)n, n == 1 ? " was" : "s were");
 }
 
-/* 0: ran and stopped cleanly; 1: shutdown came before any actor started;
- * -1: failed, err says why. */
-static int run_graph(struct steady_runtime *rt, char *err, size_t errlen)
+/* Opens telemetry, runs every init and starts the actors' threads. 0: the
+ * actors run; 1: shutdown came before any actor started (none runs); -1:
+ * failed, err says why. The inits are given until `init_until` (0: no
+ * limit). */
+static int start_graph(struct steady_runtime *rt, uint64_t init_until,
+                       char *err, size_t errlen)
 {
-    const struct steady_actor *failed = NULL;
-    int rc;
-
     if (atomic_load_explicit(&rt->set.shutdown, memory_order_acquire)) {
         steady_info(NULL,
                     "shutdown requested before graph '%s' started; no actor "
@@ -663,9 +836,11 @@ static int run_graph(struct steady_runtime *rt, char *err, size_t errlen)
                     rt->graph->name);
         return 1;
     }
+    rt->seen_failed =
+        calloc(rt->set.n_actors ? rt->set.n_actors : 1, sizeof(bool));
     if (open_telemetry(rt, err, errlen) < 0)
         return -1;
-    if (init_actors(rt, err, errlen) < 0) {
+    if (init_actors(rt, init_until, err, errlen) < 0) {
         telemetry_stop(rt->telemetry);
         return -1;
     }
@@ -681,9 +856,11 @@ static int run_graph(struct steady_runtime *rt, char *err, size_t errlen)
         NULL,
         "graph '%s' starting: %zu actors on %zu thread%s, %zu "
         "channels (loaded and initialised in %.1f ms)",
-        rt->graph->name, rt->graph->n_actors, scheduler_threads(rt->scheduler),
+        rt->graph->name, rt->set.n_actors, scheduler_threads(rt->scheduler),
         scheduler_threads(rt->scheduler) == 1 ? "" : "s", rt->graph->n_channels,
         (double)(now_ns() - rt->load_start_ns) / 1e6);
+    rt->threads_live = true;
+    rt->phase = RUN_RUNNING;
     if (scheduler_start(rt->scheduler, err, errlen) < 0) {
         char ignored[256];
 
@@ -691,28 +868,39 @@ static int run_graph(struct steady_runtime *rt, char *err, size_t errlen)
          * drain, and the reason is reported at once */
         steady_error(NULL, "%s; stopping the actors already started", err);
         actor_set_request_shutdown(&rt->set, false);
-        if (watch(rt, ignored, sizeof(ignored), &failed) == 0)
+        if (watch(rt, 0, ignored, sizeof(ignored)) == 0) {
             scheduler_join(rt->scheduler);
+            rt->threads_live = false;
+            rt->phase = RUN_STOPPED;
+        }
+        rt->gave_up = true; /* whatever happens next, this run failed */
         telemetry_stop(rt->telemetry);
         return -1;
     }
     start_telemetry(rt);
-    rc = watch(rt, err, errlen, &failed);
-    if (rc < 0) {
-        telemetry_stop(rt->telemetry);
+    return 0;
+}
+
+/* Every actor has exited: joins their threads, then, when nothing failed,
+ * runs every destroy and checks the saved states. 0, or -1 with err set. */
+static int finish_graph(struct steady_runtime *rt, char *err, size_t errlen)
+{
+    scheduler_join(rt->scheduler);
+    rt->threads_live = false;
+    telemetry_stop(rt->telemetry);
+    if (rt->gave_up) {
+        snprintf(err, errlen, "%s", rt->final_err);
         return -1;
     }
-    scheduler_join(rt->scheduler);
-    telemetry_stop(rt->telemetry);
-    if (!failed &&
+    if (!rt->failed &&
         !atomic_load_explicit(&rt->set.shutdown, memory_order_acquire))
         steady_info(NULL,
                     "graph '%s' ended by itself: every actor has finished "
                     "(end of stream)",
                     rt->graph->name);
-    if (failed) {
-        snprintf(err, errlen, "actor '%s' failed: %s", failed->name,
-                 failed->error);
+    if (rt->failed) {
+        snprintf(err, errlen, "actor '%s' failed: %s", rt->failed->name,
+                 rt->failed->error);
         return -1;
     }
     /* "stopped cleanly" only once every destroy has run cleanly too */
@@ -722,9 +910,77 @@ static int run_graph(struct steady_runtime *rt, char *err, size_t errlen)
     return check_saved(rt, err, errlen) < 0 ? -1 : 0;
 }
 
+static void stop_with(struct steady_runtime *rt, int rc, const char *err)
+{
+    rt->phase = RUN_STOPPED;
+    rt->final_rc = rc;
+    snprintf(rt->final_err, sizeof(rt->final_err), "%s", rc < 0 ? err : "");
+}
+
+int runner_start(struct steady_runtime *rt, uint64_t init_until, char *err,
+                 size_t errlen)
+{
+    int rc;
+
+    if (rt->ran || rt->check_only || !rt->built) {
+        snprintf(err, errlen, "cannot start a graph %s",
+                 rt->ran          ? "twice"
+                 : rt->check_only ? "loaded with check_only"
+                                  : "that is not built");
+        return -1;
+    }
+    rt->ran = true;
+    rc = start_graph(rt, init_until, err, errlen);
+    if (rc < 0 && rt->phase == RUN_RUNNING) {
+        /* threads still run: runner_wait waits for them */
+        snprintf(rt->final_err, sizeof(rt->final_err), "%s", err);
+        return -1;
+    }
+    if (rc != 0)
+        stop_with(rt, rc < 0 ? -1 : 0, err);
+    return rc < 0 ? -1 : 0;
+}
+
+int runner_wait(struct steady_runtime *rt, uint64_t until, char *err,
+                size_t errlen)
+{
+    int rc;
+
+    if (rt->phase == RUN_LOADED) {
+        snprintf(err, errlen, "the graph was not started");
+        return -1;
+    }
+    if (rt->phase == RUN_STOPPED) {
+        snprintf(err, errlen, "%s", rt->final_err);
+        return rt->final_rc;
+    }
+    rc = watch(rt, until, err, errlen);
+    if (rc == 1)
+        return 1;
+    if (rc < 0) {
+        snprintf(rt->final_err, sizeof(rt->final_err), "%s", err);
+        return -1;
+    }
+    rc = finish_graph(rt, err, errlen);
+    stop_with(rt, rc, err);
+    return rc;
+}
+
+bool runner_busy(struct steady_runtime *rt)
+{
+    if (rt->init_joinable) {
+        if (!atomic_load_explicit(&rt->init_done, memory_order_acquire))
+            return true;
+        pthread_join(rt->init_thread, NULL);
+        rt->init_joinable = false;
+    }
+    return rt->threads_live;
+}
+
 int steady_runtime_run(struct steady_runtime *rt, char *err, size_t errlen)
 {
     uint64_t start = now_ns();
+    bool ran;
     int rc;
 
     if (rt->ran || rt->check_only) {
@@ -732,13 +988,16 @@ int steady_runtime_run(struct steady_runtime *rt, char *err, size_t errlen)
                  rt->ran ? "twice" : "on a runtime loaded with check_only");
         return -1;
     }
-    rt->ran = true;
     pthread_once(&exit_guard_once, register_exit_guard);
     atomic_store_explicit(&exit_guard_armed, true, memory_order_release);
-    rc = run_graph(rt, err, errlen);
+    rc = runner_start(rt, 0, err, errlen);
+    /* shutdown may have come before any actor started: nothing to wait for */
+    ran = rc == 0 && rt->phase == RUN_RUNNING;
+    if (ran)
+        rc = runner_wait(rt, 0, err, errlen);
     atomic_store_explicit(&exit_guard_armed, false, memory_order_release);
     report_dropped_log_lines();
-    if (rc == 0)
+    if (ran && rc == 0)
         report_usage(rt, start);
     return rc < 0 ? -1 : 0;
 }
@@ -766,6 +1025,9 @@ void steady_runtime_destroy(struct steady_runtime *rt)
             steady_channel_destroy(rt->channels[i]);
     }
     free(rt->actors);
+    free(rt->run_actors);
+    free(rt->stood_in);
+    free(rt->seen_failed);
     free(rt->channels);
     state_dir_close(rt->state_dir); /* releases the lock */
     scheduler_destroy(rt->scheduler);

@@ -99,9 +99,13 @@ static const struct command_help commands[] = {
       "their\n"
       "descriptors, ports, types, params, capacities, telemetry, troupes) and "
       "runs\n"
-      "nothing. Prints 'GRAPH: ok, ...' and exits 0, or prints "
-      "FILE:LINE:COL: what is\n"
-      "wrong (with a suggestion where one exists) and exits 2.\n" },
+      "nothing. Prints 'GRAPH: ok, ...' (then, indented, the type each "
+      "any-typed\n"
+      "actor resolved to and each bundle or any-typed channel with its "
+      "indices)\n"
+      "and exits 0, or prints FILE:LINE:COL: what is wrong (with a "
+      "suggestion where\n"
+      "one exists) and exits 2.\n" },
     { "inspect",
       "Usage: steady inspect [PLUGIN] [--json] [--plugin-path DIRS]\n"
       "\n"

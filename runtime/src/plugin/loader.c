@@ -413,19 +413,25 @@ err_out_of_memory:
 }
 
 /* The inline channel fast paths compiled into the plugin read the fields
- * of struct steady_channel at fixed offsets: they must be this host's. */
-static int check_channel_layout(const char *path, void *handle, char *err,
-                                size_t errlen)
+ * of struct steady_channel at fixed offsets: they must be at the same place
+ * in this host. Layout 2 moved none of layout 1's, so both load; the graph
+ * keeps layout-1 code away from channels it would mishandle. */
+static int check_channel_layout(const char *path, void *handle, uint32_t *out,
+                                char *err, size_t errlen)
 {
     const uint32_t *layout = dlsym(handle, STEADY_PLUGIN_LAYOUT_SYMBOL);
     uint32_t built = layout ? *layout : 1; /* before the symbol: layout 1 */
 
-    if (built == STEADY_CHANNEL_LAYOUT)
+    if (built >= PLUGIN_MIN_CHANNEL_LAYOUT && built <= STEADY_CHANNEL_LAYOUT) {
+        *out = built;
         return 0;
+    }
     err_set(err, errlen,
-            "%s: built against channel layout %u, this host uses channel "
-            "layout %u; rebuild the plugin against this steady's headers",
-            path, (unsigned)built, (unsigned)STEADY_CHANNEL_LAYOUT);
+            "%s: built against channel layout %u, this host takes channel "
+            "layouts %u to %u; rebuild the plugin against this steady's "
+            "headers",
+            path, (unsigned)built, (unsigned)PLUGIN_MIN_CHANNEL_LAYOUT,
+            (unsigned)STEADY_CHANNEL_LAYOUT);
     return -1;
 }
 
@@ -442,6 +448,7 @@ static int open_file(const char *path, unsigned flags,
     const struct steady_plugin *desc;
     struct loaded_plugin extras = { 0 }; /* port_info and limits, until done */
     void *handle, *sym;
+    uint32_t layout;
     char *copy;
 
     /* dlopen looks a bare "x.so" up in the system library path; a caller
@@ -497,7 +504,7 @@ static int open_file(const char *path, unsigned flags,
         goto err_close_handle;
     }
     if (check_descriptor(path, desc, err, errlen) < 0 ||
-        check_channel_layout(path, handle, err, errlen) < 0)
+        check_channel_layout(path, handle, &layout, err, errlen) < 0)
         goto err_close_handle;
     extras.desc = desc;
     if (read_extras(path, &extras, err, errlen) < 0)
@@ -512,6 +519,7 @@ static int open_file(const char *path, unsigned flags,
     out->desc = desc;
     out->port_info = extras.port_info;
     out->limits = extras.limits;
+    out->channel_layout = layout;
     return 0;
 
 err_free_extras:

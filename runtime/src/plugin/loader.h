@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <steady/plugin.h>
 
 struct loaded_plugin {
@@ -22,7 +23,14 @@ struct loaded_plugin {
      * them. Owned; NULL when there are no ports (params). */
     struct steady_port_info *port_info;
     struct param_limit *limits;
+    /* STEADY_CHANNEL_LAYOUT it was built against: 1 or 2. Code built
+     * against layout 1 inlines fast paths that do not know a channel's
+     * mode, so the graph wires it only to plain channels. */
+    uint32_t channel_layout;
 };
+
+/* The oldest channel layout the host still loads. */
+#define PLUGIN_MIN_CHANNEL_LAYOUT 1
 
 /* A set of opened plugins, each opened once however many actors use it. */
 struct plugin_registry;

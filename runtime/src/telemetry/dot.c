@@ -58,6 +58,22 @@ static void put_latency(struct strbuf *b, double ms)
         strbuf_printf(b, "%.2f ms", ms);
 }
 
+/* 123456.0 -> "120.6 KiB" */
+static void put_bytes(struct strbuf *b, double n)
+{
+    static const char *const units[] = { "KiB", "MiB", "GiB", "TiB" };
+    int u = -1;
+
+    while (n >= 1024.0 && u < 3) {
+        n /= 1024.0;
+        u++;
+    }
+    if (u < 0)
+        strbuf_printf(b, "%.0f B", n);
+    else
+        strbuf_printf(b, "%.1f %s", n, units[u]);
+}
+
 static void put_actor(struct strbuf *b, const struct tel_snapshot *s,
                       const struct tel_actor *a)
 {
@@ -103,7 +119,19 @@ static void put_channel(struct strbuf *b, const struct tel_snapshot *s,
     put_count(b, c->taken);
     strbuf_puts(b, "\\nAvg rate: ");
     put_count(b, (uint64_t)llround(c->avg_rate));
-    strbuf_puts(b, " per sec\\nLatency: ");
+    strbuf_puts(b, " per sec\\n");
+    /* bytes say something only when messages vary in size */
+    if (c->varsize) {
+        strbuf_puts(b, "Avg bytes: ");
+        put_bytes(b, c->avg_bytes_rate);
+        strbuf_puts(b, " per sec\\n");
+    }
+    if (c->dropped) {
+        strbuf_puts(b, "Dropped: ");
+        put_count(b, c->dropped);
+        strbuf_puts(b, "\\n");
+    }
+    strbuf_puts(b, "Latency: ");
     put_latency(b, c->latency_ms);
     strbuf_puts(b, "\\n\", tooltip=\"");
     put_escaped(b, c->from);
@@ -115,10 +143,12 @@ static void put_channel(struct strbuf *b, const struct tel_snapshot *s,
     put_escaped(b, c->to_port);
     strbuf_printf(b,
                   ": inflight %llu of %llu, avg fill %.1f %%, sent %llu, "
-                  "taken %llu, alert %s\", color=%s, penwidth=%d];\n",
+                  "taken %llu, dropped %llu, bytes %llu, alert %s\", "
+                  "color=%s, penwidth=%d];\n",
                   (unsigned long long)c->inflight,
                   (unsigned long long)c->capacity, c->avg_filled,
                   (unsigned long long)c->sent, (unsigned long long)c->taken,
+                  (unsigned long long)c->dropped, (unsigned long long)c->bytes,
                   tel_color_name(c->alert), dot_color(c->alert),
                   c->alert ? 2 : 1);
 }

@@ -1,8 +1,8 @@
 /* metrics.c - Prometheus text for a telemetry snapshot: the steady_state
  * framework's family names (avg_load, avg_mCPU, inflight, send_total,
- * take_total, percentile_filled) plus restarts, capacity, rates, fills,
- * latency, state and alert levels. The per-actor and per-channel families
- * are tables (name, type, help, where the value lives); each family's
+ * take_total, percentile_filled) plus restarts, capacity, rates, bytes,
+ * drops, fills, latency, state and alert levels. The per-actor and per-channel
+ * families are tables (name, type, help, where the value lives); each family's
  * samples are written together.
  */
 #include "metrics.h"
@@ -83,10 +83,12 @@ static const struct family_def actor_families[] = {
 };
 
 static const struct family_def channel_families[] = {
-    { "inflight", "gauge", "Items sent into the channel and not yet taken.",
+    { "inflight", "gauge",
+      "Items sent into the channel and not yet taken (nor dropped).",
       CHANNEL(inflight, VALUE_COUNT), false },
     { "send_total", "counter",
-      "Items sent into the channel since the graph started.",
+      "Items sent into the channel since the graph started (dropped ones "
+      "too).",
       CHANNEL(sent, VALUE_COUNT), false },
     { "take_total", "counter",
       "Items taken from the channel since the graph started.",
@@ -96,6 +98,17 @@ static const struct family_def channel_families[] = {
     { "avg_rate", "gauge",
       "Items taken from the channel per second, over the window.",
       CHANNEL(avg_rate, VALUE_DOUBLE), false },
+    { "channel_bytes_sent_total", "counter",
+      "Payload bytes sent into the channel since the graph started (items "
+      "times their size on a fixed-size channel).",
+      CHANNEL(bytes, VALUE_COUNT), false },
+    { "channel_bytes_per_second", "gauge",
+      "Payload bytes sent into the channel per second, over the window.",
+      CHANNEL(avg_bytes_rate, VALUE_DOUBLE), false },
+    { "channel_dropped_total", "counter",
+      "Items the channel's overflow policy dropped since the graph started "
+      "(always 0 with overflow: block).",
+      CHANNEL(dropped, VALUE_COUNT), false },
     { "avg_filled", "gauge",
       "Average fill of the channel over the window, in percent of its "
       "capacity.",

@@ -84,6 +84,9 @@ struct tel_snapshot *tel_snapshot_create(const struct graph *g)
         c->n_alerts = gc->n_alerts;
         c->capacity = gc->capacity;
         c->percentile = gc->percentile;
+        c->varsize = g->actors[gc->from.actor]
+                         .plugin->desc->ports[gc->from.port]
+                         .elem_size == STEADY_VARSIZE;
         for (size_t j = 0; j < g->n_channels; j++) {
             if (j != i && g->channels[j].from.actor == gc->from.actor &&
                 g->channels[j].to.actor == gc->to.actor)

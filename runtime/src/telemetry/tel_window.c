@@ -19,6 +19,7 @@ struct tel_window {
     uint64_t *t_ns;     /* [slots] */
     uint64_t *cpu_ns;   /* [slots][n_actors] */
     uint64_t *taken;    /* [slots][n_channels] */
+    uint64_t *bytes;    /* [slots][n_channels]: payload bytes sent */
     uint16_t *fill_bp;  /* [slots][n_channels]: fill in 1/100 percent */
     uint64_t *capacity; /* [n_channels] */
     uint32_t *hist;     /* [n_channels][FILL_BUCKETS]: held fills */
@@ -57,12 +58,13 @@ struct tel_window *tel_window_create(size_t frames, size_t n_actors,
     w->t_ns = calloc(slots, sizeof(*w->t_ns));
     w->cpu_ns = calloc(slots * (n_actors ? n_actors : 1), sizeof(*w->cpu_ns));
     w->taken = calloc(slots * nc, sizeof(*w->taken));
+    w->bytes = calloc(slots * nc, sizeof(*w->bytes));
     w->fill_bp = calloc(slots * nc, sizeof(*w->fill_bp));
     w->capacity = calloc(nc, sizeof(*w->capacity));
     w->hist = calloc(nc * FILL_BUCKETS, sizeof(*w->hist));
     w->fill_sum = calloc(nc, sizeof(*w->fill_sum));
-    if (!w->t_ns || !w->cpu_ns || !w->taken || !w->fill_bp || !w->capacity ||
-        !w->hist || !w->fill_sum)
+    if (!w->t_ns || !w->cpu_ns || !w->taken || !w->bytes || !w->fill_bp ||
+        !w->capacity || !w->hist || !w->fill_sum)
         goto err_free;
     if (n_channels)
         memcpy(w->capacity, capacities, n_channels * sizeof(*capacities));
@@ -80,6 +82,7 @@ void tel_window_destroy(struct tel_window *w)
     free(w->t_ns);
     free(w->cpu_ns);
     free(w->taken);
+    free(w->bytes);
     free(w->fill_bp);
     free(w->capacity);
     free(w->hist);
@@ -114,6 +117,9 @@ void tel_window_push(struct tel_window *w, const struct tel_reading *r)
     if (w->n_channels)
         memcpy(&w->taken[slot * w->n_channels], r->taken,
                w->n_channels * sizeof(*r->taken));
+    /* readings made before bytes were counted have none */
+    for (size_t c = 0; c < w->n_channels; c++)
+        w->bytes[slot * w->n_channels + c] = r->bytes ? r->bytes[c] : 0;
     fill = &w->fill_bp[slot * w->n_channels];
     for (size_t c = 0; c < w->n_channels; c++) {
         uint64_t cap = w->capacity[c] ? w->capacity[c] : 1;
@@ -180,6 +186,7 @@ void tel_window_figures(const struct tel_window *w, struct tel_snapshot *s)
 
         if (w->count == 0 || c >= w->n_channels) {
             tc->avg_rate = tc->avg_filled = tc->pct_filled = 0;
+            tc->avg_bytes_rate = 0;
             tc->latency_ms = 0;
             continue;
         }
@@ -187,6 +194,11 @@ void tel_window_figures(const struct tel_window *w, struct tel_snapshot *s)
                                      w->taken[first * w->n_channels + c]) *
                                 1e9 / (double)dt
                           : 0.0;
+        tc->avg_bytes_rate =
+            dt ? (double)(w->bytes[last * w->n_channels + c] -
+                          w->bytes[first * w->n_channels + c]) *
+                     1e9 / (double)dt
+               : 0.0;
         tc->avg_filled = (double)w->fill_sum[c] / (double)w->count / 100.0;
         tc->pct_filled = fill_percentile(w, c, tc->percentile);
         /* Little's law: time in the channel = items in it / throughput */

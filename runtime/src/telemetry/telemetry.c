@@ -42,6 +42,7 @@ struct telemetry {
     uint64_t *restarted_ns;    /* [n_actors], when restarts last grew */
     uint64_t *taken;           /* [n_channels] */
     uint64_t *inflight;        /* [n_channels] */
+    uint64_t *bytes;           /* [n_channels] */
     struct dot_svg *svg_renderer;
 
     /* Shared between the collector and the HTTP threads; never taken by
@@ -111,23 +112,30 @@ static void sample(struct telemetry *t)
     }
     for (size_t i = 0; i < t->n_channels; i++) {
         struct steady_channel *ch = t->channels[i];
-        /* taken first: what was sent by the later read is at least that */
+        /* taken and dropped first: what was sent by the later read is at
+         * least their sum */
         uint64_t taken = steady_channel_taken_total(ch);
+        uint64_t dropped = steady_channel_dropped_total(ch);
         uint64_t sent = steady_channel_sent_total(ch);
         uint64_t cap = steady_channel_capacity(ch);
+        uint64_t gone = taken + dropped;
 
-        if (sent < taken)
-            sent = taken;
+        if (sent < gone)
+            sent = gone;
         t->taken[i] = taken;
-        t->inflight[i] = sent - taken < cap ? sent - taken : cap;
+        t->inflight[i] = sent - gone < cap ? sent - gone : cap;
+        t->bytes[i] = steady_channel_bytes_sent_total(ch);
         s->channels[i].sent = sent;
         s->channels[i].taken = taken;
+        s->channels[i].dropped = dropped;
+        s->channels[i].bytes = t->bytes[i];
         s->channels[i].inflight = t->inflight[i];
     }
     r.t_ns = now;
     r.cpu_ns = t->cpu_ns;
     r.taken = t->taken;
     r.inflight = t->inflight;
+    r.bytes = t->bytes;
     tel_window_push(t->window, &r);
     tel_window_figures(t->window, s);
     tel_alerts_apply(s);
@@ -336,6 +344,7 @@ static void free_parts(struct telemetry *t)
     free(t->restarted_ns);
     free(t->taken);
     free(t->inflight);
+    free(t->bytes);
     strbuf_fini(&t->svg);
 }
 
@@ -354,6 +363,7 @@ static int alloc_parts(struct telemetry *t, const struct graph *g,
     t->restarted_ns = calloc(na, sizeof(*t->restarted_ns));
     t->taken = calloc(nc, sizeof(*t->taken));
     t->inflight = calloc(nc, sizeof(*t->inflight));
+    t->bytes = calloc(nc, sizeof(*t->bytes));
     t->work = tel_snapshot_create(g);
     t->published = tel_snapshot_create(g);
     if (caps) {
@@ -363,7 +373,7 @@ static int alloc_parts(struct telemetry *t, const struct graph *g,
     }
     free(caps);
     if (!t->cpu_ns || !t->restarts || !t->restarted_ns || !t->taken ||
-        !t->inflight || !t->work || !t->published || !t->window)
+        !t->inflight || !t->bytes || !t->work || !t->published || !t->window)
         return -1;
     return 0;
 }

@@ -55,14 +55,18 @@ struct tel_channel {
     const struct graph_alert *alerts;
     size_t n_alerts;
     uint64_t capacity;
-    int percentile;    /* 1..99: which fill percentile is shown */
-    uint64_t sent;     /* items sent since start */
-    uint64_t taken;    /* items taken since start */
-    uint64_t inflight; /* sent - taken at the sample */
-    double avg_rate;   /* items taken per second over the window */
-    double avg_filled; /* average fill over the window, percent */
-    double pct_filled; /* the percentile of the fill, percent */
-    double latency_ms; /* average inflight / rate; INFINITY when stalled */
+    int percentile;        /* 1..99: which fill percentile is shown */
+    bool varsize;          /* carries variable-size messages */
+    uint64_t sent;         /* items sent since start (dropped ones too) */
+    uint64_t taken;        /* items taken since start */
+    uint64_t dropped;      /* items the overflow policy dropped */
+    uint64_t bytes;        /* payload bytes sent since start */
+    uint64_t inflight;     /* sent - taken - dropped at the sample */
+    double avg_rate;       /* items taken per second over the window */
+    double avg_bytes_rate; /* payload bytes sent per second, same window */
+    double avg_filled;     /* average fill over the window, percent */
+    double pct_filled;     /* the percentile of the fill, percent */
+    double latency_ms;     /* average inflight / rate; INFINITY when stalled */
     enum alert_color alert;
 };
 
@@ -95,6 +99,7 @@ struct tel_reading {
     const uint64_t *cpu_ns;   /* per actor, CPU used so far */
     const uint64_t *taken;    /* per channel, taken so far */
     const uint64_t *inflight; /* per channel, at most its capacity */
+    const uint64_t *bytes;    /* per channel, payload bytes sent so far */
 };
 
 struct tel_window;
@@ -113,8 +118,9 @@ void tel_window_destroy(struct tel_window *w);
 /* Adds a reading, dropping the oldest once the window is full. */
 void tel_window_push(struct tel_window *w, const struct tel_reading *r);
 /* Sets window_s, and per actor mcpu and load, and per channel avg_rate,
- * avg_filled, pct_filled (at each channel's `percentile`) and latency_ms
- * from the readings in the window. The snapshot has the window's shape. */
+ * avg_bytes_rate, avg_filled, pct_filled (at each channel's `percentile`)
+ * and latency_ms from the readings in the window. The snapshot has the
+ * window's shape. */
 void tel_window_figures(const struct tel_window *w, struct tel_snapshot *s);
 
 /* ---- alerts (pure) -------------------------------------------------- */

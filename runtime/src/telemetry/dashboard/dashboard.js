@@ -68,6 +68,16 @@ const int = (v) =>
 const pct = (v) => (v === undefined ? '-' : v.toFixed(1) + ' %');
 const mcpu = (v) =>
   (v === undefined ? '-' : v < 10 ? v.toFixed(1) : int(v));
+function bytes(v) {
+  if (v === undefined) return '-';
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return (u ? v.toFixed(1) : Math.round(v)) + ' ' + units[u];
+}
 const cpu = (s) => (s === undefined ? '-' : s < 1
   ? (s * 1000).toFixed(1) + ' ms' : s.toFixed(2) + ' s');
 
@@ -128,8 +138,10 @@ function renderTables(m) {
     int(c.inflight) + ' / ' + int(c.capacity),
     fillBar(c.avg_filled),
     (c.p ? c.p + 'th: ' : '') + pct(c.percentile_filled),
-    int(c.avg_rate) + ' /s', latency(c.avg_latency_seconds),
-    int(c.send_total), int(c.take_total), badge(c.alert_level),
+    int(c.avg_rate) + ' /s', bytes(c.channel_bytes_per_second) + '/s',
+    latency(c.avg_latency_seconds),
+    int(c.send_total), int(c.take_total), int(c.channel_dropped_total),
+    badge(c.alert_level),
   ], c.alert_level)));
 }
 

@@ -1,0 +1,222 @@
+/* test_varsize.c - variable-size channels and overflow policies through
+ * the real host: text messages of many sizes arrive exactly and the graph
+ * ends by itself (solo, in a troupe, across a restart of the consumer), a
+ * message larger than the channel is refused and logged once, the drop
+ * counter of drop_oldest and drop_newest shows in /metrics and the right
+ * messages are kept, and `steady check` refuses hostile keys and a plugin
+ * built against channel layout 1 on a dropping channel. Every wait is
+ * bounded; telemetry binds 127.0.0.1 on a free port. */
+#include "../testplugins/tp_text.h"
+#include "host_run.h"
+#include "tel_client.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+/* cmocka.h needs setjmp.h, stdarg.h and stddef.h first. */
+#include <cmocka.h>
+
+#define GRAPH(name) STEADY_SOURCE_DIR "/tests/graphs/varsize/" name
+
+static void expect_text(const char *out, const char *text)
+{
+    if (!strstr(out, text))
+        fail_msg("output lacks '%s':\n%s", text, out);
+}
+
+static size_t count_text(const char *out, const char *text)
+{
+    size_t n = 0;
+
+    for (const char *p = strstr(out, text); p; p = strstr(p + 1, text))
+        n++;
+    return n;
+}
+
+/* Bytes of messages from..to-1 of tp_textsrc with this max_len. */
+static uint64_t text_bytes(uint64_t from, uint64_t to, size_t max_len)
+{
+    uint64_t sum = 0;
+
+    for (uint64_t i = from; i < to; i++)
+        sum += tp_text_len(i, max_len);
+    return sum;
+}
+
+static void run_text_graph(const char *graph)
+{
+    const char *args[] = { "run", graph, NULL };
+    struct host_run h;
+    char line[160];
+    uint64_t bytes = text_bytes(0, 3000, 700);
+
+    assert_int_equal(host_run(&h, args, 60000), 0);
+    snprintf(line, sizeof(line), "[src] sent 3000 messages, %llu bytes",
+             (unsigned long long)bytes);
+    expect_text(h.output, line);
+    /* every message checked by the sink: content, length and order */
+    snprintf(line, sizeof(line),
+             "[sink] took 3000 messages, %llu bytes, first 0, last 2999, 0 "
+             "bad",
+             (unsigned long long)bytes);
+    expect_text(h.output, line);
+    expect_text(h.output, "ended by itself: every actor has finished");
+    free(h.output);
+}
+
+static void test_text_in_place_solo(void **state)
+{
+    (void)state;
+    run_text_graph(GRAPH("text.yaml"));
+}
+
+static void test_text_copies_in_a_troupe(void **state)
+{
+    (void)state;
+    run_text_graph(GRAPH("text_copy_troupe.yaml"));
+}
+
+/* Peek before commit: the message peeked when the sink failed is still
+ * there after the restart, and nothing is lost or repeated. */
+static void test_text_survives_a_restart(void **state)
+{
+    const char *args[] = { "run", GRAPH("text_restart.yaml"), NULL };
+    struct host_run h;
+
+    (void)state;
+    assert_int_equal(host_run(&h, args, 60000), 0);
+    expect_text(h.output, "failing at message 1234 as asked; restart 1");
+    expect_text(h.output, "[sink] took 3000 messages");
+    expect_text(h.output, "first 0, last 2999, 0 bad");
+    free(h.output);
+}
+
+static void test_too_big_is_refused_and_logged_once(void **state)
+{
+    const char *args[] = { "run", GRAPH("too_big.yaml"), NULL };
+    struct host_run h;
+
+    (void)state;
+    assert_int_equal(host_run(&h, args, 60000), 0);
+    expect_text(h.output,
+                "error [src] message of 5000 bytes on output 'out' can never "
+                "be sent: its channel holds at most 1000 bytes");
+    assert_int_equal(count_text(h.output, "can never be sent"), 1);
+    expect_text(h.output, "[sink] took 50 messages");
+    expect_text(h.output, "0 bad");
+    free(h.output);
+}
+
+/* Runs a drop graph and reads its counters from /metrics while the sink
+ * waits: 1000 sent into 4 places, 996 dropped. Returns the output. */
+static char *run_drop_graph(const char *graph)
+{
+    const char *args[] = { "run", graph, NULL };
+    const char *prefix = "telemetry: dashboard http://127.0.0.1:";
+    struct host_run h;
+    char *out, *at, want[160];
+    int port;
+    bool seen = false;
+
+    assert_int_equal(host_start(&h, args), 0);
+    assert_true(host_await_output(&h, prefix, 30000));
+    out = host_read_output(&h);
+    at = strstr(out, prefix);
+    port = atoi(at + strlen(prefix));
+    free(out);
+    assert_true(port > 0);
+    /* the sink takes nothing for 1.5 s after the source has finished */
+    for (int tries = 0; tries < 400 && !seen; tries++) {
+        struct http_reply r = http_get(port, "/metrics");
+        struct timespec step = { 0, 25 * 1000 * 1000 };
+
+        if (r.status == 200 &&
+            strstr(r.body, "channel_dropped_total{from=\"src\",to=\"sink\"} "
+                           "996\n")) {
+            snprintf(want, sizeof(want),
+                     "channel_bytes_sent_total{from=\"src\",to=\"sink\"} "
+                     "%llu\n",
+                     (unsigned long long)text_bytes(0, 1000, 50));
+            if (!strstr(r.body, want))
+                fail_msg("/metrics lacks '%s':\n%s", want, r.body);
+            assert_non_null(
+                strstr(r.body, "send_total{from=\"src\",to=\"sink\"} 1000\n"));
+            assert_non_null(
+                strstr(r.body, "# TYPE channel_dropped_total counter\n"));
+            seen = true;
+        }
+        http_reply_free(&r);
+        nanosleep(&step, NULL);
+    }
+    if (!seen)
+        fail_msg("/metrics never showed 996 drops");
+    assert_int_equal(host_wait(&h, 60000), 0);
+    return h.output;
+}
+
+static void test_drop_oldest_keeps_the_newest(void **state)
+{
+    char *out = run_drop_graph(GRAPH("drop_oldest.yaml"));
+
+    (void)state;
+    expect_text(out, "[src] sent 1000 messages");
+    expect_text(out, "[sink] took 4 messages");
+    expect_text(out, "first 996, last 999, 0 bad");
+    assert_true(strstr(out, "[sink] got 996 (") < strstr(out, "got 997 ("));
+    assert_true(strstr(out, "got 998 (") < strstr(out, "got 999 ("));
+    free(out);
+}
+
+static void test_drop_newest_keeps_the_first(void **state)
+{
+    char *out = run_drop_graph(GRAPH("drop_newest.yaml"));
+
+    (void)state;
+    expect_text(out, "[src] sent 1000 messages");
+    expect_text(out, "[sink] took 4 messages");
+    expect_text(out, "first 0, last 3, 0 bad");
+    free(out);
+}
+
+/* `steady check` refuses hostile keys at FILE:LINE:COL, exit 2. */
+static void test_check_refuses_hostile_keys(void **state)
+{
+    static const struct {
+        const char *file;
+        const char *text;
+    } cases[] = {
+        { "bad/bytes_zero.yaml", "bad/bytes_zero.yaml:7:42: bytes must be" },
+        { "bad/bytes_huge.yaml", "got '99999999999'" },
+        { "bad/overflow_typo.yaml", "did you mean 'drop_oldest'?" },
+        { "bad/layout1_drop.yaml",
+          "rebuild the plugin against this SDK (channel layout 2)" },
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char file[512];
+        const char *args[] = { "check", file, NULL };
+        struct host_run h;
+
+        snprintf(file, sizeof(file), "%s%s", GRAPH(""), cases[i].file);
+        assert_int_equal(host_run(&h, args, 30000), 2);
+        expect_text(h.output, cases[i].text);
+        free(h.output);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_text_in_place_solo),
+        cmocka_unit_test(test_text_copies_in_a_troupe),
+        cmocka_unit_test(test_text_survives_a_restart),
+        cmocka_unit_test(test_too_big_is_refused_and_logged_once),
+        cmocka_unit_test(test_drop_oldest_keeps_the_newest),
+        cmocka_unit_test(test_drop_newest_keeps_the_first),
+        cmocka_unit_test(test_check_refuses_hostile_keys),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
