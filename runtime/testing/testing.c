@@ -277,8 +277,7 @@ struct steady_channel *steady_test_connect_varsize(struct steady_test *t,
                 who, port);
         return NULL;
     }
-    return wire(t, i, max_msgs, pd->type_name, STEADY_VARSIZE, max_bytes,
-                who);
+    return wire(t, i, max_msgs, pd->type_name, STEADY_VARSIZE, max_bytes, who);
 }
 
 struct steady_channel *steady_test_connect_typed(struct steady_test *t,

@@ -12,8 +12,8 @@
 #include <time.h>
 /* cmocka.h needs the headers above */
 #include <cmocka.h>
-#include <steady/testing.h>
 #include <steady/messages.h>
+#include <steady/testing.h>
 
 #define STANDARD   STEADY_SOURCE_DIR "/graphs/standard.yaml"
 #define TROUPE     STEADY_SOURCE_DIR "/tests/graphs/gtest/troupe.yaml"

@@ -82,8 +82,8 @@ struct graph_channel {
      * size, STEADY_VARSIZE for variable-size messages. */
     const char *type_name;
     size_t elem_size;
-    size_t capacity;            /* items, or messages when variable-size */
-    size_t bytes;               /* variable-size: bytes of messages at most */
+    size_t capacity; /* items, or messages when variable-size */
+    size_t bytes;    /* variable-size: bytes of messages at most */
     enum steady_overflow overflow;
     int percentile; /* 1..99, fill percentile shown and exported */
     struct graph_alert *alerts;

@@ -298,6 +298,18 @@ static const char *type_text(const char *name, size_t size, char *buf,
     return buf;
 }
 
+/* "variable-size 'text' messages" or "'u64' items of 8 bytes" */
+static const char *port_elems(const struct steady_port_desc *pd, char *buf,
+                              size_t len)
+{
+    if (pd->elem_size == STEADY_VARSIZE)
+        snprintf(buf, len, "variable-size '%s' messages", pd->type_name);
+    else
+        snprintf(buf, len, "'%s' items of %zu bytes", pd->type_name,
+                 pd->elem_size);
+    return buf;
+}
+
 static const struct steady_port_desc *port_desc(const struct graph *g,
                                                 const struct graph_endpoint *e)
 {
@@ -308,10 +320,9 @@ static const struct steady_port_desc *port_desc(const struct graph *g,
 static int check_ring(struct graph_ctx *c, const struct graph_channel *ch,
                       const yaml_node_t *item, const yaml_node_t *cap_node)
 {
-    const yaml_node_t *bytes_node =
-        item->type == YAML_MAPPING_NODE
-            ? yaml_doc_get(&c->doc, item, "bytes")
-            : NULL;
+    const yaml_node_t *bytes_node = item->type == YAML_MAPPING_NODE
+                                        ? yaml_doc_get(&c->doc, item, "bytes")
+                                        : NULL;
 
     if (ch->elem_size != STEADY_VARSIZE) {
         if (bytes_node)
@@ -348,6 +359,15 @@ static int check_types(struct graph_ctx *c, struct graph_channel *ch,
     const struct steady_port_desc *in = port_desc(g, &ch->to);
     char from[256], to[256], ft[300], tt[300];
 
+    if ((out->elem_size == STEADY_VARSIZE) != (in->elem_size == STEADY_VARSIZE))
+        return graph_fail(
+            c, item,
+            "%s sends %s but %s takes %s; a channel joins two variable-size "
+            "ports or two fixed-size ones",
+            graph_endpoint_name(g, &ch->from, from, sizeof(from)),
+            port_elems(out, ft, sizeof(ft)),
+            graph_endpoint_name(g, &ch->to, to, sizeof(to)),
+            port_elems(in, tt, sizeof(tt)));
     if (strcmp(out->type_name, in->type_name) != 0 ||
         out->elem_size != in->elem_size)
         return graph_fail(
@@ -368,10 +388,9 @@ static int check_layouts(struct graph_ctx *c, const struct graph_channel *ch,
 {
     const struct graph *g = c->g;
     const struct graph_endpoint *ends[2] = { &ch->from, &ch->to };
-    const yaml_node_t *why_node =
-        item->type == YAML_MAPPING_NODE
-            ? yaml_doc_get(&c->doc, item, "overflow")
-            : NULL;
+    const yaml_node_t *why_node = item->type == YAML_MAPPING_NODE
+                                      ? yaml_doc_get(&c->doc, item, "overflow")
+                                      : NULL;
     bool varsize = ch->elem_size == STEADY_VARSIZE;
     char name[256];
 
@@ -390,7 +409,7 @@ static int check_layouts(struct graph_ctx *c, const struct graph_channel *ch,
             "%u)",
             graph_endpoint_name(g, ends[i], name, sizeof(name)),
             varsize ? "it carries variable-size messages"
-                                 : "it drops items when full",
+                    : "it drops items when full",
             a->plugin->desc->name, a->plugin->path,
             (unsigned)a->plugin->channel_layout,
             varsize ? "them" : "overflow policies",

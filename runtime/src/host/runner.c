@@ -317,8 +317,8 @@ static int build(struct steady_runtime *rt, bool check_only, char *err,
             rt->channels[i] = steady_channel_create_varsize(
                 gc->capacity, gc->bytes, gc->type_name);
         else
-            rt->channels[i] = steady_channel_create(
-                gc->capacity, gc->elem_size, gc->type_name);
+            rt->channels[i] = steady_channel_create(gc->capacity, gc->elem_size,
+                                                    gc->type_name);
         /* the graph checked the policy: only memory can fail here */
         if (!rt->channels[i] ||
             steady_channel_set_overflow(rt->channels[i], gc->overflow) < 0 ||
