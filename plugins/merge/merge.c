@@ -45,8 +45,10 @@ static size_t move_msg(struct steady_actor *a, struct steady_channel *in,
         return 0;
     if (len > steady_channel_byte_capacity(out)) {
         /* can never fit: say so and drop it rather than wait for ever */
-        steady_error(a, "dropped a message of %zu bytes: the output holds "
-                        "at most %zu", len, steady_channel_byte_capacity(out));
+        steady_error(a,
+                     "dropped a message of %zu bytes: the output holds "
+                     "at most %zu",
+                     len, steady_channel_byte_capacity(out));
         steady_channel_take_msg(in);
         return 0;
     }
@@ -78,7 +80,8 @@ static int run(struct steady_actor *a)
                               steady_vacant(a, OUT, need)))
             continue; /* cut short: steady_running decides */
         for (unsigned j = 0; j < k; j++) {
-            struct steady_channel *in = steady_port_at(a, IN, (s->next + j) % k);
+            struct steady_channel *in =
+                steady_port_at(a, IN, (s->next + j) % k);
 
             if (varsize) {
                 for (int b = 0; b < MERGE_BATCH; b++) {

@@ -16,7 +16,7 @@ static void test_sink_ends_with_its_input(void **unused)
 
     (void)unused;
     assert_non_null(t);
-    assert_non_null(steady_test_connect(t, "in", 8));
+    assert_non_null(steady_test_connect_typed(t, "in", 8, "u64", 8));
     assert_int_equal(steady_test_start(t), 0);
     assert_int_equal(steady_test_feed(t, "in", in, 7), 7);
     steady_test_close_input(t, "in");

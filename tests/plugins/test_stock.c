@@ -1,0 +1,185 @@
+/* Tests of the stock any-typed actors tee, merge, split and print, loaded
+ * from their built .so files, and of graphs/fan.yaml as a graph test that
+ * stands in for its source and its sink. Every wait is bounded. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+/* cmocka.h needs the headers above */
+#include <cmocka.h>
+#include <steady/testing.h>
+
+#define FAN STEADY_SOURCE_DIR "/graphs/fan.yaml"
+
+static struct steady_test *load(const char *plugin)
+{
+    struct steady_test *t = steady_test_load(plugin, NULL);
+
+    assert_non_null(t);
+    return t;
+}
+
+/* tee copies every item to each output, in order, and ends with its input. */
+static void test_tee_copies_to_every_output(void **unused)
+{
+    const uint64_t in[] = { 5, 6, 7, 8, 9 };
+    uint64_t got[8];
+    struct steady_test *t = load("tee");
+
+    (void)unused;
+    assert_non_null(steady_test_connect_typed(t, "in", 8, "u64", 8));
+    assert_non_null(steady_test_connect_typed(t, "out", 8, "u64", 8));
+    assert_non_null(steady_test_connect_typed(t, "out", 8, "u64", 8));
+    assert_int_equal(steady_test_start(t), 0);
+    assert_int_equal(steady_test_feed(t, "in", in, 5), 5);
+    steady_test_close_input(t, "in");
+    assert_int_equal(steady_test_wait(t, 5000), 0);
+    for (unsigned k = 0; k < 2; k++) {
+        assert_int_equal(steady_test_take_at(t, "out", k, got, 8), 5);
+        for (int i = 0; i < 5; i++)
+            assert_int_equal(got[i], in[i]);
+    }
+    assert_true(steady_test_log_contains(t, "copied 5 items to 2 outputs"));
+    steady_test_destroy(t);
+}
+
+/* split deals items round robin: item i to output i mod n. */
+static void test_split_round_robin(void **unused)
+{
+    const uint64_t in[] = { 0, 1, 2, 3, 4, 5, 6 };
+    uint64_t got[8];
+    struct steady_test *t = load("split");
+
+    (void)unused;
+    assert_non_null(steady_test_connect_typed(t, "in", 8, "u64", 8));
+    for (int k = 0; k < 3; k++)
+        assert_non_null(steady_test_connect_typed(t, "out", 8, "u64", 8));
+    assert_int_equal(steady_test_start(t), 0);
+    assert_int_equal(steady_test_feed(t, "in", in, 7), 7);
+    steady_test_close_input(t, "in");
+    assert_int_equal(steady_test_wait(t, 5000), 0);
+    for (unsigned k = 0; k < 3; k++) {
+        size_t n = steady_test_take_at(t, "out", k, got, 8);
+
+        assert_int_equal(n, k == 0 ? 3 : 2);
+        for (size_t i = 0; i < n; i++)
+            assert_int_equal(got[i], k + 3 * i);
+    }
+    steady_test_destroy(t);
+}
+
+/* merge takes from every input, keeps each input's order, and ends only
+ * when every input has ended. */
+static void test_merge_takes_every_input(void **unused)
+{
+    const uint64_t a[] = { 1, 2, 3 }, b[] = { 10, 20 };
+    uint64_t got[8], sum = 0;
+    struct steady_test *t = load("merge");
+
+    (void)unused;
+    assert_non_null(steady_test_connect_typed(t, "in", 8, "u64", 8));
+    assert_non_null(steady_test_connect_typed(t, "in", 8, "u64", 8));
+    assert_non_null(steady_test_connect_typed(t, "out", 8, "u64", 8));
+    assert_int_equal(steady_test_start(t), 0);
+    assert_int_equal(steady_test_feed_at(t, "in", 0, a, 3), 3);
+    steady_test_close_input_at(t, "in", 0);
+    assert_int_equal(steady_test_await_output(t, "out", 3, 5000), 3);
+    /* one input ended, the other has not: merge goes on */
+    assert_int_equal(steady_test_wait(t, 50), 1);
+    assert_int_equal(steady_test_feed_at(t, "in", 1, b, 2), 2);
+    steady_test_close_input_at(t, "in", 1);
+    assert_int_equal(steady_test_wait(t, 5000), 0);
+    assert_int_equal(steady_test_take(t, "out", got, 8), 5);
+    for (int i = 0; i < 5; i++)
+        sum += got[i];
+    assert_int_equal(sum, 36);
+    assert_int_equal(got[0], 1);
+    assert_int_equal(got[1], 2);
+    assert_int_equal(got[2], 3);
+    steady_test_destroy(t);
+}
+
+/* print logs numbers as values and other types as hex. */
+static void test_print_logs_values(void **unused)
+{
+    const uint64_t in[] = { 42, 7 };
+    const unsigned char raw[4] = { 0xde, 0xad, 0xbe, 0xef };
+    struct steady_test *t = load("print");
+    struct steady_test *h = load("print");
+
+    (void)unused;
+    assert_non_null(steady_test_connect_typed(t, "in", 8, "u64", 8));
+    assert_int_equal(steady_test_start(t), 0);
+    assert_int_equal(steady_test_feed(t, "in", in, 2), 2);
+    steady_test_close_input(t, "in");
+    assert_int_equal(steady_test_wait(t, 5000), 0);
+    assert_true(steady_test_log_contains(t, "42\n7\n"));
+    assert_true(steady_test_log_contains(t, "printed 2 items of u64"));
+    steady_test_destroy(t);
+
+    assert_non_null(steady_test_connect_typed(h, "in", 8, "rgba", 4));
+    assert_int_equal(steady_test_start(h), 0);
+    assert_int_equal(steady_test_feed(h, "in", raw, 1), 1);
+    steady_test_close_input(h, "in");
+    assert_int_equal(steady_test_wait(h, 5000), 0);
+    assert_true(steady_test_log_contains(h, "de ad be ef"));
+    steady_test_destroy(h);
+}
+
+/* graphs/fan.yaml with its source and sink stood in for: every value fed
+ * comes out twice (once through tee -> merge, once through split), and the
+ * graph ends by itself once the source's channel is closed. */
+static void test_fan_graph_doubles_every_value(void **unused)
+{
+    enum { N = 500 };
+    static uint64_t in[N], got[2 * N + 1];
+    const char *const args[] = { "--count", "3", NULL };
+    struct steady_test_graph *g = steady_test_graph_load(FAN, args);
+    uint64_t want = 0, sum = 0;
+    size_t fed = 0, taken = 0;
+
+    (void)unused;
+    assert_non_null(g);
+    assert_int_equal(steady_test_graph_stand_in(g, "seq"), 0);
+    assert_int_equal(steady_test_graph_stand_in(g, "sink"), 0);
+    assert_int_equal(steady_test_graph_start(g), 0);
+    for (size_t i = 0; i < N; i++) {
+        in[i] = i + 1;
+        want += 2 * (i + 1);
+    }
+    for (int round = 0; round < 2000 && taken < 2 * N; round++) {
+        long k;
+
+        if (fed < N) {
+            k = steady_test_graph_feed(g, "seq.out", in + fed, N - fed);
+            assert_true(k >= 0);
+            fed += (size_t)k;
+            if (fed == N)
+                assert_int_equal(steady_test_graph_close(g, "seq.out"), 0);
+        }
+        assert_true(steady_test_graph_await_output(g, "sink.in", 1, 100) >= 0);
+        k = steady_test_graph_take(g, "sink.in", got + taken, 2 * N - taken);
+        assert_true(k >= 0);
+        taken += (size_t)k;
+    }
+    assert_int_equal(taken, 2 * N);
+    for (size_t i = 0; i < taken; i++)
+        sum += got[i];
+    assert_int_equal(sum, want);
+    assert_int_equal(steady_test_graph_wait(g, 10000), 0);
+    assert_int_equal(steady_test_graph_ended(g, "sink.in"), 1);
+    assert_true(steady_test_graph_log_contains(g, "print", "42"));
+    steady_test_graph_destroy(g);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_tee_copies_to_every_output),
+        cmocka_unit_test(test_split_round_robin),
+        cmocka_unit_test(test_merge_takes_every_input),
+        cmocka_unit_test(test_print_logs_values),
+        cmocka_unit_test(test_fan_graph_doubles_every_value),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
