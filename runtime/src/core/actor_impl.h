@@ -18,9 +18,9 @@
 #include <steady/actor.h>
 #include <steady/plugin.h>
 
-/* Actors that shut down together: a running graph, or one actor under test. */
 struct fd_wait;
 
+/* Actors that shut down together: a running graph, or one actor under test. */
 struct actor_set {
     _Atomic bool shutdown;          /* release: shutdown was requested */
     _Atomic bool shutdown_by_actor; /* an actor (not the host) asked */

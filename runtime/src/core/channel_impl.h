@@ -59,9 +59,11 @@ enum channel_poll {
 void channel_bind_rx(struct steady_channel *ch, struct waker *w);
 void channel_bind_tx(struct steady_channel *ch, struct waker *w);
 
-/* Consumer side: are `need` items available? Producer side: is there room
- * for `need`? A need above the capacity counts as the capacity (more could
- * never be met). */
+/* Consumer side: are `need` items (messages) available? Producer side: is
+ * there room for `need` items, or on a variable-size channel for a message
+ * of `need` bytes (always, on a dropping channel, while the consumer is
+ * there)? A need above the capacity (the byte capacity) counts as the
+ * capacity: more could never be met. */
 enum channel_poll channel_poll_avail(struct steady_channel *ch, size_t need);
 enum channel_poll channel_poll_vacant(struct steady_channel *ch, size_t need);
 

@@ -162,8 +162,13 @@ static void troupe_sleep(struct troupe *t, uint32_t seq, uint64_t next,
     }
     if (poll_member_fds(t, seq, next, true))
         return;
+    /* out of memory for the union: a short sleep, then every member
+     * parked on fds looks at them itself (and parks again) */
     soon = now_ns() + NS_PER_MS;
     waker_wait(&t->waker, seq, next && next < soon ? next : soon);
+    for (size_t i = 0; i < t->n; i++)
+        if (t->members[i].parked && t->members[i].fds)
+            t->members[i].fd_ready = true;
 }
 
 void *troupe_thread(void *arg)

@@ -442,21 +442,23 @@ int steady_list_plugins(const char *plugin_path, FILE *out, char *err,
 
         for (size_t j = 0; j < n; j++) {
             char path[4096], why[1024];
-            struct loaded_plugin p = { 0 };
+            const struct loaded_plugin *p;
 
+            /* through the registry: one checking process for every file,
+             * not one each */
             snprintf(path, sizeof(path), "%s/%s", dirs[i], files[j]);
-            if (plugin_open(path, &p, why, sizeof(why)) < 0) {
+            p = plugin_registry_get(reg, path, why, sizeof(why));
+            if (!p) {
                 fprintf(out, "  %-16.*s  refused: %s\n",
                         (int)(strlen(files[j]) - 3), files[j], why);
                 refused++;
             } else {
-                fprintf(out, "  %-16s %-8s %s%s\n    %s\n", p.desc->name,
-                        or_dash(p.desc->version), or_dash(p.desc->summary),
+                fprintf(out, "  %-16s %-8s %s%s\n    %s\n", p->desc->name,
+                        or_dash(p->desc->version), or_dash(p->desc->summary),
                         shadowed(dirs, i, files[j])
                             ? " (shadowed by an earlier folder)"
                             : "",
                         path);
-                plugin_close(&p);
                 listed++;
             }
             free(files[j]);
