@@ -5,9 +5,13 @@
 set -euo pipefail
 
 # To build and run: compiler, CMake, libyaml for graphs, cmocka for the
-# harness, libmicrohttpd and Graphviz for telemetry.
+# harness, libmicrohttpd and Graphviz for telemetry, the NATS C client for
+# the plugins that carry channels between nodes and bridge to NATS.
 STEADY_BUILD_PACKAGES=(build-essential cmake pkg-config libyaml-dev
-  libcmocka-dev libmicrohttpd-dev libgraphviz-dev)
+  libcmocka-dev libmicrohttpd-dev libgraphviz-dev libnats-dev)
+# To run graphs spread over nodes on one machine (tools/cluster.sh) and to
+# test them: a NATS server with JetStream.
+STEADY_NATS_PACKAGES=(nats-server)
 # To test: promtool checks /metrics, headless Chromium the dashboard,
 # clang-format the code's layout; and
 # steady-bench's peers: Concurrency Kit (ck_ring), ZeroMQ and GStreamer
@@ -17,9 +21,10 @@ STEADY_BUILD_PACKAGES=(build-essential cmake pkg-config libyaml-dev
 # Debian's clang in libclang-rt-14-dev.
 STEADY_FUZZ_PACKAGES=(clang libclang-rt-14-dev)
 STEADY_TEST_PACKAGES=(prometheus chromium libck-dev libzmq3-dev
-  libgstreamer1.0-dev clang-format "${STEADY_FUZZ_PACKAGES[@]}")
+  libgstreamer1.0-dev clang-format "${STEADY_FUZZ_PACKAGES[@]}"
+  "${STEADY_NATS_PACKAGES[@]}")
 
-# steady_install_deps [build] [test] [fuzz]: installs the named sets
+# steady_install_deps [build] [test] [fuzz] [nats]: installs the named sets
 # (default build and test, which includes fuzz).
 steady_install_deps() {
   local sets=("$@") wanted=() missing=()
@@ -29,6 +34,7 @@ steady_install_deps() {
       build) wanted+=("${STEADY_BUILD_PACKAGES[@]}") ;;
       test) wanted+=("${STEADY_TEST_PACKAGES[@]}") ;;
       fuzz) wanted+=("${STEADY_FUZZ_PACKAGES[@]}") ;;
+      nats) wanted+=("${STEADY_NATS_PACKAGES[@]}") ;;
     esac
   done
   for p in "${wanted[@]}"; do

@@ -88,6 +88,8 @@ enum steady_cond_kind {
     STEADY_COND_VACANT_AT, /* one channel of a bundle */
     STEADY_COND_READABLE,  /* a file descriptor */
     STEADY_COND_WRITABLE,  /* a file descriptor */
+    /* snapshots (see steady_snapshot_next) */
+    STEADY_COND_SNAPSHOT, /* snapshot number ns is safely written */
 };
 
 /* The longest wait, in ms (365 days); longer ones are clamped to it, so
@@ -267,6 +269,25 @@ STEADY_EXPORT void *steady_state(struct steady_actor *a);
  * the actor stops or fails. 0, or -1 (logged) on an I/O error; 0 and no-op
  * when the graph keeps no state_dir. */
 STEADY_EXPORT int steady_checkpoint(struct steady_actor *a);
+
+/* Snapshots. With a state_dir and `checkpoint_ms:` in the graph, the
+ * runtime takes a consistent snapshot of the process every checkpoint_ms:
+ * each actor is held at its next wait (a waiting actor is already there),
+ * and the states of all actors and the contents of every channel are
+ * written together, atomically. After a kill -9 the next run resumes from
+ * the last snapshot: nothing a channel held is lost, nothing inside the
+ * process is done twice. Snapshots are numbered 1, 2, ...
+ * A plugin that tells the outside world it has something (acknowledges a
+ * message queue, reports a file length) does so only once a snapshot
+ * covers it: what the actor did before a wait belongs to the snapshot that
+ * steady_snapshot_next named at that moment, which covers it once
+ * steady_snapshot_done reaches that number. Both are 0 when snapshots are
+ * off. steady_snapshotted(a, n) is met once snapshot n is done (at once
+ * when snapshots are off), settled at shutdown. */
+STEADY_EXPORT uint64_t steady_snapshot_next(struct steady_actor *a);
+STEADY_EXPORT uint64_t steady_snapshot_done(struct steady_actor *a);
+STEADY_EXPORT struct steady_cond steady_snapshotted(struct steady_actor *a,
+                                                    uint64_t n);
 
 /* A per-instance pointer the plugin owns (set in init, freed in destroy). */
 STEADY_EXPORT void steady_set_ctx(struct steady_actor *a, void *ctx);
