@@ -21,6 +21,16 @@
 #define GRAPHS STEADY_SOURCE_DIR "/tests/graphs/"
 
 static struct plugin_registry *reg;
+
+/* An alert watches `measure`'s `stat`, above or below its value. */
+static void assert_alert(const struct graph_alert *al,
+                         enum graph_measure measure, enum graph_stat stat,
+                         bool below)
+{
+    assert_int_equal(al->measure, measure);
+    assert_int_equal(al->stat, stat);
+    assert_int_equal(al->below, below);
+}
 static char err[2048];
 
 static int setup(void **state)
@@ -134,11 +144,11 @@ static void test_graph_load_good(void **state)
 
     /* actor alerts: the defaults unless the actor gives its own */
     assert_int_equal(g->actors[0].n_alerts, 1);
-    assert_int_equal(g->actors[0].alerts[0].when, ALERT_AVG_MCPU_ABOVE);
+    assert_alert(&g->actors[0].alerts[0], MEASURE_MCPU, STAT_AVG, false);
     assert_int_equal(g->actors[0].alerts[0].color, ALERT_YELLOW);
     assert_true(g->actors[0].alerts[0].value == 800);
     assert_int_equal(g->actors[2].n_alerts, 1);
-    assert_int_equal(g->actors[2].alerts[0].when, ALERT_AVG_LOAD_ABOVE);
+    assert_alert(&g->actors[2].alerts[0], MEASURE_LOAD, STAT_AVG, false);
     assert_int_equal(g->actors[2].alerts[0].color, ALERT_RED);
 
     /* channels, in both forms */
@@ -151,7 +161,7 @@ static void test_graph_load_good(void **state)
     assert_int_equal(c0->capacity, 32);
     assert_int_equal(c0->percentile, 90);
     assert_int_equal(c0->n_alerts, 2);
-    assert_int_equal(c0->alerts[0].when, ALERT_AVG_FILLED_ABOVE);
+    assert_alert(&c0->alerts[0], MEASURE_FILLED, STAT_AVG, false);
     assert_int_equal(c0->alerts[0].color, ALERT_RED);
     assert_true(c0->alerts[0].value == 90);
     assert_int_equal(c0->alerts[1].color, ALERT_ORANGE);
@@ -167,7 +177,7 @@ static void test_graph_load_good(void **state)
     assert_int_equal(c1->capacity, 128);
     assert_int_equal(c1->percentile, 50);
     assert_int_equal(c1->n_alerts, 1);
-    assert_int_equal(c1->alerts[0].when, ALERT_AVG_RATE_BELOW);
+    assert_alert(&c1->alerts[0], MEASURE_RATE, STAT_AVG, true);
     assert_int_equal(c1->alerts[0].color, ALERT_YELLOW);
 
     /* telemetry and the rest */

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const channel_keys[] = { "from", "to", "capacity",
-                                            "percentile", "alerts" };
+static const char *const channel_keys[] = { "from",       "to",     "capacity",
+                                            "percentile", "alerts", "stats" };
 
 #define CHANNEL_FORMS \
     "a channel is 'actor.port -> actor.port' or a map with 'from' and 'to'"
@@ -267,6 +267,7 @@ static int load_channel(struct graph_ctx *c, struct port_use *u, size_t index,
     ch->pos = graph_pos_of(item);
     ch->capacity = (size_t)c->def_capacity;
     ch->percentile = c->def_percentile;
+    memcpy(ch->stats, c->def_channel_stats, sizeof(ch->stats));
     if (item->type == YAML_SEQUENCE_NODE)
         return graph_fail(c, item, CHANNEL_FORMS ", got a list");
     if (is_map) {
@@ -299,6 +300,9 @@ static int load_channel(struct graph_ctx *c, struct port_use *u, size_t index,
             return -1;
         ch->percentile = (int)x;
     }
+    if (is_map && (v = yaml_doc_get(&c->doc, item, "stats")) &&
+        graph_read_stats(c, v, true, ch->stats) < 0)
+        return -1;
     if (is_map && (v = yaml_doc_get(&c->doc, item, "alerts")))
         return graph_read_alerts(c, v, true, &ch->alerts, &ch->n_alerts);
     if (graph_copy_alerts(c->def_channel_alerts, c->n_def_channel_alerts,
