@@ -88,9 +88,7 @@ static int parse_percentile(const char *s, uint16_t *out)
     return 0;
 }
 
-#define PERCENTILE_HINT                                                     \
-    "a number above 0 and below 100 with at most two decimals, such as 95 " \
-    "or 99.9"
+#define PERCENTILE_RULE "above 0 and below 100 with at most two decimals"
 
 /* ---- stats: lists ------------------------------------------------------ */
 
@@ -119,8 +117,8 @@ static int read_stat_word(struct graph_ctx *c, const yaml_node_t *n,
         if (parse_percentile(w + 1, &p) < 0)
             return graph_fail(
                 c, n,
-                "bad percentile '%s': write p and " PERCENTILE_HINT
-                " (p95, p99.9)",
+                "bad percentile '%s': write p and a number " PERCENTILE_RULE
+                ", such as p95 or p99.9",
                 w);
         for (unsigned i = 0; i < st->n_percentiles; i++)
             if (st->percentiles[i] == p)
@@ -314,10 +312,12 @@ static int read_alert(struct graph_ctx *c, yaml_node_t *n, bool for_channel,
         if (!s)
             return -1;
         if (parse_percentile(s, &out->percentile) < 0)
-            return graph_fail(c, pct,
-                              "an alert's percentile must be " PERCENTILE_HINT
-                              ", got '%s'",
-                              s);
+            return graph_fail(
+                c, pct,
+                "an alert's percentile must be a number " PERCENTILE_RULE
+                ", such as 95 or 99.9, got "
+                "'%s'",
+                s);
     }
     if (devs && stat == STAT_STDDEV)
         return graph_fail(c, yaml_doc_get_key(&c->doc, n, "devs"),
