@@ -31,6 +31,7 @@ function parseMetrics(text) {
  * STAT_MEASURE, as min_filled or percentile_latency_seconds. */
 const STAT_FAMILY = /^(min|max|stddev|percentile)_(filled|rate|latency_seconds|mcpu|load)$/;
 const STAT_SHORT = { min: 'min', max: 'max', stddev: 'sd' };
+const STAT_ORDER = { min: 0, max: 1, stddev: 2, percentile: 3 };
 const MEASURES = ['filled', 'rate', 'latency_seconds', 'mcpu', 'load'];
 const MEASURE_LABEL = { filled: 'filled', rate: 'rate',
   latency_seconds: 'latency', mcpu: 'mCPU', load: 'load' };
@@ -123,6 +124,8 @@ function statsCell(rec) {
       continue;
     const line = document.createElement('div');
     line.className = 'stat';
+    /* as the picture lists them: min, max, sd, then the percentiles */
+    list.sort((a, b) => STAT_ORDER[a[0]] - STAT_ORDER[b[0]]);
     line.textContent = MEASURE_LABEL[measure] + ': ' + list.map(
       ([stat, p, v]) => (stat === 'percentile' ? pctName(p) + '%ile'
         : STAT_SHORT[stat]) + ' ' + STAT_FORMAT[measure](v)).join(', ');
