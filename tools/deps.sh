@@ -8,7 +8,8 @@ set -euo pipefail
 # harness, libmicrohttpd and Graphviz for telemetry.
 STEADY_BUILD_PACKAGES=(build-essential cmake pkg-config libyaml-dev
   libcmocka-dev libmicrohttpd-dev libgraphviz-dev)
-# To test: promtool checks /metrics, headless Chromium the dashboard,
+# To test: promtool checks /metrics and the prometheus server scrapes a
+# running graph (both in Debian's prometheus), headless Chromium the dashboard,
 # clang-format the code's layout; and
 # steady-bench's peers: Concurrency Kit (ck_ring), ZeroMQ and GStreamer
 # (fakesrc, queue, identity and fakesink are core elements, shipped in

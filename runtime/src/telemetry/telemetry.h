@@ -1,7 +1,8 @@
 /* telemetry.h - live figures of a running graph. A collector thread samples
  * every actor's CPU and every channel's counters once a frame into a rolling
- * window, evaluates the graph's alerts and publishes a snapshot; the HTTP
- * server (http.c) serves it as a dashboard, DOT, SVG and Prometheus text.
+ * window, computes the statistics over it, evaluates the graph's alerts and
+ * publishes a snapshot; the HTTP server (http.c) serves it as a dashboard,
+ * DOT, SVG and Prometheus text, and answers health and readiness probes.
  *
  * Actors never wait on any of this: the collector only reads their atomic
  * counters, and the only lock is between the collector and HTTP threads.
