@@ -176,8 +176,15 @@ static void test_health_after_an_actor_fails_for_good(void **state)
                       "on every run, as configured (gave up after 1 restart "
                       "within 60 s)\n");
     http_reply_free(&r);
-    /* the failure asked the graph to stop; the stubborn pair holds it */
-    r = http_get(port, "/ready");
+    /* the host, seeing the failure, asks the graph to stop (a moment
+     * later); the stubborn pair holds it up */
+    for (int waited = 0; waited < 5000; waited += 20) {
+        r = http_get(port, "/ready");
+        if (r.status != 200)
+            break;
+        http_reply_free(&r);
+        sleep_ms(20);
+    }
     assert_text_reply(&r, 503, "503 not ready: the graph is shutting down\n");
     http_reply_free(&r);
     /* and the next frame shows it in /metrics */

@@ -52,6 +52,19 @@ static void test_stats_known_samples(void **state)
         assert_true(v[i - 1] <= v[i]);
 }
 
+static void test_stats_without_percentiles_keep_the_order(void **state)
+{
+    double v[] = { 9, 4, 2, 5, 4, 7, 4, 5 };
+    struct tel_stats st = { 0 };
+
+    (void)state;
+    tel_stats_compute(&st, v, 8);
+    assert_float_equal(st.min, 2, 0);
+    assert_float_equal(st.max, 9, 0);
+    assert_float_equal(st.stddev, 2, 1e-12);
+    assert_float_equal(v[0], 9, 0); /* nothing to sort for */
+}
+
 static void test_stats_one_sample_and_none(void **state)
 {
     double one[] = { 42.5 };
@@ -543,6 +556,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_stats_known_samples),
+        cmocka_unit_test(test_stats_without_percentiles_keep_the_order),
         cmocka_unit_test(test_stats_one_sample_and_none),
         cmocka_unit_test(test_stats_stalled_latency),
         cmocka_unit_test(test_stats_deviation_near_a_large_mean),

@@ -149,7 +149,10 @@ double tel_percentile(const double *sorted, size_t n, unsigned p)
     return sorted[rank - 1];
 }
 
-void tel_stats_compute(struct tel_stats *st, double *v, size_t n)
+/* As tel_stats_compute; `sort` sorts v in place even when no percentile
+ * is asked (the caller wants one of its own). Sorting costs n log n per
+ * measure and frame, so min and max come from a scan otherwise. */
+static void stats_of(struct tel_stats *st, double *v, size_t n, bool sort)
 {
     double sum = 0, sq = 0, mean;
     size_t finite = 0;
@@ -160,10 +163,14 @@ void tel_stats_compute(struct tel_stats *st, double *v, size_t n)
         st->pct[i] = 0;
     if (n == 0)
         return;
-    qsort(v, n, sizeof(*v), cmp_double);
-    st->min = v[0];
-    st->max = v[n - 1];
+    if (sort || st->n_pct > 0)
+        qsort(v, n, sizeof(*v), cmp_double);
+    st->min = st->max = v[0];
     for (size_t i = 0; i < n; i++) {
+        if (v[i] < st->min)
+            st->min = v[i];
+        if (v[i] > st->max)
+            st->max = v[i];
         if (isfinite(v[i])) {
             sum += v[i];
             finite++;
@@ -177,6 +184,11 @@ void tel_stats_compute(struct tel_stats *st, double *v, size_t n)
     st->stddev = finite ? sqrt(sq / (double)finite) : 0.0;
     for (size_t i = 0; i < st->n_pct; i++)
         st->pct[i] = tel_percentile(v, n, st->pct_at[i]);
+}
+
+void tel_stats_compute(struct tel_stats *st, double *v, size_t n)
+{
+    stats_of(st, v, n, false);
 }
 
 /* ---- the figures ---------------------------------------------------- */
@@ -279,7 +291,7 @@ static void channel_figures(const struct tel_window *w, const struct span *sp,
 
     for (size_t i = 0; i < w->count; i++)
         w->samples[i] = w->fill_bp[slot_at(w, i) * w->n_channels + c] / 100.0;
-    tel_stats_compute(&tc->stat[MEASURE_FILLED], w->samples, w->count);
+    stats_of(&tc->stat[MEASURE_FILLED], w->samples, w->count, true);
     tc->pct_filled =
         tel_percentile(w->samples, w->count, (unsigned)tc->percentile * 100);
     for (size_t i = 1; i < w->count; i++)

@@ -146,7 +146,8 @@ void tel_window_figures(const struct tel_window *w, struct tel_snapshot *s);
 /* ---- statistics (pure) ---------------------------------------------- */
 
 /* Sets st's n, min, max, stddev and its n_pct percentiles from the samples
- * v[0..n), which it sorts in place. An infinite sample (a stalled
+ * v[0..n), which it sorts in place when it has percentiles to find (and
+ * leaves in their order otherwise). An infinite sample (a stalled
  * channel's latency) counts in min, max and the percentiles but not in the
  * deviation. Everything is 0 when n is 0. */
 void tel_stats_compute(struct tel_stats *st, double *v, size_t n);
