@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 /* cmocka.h needs setjmp.h, stdarg.h and stddef.h first. */
 #include <cmocka.h>
 
@@ -256,6 +257,47 @@ static void test_window_stalled_frame_latency(void **state)
     assert_true(isinf(lat->pct[1]));
     assert_float_equal(lat->stddev, 0, 0);
     tel_window_destroy(w);
+}
+
+/* A channel that shows only its own fill percentile finds it by selection,
+ * not by sorting; both must give the same nearest-rank answer, whatever
+ * the samples and their number. */
+static void test_window_own_percentile_selected_as_sorted(void **state)
+{
+    uint64_t cap[] = { 1000, 1000 };
+    uint32_t seed = 12345;
+
+    (void)state;
+    for (size_t len = 1; len <= 40; len++) {
+        struct tel_window *w =
+            tel_window_create(len - 1 ? len - 1 : 1, 0, 2, cap);
+        struct tel_actor no_actors[1];
+        struct tel_channel ch[2];
+        struct tel_snapshot s = { .n_channels = 2,
+                                  .channels = ch,
+                                  .actors = no_actors };
+
+        assert_non_null(w);
+        for (size_t i = 0; i < len; i++) {
+            uint64_t taken[2] = { 0, 0 }, inflight[2];
+            struct tel_reading r = { i * SEC, NULL, taken, inflight };
+
+            seed = seed * 1103515245u + 12345u;
+            /* few distinct values: ties are where selection goes wrong */
+            inflight[0] = inflight[1] = (seed >> 16) % 7 * 150;
+            tel_window_push(w, &r);
+        }
+        for (int p = 1; p <= 99; p++) {
+            memset(ch, 0, sizeof(ch));
+            ch[0].percentile = ch[1].percentile = p;
+            ch[1].stat[MEASURE_FILLED].wanted = true; /* sorts */
+            tel_window_figures(w, &s);
+            if (ch[0].pct_filled != ch[1].pct_filled)
+                fail_msg("%zu samples, %dth: selected %g, sorted %g", len, p,
+                         ch[0].pct_filled, ch[1].pct_filled);
+        }
+        tel_window_destroy(w);
+    }
 }
 
 /* ---- triggers ------------------------------------------------------------ */
@@ -547,6 +589,60 @@ static void test_snapshot_plans_percentiles(void **state)
     assert_int_equal(st->pct_at[1], 5000);
     st = &s->actors[0].stat[MEASURE_MCPU];
     assert_int_equal(st->shown, 1u << STAT_MAX | 1u << STAT_STDDEV);
+    assert_true(st->wanted);
+    tel_snapshot_destroy(s);
+    graph_destroy(g);
+    plugin_registry_destroy(reg);
+}
+
+/* A statistic only an alert watches is computed all the same; one nobody
+ * asks for is not (the frame stays cheap). */
+static void test_snapshot_wants_what_alerts_watch(void **state)
+{
+    static const char text[] =
+        "graph: watched\n"
+        "actors:\n"
+        "  src:\n"
+        "    plugin: tp_src\n"
+        "    alerts: [ { when: max_mcpu_above, value: 900, color: red } ]\n"
+        "  sink: { plugin: tp_sink }\n"
+        "channels:\n"
+        "  - from: src.out\n"
+        "    to: sink.in\n"
+        "    alerts:\n"
+        "      - { when: stddevs_latency_above, devs: 2, value: 9, color: red "
+        "}\n"
+        "      - { when: percentile_rate_below, value: 9, color: red }\n";
+    struct plugin_registry *reg =
+        plugin_registry_create(STEADY_TEST_PLUGIN_DIR);
+    char path[] = "/tmp/steady-watched-XXXXXX", err[1024];
+    int fd = mkstemp(path);
+    struct tel_snapshot *s;
+    struct graph *g;
+
+    (void)state;
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, sizeof(text) - 1),
+                     (ssize_t)(sizeof(text) - 1));
+    close(fd);
+    g = graph_load(path, NULL, 0, reg, err, sizeof(err));
+    unlink(path);
+    if (!g)
+        fail_msg("%s", err);
+    s = tel_snapshot_create(g);
+    assert_non_null(s);
+    assert_true(s->actors[0].stat[MEASURE_MCPU].wanted);
+    assert_int_equal(s->actors[0].stat[MEASURE_MCPU].shown, 0);
+    assert_false(s->actors[0].stat[MEASURE_LOAD].wanted);
+    assert_false(s->actors[1].stat[MEASURE_MCPU].wanted);
+    assert_true(s->channels[0].stat[MEASURE_LATENCY].wanted);
+    /* a percentile alert needs its percentile (the channel's 80th), not
+     * the spread */
+    assert_false(s->channels[0].stat[MEASURE_RATE].wanted);
+    assert_int_equal(s->channels[0].stat[MEASURE_RATE].n_pct, 1);
+    assert_int_equal(s->channels[0].stat[MEASURE_RATE].n_pct_shown, 0);
+    assert_int_equal(s->channels[0].stat[MEASURE_RATE].pct_at[0], 8000);
+    assert_false(s->channels[0].stat[MEASURE_FILLED].wanted);
     tel_snapshot_destroy(s);
     graph_destroy(g);
     plugin_registry_destroy(reg);
@@ -562,12 +658,14 @@ int main(void)
         cmocka_unit_test(test_stats_deviation_near_a_large_mean),
         cmocka_unit_test(test_window_samples_per_frame),
         cmocka_unit_test(test_window_stalled_frame_latency),
+        cmocka_unit_test(test_window_own_percentile_selected_as_sorted),
         cmocka_unit_test(test_trigger_each_statistic_above_and_below),
         cmocka_unit_test(test_trigger_percentiles),
         cmocka_unit_test(test_trigger_stddevs_band),
         cmocka_unit_test(test_trigger_precedence_among_kinds),
         cmocka_unit_test(test_trigger_actor_statistics),
         cmocka_unit_test(test_snapshot_plans_percentiles),
+        cmocka_unit_test(test_snapshot_wants_what_alerts_watch),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

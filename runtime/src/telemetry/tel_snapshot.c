@@ -43,6 +43,11 @@ static void plan_percentiles(struct pct_pool *pool, struct tel_stats *st,
     size_t n = 0;
 
     st->shown = gs->shown;
+    st->wanted = gs->shown != 0;
+    for (size_t i = 0; i < n_alerts; i++)
+        if (alerts[i].measure == m && alerts[i].stat != STAT_AVG &&
+            alerts[i].stat != STAT_PERCENTILE)
+            st->wanted = true;
     if (first)
         n = add_unique(at, n, first);
     for (unsigned i = 0; i < gs->n_percentiles; i++)

@@ -191,6 +191,56 @@ void tel_stats_compute(struct tel_stats *st, double *v, size_t n)
     stats_of(st, v, n, false);
 }
 
+/* The k-th smallest of v[0..n) (k < n), moving v's elements about: Hoare's
+ * selection, linear on average, for the one fill percentile every channel
+ * shows when nothing asks for the sorted samples. */
+static double select_kth(double *v, size_t n, size_t k)
+{
+    size_t lo = 0, hi = n - 1;
+
+    while (lo < hi) {
+        double pivot = v[lo + (hi - lo) / 2];
+        size_t i = lo, j = hi;
+
+        while (i <= j) {
+            while (v[i] < pivot)
+                i++;
+            while (v[j] > pivot)
+                j--;
+            if (i <= j) {
+                double t = v[i];
+
+                v[i] = v[j];
+                v[j] = t;
+                i++;
+                if (j == 0)
+                    break;
+                j--;
+            }
+        }
+        if (k <= j)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            return v[k];
+    }
+    return v[k];
+}
+
+/* Whether st's samples must be gathered this frame: its spread is
+ * wanted, or it has a percentile to find other than `own_p` (a channel's
+ * own fill percentile, found without them; 0: none). */
+static bool needs_samples(const struct tel_stats *st, unsigned own_p)
+{
+    if (st->wanted)
+        return true;
+    for (size_t i = 0; i < st->n_pct; i++)
+        if (st->pct_at[i] != own_p)
+            return true;
+    return false;
+}
+
 /* ---- the figures ---------------------------------------------------- */
 
 struct span {
@@ -203,12 +253,22 @@ static size_t slot_at(const struct tel_window *w, size_t i)
     return (w->head + i) % w->slots;
 }
 
-/* The whole graph's CPU in each interval, into w->total_cpu[0..count-1);
- * returns the sum over the window. */
-static uint64_t graph_cpu(const struct tel_window *w)
+/* The whole graph's CPU over the window. */
+static uint64_t graph_cpu(const struct tel_window *w, const struct span *sp)
 {
+    const uint64_t *c0 = &w->cpu_ns[sp->first * w->n_actors];
+    const uint64_t *c1 = &w->cpu_ns[sp->last * w->n_actors];
     uint64_t total = 0;
 
+    for (size_t a = 0; a < w->n_actors; a++)
+        total += c1[a] > c0[a] ? c1[a] - c0[a] : 0;
+    return total;
+}
+
+/* The whole graph's CPU in each interval, into w->total_cpu[0..count-1),
+ * for the actors' load per interval. */
+static void graph_cpu_per_interval(const struct tel_window *w)
+{
     for (size_t i = 1; i < w->count; i++) {
         const uint64_t *c0 = &w->cpu_ns[slot_at(w, i - 1) * w->n_actors];
         const uint64_t *c1 = &w->cpu_ns[slot_at(w, i) * w->n_actors];
@@ -217,14 +277,14 @@ static uint64_t graph_cpu(const struct tel_window *w)
         for (size_t a = 0; a < w->n_actors; a++)
             sum += c1[a] > c0[a] ? c1[a] - c0[a] : 0;
         w->total_cpu[i - 1] = (double)sum;
-        total += sum;
     }
-    return total;
 }
 
 static void actor_figures(const struct tel_window *w, const struct span *sp,
                           uint64_t total_cpu, size_t a, struct tel_actor *ta)
 {
+    struct tel_stats *mcpu = &ta->stat[MEASURE_MCPU];
+    struct tel_stats *load = &ta->stat[MEASURE_LOAD];
     uint64_t used = 0;
     size_t n = w->count ? w->count - 1 : 0;
 
@@ -236,8 +296,10 @@ static void actor_figures(const struct tel_window *w, const struct span *sp,
     }
     ta->mcpu = sp->dt ? (double)used * 1024.0 / (double)sp->dt : 0.0;
     ta->load = total_cpu ? (double)used * 100.0 / (double)total_cpu : 0.0;
-    /* per interval: mCPU, then the share of that interval's graph CPU */
-    for (size_t i = 1; i < w->count; i++) {
+    /* per interval: mCPU, and the share of that interval's graph CPU */
+    if (!needs_samples(mcpu, 0))
+        n = 0;
+    for (size_t i = 1; i <= n; i++) {
         size_t s0 = slot_at(w, i - 1), s1 = slot_at(w, i);
         uint64_t c0 = w->cpu_ns[s0 * w->n_actors + a];
         uint64_t c1 = w->cpu_ns[s1 * w->n_actors + a];
@@ -246,8 +308,9 @@ static void actor_figures(const struct tel_window *w, const struct span *sp,
         w->samples[i - 1] =
             dt && c1 > c0 ? (double)(c1 - c0) * 1024.0 / (double)dt : 0.0;
     }
-    tel_stats_compute(&ta->stat[MEASURE_MCPU], w->samples, n);
-    for (size_t i = 1; i < w->count; i++) {
+    tel_stats_compute(mcpu, w->samples, n);
+    n = w->count && needs_samples(load, 0) ? w->count - 1 : 0;
+    for (size_t i = 1; i <= n; i++) {
         uint64_t c0 = w->cpu_ns[slot_at(w, i - 1) * w->n_actors + a];
         uint64_t c1 = w->cpu_ns[slot_at(w, i) * w->n_actors + a];
 
@@ -256,7 +319,7 @@ static void actor_figures(const struct tel_window *w, const struct span *sp,
                 ? (double)(c1 - c0) * 100.0 / w->total_cpu[i - 1]
                 : 0.0;
     }
-    tel_stats_compute(&ta->stat[MEASURE_LOAD], w->samples, n);
+    tel_stats_compute(load, w->samples, n);
 }
 
 /* Items taken per second over the interval ending at reading i. */
@@ -273,7 +336,10 @@ static double interval_rate(const struct tel_window *w, size_t c, size_t i)
 static void channel_figures(const struct tel_window *w, const struct span *sp,
                             size_t c, struct tel_channel *tc)
 {
-    size_t n = w->count ? w->count - 1 : 0;
+    struct tel_stats *fill = &tc->stat[MEASURE_FILLED];
+    unsigned own_p = (unsigned)tc->percentile * 100;
+    uint64_t rank = ((uint64_t)own_p * w->count + 9999) / 10000;
+    size_t n = w->count - 1;
     double cap = (double)w->capacity[c];
     double inflight;
 
@@ -291,14 +357,25 @@ static void channel_figures(const struct tel_window *w, const struct span *sp,
 
     for (size_t i = 0; i < w->count; i++)
         w->samples[i] = w->fill_bp[slot_at(w, i) * w->n_channels + c] / 100.0;
-    stats_of(&tc->stat[MEASURE_FILLED], w->samples, w->count, true);
-    tc->pct_filled =
-        tel_percentile(w->samples, w->count, (unsigned)tc->percentile * 100);
-    for (size_t i = 1; i < w->count; i++)
+    if (needs_samples(fill, own_p)) {
+        stats_of(fill, w->samples, w->count, true);
+        tc->pct_filled = tel_percentile(w->samples, w->count, own_p);
+    } else {
+        /* the channel's own percentile, as tel_percentile finds it */
+        tc->pct_filled =
+            select_kth(w->samples, w->count, (size_t)(rank ? rank - 1 : 0));
+        stats_of(fill, NULL, 0, false);
+        for (size_t i = 0; i < fill->n_pct; i++)
+            fill->pct[i] = tc->pct_filled; /* all own_p: see needs_samples */
+    }
+    if (!needs_samples(&tc->stat[MEASURE_RATE], 0))
+        n = 0;
+    for (size_t i = 1; i <= n; i++)
         w->samples[i - 1] = interval_rate(w, c, i);
     tel_stats_compute(&tc->stat[MEASURE_RATE], w->samples, n);
     /* per interval: what waited at its end over what left during it */
-    for (size_t i = 1; i < w->count; i++) {
+    n = needs_samples(&tc->stat[MEASURE_LATENCY], 0) ? w->count - 1 : 0;
+    for (size_t i = 1; i <= n; i++) {
         double rate = interval_rate(w, c, i);
         double items =
             w->fill_bp[slot_at(w, i) * w->n_channels + c] / 10000.0 * cap;
@@ -319,7 +396,13 @@ void tel_window_figures(const struct tel_window *w, struct tel_snapshot *s)
     if (w->count > 0)
         sp.dt = w->t_ns[sp.last] - w->t_ns[sp.first];
     s->window_s = (double)sp.dt / 1e9;
-    total_cpu = w->n_actors ? graph_cpu(w) : 0;
+    total_cpu = w->count ? graph_cpu(w, &sp) : 0;
+    for (size_t a = 0; a < s->n_actors && a < w->n_actors; a++) {
+        if (needs_samples(&s->actors[a].stat[MEASURE_LOAD], 0)) {
+            graph_cpu_per_interval(w);
+            break;
+        }
+    }
     for (size_t a = 0; a < s->n_actors; a++) {
         struct tel_actor *ta = &s->actors[a];
 

@@ -43,6 +43,11 @@ struct tel_stats {
      * STAT_STDDEV, and the first n_pct_shown percentiles. */
     unsigned shown;
     size_t n_pct_shown;
+    /* Something needs the spread of this measure (shown, or an alert on
+     * its min, max or deviation): compute it every frame. Without it and
+     * without percentiles to find, only the average is (the spread is
+     * then 0), which keeps a large graph's telemetry cheap. */
+    bool wanted;
     /* Percentiles computed: those shown, then those only alerts watch.
      * pct_at is in hundredths of a percent; both arrays live in the
      * snapshot (NULL when n_pct is 0). */
