@@ -12,7 +12,8 @@ STEADY_BUILD_PACKAGES=(build-essential cmake pkg-config libyaml-dev
 # To run graphs spread over nodes on one machine (tools/cluster.sh) and to
 # test them: a NATS server with JetStream.
 STEADY_NATS_PACKAGES=(nats-server)
-# To test: promtool checks /metrics, headless Chromium the dashboard,
+# To test: promtool checks /metrics and the prometheus server scrapes a
+# running graph (both in Debian's prometheus), headless Chromium the dashboard,
 # clang-format the code's layout; and
 # steady-bench's peers: Concurrency Kit (ck_ring), ZeroMQ and GStreamer
 # (fakesrc, queue, identity and fakesink are core elements, shipped in

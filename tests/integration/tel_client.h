@@ -1,6 +1,7 @@
 /* tel_client.h - what the telemetry tests need besides cmocka: a tiny
- * HTTP/1.1 client over a real socket, and running an outside program
- * (promtool, chromium) with its output in a file. Every wait is bounded.
+ * HTTP/1.1 client over a real socket, running an outside program with its
+ * output in a file, and the two the telemetry tests run: promtool and
+ * headless Chromium (tools/deps.sh installs both). Every wait is bounded.
  * Header-only so each integration test stays one file. */
 #ifndef STEADY_TEST_TEL_CLIENT_H
 #define STEADY_TEST_TEL_CLIENT_H
@@ -272,6 +273,94 @@ static inline int write_file_text(const char *path, const char *text,
     n = fwrite(text, 1, len, f);
     fclose(f);
     return n == len ? 0 : -1;
+}
+
+/* ---- promtool and chromium ------------------------------------------- */
+
+#define PROMTOOL "/usr/bin/promtool"
+#define CHROMIUM "/usr/bin/chromium"
+
+/* `promtool check metrics` on text[0..len): its exit status (-1 on a
+ * timeout, -2 when it could not run) and, in *said (caller frees), all it
+ * printed; a clean pass is 0 and nothing said. */
+static inline int promtool_check(const char *text, size_t len, char **said)
+{
+    char in[] = "/tmp/steady-metrics-XXXXXX", out[64];
+    char *argv[] = { PROMTOOL, "check", "metrics", NULL };
+    int fd = mkstemp(in), rc;
+
+    *said = NULL;
+    if (fd < 0)
+        return -2;
+    close(fd);
+    snprintf(out, sizeof(out), "%s.out", in);
+    rc = write_file_text(in, text, len) == 0 ? run_program(argv, in, out, 30000)
+                                             : -2;
+    *said = read_file_text(out);
+    unlink(in);
+    unlink(out);
+    return rc;
+}
+
+/* Loads url in headless Chromium for 4 s of page time; dumps the DOM into
+ * dom_path or, when png_path is set, saves a screenshot there. Returns
+ * Chromium's exit status (-2 when it could not start). */
+static inline int chromium_run(const char *url, const char *dom_path,
+                               const char *png_path)
+{
+    char profile[] = "/tmp/steady-chromium-XXXXXX", shot[4200], user[600];
+    char *argv[16];
+    int n = 0, rc;
+
+    if (!mkdtemp(profile))
+        return -2;
+    snprintf(user, sizeof(user), "--user-data-dir=%s", profile);
+    argv[n++] = CHROMIUM;
+    argv[n++] = "--headless";
+    argv[n++] = "--no-sandbox";
+    argv[n++] = "--disable-gpu";
+    argv[n++] = "--disable-quic";
+    argv[n++] = "--no-first-run";
+    argv[n++] = "--disable-background-networking";
+    argv[n++] = "--disable-component-update";
+    argv[n++] = "--disable-sync";
+    argv[n++] = user;
+    argv[n++] = "--virtual-time-budget=4000";
+    argv[n++] = "--window-size=1280,900";
+    if (png_path) {
+        snprintf(shot, sizeof(shot), "--screenshot=%s", png_path);
+        argv[n++] = shot;
+    } else {
+        argv[n++] = "--dump-dom";
+    }
+    argv[n++] = (char *)url;
+    argv[n] = NULL;
+    rc = run_program(argv, NULL, png_path ? "/dev/null" : dom_path, 90000);
+    {
+        char *rm[] = { "/bin/rm", "-rf", profile, NULL };
+
+        run_program(rm, NULL, "/dev/null", 30000);
+    }
+    return rc;
+}
+
+/* A port on 127.0.0.1 that was free a moment ago (bound and let go), for
+ * a server that cannot be told to take port 0 and say which it got; the
+ * caller retries when another program took it in between. 0 on failure. */
+static inline int pick_free_port(void)
+{
+    struct sockaddr_in a = { .sin_family = AF_INET };
+    socklen_t alen = sizeof(a);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), port = 0;
+
+    if (fd < 0)
+        return 0;
+    inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+    if (bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+        getsockname(fd, (struct sockaddr *)&a, &alen) == 0)
+        port = ntohs(a.sin_port);
+    close(fd);
+    return port;
 }
 
 #endif

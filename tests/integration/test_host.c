@@ -158,7 +158,7 @@ static void test_params_out_of_range_refused(void **state)
     for (size_t i = 0; i < 2; i++) {
         assert_int_equal(host_run(&h, cases[i], 20000), 2);
         if (!strstr(h.output,
-                    "steady: " STANDARD ":19:24: actor 'heartbeat': rate_ms "
+                    "steady: " STANDARD ":23:24: actor 'heartbeat': rate_ms "
                     "must be in 1..31536000000, got 0 (from --rate on the "
                     "command line, via $rate)\n"))
             fail_msg("unexpected output:\n%s", h.output);
@@ -166,7 +166,7 @@ static void test_params_out_of_range_refused(void **state)
         free(h.output);
     }
     assert_int_equal(host_run(&h, check_beats, 20000), 2);
-    if (!strstr(h.output, "steady: " STANDARD ":19:38: actor 'heartbeat': "
+    if (!strstr(h.output, "steady: " STANDARD ":23:38: actor 'heartbeat': "
                           "beats must be at least 1, got 0 (from --beats on "
                           "the command line, via $beats)\n"))
         fail_msg("unexpected output:\n%s", h.output);

@@ -21,6 +21,16 @@
 #define GRAPHS STEADY_SOURCE_DIR "/tests/graphs/"
 
 static struct plugin_registry *reg;
+
+/* An alert watches `measure`'s `stat`, above or below its value. */
+static void assert_alert(const struct graph_alert *al,
+                         enum graph_measure measure, enum graph_stat stat,
+                         bool below)
+{
+    assert_int_equal(al->measure, measure);
+    assert_int_equal(al->stat, stat);
+    assert_int_equal(al->below, below);
+}
 static char err[2048];
 
 static int setup(void **state)
@@ -134,11 +144,11 @@ static void test_graph_load_good(void **state)
 
     /* actor alerts: the defaults unless the actor gives its own */
     assert_int_equal(g->actors[0].n_alerts, 1);
-    assert_int_equal(g->actors[0].alerts[0].when, ALERT_AVG_MCPU_ABOVE);
+    assert_alert(&g->actors[0].alerts[0], MEASURE_MCPU, STAT_AVG, false);
     assert_int_equal(g->actors[0].alerts[0].color, ALERT_YELLOW);
     assert_true(g->actors[0].alerts[0].value == 800);
     assert_int_equal(g->actors[2].n_alerts, 1);
-    assert_int_equal(g->actors[2].alerts[0].when, ALERT_AVG_LOAD_ABOVE);
+    assert_alert(&g->actors[2].alerts[0], MEASURE_LOAD, STAT_AVG, false);
     assert_int_equal(g->actors[2].alerts[0].color, ALERT_RED);
 
     /* channels, in both forms */
@@ -151,7 +161,7 @@ static void test_graph_load_good(void **state)
     assert_int_equal(c0->capacity, 32);
     assert_int_equal(c0->percentile, 90);
     assert_int_equal(c0->n_alerts, 2);
-    assert_int_equal(c0->alerts[0].when, ALERT_AVG_FILLED_ABOVE);
+    assert_alert(&c0->alerts[0], MEASURE_FILLED, STAT_AVG, false);
     assert_int_equal(c0->alerts[0].color, ALERT_RED);
     assert_true(c0->alerts[0].value == 90);
     assert_int_equal(c0->alerts[1].color, ALERT_ORANGE);
@@ -167,7 +177,7 @@ static void test_graph_load_good(void **state)
     assert_int_equal(c1->capacity, 128);
     assert_int_equal(c1->percentile, 50);
     assert_int_equal(c1->n_alerts, 1);
-    assert_int_equal(c1->alerts[0].when, ALERT_AVG_RATE_BELOW);
+    assert_alert(&c1->alerts[0], MEASURE_RATE, STAT_AVG, true);
     assert_int_equal(c1->alerts[0].color, ALERT_YELLOW);
 
     /* telemetry and the rest */
@@ -225,6 +235,65 @@ static void test_graph_load_defaults(void **state)
     assert_string_equal(param(g, "src", "label")->s, "src");
     assert_false(param(g, "sink", "verbose")->b);
     assert_true(param(g, "sink", "scale")->d == 1.0);
+    graph_destroy(g);
+}
+
+/* stats: lists (defaults, replaced per measure) and the STAT_MEASURE_DIR
+ * triggers with their percentile and devs. */
+static void test_graph_load_stats_and_triggers(void **state)
+{
+    (void)state;
+    struct graph *g = load_ok(GRAPHS "telemetry/stats.yaml", NULL, 0);
+    const struct graph_channel *c0 = &g->channels[0], *c1 = &g->channels[1];
+    const struct graph_actor *ticker = &g->actors[2];
+    const unsigned spread = 1u << STAT_MIN | 1u << STAT_MAX | 1u << STAT_STDDEV;
+
+    /* defaults.channel.stats */
+    assert_int_equal(c0->stats[MEASURE_FILLED].shown, spread);
+    assert_int_equal(c0->stats[MEASURE_FILLED].n_percentiles, 2);
+    assert_int_equal(c0->stats[MEASURE_FILLED].percentiles[0], 5000);
+    assert_int_equal(c0->stats[MEASURE_FILLED].percentiles[1], 9990);
+    assert_int_equal(c0->stats[MEASURE_RATE].shown, 1u << STAT_MAX);
+    assert_int_equal(c0->stats[MEASURE_RATE].percentiles[0], 9500);
+    assert_int_equal(c0->stats[MEASURE_LATENCY].shown, 1u << STAT_MAX);
+    assert_int_equal(c0->stats[MEASURE_LATENCY].n_percentiles, 0);
+    /* a channel's own list replaces that measure only */
+    assert_int_equal(c1->stats[MEASURE_RATE].shown, spread);
+    assert_int_equal(c1->stats[MEASURE_RATE].n_percentiles, 1);
+    assert_int_equal(c1->stats[MEASURE_RATE].percentiles[0], 5000);
+    assert_int_equal(c1->stats[MEASURE_FILLED].n_percentiles, 2);
+    /* actors: defaults.actor.stats, ticker replaces mcpu */
+    assert_int_equal(g->actors[0].stats[MEASURE_MCPU].shown,
+                     1u << STAT_MAX | 1u << STAT_STDDEV);
+    assert_int_equal(g->actors[0].stats[MEASURE_LOAD].percentiles[0], 9000);
+    assert_int_equal(ticker->stats[MEASURE_MCPU].shown, 1u << STAT_MIN);
+    assert_int_equal(ticker->stats[MEASURE_LOAD].n_percentiles, 1);
+
+    /* triggers */
+    assert_int_equal(ticker->n_alerts, 2);
+    assert_alert(&ticker->alerts[0], MEASURE_MCPU, STAT_MAX, true);
+    assert_true(ticker->alerts[0].value == 100000);
+    assert_int_equal(ticker->alerts[0].color, ALERT_YELLOW);
+    assert_alert(&ticker->alerts[1], MEASURE_LOAD, STAT_PERCENTILE, false);
+    assert_int_equal(ticker->alerts[1].percentile, 5000);
+    assert_alert(&c0->alerts[0], MEASURE_FILLED, STAT_MIN, false);
+    assert_alert(&c0->alerts[1], MEASURE_FILLED, STAT_STDDEVS, true);
+    assert_true(c0->alerts[1].devs == 2);
+    assert_true(c0->alerts[1].value == 50);
+    assert_int_equal(c0->alerts[1].color, ALERT_ORANGE);
+    assert_alert(&c1->alerts[0], MEASURE_RATE, STAT_PERCENTILE, true);
+    assert_int_equal(c1->alerts[0].percentile, 5000);
+    assert_alert(&c1->alerts[1], MEASURE_RATE, STAT_STDDEV, false);
+    assert_int_equal(c1->alerts[1].percentile, 0);
+    graph_destroy(g);
+
+    /* no stats: anywhere: nothing shown besides the averages */
+    g = load_ok(GRAPHS "minimal.yaml", NULL, 0);
+    for (int m = 0; m < GRAPH_N_MEASURES; m++) {
+        assert_int_equal(g->channels[0].stats[m].shown, 0);
+        assert_int_equal(g->channels[0].stats[m].n_percentiles, 0);
+        assert_int_equal(g->actors[0].stats[m].shown, 0);
+    }
     graph_destroy(g);
 }
 
@@ -434,6 +503,66 @@ static const struct bad_case bad_cases[] = {
       51,
       { "unknown color 'rad'; did you mean 'red'?" } },
     { "two_documents.yaml", 5, 1, { "one YAML document" } },
+    { "bad_stats_key.yaml",
+      9,
+      14,
+      { "unknown key 'fill'; did you mean 'filled'?" } },
+    { "bad_stats_actor_key.yaml",
+      7,
+      14,
+      { "unknown key 'filled'; expected one of 'mcpu', 'load'" } },
+    { "bad_stats_word.yaml",
+      6,
+      21,
+      { "unknown statistic 'stdev'; did you mean 'stddev'?" } },
+    { "bad_stats_percentile.yaml",
+      7,
+      56,
+      { "bad percentile 'p100'", "above 0 and below 100",
+        "such as p95 or p99.9" } },
+    { "bad_stats_twice.yaml", 5, 31, { "'max' is listed twice for load" } },
+    { "bad_stats_not_a_list.yaml",
+      8,
+      13,
+      { "stats of mcpu must be a list such as [max, stddev, p95], got a "
+        "scalar" } },
+    { "bad_stats_percentiles.yaml",
+      10,
+      57,
+      { "more than 8 percentiles for latency" } },
+    { "bad_alert_trigger.yaml",
+      10,
+      17,
+      { "unknown alert 'max_filed_above'; did you mean 'max_filled_above'?" } },
+    { "bad_alert_trigger_far.yaml",
+      8,
+      17,
+      { "unknown alert 'whenever'", "STAT_MEASURE_above or _below",
+        "as in avg_filled_above" } },
+    { "bad_alert_devs.yaml",
+      11,
+      38,
+      { "'devs' applies to stddevs_* alerts, not 'stddev_filled_above'",
+        "did you mean 'stddevs_filled_above'?" } },
+    { "bad_alert_no_devs.yaml",
+      6,
+      9,
+      { "alert 'stddevs_rate_below' needs 'devs'" } },
+    { "bad_alert_devs_zero.yaml",
+      8,
+      43,
+      { "an alert's devs must be a number above 0 and at most 100",
+        "got '0'" } },
+    { "bad_alert_percentile.yaml",
+      10,
+      55,
+      { "an alert's percentile must be a number above 0 and below 100",
+        "got '100'" } },
+    { "bad_alert_percentile_kind.yaml",
+      10,
+      33,
+      { "'percentile' applies to percentile_* alerts, not "
+        "'max_rate_above'" } },
     { "bad_stack_kib.yaml",
       4,
       53,
@@ -702,6 +831,7 @@ int main(void)
         cmocka_unit_test(test_graph_load_overrides),
         cmocka_unit_test(test_graph_load_defaults),
         cmocka_unit_test(test_graph_load_telemetry_off),
+        cmocka_unit_test(test_graph_load_stats_and_triggers),
         cmocka_unit_test(test_graph_load_bad_graphs),
         cmocka_unit_test(test_graph_bad_graphs_all_listed),
         cmocka_unit_test(test_graph_load_yaml_syntax),

@@ -1,8 +1,9 @@
 /* test_telemetry_text.c - what telemetry serves, from a fabricated
  * snapshot: the Prometheus text (HELP and TYPE for every family, each
- * family's samples together, the seed's names and labels, escaping, +Inf)
- * and the DOT text (the seed's look and labels, alert colours, ports where
- * two channels join the same actors), and DOT laid out to SVG by libgvc.
+ * family's samples together, the seed's names and labels, escaping, +Inf,
+ * the statistics families) and the DOT text (the seed's look and labels,
+ * statistics lines, alert colours, ports where two channels join the same
+ * actors), and DOT laid out to SVG by libgvc.
  */
 #include "dot.h"
 #include "metrics.h"
@@ -154,9 +155,13 @@ static void test_metrics_seed_names_and_labels(void **state)
     (void)state;
     assert_has(text, "# TYPE avg_load gauge\n");
     assert_has(text, "avg_load{actor_name=\"gen\"} 66.6\n");
-    assert_has(text, "# TYPE avg_mCPU gauge\n");
-    assert_has(text, "avg_mCPU{actor_name=\"gen\"} 512.4\n");
-    assert_has(text, "graph_node_restarts{actor_name=\"gen\"} 2\n");
+    /* the seed's avg_mCPU, in snake_case; restarts count up: a counter */
+    assert_has(text, "# TYPE avg_mcpu gauge\n");
+    assert_has(text, "avg_mcpu{actor_name=\"gen\"} 512.4\n");
+    assert_has(text, "# TYPE actor_restarts_total counter\n");
+    assert_has(text, "actor_restarts_total{actor_name=\"gen\"} 2\n");
+    assert_null(strstr(text, "\navg_mCPU"));
+    assert_null(strstr(text, "graph_node_restarts"));
     assert_has(text, "actor_cpu_seconds_total{actor_name=\"gen\"} 1.5\n");
     assert_has(text, "# TYPE send_total counter\n");
     assert_has(text, "# TYPE take_total counter\n");
@@ -192,6 +197,127 @@ static void test_metrics_seed_names_and_labels(void **state)
                      "to_port=\"y\"} 1\n");
     assert_has(text, "telemetry_window_seconds 10.040\n");
     assert_has(text, "graph_info{graph=\"fab\"} 1\n");
+    /* no statistics shown: none of their families, not even a header */
+    assert_null(strstr(text, "min_"));
+    assert_null(strstr(text, "max_"));
+    assert_null(strstr(text, "stddev_"));
+    assert_null(strstr(text, "percentile_rate"));
+    assert_null(strstr(text, "percentile_mcpu"));
+    free(text);
+}
+
+/* Statistics the graph file shows, as setup's records would carry them
+ * after tel_snapshot_create and tel_window_figures. */
+static uint16_t fill_at[] = { 9000, 5000, 9990 }; /* `percentile` first */
+static double fill_pct[] = { 70, 40, 99.5 };
+static uint16_t rate_at[] = { 9500, 2500 }; /* the second: an alert's */
+static double rate_pct[] = { 5000, 1 };
+static uint16_t lat_at[] = { 9900 };
+static double lat_pct[] = { INFINITY };
+static uint16_t load_at[] = { 5000 };
+static double load_pct[] = { 12.5 };
+
+static void show_stats(void)
+{
+    struct tel_stats *fill = &channels[0].stat[MEASURE_FILLED];
+    struct tel_stats *rate = &channels[0].stat[MEASURE_RATE];
+    struct tel_stats *lat = &channels[0].stat[MEASURE_LATENCY];
+    struct tel_stats *mcpu = &actors[0].stat[MEASURE_MCPU];
+    struct tel_stats *load = &actors[1].stat[MEASURE_LOAD];
+
+    *fill = (struct tel_stats){ .min = 0,
+                                .max = 100,
+                                .stddev = 12.25,
+                                .n = 10,
+                                .shown = 1u << STAT_MAX | 1u << STAT_STDDEV,
+                                .n_pct_shown = 3,
+                                .n_pct = 3,
+                                .pct_at = fill_at,
+                                .pct = fill_pct };
+    *rate = (struct tel_stats){ .min = 10,
+                                .max = 9000.4,
+                                .stddev = 1,
+                                .n = 9,
+                                .shown = 1u << STAT_MIN,
+                                .n_pct_shown = 1,
+                                .n_pct = 2,
+                                .pct_at = rate_at,
+                                .pct = rate_pct };
+    *lat = (struct tel_stats){ .max = INFINITY,
+                               .stddev = 250,
+                               .n = 9,
+                               .shown = 1u << STAT_MAX | 1u << STAT_STDDEV,
+                               .n_pct_shown = 1,
+                               .n_pct = 1,
+                               .pct_at = lat_at,
+                               .pct = lat_pct };
+    *mcpu = (struct tel_stats){ .min = 2,
+                                .max = 1023.6,
+                                .stddev = 3.25,
+                                .n = 9,
+                                .shown = 1u << STAT_MIN | 1u << STAT_MAX };
+    *load = (struct tel_stats){
+        .n = 9, .n_pct_shown = 1, .n_pct = 1, .pct_at = load_at, .pct = load_pct
+    };
+}
+
+static void test_metrics_statistics_families(void **state)
+{
+    char *text;
+
+    (void)state;
+    show_stats();
+    text = render(metrics_write);
+    /* the channel's `percentile` first, then the others shown */
+    assert_has(text, "percentile_filled{from=\"gen\",to=\"sink\","
+                     "from_port=\"a\",to_port=\"x\",p=\"9000\"} 70\n"
+                     "percentile_filled{from=\"gen\",to=\"sink\","
+                     "from_port=\"a\",to_port=\"x\",p=\"5000\"} 40\n"
+                     "percentile_filled{from=\"gen\",to=\"sink\","
+                     "from_port=\"a\",to_port=\"x\",p=\"9990\"} 99.5\n");
+    assert_has(text, "# TYPE max_filled gauge\nmax_filled{from=\"gen\","
+                     "to=\"sink\",from_port=\"a\",to_port=\"x\"} 100\n#");
+    assert_has(text, "stddev_filled{from=\"gen\",to=\"sink\","
+                     "from_port=\"a\",to_port=\"x\"} 12.25\n");
+    assert_null(strstr(text, "min_filled"));
+    assert_has(text, "min_rate{from=\"gen\",to=\"sink\",from_port=\"a\","
+                     "to_port=\"x\"} 10\n");
+    /* a percentile only an alert watches is not exported */
+    assert_has(text, "percentile_rate{from=\"gen\",to=\"sink\","
+                     "from_port=\"a\",to_port=\"x\",p=\"9500\"} 5000\n");
+    assert_null(strstr(text, "p=\"2500\""));
+    /* latency in seconds; a stalled frame is +Inf */
+    assert_has(text, "max_latency_seconds{from=\"gen\",to=\"sink\","
+                     "from_port=\"a\",to_port=\"x\"} +Inf\n");
+    assert_has(text, "stddev_latency_seconds{from=\"gen\",to=\"sink\","
+                     "from_port=\"a\",to_port=\"x\"} 0.25\n");
+    assert_has(text, "percentile_latency_seconds{from=\"gen\",to=\"sink\","
+                     "from_port=\"a\",to_port=\"x\",p=\"9900\"} +Inf\n");
+    assert_has(text, "# TYPE min_mcpu gauge\nmin_mcpu{actor_name=\"gen\"} "
+                     "2\n#");
+    assert_has(text, "max_mcpu{actor_name=\"gen\"} 1023.6\n");
+    assert_null(strstr(text, "stddev_mcpu"));
+    assert_has(text, "# TYPE percentile_load gauge\npercentile_load{"
+                     "actor_name=\"sink\",p=\"5000\"} 12.5\n#");
+    free(text);
+}
+
+static void test_dot_statistics_lines(void **state)
+{
+    char *text;
+
+    (void)state;
+    show_stats();
+    text = render(dot_write);
+    assert_has(text, "Avg mCPU: 0512\\nmCPU: min 2.0, max 1,024\\n"
+                     "Restarts: 2\\n");
+    assert_has(text, "Avg mCPU: 0003\\nload: 50%ile 12.5 %\\nState: "
+                     "stopped\\n");
+    /* the channel's `percentile` has its own line already */
+    assert_has(text, "Latency: 100 ms\\nfilled: max 100.0 %, sd 12.2 %, "
+                     "50%ile 40.0 %, 99.9%ile 99.5 %\\nrate: min 10/s, "
+                     "95%ile 5,000/s\\nlatency: max stalled, sd 250 ms, "
+                     "99%ile stalled\\n\"");
     free(text);
 }
 
@@ -339,6 +465,8 @@ int main(void)
                                setup),
         cmocka_unit_test_setup(test_metrics_seed_names_and_labels, setup),
         cmocka_unit_test_setup(test_metrics_bytes_and_drops, setup),
+        cmocka_unit_test_setup(test_metrics_statistics_families, setup),
+        cmocka_unit_test_setup(test_dot_statistics_lines, setup),
         cmocka_unit_test_setup(test_dot_seed_style_and_labels, setup),
         cmocka_unit_test_setup(test_dot_alert_colours, setup),
         cmocka_unit_test_setup(test_dot_renders_to_svg, setup),

@@ -195,12 +195,22 @@ static void test_window_empty_and_clamped(void **state)
 
 /* ---- alerts ---------------------------------------------------------- */
 
+/* An alert on the average of a measure. */
+#define AVG(m, is_below, v, c)                                               \
+    {                                                                        \
+        .measure = (m), .stat = STAT_AVG, .below = (is_below), .value = (v), \
+        .color = (c)                                                         \
+    }
+
 static void test_alert_precedence_red_orange_yellow(void **state)
 {
     struct graph_alert alerts[] = {
-        { ALERT_AVG_RATE_BELOW, 100, ALERT_YELLOW },
-        { ALERT_AVG_FILLED_ABOVE, 90, ALERT_RED },
-        { ALERT_PERCENTILE_FILLED_ABOVE, 50, ALERT_ORANGE },
+        AVG(MEASURE_RATE, true, 100, ALERT_YELLOW),
+        AVG(MEASURE_FILLED, false, 90, ALERT_RED),
+        { .measure = MEASURE_FILLED,
+          .stat = STAT_PERCENTILE,
+          .value = 50,
+          .color = ALERT_ORANGE },
     };
     struct graph_alert reversed[] = { alerts[2], alerts[1], alerts[0] };
     struct tel_channel c = { .alerts = alerts, .n_alerts = 3 };
@@ -227,10 +237,10 @@ static void test_alert_precedence_red_orange_yellow(void **state)
 
 static void test_alert_latency_and_actor_metrics(void **state)
 {
-    struct graph_alert lat[] = { { ALERT_AVG_LATENCY_ABOVE, 250, ALERT_RED } };
+    struct graph_alert lat[] = { AVG(MEASURE_LATENCY, false, 250, ALERT_RED) };
     struct graph_alert cpu[] = {
-        { ALERT_AVG_LOAD_ABOVE, 50, ALERT_YELLOW },
-        { ALERT_AVG_MCPU_ABOVE, 512, ALERT_ORANGE },
+        AVG(MEASURE_LOAD, false, 50, ALERT_YELLOW),
+        AVG(MEASURE_MCPU, false, 512, ALERT_ORANGE),
     };
     struct tel_channel c = { .alerts = lat, .n_alerts = 1 };
     struct tel_actor a = { .alerts = cpu, .n_alerts = 2 };
@@ -252,7 +262,7 @@ static void test_alert_latency_and_actor_metrics(void **state)
 
 static void test_alerts_apply_waits_for_a_window(void **state)
 {
-    struct graph_alert below[] = { { ALERT_AVG_RATE_BELOW, 1, ALERT_RED } };
+    struct graph_alert below[] = { AVG(MEASURE_RATE, true, 1, ALERT_RED) };
     struct fake f;
 
     (void)state;

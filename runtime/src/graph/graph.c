@@ -28,12 +28,13 @@ static const char *const telemetry_keys[] = { "listen", "frame_ms",
 static const char *const defaults_keys[] = { "channel", "actor",
                                              "shutdown_timeout_ms" };
 static const char *const def_channel_keys[] = { "capacity", "percentile",
-                                                "alerts", "bytes", "overflow" };
-static const char *const def_actor_keys[] = { "alerts", "restart",
-                                              "stack_kib" };
-static const char *const actor_keys[] = { "plugin",   "troupe", "cpu",
-                                          "params",   "alerts", "restart",
-                                          "stack_kib" };
+                                                "alerts",   "bytes",
+                                                "overflow", "stats" };
+static const char *const def_actor_keys[] = { "alerts", "restart", "stack_kib",
+                                              "stats" };
+static const char *const actor_keys[] = { "plugin",    "troupe", "cpu",
+                                          "params",    "alerts", "restart",
+                                          "stack_kib", "stats" };
 static const char *const restart_keys[] = { "max", "within_s", "backoff_ms" };
 
 /* ---- number keys, as tables ------------------------------------------
@@ -346,6 +347,9 @@ static int load_channel_defaults(struct graph_ctx *c, yaml_node_t *n)
     if ((v = yaml_doc_get(&c->doc, n, "overflow")) &&
         graph_read_overflow(c, v, &c->def_overflow) < 0)
         return -1;
+    if ((v = yaml_doc_get(&c->doc, n, "stats")) &&
+        graph_read_stats(c, v, true, c->def_channel_stats) < 0)
+        return -1;
     if ((v = yaml_doc_get(&c->doc, n, "alerts")))
         return graph_read_alerts(c, v, true, &c->def_channel_alerts,
                                  &c->n_def_channel_alerts);
@@ -417,6 +421,9 @@ static int load_defaults(struct graph_ctx *c, yaml_node_t *n)
             return -1;
         if ((alerts = yaml_doc_get(&c->doc, v, "stack_kib")) &&
             read_stack_kib(c, alerts, &c->def_stack_kib) < 0)
+            return -1;
+        if ((alerts = yaml_doc_get(&c->doc, v, "stats")) &&
+            graph_read_stats(c, alerts, false, c->def_actor_stats) < 0)
             return -1;
     }
     return read_nums(c, n, defaults_nums, COUNT(defaults_nums), c->g, NULL);
@@ -682,6 +689,7 @@ static int load_actor(struct graph_ctx *c, struct graph_actor *a,
     a->cpu = -1;
     a->restart = c->def_restart;
     a->stack_kib = c->def_stack_kib;
+    memcpy(a->stats, c->def_actor_stats, sizeof(a->stats));
     if (!(a->name = dup_text(c, key, name)))
         return -1;
     if (yaml_doc_is_null(n))
@@ -732,6 +740,9 @@ static int load_actor(struct graph_ctx *c, struct graph_actor *a,
         return -1;
     if ((v = yaml_doc_get(&c->doc, n, "stack_kib")) &&
         read_stack_kib(c, v, &a->stack_kib) < 0)
+        return -1;
+    if ((v = yaml_doc_get(&c->doc, n, "stats")) &&
+        graph_read_stats(c, v, false, a->stats) < 0)
         return -1;
     return read_params(c, a, yaml_doc_get(&c->doc, n, "params"), key);
 }

@@ -32,18 +32,52 @@ struct graph_arg {
 
 enum alert_color { ALERT_NONE = 0, ALERT_YELLOW, ALERT_ORANGE, ALERT_RED };
 
-enum alert_metric {
-    ALERT_AVG_FILLED_ABOVE,
-    ALERT_PERCENTILE_FILLED_ABOVE,
-    ALERT_AVG_RATE_BELOW,
-    ALERT_AVG_LATENCY_ABOVE,
-    ALERT_AVG_MCPU_ABOVE,
-    ALERT_AVG_LOAD_ABOVE,
+/* What telemetry measures over its window: per channel its fill (percent
+ * of capacity), rate (items taken per second) and latency (ms an item
+ * waits); per actor its CPU (mCPU, 1024 = one core) and load (percent of
+ * the graph's CPU). Channels use the first three, actors the last two. */
+enum graph_measure {
+    MEASURE_FILLED,
+    MEASURE_RATE,
+    MEASURE_LATENCY,
+    MEASURE_MCPU,
+    MEASURE_LOAD,
+};
+#define GRAPH_N_MEASURES         5
+#define GRAPH_N_CHANNEL_MEASURES 3
+
+/* A statistic of one measure over the window. STAT_STDDEVS is only for
+ * alerts: the average moved by N standard deviations. */
+enum graph_stat {
+    STAT_AVG,
+    STAT_MIN,
+    STAT_MAX,
+    STAT_STDDEV,
+    STAT_PERCENTILE,
+    STAT_STDDEVS,
+};
+#define GRAPH_N_STATS 6
+
+/* Percentiles are kept in hundredths of a percent, as the seed's `p`
+ * label writes them: 8000 is the 80th, 9990 the 99.9th. */
+#define GRAPH_MAX_PERCENTILES 8
+
+/* What `stats:` asks telemetry to show for one measure, besides its
+ * average, which is always shown. */
+struct graph_stats {
+    unsigned shown; /* bits 1u << STAT_MIN, STAT_MAX, STAT_STDDEV */
+    unsigned n_percentiles;
+    uint16_t percentiles[GRAPH_MAX_PERCENTILES]; /* 1..9999, as written */
 };
 
+/* One alert: `when: STAT_MEASURE_above|below`, the value, the colour. */
 struct graph_alert {
-    enum alert_metric when;
-    double value;
+    enum graph_measure measure;
+    enum graph_stat stat;
+    bool below;          /* holds when the statistic is below value */
+    double value;        /* in the measure's unit (%, items/s, ms, mCPU) */
+    uint16_t percentile; /* STAT_PERCENTILE: which; 0 = the default */
+    double devs;         /* STAT_STDDEVS: how many deviations, > 0 */
     enum alert_color color;
 };
 
@@ -58,6 +92,7 @@ struct graph_actor {
     int cpu;      /* -1: not pinned */
     struct graph_alert *alerts;
     size_t n_alerts;
+    struct graph_stats stats[GRAPH_N_MEASURES]; /* MCPU and LOAD used */
     struct restart_policy restart;
     /* Stack of its fiber in a troupe, or of its thread when solo, in KiB;
      * 0: the default (TROUPE_STACK_SIZE, or the system's for a thread). */
@@ -88,6 +123,7 @@ struct graph_channel {
     int percentile; /* 1..99, fill percentile shown and exported */
     struct graph_alert *alerts;
     size_t n_alerts;
+    struct graph_stats stats[GRAPH_N_MEASURES]; /* FILLED..LATENCY used */
     struct graph_pos pos;
 };
 

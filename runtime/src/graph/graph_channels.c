@@ -16,7 +16,7 @@
 
 static const char *const channel_keys[] = { "from",       "to",     "capacity",
                                             "percentile", "alerts", "bytes",
-                                            "overflow" };
+                                            "overflow",   "stats" };
 
 /* In enum steady_overflow order. */
 static const char *const overflow_words[] = { "block", "drop_oldest",
@@ -437,6 +437,7 @@ static int load_channel(struct graph_ctx *c, struct port_use *u, size_t index,
     ch->bytes = (size_t)c->def_bytes;
     ch->overflow = c->def_overflow;
     ch->percentile = c->def_percentile;
+    memcpy(ch->stats, c->def_channel_stats, sizeof(ch->stats));
     if (item->type == YAML_SEQUENCE_NODE)
         return graph_fail(c, item, CHANNEL_FORMS ", got a list");
     if (is_map) {
@@ -487,6 +488,9 @@ static int load_channel(struct graph_ctx *c, struct port_use *u, size_t index,
             return -1;
         ch->percentile = (int)x;
     }
+    if (is_map && (v = yaml_doc_get(&c->doc, item, "stats")) &&
+        graph_read_stats(c, v, true, ch->stats) < 0)
+        return -1;
     if (is_map && (v = yaml_doc_get(&c->doc, item, "alerts")))
         return graph_read_alerts(c, v, true, &ch->alerts, &ch->n_alerts);
     if (graph_copy_alerts(c->def_channel_alerts, c->n_def_channel_alerts,

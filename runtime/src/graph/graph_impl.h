@@ -1,6 +1,7 @@
 /* graph_impl.h - what the graph loader's parts share while one file is
  * being loaded: graph.c (sections, args, actors), graph_channels.c (channels
- * and port checks) and graph_read.c (errors, keys, numbers, alerts).
+ * and port checks), graph_read.c (errors, keys, numbers) and graph_stats.c
+ * (statistics and alerts).
  */
 #ifndef STEADY_GRAPH_IMPL_H
 #define STEADY_GRAPH_IMPL_H
@@ -22,8 +23,8 @@
  * fit; 1 GiB is address space, not memory, but more is a typo. */
 #define GRAPH_MIN_STACK_KIB  64
 #define GRAPH_MAX_STACK_KIB  (1024 * 1024)
-/* Of the 18 metric and colour pairs a list can name, one holds at a time;
- * the bound keeps the copy every actor and channel takes of the defaults
+/* Alerts per list: more are a generated file, not a configuration, and the
+ * bound keeps the copy every actor and channel takes of the defaults
  * small. */
 #define GRAPH_MAX_ALERTS     32
 /* bytes: of a variable-size channel: 64 KiB unless the file says, at most
@@ -56,6 +57,8 @@ struct graph_ctx {
     size_t n_def_channel_alerts;
     struct graph_alert *def_actor_alerts;
     size_t n_def_actor_alerts;
+    struct graph_stats def_channel_stats[GRAPH_N_MEASURES];
+    struct graph_stats def_actor_stats[GRAPH_N_MEASURES];
     struct restart_policy def_restart;
     unsigned def_stack_kib; /* 0: the runtime's default */
 
@@ -109,7 +112,9 @@ int graph_cmp_name_ref(const void *a, const void *b);
 int graph_read_int(struct graph_ctx *c, const yaml_node_t *n, const char *what,
                    int64_t min, int64_t max, int64_t *out);
 
-/* Reads a list of alerts; `for_channel` selects which metrics apply. The
+/* ---- graph_stats.c: what telemetry shows and watches ---- */
+
+/* Reads a list of alerts; `for_channel` selects which measures apply. The
  * caller owns *out. */
 int graph_read_alerts(struct graph_ctx *c, yaml_node_t *n, bool for_channel,
                       struct graph_alert **out, size_t *n_out);
@@ -126,6 +131,12 @@ int graph_read_overflow(struct graph_ctx *c, const yaml_node_t *n,
 /* Copies the defaults' alerts for a channel or actor that gives none. */
 int graph_copy_alerts(const struct graph_alert *src, size_t n,
                       struct graph_alert **out, size_t *n_out);
+
+/* Reads a `stats:` map of a channel (keys filled, rate, latency) or an
+ * actor (mcpu, load) into out, indexed by enum graph_measure: a measure it
+ * names is replaced, the others keep what out held (the defaults). */
+int graph_read_stats(struct graph_ctx *c, yaml_node_t *n, bool for_channel,
+                     struct graph_stats *out);
 
 /* Writes "'a', 'b', 'c'" (or "none") into buf. */
 const char *graph_join_names(char *buf, size_t len, const char *const *names,

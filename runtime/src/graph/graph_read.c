@@ -1,6 +1,6 @@
 /* graph_read.c - the small readers every part of the graph loader shares:
- * the first-error-wins message, key checks with suggestions, whole numbers,
- * names, and alert lists.
+ * the first-error-wins message, key checks with suggestions, whole numbers
+ * and names.
  */
 #include "graph_impl.h"
 #include "suggest.h"
@@ -15,18 +15,6 @@
 #include <string.h>
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
-
-static const char *const alert_keys[] = { "when", "value", "color" };
-
-/* In enum alert_metric order; the first four watch channels. */
-static const char *const alert_metrics[] = {
-    "avg_filled_above",  "percentile_filled_above", "avg_rate_below",
-    "avg_latency_above", "avg_mcpu_above",          "avg_load_above",
-};
-#define N_CHANNEL_METRICS 4
-
-/* In enum alert_color order, from ALERT_YELLOW. */
-static const char *const alert_colors[] = { "yellow", "orange", "red" };
 
 struct graph_pos graph_pos_of(const yaml_node_t *n)
 {
@@ -244,11 +232,12 @@ bool graph_is_identifier(const char *s)
     return true;
 }
 
-/* ---- alerts ---------------------------------------------------------- */
+/* ---- words ----------------------------------------------------------- */
 
-static int find_word(struct graph_ctx *c, const yaml_node_t *n,
-                     const char *what, const char *const *words, size_t count,
-                     size_t *out)
+/* One of a fixed set of words (an overflow policy, an alert's colour): the
+ * closest is suggested, or the whole set listed. */
+int graph_read_word(struct graph_ctx *c, const yaml_node_t *n, const char *what,
+                    const char *const *words, size_t count, size_t *out)
 {
     const char *s = graph_expect_text(c, n, what);
     const char *near;
@@ -268,110 +257,4 @@ static int find_word(struct graph_ctx *c, const yaml_node_t *n,
                           near);
     return graph_fail(c, n, "unknown %s '%s'; expected one of %s", what, s,
                       graph_join_names(list, sizeof(list), words, count));
-}
-
-static int read_alert(struct graph_ctx *c, yaml_node_t *n, bool for_channel,
-                      struct graph_alert *out)
-{
-    yaml_node_t *when, *value, *color;
-    size_t metric, hue;
-    const char *s;
-    char *end;
-
-    if (n->type != YAML_MAPPING_NODE)
-        return graph_fail(c, n,
-                          "an alert must be a map such as { when: "
-                          "avg_filled_above, value: 90, color: red }, got a %s",
-                          yaml_doc_kind(n));
-    if (graph_check_keys(c, n, "key", alert_keys, COUNT(alert_keys)) < 0)
-        return -1;
-    when = yaml_doc_get(&c->doc, n, "when");
-    value = yaml_doc_get(&c->doc, n, "value");
-    color = yaml_doc_get(&c->doc, n, "color");
-    if (!when || !value || !color)
-        return graph_fail(c, n, "an alert needs '%s'",
-                          !when    ? "when"
-                          : !value ? "value"
-                                   : "color");
-    if (find_word(c, when, "alert", alert_metrics, COUNT(alert_metrics),
-                  &metric) < 0)
-        return -1;
-    if (for_channel && metric >= N_CHANNEL_METRICS)
-        return graph_fail(c, when, "alert '%s' watches actors, not channels",
-                          alert_metrics[metric]);
-    if (!for_channel && metric < N_CHANNEL_METRICS)
-        return graph_fail(c, when, "alert '%s' watches channels, not actors",
-                          alert_metrics[metric]);
-    s = graph_expect_text(c, value, "an alert's value");
-    if (!s)
-        return -1;
-    errno = 0;
-    out->value = strtod(s, &end);
-    if (!*s || isspace((unsigned char)*s) || *end || errno ||
-        !isfinite(out->value) || out->value < 0)
-        return graph_fail(c, value,
-                          "an alert's value must be a number of at least 0, "
-                          "got '%s'",
-                          s);
-    if (find_word(c, color, "color", alert_colors, COUNT(alert_colors), &hue) <
-        0)
-        return -1;
-    out->when = (enum alert_metric)metric;
-    out->color = (enum alert_color)(ALERT_YELLOW + hue);
-    return 0;
-}
-
-int graph_read_alerts(struct graph_ctx *c, yaml_node_t *n, bool for_channel,
-                      struct graph_alert **out, size_t *n_out)
-{
-    struct graph_alert *alerts;
-    size_t len;
-
-    *out = NULL;
-    *n_out = 0;
-    if (yaml_doc_is_null(n))
-        return 0;
-    if (n->type != YAML_SEQUENCE_NODE)
-        return graph_fail(c, n, "alerts must be a list, got a %s",
-                          yaml_doc_kind(n));
-    len = yaml_doc_len(n);
-    if (len == 0)
-        return 0;
-    if (len > GRAPH_MAX_ALERTS)
-        return graph_fail(c, yaml_doc_item(&c->doc, n, GRAPH_MAX_ALERTS),
-                          "more than %d alerts in one list", GRAPH_MAX_ALERTS);
-    alerts = calloc(len, sizeof(*alerts));
-    if (!alerts)
-        return graph_fail(c, n, "out of memory");
-    for (size_t i = 0; i < len; i++) {
-        if (read_alert(c, yaml_doc_item(&c->doc, n, i), for_channel,
-                       &alerts[i]) < 0) {
-            free(alerts);
-            return -1;
-        }
-    }
-    *out = alerts;
-    *n_out = len;
-    return 0;
-}
-
-int graph_copy_alerts(const struct graph_alert *src, size_t n,
-                      struct graph_alert **out, size_t *n_out)
-{
-    *out = NULL;
-    *n_out = 0;
-    if (n == 0)
-        return 0;
-    *out = malloc(n * sizeof(*src));
-    if (!*out)
-        return -1;
-    memcpy(*out, src, n * sizeof(*src));
-    *n_out = n;
-    return 0;
-}
-
-int graph_read_word(struct graph_ctx *c, const yaml_node_t *n, const char *what,
-                    const char *const *words, size_t count, size_t *out)
-{
-    return find_word(c, n, what, words, count, out);
 }

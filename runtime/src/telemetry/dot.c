@@ -74,6 +74,75 @@ static void put_bytes(struct strbuf *b, double n)
         strbuf_printf(b, "%.1f %s", n, units[u]);
 }
 
+/* ---- the statistics lines `stats:` asks for -------------------------- */
+
+static void put_percent(struct strbuf *b, double v)
+{
+    strbuf_printf(b, "%.1f %%", v);
+}
+
+static void put_rate(struct strbuf *b, double v)
+{
+    put_count(b, (uint64_t)llround(v));
+    strbuf_puts(b, "/s");
+}
+
+/* as the dashboard writes it: one decimal below 10, then whole numbers */
+static void put_mcpu(struct strbuf *b, double v)
+{
+    if (v < 10)
+        strbuf_printf(b, "%.1f", v);
+    else
+        put_count(b, (uint64_t)llround(v));
+}
+
+/* 9500 -> "95", 9990 -> "99.9", 9999 -> "99.99" */
+static void put_percentile(struct strbuf *b, unsigned p)
+{
+    if (p % 100 == 0)
+        strbuf_printf(b, "%u", p / 100);
+    else if (p % 10 == 0)
+        strbuf_printf(b, "%u.%u", p / 100, p % 100 / 10);
+    else
+        strbuf_printf(b, "%u.%02u", p / 100, p % 100);
+}
+
+/* "filled: min 0.0 %, max 100.0 %, sd 12.3 %, 95%ile 100.0 %\n" for the
+ * statistics of st the graph file shows (percentile `skip_p` is on a line
+ * of its own already); nothing when it shows none. */
+static void put_stats_line(struct strbuf *b, const char *label,
+                           const struct tel_stats *st, unsigned skip_p,
+                           void (*put)(struct strbuf *, double))
+{
+    static const char *const names[] = {
+        [STAT_MIN] = "min", [STAT_MAX] = "max", [STAT_STDDEV] = "sd"
+    };
+    const double values[] = {
+        [STAT_MIN] = st->min, [STAT_MAX] = st->max, [STAT_STDDEV] = st->stddev
+    };
+    bool first = true;
+
+    for (int k = STAT_MIN; k <= STAT_STDDEV; k++) {
+        if (!(st->shown & (1u << k)))
+            continue;
+        strbuf_printf(b, "%s%s%s ", first ? label : "", first ? ": " : ", ",
+                      names[k]);
+        put(b, values[k]);
+        first = false;
+    }
+    for (size_t i = 0; i < st->n_pct_shown; i++) {
+        if (st->pct_at[i] == skip_p)
+            continue;
+        strbuf_printf(b, "%s%s", first ? label : "", first ? ": " : ", ");
+        put_percentile(b, st->pct_at[i]);
+        strbuf_puts(b, "%ile ");
+        put(b, st->pct[i]);
+        first = false;
+    }
+    if (!first)
+        strbuf_puts(b, "\\n");
+}
+
 static void put_actor(struct strbuf *b, const struct tel_snapshot *s,
                       const struct tel_actor *a)
 {
@@ -84,6 +153,8 @@ static void put_actor(struct strbuf *b, const struct tel_snapshot *s,
     strbuf_printf(b, "\\nWindow %.1f secs\\nAvg load: %.0f %%\\n", s->window_s,
                   a->load);
     strbuf_printf(b, "Avg mCPU: %04.0f\\n", a->mcpu);
+    put_stats_line(b, "mCPU", &a->stat[MEASURE_MCPU], 0, put_mcpu);
+    put_stats_line(b, "load", &a->stat[MEASURE_LOAD], 0, put_percent);
     if (a->restarts)
         strbuf_printf(b, "Restarts: %u\\n", a->restarts);
     if (a->state != TEL_RUNNING)
@@ -133,7 +204,12 @@ static void put_channel(struct strbuf *b, const struct tel_snapshot *s,
     }
     strbuf_puts(b, "Latency: ");
     put_latency(b, c->latency_ms);
-    strbuf_puts(b, "\\n\", tooltip=\"");
+    strbuf_puts(b, "\\n");
+    put_stats_line(b, "filled", &c->stat[MEASURE_FILLED],
+                   (unsigned)c->percentile * 100, put_percent);
+    put_stats_line(b, "rate", &c->stat[MEASURE_RATE], 0, put_rate);
+    put_stats_line(b, "latency", &c->stat[MEASURE_LATENCY], 0, put_latency);
+    strbuf_puts(b, "\", tooltip=\"");
     put_escaped(b, c->from);
     strbuf_puts(b, ".");
     put_escaped(b, c->from_port);

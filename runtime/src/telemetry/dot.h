@@ -10,9 +10,10 @@
 #include <stddef.h>
 
 /* Appends the DOT text of s to b: one node per actor (window, average load
- * and mCPU, restarts when any, state when not running), one edge per
- * channel (window, fill percentile, capacity and total, rate and latency),
- * coloured by alerts. Any thread. */
+ * and mCPU, the statistics its `stats:` shows, restarts when any, state
+ * when not running), one edge per channel (window, fill percentile,
+ * capacity and total, rate and latency, the statistics its `stats:`
+ * shows), coloured by alerts. Any thread. */
 void dot_write(struct strbuf *b, const struct tel_snapshot *s);
 
 /* The Graphviz colour of an alert: grey when none holds. */

@@ -531,8 +531,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
     }
     if (!route)
         return reply_text(conn, MHD_HTTP_NOT_FOUND,
-                          "404 not found: try /, /graph.dot, /graph.svg or "
-                          "/metrics\n");
+                          "404 not found: try /, /graph.dot, /graph.svg, "
+                          "/metrics, /health or /ready\n");
     rc = route->fill(s->user, &body);
     text = strbuf_take(&body, &len);
     if (!text)

@@ -1,9 +1,10 @@
 /* metrics.c - Prometheus text for a telemetry snapshot: the steady_state
- * framework's family names (avg_load, avg_mCPU, inflight, send_total,
- * take_total, percentile_filled) plus restarts, capacity, rates, bytes,
- * drops, fills, latency, state and alert levels. The per-actor and per-channel
- * families are tables (name, type, help, where the value lives); each family's
- * samples are written together.
+ * framework's family names where they follow Prometheus's conventions
+ * (avg_load, inflight, send_total, take_total, percentile_filled), its
+ * avg_mCPU as avg_mcpu, plus restarts, capacity, rates, bytes, drops,
+ * fills, latency, the statistics the graph file asks for, state and alert
+ * levels. The per-actor and per-channel families are tables (name, type,
+ * help, where the value lives); each family's samples are written together.
  */
 #include "metrics.h"
 
@@ -59,8 +60,24 @@ struct family_def {
     const char *help;
     size_t offset;
     enum value_kind kind;
-    bool with_p; /* adds the label p="<percentile * 100>" */
+    /* adds the label p="<percentile * 100>"; the channel's other fill
+     * percentiles the graph file shows follow as samples of this family */
+    bool with_p;
 };
+
+/* A statistic of one measure (stat[measure] of the record), written for
+ * the records whose graph file shows it (`stats:`); a percentile family
+ * has a sample per percentile shown, labelled p="<percentile * 100>".
+ * (The fill percentiles are percentile_filled, a family_def row above.) */
+struct stat_family_def {
+    const char *name;
+    const char *help;
+    enum graph_measure measure;
+    enum graph_stat stat; /* STAT_MIN, _MAX, _STDDEV or _PERCENTILE */
+    double scale;         /* to the family's unit: ms to seconds is 1e-3 */
+};
+
+#define OVER_WINDOW " over the window (one sample a frame)"
 
 #define ACTOR(field, kind)   offsetof(struct tel_actor, field), kind
 #define CHANNEL(field, kind) offsetof(struct tel_channel, field), kind
@@ -70,14 +87,14 @@ static const struct family_def actor_families[] = {
       "Share of the graph's CPU time the actor used over the window, in "
       "percent.",
       ACTOR(load, VALUE_DOUBLE), false },
-    { "avg_mCPU", "gauge",
-      "CPU the actor used over the window in milli-cores of 1024 to a core "
-      "(1024 = one full core).",
+    { "avg_mcpu", "gauge",
+      "CPU the actor used over the window, in 1024ths of a core (1024 = one "
+      "full core); the seed's avg_mCPU.",
       ACTOR(mcpu, VALUE_DOUBLE), false },
     { "actor_cpu_seconds_total", "counter",
       "CPU time the actor has used since the graph started.",
       ACTOR(cpu_ns, VALUE_NS), false },
-    { "graph_node_restarts", "gauge",
+    { "actor_restarts_total", "counter",
       "Times the supervisor restarted the actor since the graph started.",
       ACTOR(restarts, VALUE_U32), false },
 };
@@ -123,6 +140,88 @@ static const struct family_def channel_families[] = {
       CHANNEL(latency_ms, VALUE_MS), false },
 };
 
+static const struct stat_family_def actor_stat_families[] = {
+    { "min_mcpu",
+      "Lowest CPU of the actor in one frame" OVER_WINDOW
+      ", in 1024ths of a core.",
+      MEASURE_MCPU, STAT_MIN, 1 },
+    { "max_mcpu",
+      "Highest CPU of the actor in one frame" OVER_WINDOW
+      ", in 1024ths of a core.",
+      MEASURE_MCPU, STAT_MAX, 1 },
+    { "stddev_mcpu",
+      "Standard deviation of the actor's CPU per frame" OVER_WINDOW
+      ", in 1024ths of a core.",
+      MEASURE_MCPU, STAT_STDDEV, 1 },
+    { "percentile_mcpu",
+      "The actor's CPU per frame at percentile p/100" OVER_WINDOW
+      ", in 1024ths of a core.",
+      MEASURE_MCPU, STAT_PERCENTILE, 1 },
+    { "min_load",
+      "Lowest share of the graph's CPU the actor used in one "
+      "frame" OVER_WINDOW ", in percent.",
+      MEASURE_LOAD, STAT_MIN, 1 },
+    { "max_load",
+      "Highest share of the graph's CPU the actor used in one "
+      "frame" OVER_WINDOW ", in percent.",
+      MEASURE_LOAD, STAT_MAX, 1 },
+    { "stddev_load",
+      "Standard deviation of the actor's share of the "
+      "graph's CPU per frame" OVER_WINDOW ", in percent.",
+      MEASURE_LOAD, STAT_STDDEV, 1 },
+    { "percentile_load",
+      "The actor's share of the graph's CPU per frame at "
+      "percentile p/100" OVER_WINDOW ", in percent.",
+      MEASURE_LOAD, STAT_PERCENTILE, 1 },
+};
+
+static const struct stat_family_def channel_stat_families[] = {
+    { "min_filled",
+      "Lowest fill of the channel" OVER_WINDOW ", in percent of its capacity.",
+      MEASURE_FILLED, STAT_MIN, 1 },
+    { "max_filled",
+      "Highest fill of the channel" OVER_WINDOW ", in percent of its capacity.",
+      MEASURE_FILLED, STAT_MAX, 1 },
+    { "stddev_filled",
+      "Standard deviation of the channel's fill" OVER_WINDOW
+      ", in percent of its capacity.",
+      MEASURE_FILLED, STAT_STDDEV, 1 },
+    { "min_rate",
+      "Lowest rate of the channel in one frame" OVER_WINDOW
+      ", in items taken per second.",
+      MEASURE_RATE, STAT_MIN, 1 },
+    { "max_rate",
+      "Highest rate of the channel in one frame" OVER_WINDOW
+      ", in items taken per second.",
+      MEASURE_RATE, STAT_MAX, 1 },
+    { "stddev_rate",
+      "Standard deviation of the channel's rate per frame" OVER_WINDOW
+      ", in items taken per second.",
+      MEASURE_RATE, STAT_STDDEV, 1 },
+    { "percentile_rate",
+      "The channel's rate per frame at percentile p/100" OVER_WINDOW
+      ", in items taken per second.",
+      MEASURE_RATE, STAT_PERCENTILE, 1 },
+    { "min_latency_seconds",
+      "Lowest estimated wait in the channel in one "
+      "frame" OVER_WINDOW ".",
+      MEASURE_LATENCY, STAT_MIN, 1e-3 },
+    { "max_latency_seconds",
+      "Highest estimated wait in the channel in one "
+      "frame" OVER_WINDOW " (+Inf: a frame in which "
+      "items waited and none were taken).",
+      MEASURE_LATENCY, STAT_MAX, 1e-3 },
+    { "stddev_latency_seconds",
+      "Standard deviation of the estimated wait "
+      "per frame" OVER_WINDOW ", stalled frames "
+      "left out.",
+      MEASURE_LATENCY, STAT_STDDEV, 1e-3 },
+    { "percentile_latency_seconds",
+      "Estimated wait in the channel per "
+      "frame at percentile p/100" OVER_WINDOW ".",
+      MEASURE_LATENCY, STAT_PERCENTILE, 1e-3 },
+};
+
 static void put_field(struct strbuf *b, const void *record,
                       const struct family_def *f)
 {
@@ -155,17 +254,21 @@ static void put_field(struct strbuf *b, const void *record,
     }
 }
 
+/* name{actor_name="a"[,p="8000"]}; p < 0: no p label */
 static void actor_labels(struct strbuf *b, const char *name,
-                         const struct tel_actor *a)
+                         const struct tel_actor *a, int p)
 {
     strbuf_printf(b, "%s{actor_name=\"", name);
     put_label_value(b, a->name);
+    if (p >= 0)
+        strbuf_printf(b, "\",p=\"%d", p);
     strbuf_puts(b, "\"}");
 }
 
-/* name{from="a",to="b"[,from_port=..,to_port=..][,p="8000"]} */
+/* name{from="a",to="b"[,from_port=..,to_port=..][,p="8000"]}; p < 0: no
+ * p label */
 static void channel_labels(struct strbuf *b, const char *name,
-                           const struct tel_channel *c, bool with_p)
+                           const struct tel_channel *c, int p)
 {
     strbuf_printf(b, "%s{from=\"", name);
     put_label_value(b, c->from);
@@ -177,9 +280,75 @@ static void channel_labels(struct strbuf *b, const char *name,
         strbuf_puts(b, "\",to_port=\"");
         put_label_value(b, c->to_port);
     }
-    if (with_p)
-        strbuf_printf(b, "\",p=\"%d", c->percentile * 100);
+    if (p >= 0)
+        strbuf_printf(b, "\",p=\"%d", p);
     strbuf_puts(b, "\"}");
+}
+
+/* Whether the graph file shows statistic `stat` of st. */
+static bool shows(const struct tel_stats *st, enum graph_stat stat)
+{
+    if (stat == STAT_PERCENTILE)
+        return st->n_pct_shown > 0;
+    return (st->shown & (1u << stat)) != 0;
+}
+
+static double stat_value(const struct tel_stats *st, enum graph_stat stat)
+{
+    return stat == STAT_MIN ? st->min : stat == STAT_MAX ? st->max : st->stddev;
+}
+
+/* The samples of one statistic family for records of `stride` bytes from
+ * `first` (the stats of each at `stats_at`), labelled by `labels`; the
+ * family's header only when some record shows it. */
+static void write_stat_family(struct strbuf *b, const struct stat_family_def *f,
+                              const void *first, size_t n, size_t stride,
+                              size_t stats_at,
+                              void (*labels)(struct strbuf *, const char *,
+                                             const void *, int))
+{
+    bool any = false;
+
+    for (size_t i = 0; i < n && !any; i++) {
+        const struct tel_stats *st =
+            (const void *)((const char *)first + i * stride + stats_at);
+
+        any = shows(&st[f->measure], f->stat);
+    }
+    if (!any)
+        return;
+    family(b, f->name, "gauge", f->help);
+    for (size_t i = 0; i < n; i++) {
+        const void *rec = (const char *)first + i * stride;
+        const struct tel_stats *st =
+            (const struct tel_stats *)(const void *)((const char *)rec +
+                                                     stats_at) +
+            f->measure;
+
+        if (!shows(st, f->stat))
+            continue;
+        if (f->stat != STAT_PERCENTILE) {
+            labels(b, f->name, rec, -1);
+            put_value(b, stat_value(st, f->stat) * f->scale);
+            continue;
+        }
+        for (size_t k = 0; k < st->n_pct_shown; k++) {
+            labels(b, f->name, rec, st->pct_at[k]);
+            put_value(b, st->pct[k] * f->scale);
+        }
+    }
+}
+
+static void actor_labels_of(struct strbuf *b, const char *name, const void *rec,
+                            int p)
+{
+    actor_labels(b, name, rec, p);
+}
+
+static void channel_labels_of(struct strbuf *b, const char *name,
+                              const void *rec, int p)
+{
+    channel_labels(b, name, rec, p);
 }
 
 static void write_actor_families(struct strbuf *b, const struct tel_snapshot *s)
@@ -190,10 +359,15 @@ static void write_actor_families(struct strbuf *b, const struct tel_snapshot *s)
 
         family(b, def->name, def->type, def->help);
         for (size_t i = 0; i < s->n_actors; i++) {
-            actor_labels(b, def->name, &s->actors[i]);
+            actor_labels(b, def->name, &s->actors[i], -1);
             put_field(b, &s->actors[i], def);
         }
     }
+    for (size_t f = 0;
+         f < sizeof(actor_stat_families) / sizeof(*actor_stat_families); f++)
+        write_stat_family(b, &actor_stat_families[f], s->actors, s->n_actors,
+                          sizeof(*s->actors), offsetof(struct tel_actor, stat),
+                          actor_labels_of);
     family(b, "actor_state", "gauge",
            "The actor's state: 1 for the state it is in, 0 for the others.");
     for (size_t i = 0; i < s->n_actors; i++) {
@@ -216,10 +390,27 @@ static void write_channel_families(struct strbuf *b,
 
         family(b, def->name, def->type, def->help);
         for (size_t i = 0; i < s->n_channels; i++) {
-            channel_labels(b, def->name, &s->channels[i], def->with_p);
-            put_field(b, &s->channels[i], def);
+            const struct tel_channel *c = &s->channels[i];
+            const struct tel_stats *fill = &c->stat[MEASURE_FILLED];
+
+            channel_labels(b, def->name, c,
+                           def->with_p ? c->percentile * 100 : -1);
+            put_field(b, c, def);
+            for (size_t k = 0; def->with_p && k < fill->n_pct_shown; k++) {
+                if (fill->pct_at[k] == c->percentile * 100)
+                    continue; /* written above */
+                channel_labels(b, def->name, c, fill->pct_at[k]);
+                put_value(b, fill->pct[k]);
+            }
         }
     }
+    for (size_t f = 0;
+         f < sizeof(channel_stat_families) / sizeof(*channel_stat_families);
+         f++)
+        write_stat_family(b, &channel_stat_families[f], s->channels,
+                          s->n_channels, sizeof(*s->channels),
+                          offsetof(struct tel_channel, stat),
+                          channel_labels_of);
 }
 
 void metrics_write(struct strbuf *b, const struct tel_snapshot *s)
@@ -230,11 +421,11 @@ void metrics_write(struct strbuf *b, const struct tel_snapshot *s)
            "Most severe alert of the graph file that holds for the actor or "
            "channel: 0 none, 1 yellow, 2 orange, 3 red.");
     for (size_t i = 0; i < s->n_actors; i++) {
-        actor_labels(b, "alert_level", &s->actors[i]);
+        actor_labels(b, "alert_level", &s->actors[i], -1);
         strbuf_printf(b, " %d\n", (int)s->actors[i].alert);
     }
     for (size_t i = 0; i < s->n_channels; i++) {
-        channel_labels(b, "alert_level", &s->channels[i], false);
+        channel_labels(b, "alert_level", &s->channels[i], -1);
         strbuf_printf(b, " %d\n", (int)s->channels[i].alert);
     }
     family(b, "telemetry_window_seconds", "gauge",

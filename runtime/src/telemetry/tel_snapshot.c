@@ -6,6 +6,7 @@
 #include "port_info.h"
 #include "telemetry.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,9 +54,86 @@ static int name_ports(const struct graph *g, const struct graph_channel *gc,
     return 0;
 }
 
+/* Where the percentiles of every record go: one block, doubles first. */
+struct pct_pool {
+    double *val;
+    uint16_t *at;
+    size_t used, size;
+};
+
+static size_t add_unique(uint16_t *list, size_t n, uint16_t p)
+{
+    for (size_t i = 0; i < n; i++)
+        if (list[i] == p)
+            return n;
+    list[n] = p;
+    return n + 1;
+}
+
+/* Takes st's percentiles from the pool: `first` (0: none) and the graph's
+ * shown ones, then those the alerts on measure m watch that are not
+ * among them (default_p for an alert that names none). */
+static void plan_percentiles(struct pct_pool *pool, struct tel_stats *st,
+                             const struct graph_stats *gs, uint16_t first,
+                             const struct graph_alert *alerts, size_t n_alerts,
+                             enum graph_measure m, uint16_t default_p)
+{
+    uint16_t *at = &pool->at[pool->used];
+    size_t n = 0;
+
+    st->shown = gs->shown;
+    st->wanted = gs->shown != 0;
+    for (size_t i = 0; i < n_alerts; i++)
+        if (alerts[i].measure == m && alerts[i].stat != STAT_AVG &&
+            alerts[i].stat != STAT_PERCENTILE)
+            st->wanted = true;
+    if (first)
+        n = add_unique(at, n, first);
+    for (unsigned i = 0; i < gs->n_percentiles; i++)
+        n = add_unique(at, n, gs->percentiles[i]);
+    st->n_pct_shown = n;
+    for (size_t i = 0; i < n_alerts; i++)
+        if (alerts[i].measure == m && alerts[i].stat == STAT_PERCENTILE)
+            n = add_unique(
+                at, n, alerts[i].percentile ? alerts[i].percentile : default_p);
+    assert(pool->used + n <= pool->size);
+    st->n_pct = n;
+    st->pct_at = n ? at : NULL;
+    st->pct = n ? &pool->val[pool->used] : NULL;
+    pool->used += n;
+}
+
+/* The most percentiles g's records can need: room in the pool. */
+static size_t pool_size(const struct graph *g)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < g->n_actors; i++)
+        n += 2 * GRAPH_MAX_PERCENTILES + g->actors[i].n_alerts;
+    for (size_t i = 0; i < g->n_channels; i++)
+        n += 3 * GRAPH_MAX_PERCENTILES + 1 + g->channels[i].n_alerts;
+    return n;
+}
+
+static int alloc_pool(struct tel_snapshot *s, const struct graph *g,
+                      struct pct_pool *pool)
+{
+    size_t n = pool_size(g);
+
+    s->pool = calloc(n ? n : 1, sizeof(double) + sizeof(uint16_t));
+    if (!s->pool)
+        return -1;
+    pool->val = s->pool;
+    pool->at = (uint16_t *)(void *)(pool->val + n);
+    pool->used = 0;
+    pool->size = n;
+    return 0;
+}
+
 struct tel_snapshot *tel_snapshot_create(const struct graph *g)
 {
     struct tel_snapshot *s = calloc(1, sizeof(*s));
+    struct pct_pool pool;
 
     if (!s)
         return NULL;
@@ -65,12 +143,19 @@ struct tel_snapshot *tel_snapshot_create(const struct graph *g)
     s->actors = calloc(g->n_actors ? g->n_actors : 1, sizeof(*s->actors));
     s->channels =
         calloc(g->n_channels ? g->n_channels : 1, sizeof(*s->channels));
-    if (!s->actors || !s->channels)
+    if (!s->actors || !s->channels || alloc_pool(s, g, &pool) < 0)
         goto err_free;
     for (size_t i = 0; i < g->n_actors; i++) {
-        s->actors[i].name = g->actors[i].name;
-        s->actors[i].alerts = g->actors[i].alerts;
-        s->actors[i].n_alerts = g->actors[i].n_alerts;
+        const struct graph_actor *ga = &g->actors[i];
+        struct tel_actor *a = &s->actors[i];
+
+        a->name = ga->name;
+        a->alerts = ga->alerts;
+        a->n_alerts = ga->n_alerts;
+        for (int m = MEASURE_MCPU; m <= MEASURE_LOAD; m++)
+            plan_percentiles(&pool, &a->stat[m], &ga->stats[m], 0, ga->alerts,
+                             ga->n_alerts, (enum graph_measure)m,
+                             TEL_ACTOR_PERCENTILE);
     }
     for (size_t i = 0; i < g->n_channels; i++) {
         const struct graph_channel *gc = &g->channels[i];
@@ -87,6 +172,13 @@ struct tel_snapshot *tel_snapshot_create(const struct graph *g)
         c->varsize = g->actors[gc->from.actor]
                          .plugin->desc->ports[gc->from.port]
                          .elem_size == STEADY_VARSIZE;
+        for (int m = MEASURE_FILLED; m <= MEASURE_LATENCY; m++) {
+            uint16_t p = (uint16_t)(gc->percentile * 100);
+
+            plan_percentiles(&pool, &c->stat[m], &gc->stats[m],
+                             m == MEASURE_FILLED ? p : 0, gc->alerts,
+                             gc->n_alerts, (enum graph_measure)m, p);
+        }
         for (size_t j = 0; j < g->n_channels; j++) {
             if (j != i && g->channels[j].from.actor == gc->from.actor &&
                 g->channels[j].to.actor == gc->to.actor)
@@ -108,6 +200,7 @@ void tel_snapshot_destroy(struct tel_snapshot *s)
         free(s->channels[i].names_owned);
     free(s->actors);
     free(s->channels);
+    free(s->pool);
     free(s);
 }
 

@@ -297,11 +297,105 @@ static int serve_svg(void *user, struct strbuf *body)
     return rc;
 }
 
+/* ---- health and readiness (server threads) ----------------------------
+ * Read straight from the actors' status words (atomics), not from the
+ * collector's snapshot: a probe gets the truth of this instant, also
+ * before the collector starts (the server answers while actors
+ * initialise) and after it stopped. */
+
+/* Appends "'a', 'b'" naming the actors whose status matches `want`
+ * (at most a few, then "and N more"); returns how many matched. */
+static size_t name_actors(struct telemetry *t, struct strbuf *body,
+                          bool (*want)(int status))
+{
+    enum { NAMED = 8 };
+    size_t n = 0;
+
+    for (size_t i = 0; i < t->n_actors; i++) {
+        struct steady_actor *a = t->actors[i];
+
+        if (!want(atomic_load_explicit(&a->status, memory_order_acquire)))
+            continue;
+        if (n < NAMED)
+            strbuf_printf(body, "%s'%s'", n ? ", " : "", a->name);
+        n++;
+    }
+    if (n > NAMED)
+        strbuf_printf(body, " and %zu more", n - NAMED);
+    return n;
+}
+
+static bool not_started(int status)
+{
+    return status == ACTOR_CREATED;
+}
+
+/* 200 while no actor has failed for good (its supervisor gave up, or it
+ * may not restart); 503 naming each that has, with its last failure. */
+static int serve_health(void *user, struct strbuf *body)
+{
+    struct telemetry *t = user;
+    size_t failed = 0;
+
+    for (size_t i = 0; i < t->n_actors; i++) {
+        struct steady_actor *a = t->actors[i];
+
+        /* acquire: a->error is complete once the status says failed */
+        if (atomic_load_explicit(&a->status, memory_order_acquire) !=
+            ACTOR_FAILED)
+            continue;
+        if (failed++ == 0)
+            strbuf_puts(body, "503 unhealthy: ");
+        else
+            strbuf_puts(body, "; ");
+        strbuf_printf(body, "actor '%s' failed for good: %s", a->name,
+                      a->error);
+    }
+    if (failed) {
+        strbuf_puts(body, "\n");
+        return -1;
+    }
+    strbuf_printf(body, "ok: %zu actor%s, none failed\n", t->n_actors,
+                  t->n_actors == 1 ? "" : "s");
+    return 0;
+}
+
+/* 200 once every actor has started running (after every init) and while
+ * no shutdown is under way; 503 saying which is not the case. */
+static int serve_ready(void *user, struct strbuf *body)
+{
+    struct telemetry *t = user;
+    struct strbuf names = { 0 };
+    size_t waiting;
+    bool stopping =
+        t->n_actors && atomic_load_explicit(&t->actors[0]->set->shutdown,
+                                            memory_order_acquire);
+
+    waiting = name_actors(t, &names, not_started);
+    if (waiting) {
+        strbuf_printf(body,
+                      "503 not ready: %zu of %zu actor%s running; waiting "
+                      "for %s\n",
+                      t->n_actors - waiting, t->n_actors,
+                      t->n_actors == 1 ? "" : "s",
+                      names.data ? names.data : "");
+    } else if (stopping) {
+        strbuf_puts(body, "503 not ready: the graph is shutting down\n");
+    } else {
+        strbuf_printf(body, "ready: %zu actor%s running\n", t->n_actors,
+                      t->n_actors == 1 ? "" : "s");
+    }
+    strbuf_fini(&names);
+    return waiting || stopping ? -1 : 0;
+}
+
 static const struct http_route routes[] = {
     { "/", "text/html; charset=utf-8", serve_dashboard },
     { "/graph.dot", "text/vnd.graphviz; charset=utf-8", serve_dot },
     { "/graph.svg", "image/svg+xml", serve_svg },
     { "/metrics", METRICS_CONTENT_TYPE, serve_metrics },
+    { "/health", "text/plain; charset=utf-8", serve_health },
+    { "/ready", "text/plain; charset=utf-8", serve_ready },
 };
 
 /* ---- lifecycle ------------------------------------------------------- */

@@ -1,7 +1,8 @@
 /* telemetry.h - live figures of a running graph. A collector thread samples
  * every actor's CPU and every channel's counters once a frame into a rolling
- * window, evaluates the graph's alerts and publishes a snapshot; the HTTP
- * server (http.c) serves it as a dashboard, DOT, SVG and Prometheus text.
+ * window, computes the statistics over it, evaluates the graph's alerts and
+ * publishes a snapshot; the HTTP server (http.c) serves it as a dashboard,
+ * DOT, SVG and Prometheus text, and answers health and readiness probes.
  *
  * Actors never wait on any of this: the collector only reads their atomic
  * counters, and the only lock is between the collector and HTTP threads.
@@ -30,6 +31,35 @@ enum tel_state {
 };
 #define TEL_N_STATES 5
 
+/* One measure's spread over the window, besides its average (which lives
+ * in the record: mcpu, load, avg_filled, avg_rate, latency_ms). Samples
+ * are one per frame: fill at each reading, rate, latency, CPU and load
+ * over each interval between two readings. */
+struct tel_stats {
+    double min, max;
+    double stddev; /* population standard deviation of the samples */
+    size_t n;      /* samples */
+    /* What the graph file shows (`stats:`): bits 1u << STAT_MIN, STAT_MAX,
+     * STAT_STDDEV, and the first n_pct_shown percentiles. */
+    unsigned shown;
+    size_t n_pct_shown;
+    /* Something needs the spread of this measure (shown, or an alert on
+     * its min, max or deviation): compute it every frame. Without it and
+     * without percentiles to find, only the average is (the spread is
+     * then 0), which keeps a large graph's telemetry cheap. */
+    bool wanted;
+    /* Percentiles computed: those shown, then those only alerts watch.
+     * pct_at is in hundredths of a percent; both arrays live in the
+     * snapshot (NULL when n_pct is 0). */
+    size_t n_pct;
+    const uint16_t *pct_at;
+    double *pct;
+};
+
+/* The percentile an actor's percentile alert watches when it names none
+ * (a channel's watches its `percentile`). */
+#define TEL_ACTOR_PERCENTILE 8000
+
 struct tel_actor {
     const char *name; /* borrowed from the graph */
     const struct graph_alert *alerts;
@@ -39,6 +69,7 @@ struct tel_actor {
     double mcpu;       /* average over the window; 1024 = one core */
     double load;       /* percent of the whole graph's CPU in the window */
     uint32_t restarts; /* runs restarted by the supervisor */
+    struct tel_stats stat[GRAPH_N_MEASURES]; /* MEASURE_MCPU and _LOAD */
     enum alert_color alert;
 };
 
@@ -67,6 +98,7 @@ struct tel_channel {
     double avg_filled;     /* average fill over the window, percent */
     double pct_filled;     /* the percentile of the fill, percent */
     double latency_ms;     /* average inflight / rate; INFINITY when stalled */
+    struct tel_stats stat[GRAPH_N_MEASURES]; /* MEASURE_FILLED.._LATENCY */
     enum alert_color alert;
 };
 
@@ -80,10 +112,13 @@ struct tel_snapshot {
     size_t n_channels;
     struct tel_actor *actors;
     struct tel_channel *channels;
+    void *pool; /* the percentiles' arrays, owned */
 };
 
-/* A snapshot of g with names, capacities and alerts filled in and every
- * figure zero. NULL when out of memory. Any thread. */
+/* A snapshot of g with names, capacities, alerts and which statistics to
+ * compute filled in, and every figure zero. The fill percentile of each
+ * channel's `percentile` is the first of its MEASURE_FILLED percentiles,
+ * shown always. NULL when out of memory. Any thread. */
 struct tel_snapshot *tel_snapshot_create(const struct graph *g);
 void tel_snapshot_destroy(struct tel_snapshot *s);
 
@@ -119,14 +154,33 @@ void tel_window_destroy(struct tel_window *w);
 void tel_window_push(struct tel_window *w, const struct tel_reading *r);
 /* Sets window_s, and per actor mcpu and load, and per channel avg_rate,
  * avg_bytes_rate, avg_filled, pct_filled (at each channel's `percentile`)
- * and latency_ms from the readings in the window. The snapshot has the
- * window's shape. */
+ * and latency_ms from the readings in the window, and every record's stat[]
+ * (spread and percentiles of each measure). The snapshot has the window's
+ * shape. Uses scratch memory of w: one thread at a time. */
 void tel_window_figures(const struct tel_window *w, struct tel_snapshot *s);
+
+/* ---- statistics (pure) ---------------------------------------------- */
+
+/* Sets st's n, min, max, stddev and its n_pct percentiles from the samples
+ * v[0..n), which it sorts in place when it has percentiles to find (and
+ * leaves in their order otherwise). An infinite sample (a stalled
+ * channel's latency) counts in min, max and the percentiles but not in the
+ * deviation. Everything is 0 when n is 0. */
+void tel_stats_compute(struct tel_stats *st, double *v, size_t n);
+/* The nearest-rank percentile p (hundredths of a percent, 1..9999) of
+ * sorted[0..n): the smallest sample with at least p / 10000 of them at or
+ * below it. 0 when n is 0. */
+double tel_percentile(const double *sorted, size_t n, unsigned p);
 
 /* ---- alerts (pure) -------------------------------------------------- */
 
 /* The most severe colour among the alerts that hold, or ALERT_NONE: red
- * over orange over yellow, whatever their order in the graph file. */
+ * over orange over yellow, whatever their order in the graph file. An
+ * alert on the average reads the record's average; one on a percentile
+ * reads stat[].pct (the fill percentile of the channel's `percentile` is
+ * pct_filled); a stddevs alert holds when the average plus (above) or
+ * minus (below) devs standard deviations passes the value. Comparisons
+ * are strict; NaN never holds. */
 enum alert_color tel_alert_actor(const struct tel_actor *a);
 enum alert_color tel_alert_channel(const struct tel_channel *c);
 /* Sets every actor's and channel's `alert`. No alert holds before the

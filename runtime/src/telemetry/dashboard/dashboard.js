@@ -27,6 +27,23 @@ function parseMetrics(text) {
   return rows;
 }
 
+/* Families of the statistics the graph file asks for (`stats:`):
+ * STAT_MEASURE, as min_filled or percentile_latency_seconds. */
+const STAT_FAMILY = /^(min|max|stddev|percentile)_(filled|rate|latency_seconds|mcpu|load)$/;
+const STAT_SHORT = { min: 'min', max: 'max', stddev: 'sd' };
+const STAT_ORDER = { min: 0, max: 1, stddev: 2, percentile: 3 };
+const MEASURES = ['filled', 'rate', 'latency_seconds', 'mcpu', 'load'];
+const MEASURE_LABEL = { filled: 'filled', rate: 'rate',
+  latency_seconds: 'latency', mcpu: 'mCPU', load: 'load' };
+
+/* A statistic sample into its record: rec.stats[measure] is a list of
+ * [stat, p, value] in the order the server wrote them. */
+function addStat(rec, m, p, value) {
+  const measure = m[2];
+  rec.stats = rec.stats || {};
+  (rec.stats[measure] = rec.stats[measure] || []).push([m[1], p, value]);
+}
+
 function model(rows) {
   const actors = new Map(), channels = new Map();
   const out = { graph: '', windowS: 0, actors: [], channels: [] };
@@ -40,9 +57,12 @@ function model(rows) {
       if (!actors.has(lb.actor_name))
         actors.set(lb.actor_name, { name: lb.actor_name, state: '?' });
       const a = actors.get(lb.actor_name);
+      const sm = STAT_FAMILY.exec(r.name);
       if (r.name === 'actor_state') {
         if (r.value === 1)
           a.state = lb.state;
+      } else if (sm) {
+        addStat(a, sm, lb.p, r.value);
       } else {
         a[r.name] = r.value;
       }
@@ -53,9 +73,17 @@ function model(rows) {
         channels.set(key, { from: lb.from, to: lb.to,
           fromPort: lb.from_port, toPort: lb.to_port });
       const c = channels.get(key);
-      if (r.name === 'percentile_filled')
-        c.p = Number(lb.p) / 100;
-      c[r.name] = r.value;
+      const sm = STAT_FAMILY.exec(r.name);
+      if (r.name === 'percentile_filled' && c.p !== undefined) {
+        /* the first is the channel's `percentile`; the others are stats */
+        addStat(c, sm, lb.p, r.value);
+      } else if (sm && r.name !== 'percentile_filled') {
+        addStat(c, sm, lb.p, r.value);
+      } else {
+        if (r.name === 'percentile_filled')
+          c.p = Number(lb.p) / 100;
+        c[r.name] = r.value;
+      }
     }
   }
   out.actors = [...actors.values()];
@@ -86,6 +114,34 @@ function latency(s) {
   if (s === Infinity) return 'stalled';
   if (s >= 1) return s.toFixed(2) + ' s';
   return (s * 1000).toFixed(s >= 0.01 ? 0 : 2) + ' ms';
+}
+
+/* As /graph.dot labels write them. */
+const STAT_FORMAT = {
+  filled: pct, load: pct, mcpu: mcpu, latency_seconds: latency,
+  rate: (v) => int(v) + '/s',
+};
+
+/* "9990" -> "99.9" */
+const pctName = (p) => String(Number(p) / 100);
+
+/* One line per measure: "filled: max 100.0 %, sd 12.3 %, 95%ile 100.0 %". */
+function statsCell(rec) {
+  const div = document.createElement('div');
+  for (const measure of MEASURES) {
+    const list = rec.stats && rec.stats[measure];
+    if (!list)
+      continue;
+    const line = document.createElement('div');
+    line.className = 'stat';
+    /* as the picture lists them: min, max, sd, then the percentiles */
+    list.sort((a, b) => STAT_ORDER[a[0]] - STAT_ORDER[b[0]]);
+    line.textContent = MEASURE_LABEL[measure] + ': ' + list.map(
+      ([stat, p, v]) => (stat === 'percentile' ? pctName(p) + '%ile'
+        : STAT_SHORT[stat]) + ' ' + STAT_FORMAT[measure](v)).join(', ');
+    div.appendChild(line);
+  }
+  return div.childNodes.length ? div : '-';
 }
 
 function cell(content) {
@@ -128,9 +184,9 @@ function renderTables(m) {
   $('name').textContent = m.graph || 'graph';
   document.title = (m.graph || 'graph') + ' - steady telemetry';
   $('actors').replaceChildren(...m.actors.map((a) => row([
-    a.name, a.state, mcpu(a.avg_mCPU), pct(a.avg_load),
-    cpu(a.actor_cpu_seconds_total), int(a.graph_node_restarts),
-    badge(a.alert_level),
+    a.name, a.state, mcpu(a.avg_mcpu), pct(a.avg_load),
+    cpu(a.actor_cpu_seconds_total), int(a.actor_restarts_total),
+    statsCell(a), badge(a.alert_level),
   ], a.alert_level)));
   $('channels').replaceChildren(...m.channels.map((c) => row([
     c.from + (c.fromPort ? '.' + c.fromPort : '') + ' \u2192 ' +
@@ -141,7 +197,7 @@ function renderTables(m) {
     int(c.avg_rate) + ' /s', bytes(c.channel_bytes_per_second) + '/s',
     latency(c.avg_latency_seconds),
     int(c.send_total), int(c.take_total), int(c.channel_dropped_total),
-    badge(c.alert_level),
+    statsCell(c), badge(c.alert_level),
   ], c.alert_level)));
 }
 
