@@ -40,7 +40,7 @@ static void fake_init(struct fake *f, size_t n_actors, size_t n_channels)
 static void push(struct tel_window *w, uint64_t t, const uint64_t *cpu,
                  const uint64_t *taken, const uint64_t *inflight)
 {
-    struct tel_reading r = { t, cpu, taken, inflight };
+    struct tel_reading r = { t, cpu, taken, inflight, NULL };
 
     tel_window_push(w, &r);
 }

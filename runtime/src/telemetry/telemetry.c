@@ -41,7 +41,13 @@ struct telemetry {
     uint32_t *restarts;        /* [n_actors], last reading */
     uint64_t *restarted_ns;    /* [n_actors], when restarts last grew */
     uint64_t *taken;           /* [n_channels] */
-    uint64_t *inflight;        /* [n_channels] */
+    uint64_t *sent;            /* [n_channels] */
+    bool moved;                /* some channel moved in the last frame */
+    uint64_t *inflight;        /* [n_channels], at the frame's edge */
+    uint64_t *sub_inflight;    /* [n_channels], at a reading within it */
+    double *avg_inflight;      /* [n_channels], the frame's average */
+    struct tel_subsamples *subs;
+    unsigned subs_per_frame; /* while channels move */
     struct dot_svg *svg_renderer;
 
     /* Shared between the collector and the HTTP threads; never taken by
@@ -84,6 +90,33 @@ static enum tel_state actor_state(struct telemetry *t, size_t i, uint64_t now)
     return TEL_RUNNING;
 }
 
+/* sent - taken of a channel, read taken first: what was sent by the later
+ * read is at least that. */
+static uint64_t read_inflight(struct steady_channel *ch, uint64_t *taken_out,
+                              uint64_t *sent_out)
+{
+    uint64_t taken = steady_channel_taken_total(ch);
+    uint64_t sent = steady_channel_sent_total(ch);
+    uint64_t cap = steady_channel_capacity(ch);
+
+    if (sent < taken)
+        sent = taken;
+    if (taken_out)
+        *taken_out = taken;
+    if (sent_out)
+        *sent_out = sent;
+    return sent - taken < cap ? sent - taken : cap;
+}
+
+/* A reading of every channel's fill between two frames: atomic loads
+ * only, like the frame's own. */
+static void subsample(struct telemetry *t, uint64_t now)
+{
+    for (size_t i = 0; i < t->n_channels; i++)
+        t->sub_inflight[i] = read_inflight(t->channels[i], NULL, NULL);
+    tel_subsamples_add(t->subs, now, t->sub_inflight);
+}
+
 /* Reads every counter once, without touching any lock an actor uses. */
 static void sample(struct telemetry *t)
 {
@@ -109,25 +142,26 @@ static void sample(struct telemetry *t)
         s->actors[i].restarts = restarts;
         s->actors[i].state = actor_state(t, i, now);
     }
+    t->moved = false;
     for (size_t i = 0; i < t->n_channels; i++) {
-        struct steady_channel *ch = t->channels[i];
-        /* taken first: what was sent by the later read is at least that */
-        uint64_t taken = steady_channel_taken_total(ch);
-        uint64_t sent = steady_channel_sent_total(ch);
-        uint64_t cap = steady_channel_capacity(ch);
+        uint64_t taken, sent;
 
-        if (sent < taken)
-            sent = taken;
+        t->inflight[i] = read_inflight(t->channels[i], &taken, &sent);
+        t->moved |= taken != t->taken[i] || sent != t->sent[i];
         t->taken[i] = taken;
-        t->inflight[i] = sent - taken < cap ? sent - taken : cap;
+        t->sent[i] = sent;
         s->channels[i].sent = sent;
         s->channels[i].taken = taken;
         s->channels[i].inflight = t->inflight[i];
     }
+    /* the frame's fill is the average of the readings within it, never
+     * the reading at its edge: that one is in step with the frames */
+    tel_subsamples_mean(t->subs, t->inflight, t->avg_inflight);
     r.t_ns = now;
     r.cpu_ns = t->cpu_ns;
     r.taken = t->taken;
     r.inflight = t->inflight;
+    r.avg_inflight = t->avg_inflight;
     tel_window_push(t->window, &r);
     tel_window_figures(t->window, s);
     tel_alerts_apply(s);
@@ -191,9 +225,11 @@ static void *collector(void *arg)
     if (!t->svg_renderer)
         steady_warn(NULL, "telemetry: Graphviz could not start; /graph.svg "
                           "and the dashboard picture are unavailable");
+    pthread_setname_np(pthread_self(), "steady-tel");
     pthread_mutex_lock(&t->lock);
     while (!t->stopping) {
         uint64_t now = now_ns();
+        uint64_t due = tel_subsamples_due(t->subs);
         struct timespec until;
 
         if (now >= next) {
@@ -204,6 +240,15 @@ static void *collector(void *arg)
             next += t->frame_ns;
             if (next <= now) /* fell behind (suspended?): skip, don't burst */
                 next = now + t->frame_ns;
+            /* a quiet graph gets one reading a frame: wake-ups cost */
+            tel_subsamples_plan(t->subs, next - t->frame_ns, t->frame_ns,
+                                t->moved ? t->subs_per_frame : 1);
+            continue;
+        }
+        if (now >= due) {
+            pthread_mutex_unlock(&t->lock);
+            subsample(t, now);
+            pthread_mutex_lock(&t->lock);
             continue;
         }
         if (t->svg_wanted) {
@@ -216,7 +261,7 @@ static void *collector(void *arg)
             }
             continue;
         }
-        until = clock_timespec(next);
+        until = clock_timespec(due < next ? due : next);
         pthread_cond_timedwait(&t->wake, &t->lock, &until);
     }
     pthread_mutex_unlock(&t->lock);
@@ -335,7 +380,11 @@ static void free_parts(struct telemetry *t)
     free(t->restarts);
     free(t->restarted_ns);
     free(t->taken);
+    free(t->sent);
     free(t->inflight);
+    free(t->sub_inflight);
+    free(t->avg_inflight);
+    tel_subsamples_destroy(t->subs);
     strbuf_fini(&t->svg);
 }
 
@@ -353,7 +402,13 @@ static int alloc_parts(struct telemetry *t, const struct graph *g,
     t->restarts = calloc(na, sizeof(*t->restarts));
     t->restarted_ns = calloc(na, sizeof(*t->restarted_ns));
     t->taken = calloc(nc, sizeof(*t->taken));
+    t->sent = calloc(nc, sizeof(*t->sent));
     t->inflight = calloc(nc, sizeof(*t->inflight));
+    t->sub_inflight = calloc(nc, sizeof(*t->sub_inflight));
+    t->avg_inflight = calloc(nc, sizeof(*t->avg_inflight));
+    t->subs_per_frame = tel_subsample_count(t->frame_ns);
+    t->subs = tel_subsamples_create(g->n_channels, t->subs_per_frame,
+                                    now_ns() ^ (uint64_t)(uintptr_t)t);
     t->work = tel_snapshot_create(g);
     t->published = tel_snapshot_create(g);
     if (caps) {
@@ -363,7 +418,8 @@ static int alloc_parts(struct telemetry *t, const struct graph *g,
     }
     free(caps);
     if (!t->cpu_ns || !t->restarts || !t->restarted_ns || !t->taken ||
-        !t->inflight || !t->work || !t->published || !t->window)
+        !t->sent || !t->inflight || !t->sub_inflight || !t->avg_inflight ||
+        !t->subs || !t->work || !t->published || !t->window)
         return -1;
     return 0;
 }

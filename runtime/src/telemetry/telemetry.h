@@ -89,6 +89,9 @@ struct tel_reading {
     const uint64_t *cpu_ns;   /* per actor, CPU used so far */
     const uint64_t *taken;    /* per channel, taken so far */
     const uint64_t *inflight; /* per channel, at most its capacity */
+    /* Per channel, the average inflight over the frame that ends here
+     * (tel_subsamples_mean); NULL: the frame counts as `inflight`. */
+    const double *avg_inflight;
 };
 
 struct tel_window;
@@ -110,6 +113,42 @@ void tel_window_push(struct tel_window *w, const struct tel_reading *r);
  * avg_filled, pct_filled (at each channel's `percentile`) and latency_ms
  * from the readings in the window. The snapshot has the window's shape. */
 void tel_window_figures(const struct tel_window *w, struct tel_snapshot *s);
+
+/* ---- readings between frames (pure, tel_subsample.c) ---------------- */
+
+/* A channel's fill is read at several instants within each frame, one at
+ * a random time in each of K equal parts of it, and the frame counts their
+ * average: a graph whose rhythm matches frame_ms is not seen at the same
+ * phase every time. Only `inflight` is read then (two atomic loads per
+ * channel); CPU clocks and totals are read once a frame. Each wake-up
+ * costs the collector CPU, so a frame after one in which no channel moved
+ * plans a single reading: still at a random instant, so still unbiased. */
+#define TEL_MAX_SUBSAMPLES 16
+struct tel_subsamples;
+
+/* K for a frame: about one reading per 12.5 ms, 1 to TEL_MAX_SUBSAMPLES. */
+unsigned tel_subsample_count(uint64_t frame_ns);
+/* k readings per frame for n_channels; seed picks the random instants.
+ * NULL when out of memory. */
+struct tel_subsamples *tel_subsamples_create(size_t n_channels, unsigned k,
+                                             uint64_t seed);
+void tel_subsamples_destroy(struct tel_subsamples *s);
+/* Starts a frame [start_ns, start_ns + frame_ns): forgets the readings of
+ * the last one and draws k instants (1 to the k it was created with). */
+void tel_subsamples_plan(struct tel_subsamples *s, uint64_t start_ns,
+                         uint64_t frame_ns, unsigned k);
+/* The next planned instant not yet read, or UINT64_MAX. */
+uint64_t tel_subsamples_due(const struct tel_subsamples *s);
+/* Adds a reading of every channel's inflight taken at now_ns, which stands
+ * for every planned instant up to now_ns. */
+void tel_subsamples_add(struct tel_subsamples *s, uint64_t now_ns,
+                        const uint64_t *inflight);
+/* Readings added since the frame was planned. */
+unsigned tel_subsamples_taken(const struct tel_subsamples *s);
+/* Per channel, the average of this frame's readings into out; `fallback`
+ * when none was taken (the collector was held up all frame). */
+void tel_subsamples_mean(const struct tel_subsamples *s,
+                         const uint64_t *fallback, double *out);
 
 /* ---- alerts (pure) -------------------------------------------------- */
 
