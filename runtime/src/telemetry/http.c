@@ -531,17 +531,62 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
     }
     if (!route)
         return reply_text(conn, MHD_HTTP_NOT_FOUND,
-                          "404 not found: try /, /graph.dot, /graph.svg or "
-                          "/metrics\n");
-    rc = route->fill(s->user, &body);
+                          "404 not found: try /, /graph.dot, /graph.svg, "
+                          "/metrics or /history.json\n");
+    if (route->fill_query)
+        rc = route->fill_query(s->user, (const struct http_query *)conn, &body);
+    else
+        rc = route->fill(s->user, &body);
     text = strbuf_take(&body, &len);
     if (!text)
         return reply_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
                           "500 out of memory\n");
+    if (rc == HTTP_BAD_QUERY)
+        return reply(conn, MHD_HTTP_BAD_REQUEST, "text/plain; charset=utf-8",
+                     text, len, true);
     if (rc < 0)
         return reply(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
                      "text/plain; charset=utf-8", text, len, true);
     return reply(conn, MHD_HTTP_OK, route->content_type, text, len, true);
+}
+
+/* A struct http_query is the connection itself: arguments are read from
+ * libmicrohttpd while the request is being answered. */
+const char *http_query_arg(const struct http_query *q, const char *name)
+{
+    return MHD_lookup_connection_value((struct MHD_Connection *)(uintptr_t)q,
+                                       MHD_GET_ARGUMENT_KIND, name);
+}
+
+struct unknown_arg {
+    const char *const *known;
+    size_t n;
+    const char *found;
+};
+
+static enum MHD_Result check_arg(void *cls, enum MHD_ValueKind kind,
+                                 const char *key, const char *value)
+{
+    struct unknown_arg *u = cls;
+
+    (void)kind;
+    (void)value;
+    for (size_t i = 0; i < u->n; i++) {
+        if (strcmp(key, u->known[i]) == 0)
+            return MHD_YES;
+    }
+    u->found = key;
+    return MHD_NO;
+}
+
+const char *http_query_unknown(const struct http_query *q,
+                               const char *const *known, size_t n)
+{
+    struct unknown_arg u = { known, n, NULL };
+
+    MHD_get_connection_values((struct MHD_Connection *)(uintptr_t)q,
+                              MHD_GET_ARGUMENT_KIND, check_arg, &u);
+    return u.found;
 }
 
 /* Binds a listening socket. 0 with *fd set, or the errno of what failed. */

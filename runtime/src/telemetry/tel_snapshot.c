@@ -14,6 +14,14 @@ static const char *port_name(const struct graph *g,
     return g->actors[e->actor].plugin->desc->ports[e->port].name;
 }
 
+static const char *port_type(const struct graph *g,
+                             const struct graph_endpoint *e)
+{
+    const char *t = g->actors[e->actor].plugin->desc->ports[e->port].type_name;
+
+    return t ? t : "";
+}
+
 struct tel_snapshot *tel_snapshot_create(const struct graph *g)
 {
     struct tel_snapshot *s = calloc(1, sizeof(*s));
@@ -30,6 +38,7 @@ struct tel_snapshot *tel_snapshot_create(const struct graph *g)
         goto err_free;
     for (size_t i = 0; i < g->n_actors; i++) {
         s->actors[i].name = g->actors[i].name;
+        s->actors[i].troupe = g->actors[i].troupe;
         s->actors[i].alerts = g->actors[i].alerts;
         s->actors[i].n_alerts = g->actors[i].n_alerts;
     }
@@ -41,6 +50,10 @@ struct tel_snapshot *tel_snapshot_create(const struct graph *g)
         c->to = g->actors[gc->to.actor].name;
         c->from_port = port_name(g, &gc->from);
         c->to_port = port_name(g, &gc->to);
+        c->type = port_type(g, &gc->from);
+        /* an any-typed producer takes its type from the consumer */
+        if (strcmp(c->type, STEADY_TYPE_ANY) == 0)
+            c->type = port_type(g, &gc->to);
         c->alerts = gc->alerts;
         c->n_alerts = gc->n_alerts;
         c->capacity = gc->capacity;

@@ -47,7 +47,8 @@ struct telemetry {
     uint64_t *sub_inflight;    /* [n_channels], at a reading within it */
     double *avg_inflight;      /* [n_channels], the frame's average */
     struct tel_subsamples *subs;
-    unsigned subs_per_frame; /* while channels move */
+    unsigned subs_per_frame;    /* while channels move */
+    struct tel_reading reading; /* the last frame's, into the history */
     struct dot_svg *svg_renderer;
 
     /* Shared between the collector and the HTTP threads; never taken by
@@ -56,6 +57,8 @@ struct telemetry {
     pthread_cond_t wake;            /* collector: stop, or an SVG is wanted */
     pthread_cond_t svg_ready;       /* HTTP threads: an SVG attempt finished */
     struct tel_snapshot *published; /* under lock */
+    struct tel_history *history;    /* under lock; NULL: none kept */
+    int64_t origin_unix_ms;         /* wall clock at the first reading */
     bool stopping;                  /* under lock */
     bool svg_wanted;                /* under lock */
     struct strbuf svg;              /* under lock: the last SVG */
@@ -121,7 +124,7 @@ static void subsample(struct telemetry *t, uint64_t now)
 static void sample(struct telemetry *t)
 {
     struct tel_snapshot *s = t->work;
-    struct tel_reading r;
+    struct tel_reading *r = &t->reading;
     uint64_t now = now_ns();
 
     for (size_t i = 0; i < t->n_actors; i++) {
@@ -157,23 +160,25 @@ static void sample(struct telemetry *t)
     /* the frame's fill is the average of the readings within it, never
      * the reading at its edge: that one is in step with the frames */
     tel_subsamples_mean(t->subs, t->inflight, t->avg_inflight);
-    r.t_ns = now;
-    r.cpu_ns = t->cpu_ns;
-    r.taken = t->taken;
-    r.inflight = t->inflight;
-    r.avg_inflight = t->avg_inflight;
-    tel_window_push(t->window, &r);
+    r->t_ns = now;
+    r->cpu_ns = t->cpu_ns;
+    r->taken = t->taken;
+    r->inflight = t->inflight;
+    r->avg_inflight = t->avg_inflight;
+    tel_window_push(t->window, r);
     tel_window_figures(t->window, s);
     tel_alerts_apply(s);
     s->uptime_s = (double)(now - t->start_ns) / 1e9;
     s->log_dropped = steady_log_dropped();
 }
 
-/* Swaps the freshly filled snapshot in. Called with the lock held. */
+/* Swaps the freshly filled snapshot in and adds the frame to the history.
+ * Called with the lock held. */
 static void publish(struct telemetry *t)
 {
     struct tel_snapshot *old = t->published;
 
+    tel_history_push(t->history, &t->reading);
     t->work->seq = old->seq + 1;
     t->published = t->work;
     t->work = old;
@@ -334,11 +339,51 @@ static int serve_svg(void *user, struct strbuf *body)
     return rc;
 }
 
+/* /history.json[?since=SEQ]: the points after SEQ (the last_seq of an
+ * earlier answer), or all of them. */
+static int serve_history(void *user, const struct http_query *q,
+                         struct strbuf *body)
+{
+    static const char *const known[] = { "since" };
+    struct telemetry *t = user;
+    const char *since_text = http_query_arg(q, "since");
+    const char *unknown = http_query_unknown(q, known, 1);
+    unsigned long long since = 0;
+
+    if (unknown) {
+        strbuf_printf(body,
+                      "400 bad request: /history.json takes only 'since', "
+                      "not '%.64s'\n",
+                      unknown);
+        return HTTP_BAD_QUERY;
+    }
+    if (since_text) {
+        char *end;
+
+        errno = 0;
+        since = strtoull(since_text, &end, 10);
+        if (!*since_text || *end || errno || since_text[0] == '-' ||
+            since_text[0] == '+' || since_text[0] == ' ') {
+            strbuf_printf(body,
+                          "400 bad request: since must be a whole number "
+                          "(the last_seq of an earlier answer), got "
+                          "'%.64s'\n",
+                          since_text);
+            return HTTP_BAD_QUERY;
+        }
+    }
+    pthread_mutex_lock(&t->lock);
+    tel_history_json(t->history, t->published, since, t->origin_unix_ms, body);
+    pthread_mutex_unlock(&t->lock);
+    return 0;
+}
+
 static const struct http_route routes[] = {
-    { "/", "text/html; charset=utf-8", serve_dashboard },
-    { "/graph.dot", "text/vnd.graphviz; charset=utf-8", serve_dot },
-    { "/graph.svg", "image/svg+xml", serve_svg },
-    { "/metrics", METRICS_CONTENT_TYPE, serve_metrics },
+    { "/", "text/html; charset=utf-8", serve_dashboard, NULL },
+    { "/graph.dot", "text/vnd.graphviz; charset=utf-8", serve_dot, NULL },
+    { "/graph.svg", "image/svg+xml", serve_svg, NULL },
+    { "/metrics", METRICS_CONTENT_TYPE, serve_metrics, NULL },
+    { "/history.json", "application/json", NULL, serve_history },
 };
 
 /* ---- lifecycle ------------------------------------------------------- */
@@ -385,7 +430,43 @@ static void free_parts(struct telemetry *t)
     free(t->sub_inflight);
     free(t->avg_inflight);
     tel_subsamples_destroy(t->subs);
+    tel_history_destroy(t->history);
     strbuf_fini(&t->svg);
+}
+
+/* The history: telemetry.history_s at one point per history_step_ms,
+ * rounded to whole frames, within TEL_HISTORY_MAX_BYTES. */
+static int alloc_history(struct telemetry *t, const struct graph *g,
+                         int period_ms, const uint64_t *caps)
+{
+    const struct graph_telemetry *cfg = &g->telemetry;
+    unsigned step_frames =
+        (unsigned)((cfg->history_step_ms + period_ms / 2) / period_ms);
+    int step_ms;
+    size_t want, points;
+
+    if (cfg->history_s <= 0)
+        return 0;
+    if (step_frames < 1)
+        step_frames = 1;
+    step_ms = (int)step_frames * period_ms;
+    want = tel_history_points(cfg->history_s, step_ms, g->n_actors,
+                              g->n_channels, SIZE_MAX);
+    points = tel_history_points(cfg->history_s, step_ms, g->n_actors,
+                                g->n_channels, TEL_HISTORY_MAX_BYTES);
+    if (points < 2)
+        points = 2;
+    t->history = tel_history_create(points, step_frames, step_ms / 1000.0,
+                                    g->n_actors, g->n_channels, caps);
+    if (!t->history)
+        return -1;
+    if (points < want)
+        steady_info(NULL,
+                    "telemetry: keeping %zu history points (%.0f s) instead "
+                    "of %zu to stay within %u MiB",
+                    points, (double)points * step_ms / 1000.0, want,
+                    TEL_HISTORY_MAX_BYTES >> 20);
+    return 0;
 }
 
 static int alloc_parts(struct telemetry *t, const struct graph *g,
@@ -415,6 +496,10 @@ static int alloc_parts(struct telemetry *t, const struct graph *g,
         for (size_t i = 0; i < g->n_channels; i++)
             caps[i] = g->channels[i].capacity;
         t->window = tel_window_create(frames, g->n_actors, g->n_channels, caps);
+        if (alloc_history(t, g, *period_ms, caps) < 0) {
+            free(caps);
+            return -1;
+        }
     }
     free(caps);
     if (!t->cpu_ns || !t->restarts || !t->restarted_ns || !t->taken ||
@@ -484,14 +569,19 @@ int telemetry_start(struct telemetry *t, char *err, size_t errlen)
     const char *addr = t->address;
     bool v6 = strchr(addr, ':') != NULL;
     sigset_t block, old;
+    struct timespec wall;
     int e;
 
     t->start_ns = now_ns();
+    clock_gettime(CLOCK_REALTIME, &wall);
     sigemptyset(&block);
     sigaddset(&block, SIGINT);
     sigaddset(&block, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &block, &old);
     pthread_mutex_lock(&t->lock);
+    /* HTTP threads already answer: /history.json reads it under the lock */
+    t->origin_unix_ms =
+        (int64_t)wall.tv_sec * 1000 + (int64_t)wall.tv_nsec / 1000000;
     e = pthread_create(&t->thread, NULL, collector, t);
     t->thread_started = e == 0;
     pthread_mutex_unlock(&t->lock);

@@ -11,6 +11,7 @@
 #define STEADY_TELEMETRY_H
 
 #include "graph.h"
+#include "strbuf.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -31,7 +32,8 @@ enum tel_state {
 #define TEL_N_STATES 5
 
 struct tel_actor {
-    const char *name; /* borrowed from the graph */
+    const char *name;   /* borrowed from the graph */
+    const char *troupe; /* borrowed; NULL when solo */
     const struct graph_alert *alerts;
     size_t n_alerts;
     enum tel_state state;
@@ -45,6 +47,7 @@ struct tel_actor {
 struct tel_channel {
     const char *from, *to;           /* actor names, borrowed */
     const char *from_port, *to_port; /* port names, borrowed */
+    const char *type;                /* element type name, borrowed */
     bool show_ports; /* another channel joins the same two actors */
     const struct graph_alert *alerts;
     size_t n_alerts;
@@ -149,6 +152,40 @@ unsigned tel_subsamples_taken(const struct tel_subsamples *s);
  * when none was taken (the collector was held up all frame). */
 void tel_subsamples_mean(const struct tel_subsamples *s,
                          const uint64_t *fallback, double *out);
+
+/* ---- history (pure, tel_history.c) --------------------------------- */
+
+/* The last minutes at a coarser step than the frames: one point every
+ * step_frames readings, holding per channel the step's rate, average fill
+ * and latency, per actor its mCPU and load. A fixed ring: memory is set at
+ * creation and never grows. */
+#define TEL_HISTORY_MAX_BYTES (32u * 1024u * 1024u)
+struct tel_history;
+
+/* Points a history of history_s seconds at one point per step_ms holds,
+ * fewer when they would take more than max_bytes. 0: no history. */
+size_t tel_history_points(int history_s, int step_ms, size_t n_actors,
+                          size_t n_channels, size_t max_bytes);
+/* NULL when out of memory or points is 0. capacities is copied. */
+struct tel_history *tel_history_create(size_t points, unsigned step_frames,
+                                       double step_s, size_t n_actors,
+                                       size_t n_channels,
+                                       const uint64_t *capacities);
+void tel_history_destroy(struct tel_history *h);
+/* Adds a frame's reading; returns true when it closed a point. */
+bool tel_history_push(struct tel_history *h, const struct tel_reading *r);
+/* Points kept at most, points held, and the seq of the newest (1, 2, ...
+ * over the whole run; 0 before the first). NULL reads as empty. */
+size_t tel_history_capacity(const struct tel_history *h);
+size_t tel_history_count(const struct tel_history *h);
+uint64_t tel_history_last_seq(const struct tel_history *h);
+/* Bytes the history holds, fixed from creation. */
+size_t tel_history_bytes(const struct tel_history *h);
+/* Appends /history.json: the points whose seq is above `since` (0: all),
+ * named after s (h's shape); origin_unix_ms is the wall clock at t = 0.
+ * h may be NULL (no history): empty series. */
+void tel_history_json(const struct tel_history *h, const struct tel_snapshot *s,
+                      uint64_t since, int64_t origin_unix_ms, struct strbuf *b);
 
 /* ---- alerts (pure) -------------------------------------------------- */
 
