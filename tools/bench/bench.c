@@ -38,6 +38,10 @@ static void median_of(const struct bench_cfg *cfg, const char *what,
     int n = 0;
 
     memset(out, 0, sizeof(*out));
+    if (cfg->only && !strstr(what, cfg->only)) {
+        snprintf(out->note, sizeof(out->note), "not run (--only)");
+        return;
+    }
     fprintf(stderr, "steady-bench: %s ...", what);
     for (int i = 0; i < cfg->runs; i++) {
         struct bench_result r;
@@ -135,12 +139,15 @@ static void peer(const char *name, const struct bench_result *r, char *buf,
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: steady-bench [--quick] [--runs N] [--host PATH]\n"
+    fprintf(f, "usage: steady-bench [--quick] [--runs N] [--host PATH] "
+               "[--only TEXT]\n"
                "  --quick     each measurement once and tiny (CI); also "
                "STEADY_BENCH_QUICK=1\n"
                "  --runs N    runs per figure, the median is shown "
                "(default 5)\n"
-               "  --host PATH the steady binary (default: this build's)\n");
+               "  --host PATH the steady binary (default: this build's)\n"
+               "  --only TEXT only the measures whose name contains TEXT "
+               "(such as \"telemetry\")\n");
 }
 
 static int parse_args(int argc, char **argv, struct bench_cfg *cfg)
@@ -152,6 +159,7 @@ static int parse_args(int argc, char **argv, struct bench_cfg *cfg)
     cfg->host = STEADY_HOST_BIN;
     cfg->source = STEADY_SOURCE_DIR;
     cfg->plugins = STEADY_BENCH_PLUGIN_DIR;
+    cfg->only = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--quick") == 0) {
             cfg->quick = true;
@@ -164,6 +172,8 @@ static int parse_args(int argc, char **argv, struct bench_cfg *cfg)
             }
         } else if (strcmp(argv[i], "--host") == 0 && i + 1 < argc) {
             cfg->host = argv[++i];
+        } else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
+            cfg->only = argv[++i];
         } else if (strcmp(argv[i], "--help") == 0) {
             usage(stdout);
             exit(0);
@@ -184,6 +194,7 @@ int main(int argc, char **argv)
     char tmp[] = "/tmp/steady-bench-XXXXXX";
     struct bench_result single, ck, batch, solo, rate1, troupe, loop, zmq, gst;
     struct bench_result lat, idle, mem_actor, mem_slot, tel_std, tel_perf;
+    struct bench_result tel_cpu;
     char a[128], b[256], c[32], d[64];
 
     if (parse_args(argc, argv, &cfg) < 0)
@@ -210,6 +221,7 @@ int main(int argc, char **argv)
     median_of(&cfg, "standard graph, telemetry", telemetry_standard, &tel_std);
     median_of(&cfg, "performant graph, telemetry", telemetry_performant,
               &tel_perf);
+    median_of(&cfg, "300 actors, telemetry CPU", bench_telemetry_cpu, &tel_cpu);
 
     printf("steady-bench: %d CPUs, median of %d run%s%s\n\n", bench_cpus(),
            cfg.runs, cfg.runs == 1 ? "" : "s",
@@ -292,15 +304,26 @@ int main(int argc, char **argv)
             t->ok ? a : t->note, "", t->ok ? c : "", "");
     }
 
+    if (tel_cpu.ok)
+        snprintf(a, sizeof(a), "%.2f %% of one core (whole process %.1f %%)",
+                 tel_cpu.value, tel_cpu.value2);
+    row("telemetry CPU, 300 actors in 5 troupes (75 standard pipelines), "
+        "polled as the dashboard polls",
+        tel_cpu.ok ? a : tel_cpu.note, "", "",
+        verdict(&cfg, "< 5 %", tel_cpu.ok, tel_cpu.value < 5, d, sizeof(d)));
+
     /* the generated graphs */
-    for (const char *f = "wakeup.yaml\0pairs.yaml\0slots.yaml\0"; *f;
-         f += strlen(f) + 1) {
+    for (const char *f = "wakeup.yaml\0pairs.yaml\0slots.yaml\0"
+                         "pipelines.yaml\0";
+         *f; f += strlen(f) + 1) {
         char path[sizeof(tmp) + 32];
 
         snprintf(path, sizeof(path), "%s/%s", tmp, f);
         unlink(path);
     }
     rmdir(tmp);
+    if (cfg.only) /* what was asked for ran */
+        return 0;
     return single.ok && batch.ok && solo.ok && lat.ok && idle.ok &&
                    mem_actor.ok && mem_slot.ok
                ? 0

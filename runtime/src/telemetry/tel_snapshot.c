@@ -14,6 +14,20 @@ static const char *port_name(const struct graph *g,
     return g->actors[e->actor].plugin->desc->ports[e->port].name;
 }
 
+/* The index of troupe `name` among those seen so far, added when new; -1
+ * for a solo actor. */
+static int troupe_index(struct tel_snapshot *s, const char *name)
+{
+    if (!name)
+        return -1;
+    for (size_t t = 0; t < s->n_troupes; t++) {
+        if (strcmp(s->troupes[t], name) == 0)
+            return (int)t;
+    }
+    s->troupes[s->n_troupes] = name;
+    return (int)s->n_troupes++;
+}
+
 static const char *port_type(const struct graph *g,
                              const struct graph_endpoint *e)
 {
@@ -34,11 +48,13 @@ struct tel_snapshot *tel_snapshot_create(const struct graph *g)
     s->actors = calloc(g->n_actors ? g->n_actors : 1, sizeof(*s->actors));
     s->channels =
         calloc(g->n_channels ? g->n_channels : 1, sizeof(*s->channels));
-    if (!s->actors || !s->channels)
+    s->troupes = calloc(g->n_actors ? g->n_actors : 1, sizeof(*s->troupes));
+    if (!s->actors || !s->channels || !s->troupes)
         goto err_free;
     for (size_t i = 0; i < g->n_actors; i++) {
         s->actors[i].name = g->actors[i].name;
         s->actors[i].troupe = g->actors[i].troupe;
+        s->actors[i].troupe_index = troupe_index(s, g->actors[i].troupe);
         s->actors[i].alerts = g->actors[i].alerts;
         s->actors[i].n_alerts = g->actors[i].n_alerts;
     }
@@ -77,6 +93,7 @@ void tel_snapshot_destroy(struct tel_snapshot *s)
         return;
     free(s->actors);
     free(s->channels);
+    free(s->troupes);
     free(s);
 }
 

@@ -8,8 +8,10 @@
 #include "actor_impl.h"
 #include "dashboard.h"
 #include "dot.h"
+#include "dot_layout.h"
 #include "http.h"
 #include "metrics.h"
+#include "svg.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -49,22 +51,29 @@ struct telemetry {
     struct tel_subsamples *subs;
     unsigned subs_per_frame;    /* while channels move */
     struct tel_reading reading; /* the last frame's, into the history */
-    struct dot_svg *svg_renderer;
+    struct dot_gv *graphviz;
 
     /* Shared between the collector and the HTTP threads; never taken by
      * an actor. */
     pthread_mutex_t lock;
     pthread_cond_t wake;            /* collector: stop, or an SVG is wanted */
-    pthread_cond_t svg_ready;       /* HTTP threads: an SVG attempt finished */
+    pthread_cond_t svg_ready;       /* HTTP threads: a layout attempt ended */
     struct tel_snapshot *published; /* under lock */
     struct tel_history *history;    /* under lock; NULL: none kept */
     int64_t origin_unix_ms;         /* wall clock at the first reading */
     bool stopping;                  /* under lock */
-    bool svg_wanted;                /* under lock */
-    struct strbuf svg;              /* under lock: the last SVG */
-    uint64_t svg_seq;               /* under lock: its snapshot's seq */
-    uint64_t svg_attempts;          /* under lock: renders tried */
-    char svg_error[256];            /* under lock: why the last failed */
+    /* The picture (under lock): a layout made by the collector and kept
+     * while the labels fit in it, and the SVG drawn on it for the latest
+     * snapshot. A frame costs a drawing, not a Graphviz layout. */
+    struct dot_layout *layout;
+    struct svg_template *svg_template; /* drawn on `layout` */
+    char **layout_wanted;   /* label shapes a new layout is asked for */
+    uint64_t layout_failed; /* 1 + seq of the snapshot whose layout
+                               failed; 0: none */
+    uint64_t layouts;       /* layouts made or tried */
+    struct strbuf svg;      /* the last SVG drawn */
+    uint64_t svg_seq;       /* its snapshot's seq; 0: none */
+    char svg_error[256];    /* why the last layout failed */
 
     struct http_server *http;
     char address[64]; /* as bound: "127.0.0.1", "::1" */
@@ -182,41 +191,51 @@ static void publish(struct telemetry *t)
     t->work->seq = old->seq + 1;
     t->published = t->work;
     t->work = old;
+    /* a request waiting for a picture looks again */
+    pthread_cond_broadcast(&t->svg_ready);
 }
 
-/* Lays out the published snapshot. Called with the lock held; drops it
- * while Graphviz works so HTTP threads keep serving. */
-static void render_svg(struct telemetry *t)
+/* Makes the layout the HTTP threads asked for. Called with the lock held;
+ * drops it while Graphviz works so HTTP threads keep serving. Only this
+ * thread swaps `published`, so it reads it unlocked meanwhile. */
+static void make_layout(struct telemetry *t)
 {
-    struct strbuf dot = { 0 }, svg = { 0 };
+    char **labels = t->layout_wanted;
+    struct dot_layout *l = NULL;
+    struct svg_template *tpl = NULL;
     char err[256] = "";
-    uint64_t seq = t->published->seq;
-    int rc = -1;
+    uint64_t seq = t->published->seq, start = now_ns();
 
-    dot_write(&dot, t->published);
+    t->layout_wanted = NULL;
     pthread_mutex_unlock(&t->lock);
-    if (!t->svg_renderer)
+    if (t->graphviz)
+        l = dot_layout_create(t->graphviz, t->published, labels, err,
+                              sizeof(err));
+    else {
+        dot_labels_free(labels, t->n_actors + t->n_channels);
         snprintf(err, sizeof(err), "Graphviz could not start");
-    else if (strbuf_failed(&dot))
-        snprintf(err, sizeof(err), "out of memory");
-    else
-        rc = dot_svg_render(t->svg_renderer, dot.data, &svg, err, sizeof(err));
-    if (rc == 0 && strbuf_failed(&svg)) {
-        rc = -1;
+    }
+    if (l && !(tpl = svg_template_create(l, t->published))) {
+        dot_layout_destroy(l);
+        l = NULL;
         snprintf(err, sizeof(err), "out of memory");
     }
-    strbuf_fini(&dot);
+    if (l)
+        steady_debug(NULL, "telemetry: laid the picture out in %.1f ms",
+                     (double)(now_ns() - start) / 1e6);
     pthread_mutex_lock(&t->lock);
-    if (rc == 0) {
-        strbuf_fini(&t->svg);
-        t->svg = svg;
-        t->svg_seq = seq;
+    if (l) {
+        svg_template_destroy(t->svg_template);
+        dot_layout_destroy(t->layout);
+        t->layout = l;
+        t->svg_template = tpl;
+        t->svg_seq = 0; /* drawn on the old layout */
         t->svg_error[0] = '\0';
     } else {
-        strbuf_fini(&svg);
+        t->layout_failed = seq + 1;
         snprintf(t->svg_error, sizeof(t->svg_error), "%s", err);
     }
-    t->svg_attempts++;
+    t->layouts++;
     pthread_cond_broadcast(&t->svg_ready);
 }
 
@@ -226,8 +245,8 @@ static void *collector(void *arg)
     uint64_t next = now_ns();
     bool svg_failed_logged = false;
 
-    t->svg_renderer = dot_svg_create();
-    if (!t->svg_renderer)
+    t->graphviz = dot_gv_create();
+    if (!t->graphviz)
         steady_warn(NULL, "telemetry: Graphviz could not start; /graph.svg "
                           "and the dashboard picture are unavailable");
     pthread_setname_np(pthread_self(), "steady-tel");
@@ -256,9 +275,8 @@ static void *collector(void *arg)
             pthread_mutex_lock(&t->lock);
             continue;
         }
-        if (t->svg_wanted) {
-            t->svg_wanted = false;
-            render_svg(t);
+        if (t->layout_wanted) {
+            make_layout(t);
             if (t->svg_error[0] && !svg_failed_logged) {
                 steady_warn(NULL, "telemetry: cannot render /graph.svg: %s",
                             t->svg_error);
@@ -270,8 +288,8 @@ static void *collector(void *arg)
         pthread_cond_timedwait(&t->wake, &t->lock, &until);
     }
     pthread_mutex_unlock(&t->lock);
-    dot_svg_destroy(t->svg_renderer);
-    t->svg_renderer = NULL;
+    dot_gv_destroy(t->graphviz);
+    t->graphviz = NULL;
     return NULL;
 }
 
@@ -304,11 +322,45 @@ static int serve_metrics(void *user, struct strbuf *body)
     return 0;
 }
 
-/* The SVG of the latest snapshot: asks the collector to lay it out unless
- * that is already done, and waits for it a bounded time. The server answers
- * from before the collector starts (it binds before actors initialise), so
- * a request in that window waits for the collector too rather than getting
- * an instant 503. */
+/* Draws the published snapshot on the kept layout when its labels still
+ * fit; otherwise asks the collector for a new layout (once per snapshot
+ * when Graphviz fails). Called with the lock held. Returns true when the
+ * SVG of the published snapshot is there. */
+static bool draw_svg(struct telemetry *t)
+{
+    char **grown = NULL;
+
+    if (t->svg.len && t->svg_seq == t->published->seq)
+        return true;
+    if (dot_layout_fits(t->layout, t->published, &grown)) {
+        strbuf_reset(&t->svg);
+        svg_write(&t->svg, t->svg_template, t->published);
+        if (strbuf_failed(&t->svg)) {
+            strbuf_fini(&t->svg);
+            snprintf(t->svg_error, sizeof(t->svg_error), "out of memory");
+            t->svg_seq = 0;
+            return false;
+        }
+        t->svg_seq = t->published->seq;
+        return true;
+    }
+    if (!grown || t->layout_failed == t->published->seq + 1) {
+        dot_labels_free(grown, t->n_actors + t->n_channels);
+        return false;
+    }
+    if (t->layout_wanted)
+        dot_labels_free(grown, t->n_actors + t->n_channels);
+    else
+        t->layout_wanted = grown;
+    pthread_cond_signal(&t->wake);
+    return false;
+}
+
+/* The SVG of the latest snapshot, drawn on the kept layout, or on a new
+ * one the collector makes (waiting for it a bounded time). The server
+ * answers from before the collector starts (it binds before actors
+ * initialise), so a request in that window waits for the collector too
+ * rather than getting an instant 503. */
 static int serve_svg(void *user, struct strbuf *body)
 {
     struct telemetry *t = user;
@@ -316,16 +368,18 @@ static int serve_svg(void *user, struct strbuf *body)
     int rc = 0;
 
     pthread_mutex_lock(&t->lock);
-    if (!t->svg.len || t->svg_seq != t->published->seq) {
-        uint64_t attempts = t->svg_attempts;
+    while (!t->stopping && !draw_svg(t)) {
+        uint64_t layouts = t->layouts, seq = t->published->seq;
+        int e = 0;
 
-        t->svg_wanted = true;
-        pthread_cond_signal(&t->wake);
-        while (!t->stopping && t->svg_attempts == attempts) {
-            if (pthread_cond_timedwait(&t->svg_ready, &t->lock, &until) ==
-                ETIMEDOUT)
-                break;
-        }
+        if (t->layout_failed == seq + 1)
+            break;
+        /* a layout is on its way, or the collector has not started */
+        while (!t->stopping && t->layouts == layouts &&
+               t->published->seq == seq && e != ETIMEDOUT)
+            e = pthread_cond_timedwait(&t->svg_ready, &t->lock, &until);
+        if (e == ETIMEDOUT)
+            break;
     }
     if (t->svg.len) {
         strbuf_append(body, t->svg.data, t->svg.len);
@@ -431,6 +485,9 @@ static void free_parts(struct telemetry *t)
     free(t->avg_inflight);
     tel_subsamples_destroy(t->subs);
     tel_history_destroy(t->history);
+    svg_template_destroy(t->svg_template);
+    dot_layout_destroy(t->layout);
+    dot_labels_free(t->layout_wanted, t->n_actors + t->n_channels);
     strbuf_fini(&t->svg);
 }
 

@@ -34,6 +34,7 @@ enum tel_state {
 struct tel_actor {
     const char *name;   /* borrowed from the graph */
     const char *troupe; /* borrowed; NULL when solo */
+    int troupe_index;   /* into tel_snapshot.troupes when troupe is set */
     const struct graph_alert *alerts;
     size_t n_alerts;
     enum tel_state state;
@@ -71,8 +72,10 @@ struct tel_snapshot {
     uint64_t log_dropped; /* log lines dropped so far (steady_log_dropped) */
     size_t n_actors;
     size_t n_channels;
+    size_t n_troupes;
     struct tel_actor *actors;
     struct tel_channel *channels;
+    const char **troupes; /* [n_troupes], in the order they first appear */
 };
 
 /* A snapshot of g with names, capacities and alerts filled in and every
