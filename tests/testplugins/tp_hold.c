@@ -1,8 +1,7 @@
 /* tp_hold.c - a u64 test actor for telemetry tests, whose `role` param
  * picks what it does: "fill" sends 0, 1, 2, ... as fast as room allows;
  * "hold" never takes (its input stays full) and agrees to shut down at
- * once; "drain" takes everything; "tick" sends one item every period_ms;
- * "relay" passes what it takes on.
+ * once; "drain" takes everything; "tick" sends one item every period_ms.
  */
 #include <steady/actor.h>
 #include <steady/plugin.h>
@@ -16,7 +15,7 @@ static const struct steady_port_desc ports[] = {
 };
 
 static const struct steady_param_desc params[] = {
-    { "role", STEADY_PARAM_STRING, "hold", "fill, hold, drain, tick or relay" },
+    { "role", STEADY_PARAM_STRING, "hold", "fill, hold, drain or tick" },
     { "period_ms", STEADY_PARAM_INT, "10", "ms between items for tick" },
 };
 
@@ -25,11 +24,10 @@ static int init(struct steady_actor *a)
     const char *role = steady_param_str(a, "role");
 
     if (strcmp(role, "fill") != 0 && strcmp(role, "hold") != 0 &&
-        strcmp(role, "drain") != 0 && strcmp(role, "tick") != 0 &&
-        strcmp(role, "relay") != 0)
+        strcmp(role, "drain") != 0 && strcmp(role, "tick") != 0)
         return steady_fail(a,
-                           "role must be fill, hold, drain, tick or relay, "
-                           "got '%s'",
+                           "role must be fill, hold, drain or tick, got "
+                           "'%s'",
                            role);
     if (steady_param_int(a, "period_ms") < 1)
         return steady_fail(a, "period_ms must be at least 1");
@@ -91,19 +89,6 @@ static void tick(struct steady_actor *a)
     }
 }
 
-static void relay(struct steady_actor *a)
-{
-    uint64_t v;
-
-    while (steady_running(a)) {
-        if (!steady_await_all(a, steady_avail(a, IN, 1),
-                              steady_vacant(a, OUT, 1)))
-            continue;
-        while (steady_vacant_count(a, OUT) > 0 && steady_try_take(a, IN, &v))
-            steady_try_send(a, OUT, &v);
-    }
-}
-
 static int run(struct steady_actor *a)
 {
     const char *role = steady_param_str(a, "role");
@@ -114,8 +99,6 @@ static int run(struct steady_actor *a)
         drain(a);
     else if (strcmp(role, "tick") == 0)
         tick(a);
-    else if (strcmp(role, "relay") == 0)
-        relay(a);
     else
         hold(a);
     return 0;
@@ -125,7 +108,7 @@ static const struct steady_plugin desc = {
     STEADY_PLUGIN_HEADER,
     .name = "tp_hold",
     .version = "1.0",
-    .summary = "telemetry test actor: fill, hold, drain, tick or relay",
+    .summary = "telemetry test actor: fill, hold, drain or tick",
     .ports = STEADY_PORTS(ports),
     .params = STEADY_PARAMS(params),
     .init = init,

@@ -195,11 +195,23 @@ function polyline(values, w, h, top, color, cls) {
     '" points="' + pts.join(' ') + '"/>' };
 }
 
-/* a small plot for a table cell: the line and its latest value */
+/* a small plot for a table cell: the line and its latest value; drawn
+ * again only when its series grew (hist.last moves once a step) */
+const sparks = new WeakMap();
+
 function spark(values, color, fmt, top) {
   const w = 110, h = 22;
   if (!values || !values.length)
     return '<span class="muted">-</span>';
+  const memo = sparks.get(values);
+  if (memo && memo.last === hist.last)
+    return memo.html;
+  const html = drawSpark(values, color, fmt, top, w, h);
+  sparks.set(values, { last: hist.last, html });
+  return html;
+}
+
+function drawSpark(values, color, fmt, top, w, h) {
   const p = polyline(thin(values, 60), w, h, top, color, 'series');
   return '<svg class="spark" width="' + (w + 44) + '" height="' + h +
     '" viewBox="0 0 ' + (w + 44) + ' ' + h + '">' + p.svg +
@@ -218,7 +230,7 @@ function chart(title, values, color, fmt, top) {
   const ago = span >= 120 ? Math.round(span / 60) + ' min ago'
     : Math.round(span) + ' s ago';
   return '<div class="chart-title">' + esc(title) + '</div>' +
-    '<svg class="chart" width="' + (w + left) + '" height="' + (h + 16) +
+    '<svg class="chart" width="100%" height="' + (h + 16) +
     '" viewBox="0 0 ' + (w + left) + ' ' + (h + 16) + '">' +
     '<text x="0" y="10">' + esc(fmt(p.max)) + '</text>' +
     '<text x="0" y="' + h + '">0</text>' +
@@ -258,6 +270,7 @@ function syncRows(tbody, items, key, cells, level, selectFn) {
     const html = cells(it);
     if (!tr) {
       tr = document.createElement('tr');
+      tr.cells_html = [];
       rows.set(k, tr);
       tr.addEventListener('click', () => selectFn(it));
       for (let i = 0; i < html.length; i++)
@@ -265,9 +278,12 @@ function syncRows(tbody, items, key, cells, level, selectFn) {
       tr.lastChild.classList.add('plot');
       tr.children[html.length - 2].classList.add('plot');
     }
+    /* only the cells whose text changed are touched */
     html.forEach((h, i) => {
-      if (tr.children[i].innerHTML !== h)
+      if (tr.cells_html[i] !== h) {
+        tr.cells_html[i] = h;
         tr.children[i].innerHTML = h;
+      }
     });
     tr.className = 'alert-' + (COLORS[level(it)] || 'none') +
       (selected && selected.key === k ? ' selected' : '');
@@ -334,7 +350,7 @@ function select(what) {
     document.body.dataset.selected = 'channel:' + channelName(what);
   else
     document.body.dataset.selected = 'actor:' + what.name;
-  markSelection();
+  reveal(markSelection());
   renderDetails();
   if (current)
     renderTables(current);
@@ -360,6 +376,7 @@ function markSelection() {
   }
   if (g)
     g.classList.add('selected');
+  return g;
 }
 
 function dl(pairs) {
@@ -411,12 +428,18 @@ function renderDetails() {
 
 /* ---- the picture: zoom, pan, fit ------------------------------------------ */
 
-const view = { box: null, natural: null, fitted: true };
+const view = { box: null, natural: null, fitted: true, first: true };
 
 function applyView(svg) {
   const b = view.fitted || !view.box ? view.natural : view.box;
-  if (b)
-    svg.setAttribute('viewBox', b.join(' '));
+  if (!b)
+    return;
+  svg.setAttribute('viewBox', b.join(' '));
+  /* text too small to read is not drawn: a big graph seen whole is its
+   * boxes and edges, and zooming in brings the labels back */
+  const r = $('graph').getBoundingClientRect();
+  const scale = Math.min(r.width / b[2], r.height / b[3]);
+  $('graph').classList.toggle('far', 14 * scale < 4);
 }
 
 function showGraph(svgText) {
@@ -430,9 +453,13 @@ function showGraph(svgText) {
   svg.removeAttribute('width');
   svg.removeAttribute('height');
   svg.setAttribute('preserveAspectRatio', 'xMidYMid meet');
+  if (view.first)
+    readableStart();
   applyView(svg);
   $('graph').replaceChildren(document.importNode(svg, true));
   markSelection();
+  while (onFirstPicture.length)
+    onFirstPicture.shift()();
 }
 
 /* the picture's point under a client position */
@@ -459,6 +486,38 @@ function zoom(factor, cx, cy) {
   const w = b[2] / factor, h = b[3] / factor;
   view.box = [p.x - (p.x - b[0]) / factor, p.y - (p.y - b[1]) / factor, w, h];
   view.fitted = false;
+  applyView(svg);
+}
+
+/* The first view: the whole graph, unless it is so tall (or wide) that
+ * its labels could not be read; then its top (or left) part, as wide (or
+ * as tall) as the panel, to pan from. "fit" shows the whole. */
+function readableStart() {
+  const r = $('graph').getBoundingClientRect(), n = view.natural;
+  view.first = false;
+  if (!r.width || !r.height || !n[2] || !n[3])
+    return;
+  const panel = r.height / r.width, picture = n[3] / n[2];
+  if (picture > 2.5 * panel)
+    view.box = [n[0], n[1], n[2], n[2] * panel];
+  else if (picture * 2.5 < panel)
+    view.box = [n[0], n[1], n[3] / panel, n[3]];
+  else
+    return;
+  view.fitted = false;
+}
+
+/* Pans (keeping the zoom) so that the selected element is in view. */
+function reveal(el) {
+  const svg = $('graph').querySelector('svg');
+  if (!svg || !el || view.fitted || !view.box || !el.getBBox)
+    return;
+  const bb = el.getBBox(), b = view.box;
+  if (bb.x >= b[0] && bb.y >= b[1] && bb.x + bb.width <= b[0] + b[2] &&
+      bb.y + bb.height <= b[1] + b[3])
+    return;
+  view.box = [bb.x + bb.width / 2 - b[2] / 2, bb.y + bb.height / 2 - b[3] / 2,
+    b[2], b[3]];
   applyView(svg);
 }
 
@@ -557,7 +616,7 @@ function setStatus(live, text) {
   $('status').textContent = text;
 }
 
-let nextPicture = 0, lastHistory = 0;
+let nextPicture = 0, lastHistory = -Infinity;
 
 async function tick() {
   const started = performance.now();
@@ -576,8 +635,10 @@ async function tick() {
     if (svg !== null) {
       const t0 = performance.now();
       showGraph(svg);
+      /* a big picture is heavy to show: its numbers are in the tables
+       * every REFRESH_MS anyway (a second per 100 kB of SVG, at most 5) */
       nextPicture = started + Math.max(REFRESH_MS,
-        4 * (performance.now() - t0));
+        4 * (performance.now() - t0), Math.min(5000, svg.length / 100));
     }
     renderTables(m);
     renderDetails();
@@ -590,39 +651,48 @@ async function tick() {
     setStatus(false, 'disconnected: ' + e.message +
       ' (the graph may have stopped); retrying');
   }
-  setTimeout(tick, REFRESH_MS);
+  /* hundreds of rows take a while to refresh: 4 ms a row at least */
+  setTimeout(tick, current ? Math.max(REFRESH_MS, 4 *
+    (current.actors.length + current.channels.length)) : REFRESH_MS);
 }
 
-/* Links into the page: #select=actor:NAME or #select=channel:FROM:TO
- * shows that element's details at once; #click=ID clicks the picture's
- * element with that id (a3, c0) as a user would, once it is there;
- * #fmt=1.5,0.04 writes how the tables format those numbers into
+/* Links into the page, several joined by '&': #select=actor:NAME or
+ * #select=channel:FROM:TO shows that element's details at once;
+ * #fit shows the whole graph first, #zoom=2 zooms the first picture in
+ * twice over; #click=ID clicks the
+ * picture's element with that id (a3, c0) as a user would, once it is
+ * there; #fmt=1.5,0.04 writes how the tables format those numbers into
  * <pre id="fmt-out"> (the tests compare it with the picture's C code). */
+const onFirstPicture = [];
+
 function linkIn() {
   const h = decodeURIComponent(location.hash.slice(1));
-  if (h.startsWith('select=actor:'))
-    select({ kind: 'actor', name: h.slice(13) });
-  else if (h.startsWith('select=channel:')) {
-    const [from, to] = h.slice(15).split(':');
-    select({ kind: 'channel', from, to });
-  } else if (h.startsWith('fmt=')) {
-    const out = document.createElement('pre');
-    out.id = 'fmt-out';
-    out.textContent = h.slice(4).split(',').map((s) => {
-      const v = s === 'inf' ? Infinity : Number(s);
-      return s + '|' + num(v) + '|' + latency(v) + '|' + count(v);
-    }).join('\n');
-    document.body.appendChild(out);
-  } else if (h.startsWith('click=')) {
-    const id = h.slice(6);
-    const poll = () => {
-      const el = $('graph').querySelector('[id="' + id + '"]');
-      if (el)
-        el.dispatchEvent(new MouseEvent('click', { bubbles: true }));
-      else
-        setTimeout(poll, 100);
-    };
-    poll();
+  for (const cmd of h.split('&')) {
+    if (cmd.startsWith('select=actor:')) {
+      select({ kind: 'actor', name: cmd.slice(13) });
+    } else if (cmd.startsWith('select=channel:')) {
+      const [from, to] = cmd.slice(15).split(':');
+      select({ kind: 'channel', from, to });
+    } else if (cmd === 'fit') {
+      onFirstPicture.push(fit);
+    } else if (cmd.startsWith('zoom=')) {
+      onFirstPicture.push(() => zoom(Number(cmd.slice(5)) || 1));
+    } else if (cmd.startsWith('click=')) {
+      onFirstPicture.push(() => {
+        const el = $('graph').querySelector('[id="' + cmd.slice(6) + '"]');
+        if (el)
+          el.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+      });
+    } else if (cmd.startsWith('fmt=')) {
+      const out = document.createElement('pre');
+      out.id = 'fmt-out';
+      out.textContent = cmd.slice(4).split(',').map((t) => {
+        const v = t === 'inf' ? Infinity : Number(t);
+        return t + '|' + num(v) + '|' + latency(v) + '|' +
+          (isFinite(v) && v >= 0 ? count(Math.floor(v)) : '');
+      }).join('\n');
+      document.body.appendChild(out);
+    }
   }
 }
 
