@@ -16,7 +16,6 @@
 
 /* The look, shared by the text served as /graph.dot and the layout. */
 #define FONT      "Helvetica"
-#define NODE_FONT 16
 #define EDGE_FONT 14
 
 const char *dot_color(enum alert_color c)
@@ -278,8 +277,8 @@ static void write_dot(struct strbuf *b, const struct tel_snapshot *s,
         put_escaped(b, name);
         strbuf_printf(b,
                       "\"; style=\"rounded,dashed\"; color=\"#8a8a8a\"; "
-                      "fontcolor=\"#c8c8c8\"; fontsize=%d;\n",
-                      NODE_FONT);
+                      "fontcolor=\"#c8c8c8\"; fontsize=%d; margin=24;\n",
+                      EDGE_FONT);
         for (size_t i = 0; i < s->n_actors; i++) {
             if (s->actors[i].troupe && s->actors[i].troupe_index == (int)t)
                 put_actor(b, s, i, labels, shape);

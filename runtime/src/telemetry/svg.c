@@ -134,19 +134,15 @@ static void put_cluster(struct strbuf *b, const struct dot_layout *l,
                   "height=\"%.2f\" rx=\"8\" fill=\"none\" stroke=\"#8a8a8a\" "
                   "stroke-dasharray=\"6,3\"/>\n",
                   c->x0, c->y0, c->x1 - c->x0, c->y1 - c->y0);
-    if (c->has_label) {
-        char **line =
-            line_openers(1, c->label.x, c->label.y, NODE_FONT, "#c8c8c8");
-
-        if (line) {
-            strbuf_puts(b, line[0]);
-            strbuf_puts(b, "troupe ");
-            put_str(b, s->troupes[t], false);
-            strbuf_puts(b, "</text>\n");
-            free(line[0]);
-            free(line);
-        }
-    }
+    /* the name in the box's top left corner, in the margin the DOT text
+     * leaves: where Graphviz puts a cluster's label in a left-to-right
+     * layout, an edge label can meet it */
+    strbuf_printf(b,
+                  "<text text-anchor=\"start\" x=\"%.2f\" y=\"%.2f\" "
+                  "font-size=\"%.0f\" fill=\"#c8c8c8\">troupe ",
+                  c->x0 + 8, c->y0 + EDGE_FONT + 2, EDGE_FONT);
+    put_str(b, s->troupes[t], false);
+    strbuf_puts(b, "</text>\n");
     strbuf_puts(b, "</g>\n");
 }
 
