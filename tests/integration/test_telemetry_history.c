@@ -248,13 +248,17 @@ static void test_history_keys_checked(void **state)
 {
     static const struct {
         const char *yaml;
+        int status;
         const char *says;
     } cases[] = {
-        { "telemetry: { history_step_ms: 50 }\n",
+        { "telemetry: { history_step_ms: 50 }\n", 2,
           "history_step_ms (50) is shorter than one frame (frame_ms 100)" },
-        { "telemetry: { history_s: -1 }\n", "history_s" },
-        { "telemetry: { history_s: lots }\n", "history_s" },
-        { "telemetry: { history_size: 10 }\n", "history_size" },
+        { "telemetry: { history_s: -1 }\n", 2, "history_s" },
+        { "telemetry: { history_s: lots }\n", 2, "history_s" },
+        { "telemetry: { history_size: 10 }\n", 2, "history_size" },
+        /* frames longer than the default step: the step is a frame */
+        { "telemetry: { frame_ms: 5000, window_s: 20 }\n", 0, ": ok" },
+        { "telemetry: { history_s: 0 }\n", 0, ": ok" },
     };
     char path[] = "/tmp/steady-history-XXXXXX.yaml";
 
@@ -273,7 +277,7 @@ static void test_history_keys_checked(void **state)
                  "{ role: drain } }\nchannels:\n  - a.out -> b.in\n",
                  cases[i].yaml);
         assert_int_equal(write_file_text(path, text, strlen(text)), 0);
-        assert_int_equal(host_run(&h, args, 30000), 2);
+        assert_int_equal(host_run(&h, args, 30000), cases[i].status);
         if (!strstr(h.output, cases[i].says))
             fail_msg("'%s' says:\n%s", cases[i].yaml, h.output);
         free(h.output);

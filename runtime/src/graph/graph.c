@@ -330,16 +330,16 @@ static int load_telemetry(struct graph_ctx *c, yaml_node_t *n)
                           "(frame_ms %d)",
                           t->window_s, t->frame_ms);
     }
-    /* A history point is made of whole frames. */
-    if (t->history_step_ms < t->frame_ms) {
-        v = yaml_doc_get(&c->doc, n, "history_step_ms");
-        if (!v)
-            v = yaml_doc_get(&c->doc, n, "frame_ms");
-        return graph_fail(c, v ? v : n,
+    /* A history point is made of whole frames: a step asked for must be
+     * one at least; the default one grows to a frame of frame_ms. */
+    v = yaml_doc_get(&c->doc, n, "history_step_ms");
+    if (t->history_step_ms < t->frame_ms && v)
+        return graph_fail(c, v,
                           "history_step_ms (%d) is shorter than one frame "
                           "(frame_ms %d); make it at least %d",
                           t->history_step_ms, t->frame_ms, t->frame_ms);
-    }
+    if (t->history_step_ms < t->frame_ms)
+        t->history_step_ms = t->frame_ms;
     return 0;
 }
 

@@ -208,10 +208,10 @@ static void make_layout(struct telemetry *t)
 
     t->layout_wanted = NULL;
     pthread_mutex_unlock(&t->lock);
-    if (t->graphviz)
+    if (t->graphviz) {
         l = dot_layout_create(t->graphviz, t->published, labels, err,
                               sizeof(err));
-    else {
+    } else {
         dot_labels_free(labels, t->n_actors + t->n_channels);
         snprintf(err, sizeof(err), "Graphviz could not start");
     }
