@@ -372,7 +372,13 @@ static void test_three_hundred_actors(void **state)
     assert_true(atoi(strstr(dom, "data-updates=\"") + 14) >= 1);
     assert_has(dom, "class=\"live\"");
     free(dom);
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    /* a sanitized host of 300 actors answers Chromium too slowly for a
+     * second page load; the release build takes the picture */
+    fprintf(stderr, "note: no screenshot of 300 actors under a sanitizer\n");
+#else
     screenshot(port, "#click=a5", "telemetry-dashboard-300.png", 1000);
+#endif
     stop_host(&h);
     unlink(graph);
 }

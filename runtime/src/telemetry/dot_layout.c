@@ -1,8 +1,8 @@
 /* dot_layout.c - lays a graph out with libgvc's `dot` and keeps where
  * everything went (see dot_layout.h). Graphviz writes the positions back
- * into the graph as attributes (pos, width, height, lp, bb) when it renders
- * its own "dot" output; they are read from there, so nothing here depends
- * on Graphviz's internal structures.
+ * into the graph as attributes (pos, width, height, lp, bb: attach_attrs,
+ * as its own "dot" output does); they are read from there, so nothing here
+ * depends on Graphviz's internal structures.
  */
 #include "dot_layout.h"
 
@@ -398,8 +398,6 @@ static struct dot_layout *layout_locked(struct dot_gv *gv, const char *dot,
                                         size_t errlen)
 {
     graph_t *g = agmemread(dot);
-    char *data = NULL;
-    unsigned int len = 0;
 
     if (!g) {
         snprintf(err, errlen, "graphviz could not parse the DOT text");
@@ -411,13 +409,9 @@ static struct dot_layout *layout_locked(struct dot_gv *gv, const char *dot,
                  "run 'dot -c' as root)");
         goto err_close_graph;
     }
-    /* rendering Graphviz's own "dot" output writes the positions back into
-     * the graph's attributes; the text itself is not needed */
-    if (gvRenderData(gv->gvc, g, "dot", &data, &len) != 0 || !data) {
-        snprintf(err, errlen, "graphviz could not write the layout");
-        goto err_free_layout;
-    }
-    gvFreeRenderData(data);
+    /* the positions, as attributes (what Graphviz's own "dot" output
+     * does first; rendering it would leak a little each time) */
+    attach_attrs(g);
     if (read_layout(g, l) < 0) {
         snprintf(err, errlen, "graphviz gave no bounding box");
         goto err_free_layout;

@@ -118,8 +118,8 @@ function model(rows) {
 /* ---- /history.json ------------------------------------------------------ */
 
 /* Series kept in the page: per actor name and per channel index. */
-const hist = { last: 0, max: 600, stepS: 1, t: [], actors: new Map(),
-  channels: [] };
+const hist = { last: 0, max: 600, stepS: 1, t0: undefined, t: [],
+  actors: new Map(), channels: [] };
 
 function appendSeries(to, from, max) {
   for (const v of from)
@@ -129,8 +129,16 @@ function appendSeries(to, from, max) {
 }
 
 function addHistory(h) {
+  if (hist.t0 !== undefined && h.t0_unix_ms !== hist.t0) {
+    /* another run of the graph: start again, all of it next time */
+    hist.t = []; hist.actors.clear(); hist.channels = [];
+    hist.t0 = h.t0_unix_ms;
+    hist.last = 0;
+    return;
+  }
+  hist.t0 = h.t0_unix_ms;
   if (h.first_seq > hist.last + 1 && hist.last) {
-    /* a gap (the page slept, or the server restarted): start again */
+    /* a gap (the page slept longer than the history): start again */
     hist.t = []; hist.actors.clear(); hist.channels = [];
   }
   hist.max = Math.max(2, h.points_max || 2);
@@ -635,10 +643,10 @@ async function tick() {
     if (svg !== null) {
       const t0 = performance.now();
       showGraph(svg);
-      /* a big picture is heavy to show: its numbers are in the tables
-       * every REFRESH_MS anyway (a second per 100 kB of SVG, at most 5) */
+      /* a big picture is heavy to show: once a second from 100 kB of SVG,
+       * and never more than a quarter of the browser's time */
       nextPicture = started + Math.max(REFRESH_MS,
-        4 * (performance.now() - t0), Math.min(5000, svg.length / 100));
+        4 * (performance.now() - t0), svg.length >= 100000 ? 1000 : 0);
     }
     renderTables(m);
     renderDetails();
@@ -651,9 +659,10 @@ async function tick() {
     setStatus(false, 'disconnected: ' + e.message +
       ' (the graph may have stopped); retrying');
   }
-  /* hundreds of rows take a while to refresh: 4 ms a row at least */
-  setTimeout(tick, current ? Math.max(REFRESH_MS, 4 *
-    (current.actors.length + current.channels.length)) : REFRESH_MS);
+  /* hundreds of rows take a while to refresh: 2 ms a row, still at
+   * least once a second */
+  setTimeout(tick, current ? Math.min(1000, Math.max(REFRESH_MS, 2 *
+    (current.actors.length + current.channels.length))) : REFRESH_MS);
 }
 
 /* Links into the page, several joined by '&': #select=actor:NAME or
