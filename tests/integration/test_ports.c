@@ -279,9 +279,9 @@ static void test_bundle_channels_in_telemetry(void **state)
     assert_promtool_accepts(m.body, m.body_len);
     dot = http_get(port, "/graph.dot");
     assert_int_equal(dot.status, 200);
-    expect_text(dot.body, "\"fanout\" -> \"fanin\" [label=\"out[0] -> in[0]");
-    expect_text(dot.body, "\"fanout\" -> \"fanin\" [label=\"out[2] -> in[2]");
-    expect_text(dot.body, "\"copy\" -> \"fanin\" [label=\"out -> in[1]");
+    expect_text(dot.body, "label=\"out[0] -> in[0]: u64\\n");
+    expect_text(dot.body, "label=\"out[2] -> in[2]: u64\\n");
+    expect_text(dot.body, "label=\"out -> in[1]: u64\\n");
     http_reply_free(&dot);
     http_reply_free(&m);
 

@@ -343,7 +343,9 @@ static void test_standard_graph_dot_and_svg(void **state)
         char stmt[1024];
 
         dot_statement(dot.body, edges[i], stmt, sizeof(stmt));
-        assert_non_null(strstr(stmt, "label=\"Window "));
+        /* the ports and the element type head the label */
+        assert_non_null(strstr(stmt, "label=\"out -> "));
+        assert_non_null(strstr(stmt, "\\nWindow "));
         assert_non_null(strstr(stmt, "\\nfilled 80%ile "));
         assert_non_null(strstr(stmt, "Capacity: 64 Total: "));
         assert_non_null(strstr(stmt, "Avg rate: "));

@@ -193,9 +193,10 @@ static void assert_dot(int port)
 {
     struct http_reply d = get_ok(port, "/graph.dot");
 
-    assert_has(d.body, "\\nfilled: min 100.0 %, max 100.0 %, sd 0.0 %, "
-                       "50%ile 100.0 %, 99.9%ile 100.0 %\\nrate: max 0/s, "
-                       "95%ile 0/s\\nlatency: max stalled\\n\"");
+    /* in the numbers' shared format (tel_format.c) */
+    assert_has(d.body, "\\nfilled: min 100 %, max 100 %, sd 0.0 %, "
+                       "50%ile 100 %, 99.9%ile 100 %\\nrate: max 0.0/s, "
+                       "95%ile 0.0/s\\nlatency: max stalled\", tooltip=");
     assert_has(d.body, "\\nrate: min ");
     assert_has(d.body, "\\nmCPU: min ");
     assert_has(d.body, "\\nload: 90%ile ");
@@ -219,9 +220,9 @@ static void assert_dashboard(int port)
     if (rc != 0)
         fail_msg("chromium --dump-dom failed (%d): %.2000s", rc, text);
     assert_has(text, "<th class=\"stats\">statistics</th>");
-    assert_has(text, "<div class=\"stat\">filled: min 100.0 %, max 100.0 %, "
-                     "sd 0.0 %, 50%ile 100.0 %, 99.9%ile 100.0 %</div>"
-                     "<div class=\"stat\">rate: max 0/s, 95%ile 0/s</div>"
+    assert_has(text, "<div class=\"stat\">filled: min 100 %, max 100 %, "
+                     "sd 0.0 %, 50%ile 100 %, 99.9%ile 100 %</div>"
+                     "<div class=\"stat\">rate: max 0.0/s, 95%ile 0.0/s</div>"
                      "<div class=\"stat\">latency: max stalled</div>");
     assert_has(text, "<div class=\"stat\">mCPU: min ");
     assert_has(text, "<div class=\"stat\">load: 90%ile ");

@@ -436,6 +436,10 @@ static void test_telemetry_labels_tell_bundle_channels_apart(void **state)
     assert_string_equal(s->channels[3].to_port, "in[1]");
     assert_string_equal(s->channels[4].from_port, "out");
     assert_string_equal(s->channels[4].to_port, "in[2]");
+    /* an any-typed end shows the type resolved at load, not "*" */
+    assert_string_equal(s->channels[2].type, s->channels[0].type);
+    assert_string_equal(s->channels[4].type, s->channels[0].type);
+    assert_string_not_equal(s->channels[4].type, "*");
     for (size_t i = 0; i < s->n_channels; i++)
         s->channels[i].taken = 100 + i; /* each edge its own counters */
 
@@ -452,11 +456,15 @@ static void test_telemetry_labels_tell_bundle_channels_apart(void **state)
 
     dot_write(&b, s);
     assert_false(strbuf_failed(&b));
-    assert_non_null(strstr(b.data, "\"fo\" -> \"fi\" [label=\"out[0] -> "
-                                   "in[0]\\n"));
-    assert_non_null(strstr(b.data, "\"fo\" -> \"fi\" [label=\"out[2] -> "
-                                   "in[1]\\n"));
-    assert_non_null(strstr(b.data, "\"c\" -> \"fi\" [label=\"out -> in[2]\\n"));
+    /* each edge names its ports, a bundle's with the channel's index */
+    assert_non_null(strstr(b.data,
+                           "\"fo\" -> \"fi\" [id=\"c1\", label=\"out[0] "
+                           "-> in[0]: "));
+    assert_non_null(strstr(b.data,
+                           "\"fo\" -> \"fi\" [id=\"c3\", label=\"out[2] "
+                           "-> in[1]: "));
+    assert_non_null(
+        strstr(b.data, "\"c\" -> \"fi\" [id=\"c4\", label=\"out -> in[2]: "));
     strbuf_fini(&b);
     tel_snapshot_destroy(s);
     graph_destroy(g);

@@ -159,7 +159,9 @@ static void push(struct tel_window *w, uint64_t t, uint64_t cpu0, uint64_t cpu1,
                  uint64_t taken, uint64_t inflight)
 {
     uint64_t cpu[] = { cpu0, cpu1 };
-    struct tel_reading r = { t, cpu, &taken, &inflight, NULL };
+    struct tel_reading r = {
+        .t_ns = t, .cpu_ns = cpu, .taken = &taken, .inflight = &inflight
+    };
 
     tel_window_push(w, &r);
 }
@@ -280,7 +282,9 @@ static void test_window_own_percentile_selected_as_sorted(void **state)
         assert_non_null(w);
         for (size_t i = 0; i < len; i++) {
             uint64_t taken[2] = { 0, 0 }, inflight[2];
-            struct tel_reading r = { i * SEC, NULL, taken, inflight, NULL };
+            struct tel_reading r = { .t_ns = i * SEC,
+                                     .taken = taken,
+                                     .inflight = inflight };
 
             seed = seed * 1103515245u + 12345u;
             /* few distinct values: ties are where selection goes wrong */

@@ -1,11 +1,9 @@
 /* test_telemetry_text.c - what telemetry serves, from a fabricated
  * snapshot: the Prometheus text (HELP and TYPE for every family, each
  * family's samples together, the seed's names and labels, escaping, +Inf,
- * the statistics families) and the DOT text (the seed's look and labels,
- * statistics lines, alert colours, ports where two channels join the same
- * actors), and DOT laid out to SVG by libgvc.
+ * the statistics families, bytes and drops). The picture (DOT, its
+ * statistics lines, layout, SVG) is in test_telemetry_picture.c.
  */
-#include "dot.h"
 #include "metrics.h"
 #include "strbuf.h"
 #include "telemetry.h"
@@ -302,25 +300,6 @@ static void test_metrics_statistics_families(void **state)
     free(text);
 }
 
-static void test_dot_statistics_lines(void **state)
-{
-    char *text;
-
-    (void)state;
-    show_stats();
-    text = render(dot_write);
-    assert_has(text, "Avg mCPU: 0512\\nmCPU: min 2.0, max 1,024\\n"
-                     "Restarts: 2\\n");
-    assert_has(text, "Avg mCPU: 0003\\nload: 50%ile 12.5 %\\nState: "
-                     "stopped\\n");
-    /* the channel's `percentile` has its own line already */
-    assert_has(text, "Latency: 100 ms\\nfilled: max 100.0 %, sd 12.2 %, "
-                     "50%ile 40.0 %, 99.9%ile 99.5 %\\nrate: min 10/s, "
-                     "95%ile 5,000/s\\nlatency: max stalled, sd 250 ms, "
-                     "99%ile stalled\\n\"");
-    free(text);
-}
-
 /* Bytes beside items, and drops, per channel. */
 static void test_metrics_bytes_and_drops(void **state)
 {
@@ -340,100 +319,6 @@ static void test_metrics_bytes_and_drops(void **state)
                      "\\\\\"} 1234\n");
     assert_has(text, "channel_dropped_total{from=\"gen\",to=\"sink\","
                      "from_port=\"a\",to_port=\"x\"} 0\n");
-    free(text);
-}
-
-/* ---- DOT ------------------------------------------------------------- */
-
-static void test_dot_seed_style_and_labels(void **state)
-{
-    char *text = render(dot_write);
-
-    (void)state;
-    assert_true(strncmp(text, "digraph G {\nrankdir=LR;\n", 24) == 0);
-    assert_has(text, "node [style=filled, fillcolor=white, fontcolor=black];");
-    assert_has(text, "edge [color=white, fontcolor=white];");
-    assert_has(text, "graph [bgcolor=black];");
-    assert_has(text, "\"gen\" [label=\"gen\\nWindow 10.0 secs\\nAvg load: 67 "
-                     "%\\nAvg mCPU: 0512\\nRestarts: 2\\n\"");
-    /* no restarts line when none; the state when not running */
-    assert_has(text, "\"sink\" [label=\"sink\\nWindow 10.0 secs\\nAvg load: "
-                     "33 %\\nAvg mCPU: 0003\\nState: stopped\\n\"");
-    assert_has(text, "\"we\\\"ird\\\\\" [label=\"we\\\"ird\\\\\\nWindow");
-    assert_has(text, "State: failed");
-    assert_has(text, "\"gen\" -> \"sink\" [label=\"a -> x\\nWindow 10.0 "
-                     "secs\\nfilled 90%ile 70 %\\nCapacity: 1,000 Total: "
-                     "1,234,567\\nAvg rate: 4,321 per sec\\nLatency: 100 "
-                     "ms\\n\"");
-    assert_has(text, "\"gen\" -> \"sink\" [label=\"b -> y\\n");
-    assert_has(text, "Latency: stalled");
-    /* a channel alone between its actors shows no ports */
-    assert_has(text, "\"sink\" -> \"we\\\"ird\\\\\" [label=\"Window 10.0 "
-                     "secs\\nfilled 80%ile 0 %\\nCapacity: 64 Total: 0\\n");
-    /* bytes on a variable-size channel, and drops when there were any */
-    assert_has(text, "Total: 0\\nAvg rate: 0 per sec\\nAvg bytes: 120.6 KiB "
-                     "per sec\\nDropped: 1,234\\nLatency: 0.00 ms\\n\"");
-    assert_has(text, "taken 0, dropped 1234, bytes 5000000, alert none");
-    assert_true(text[strlen(text) - 2] == '}');
-    free(text);
-}
-
-static void test_dot_alert_colours(void **state)
-{
-    char *text = render(dot_write);
-    char *gen = strstr(text, "\"gen\" [");
-    char *sink = strstr(text, "\"sink\" [");
-    char *red = strstr(text, "[label=\"a -> x");
-    char *yellow = strstr(text, "[label=\"b -> y");
-    char *plain = strstr(text, "\"sink\" -> ");
-
-    (void)state;
-    assert_non_null(gen);
-    assert_non_null(sink);
-    assert_non_null(red);
-    assert_non_null(yellow);
-    assert_non_null(plain);
-    /* orange is orange (the seed drew it black) */
-    assert_true(strstr(gen, ", color=orange, penwidth=3];") <
-                strchr(gen, '\n'));
-    assert_true(strstr(sink, ", color=grey, penwidth=3];") <
-                strchr(sink, '\n'));
-    assert_true(strstr(red, ", color=red, penwidth=2];") < strchr(red, '\n'));
-    assert_true(strstr(yellow, ", color=yellow, penwidth=2];") <
-                strchr(yellow, '\n'));
-    assert_true(strstr(plain, ", color=grey, penwidth=1];") <
-                strchr(plain, '\n'));
-    assert_string_equal(dot_color(ALERT_NONE), "grey");
-    free(text);
-}
-
-static void test_dot_renders_to_svg(void **state)
-{
-    char *text = render(dot_write);
-    struct dot_svg *r = dot_svg_create();
-    struct strbuf svg = { 0 };
-    char err[256] = "";
-
-    (void)state;
-    assert_non_null(r);
-    if (dot_svg_render(r, text, &svg, err, sizeof(err)) < 0)
-        fail_msg("render: %s", err);
-    assert_has(svg.data, "<svg");
-    assert_has(svg.data, "<title>gen</title>");
-    assert_has(svg.data, "<title>sink</title>");
-    assert_has(svg.data, "stroke=\"red\"");
-    assert_has(svg.data, "stroke=\"orange\"");
-    assert_has(svg.data, "fill=\"black\""); /* the background */
-    /* laid out twice with one context: no state leaks between renders */
-    strbuf_reset(&svg);
-    assert_int_equal(dot_svg_render(r, text, &svg, err, sizeof(err)), 0);
-    assert_has(svg.data, "<title>gen</title>");
-    strbuf_reset(&svg);
-    assert_int_equal(
-        dot_svg_render(r, "digraph { a -> ", &svg, err, sizeof(err)), -1);
-    assert_true(err[0] != '\0');
-    strbuf_fini(&svg);
-    dot_svg_destroy(r);
     free(text);
 }
 
@@ -466,10 +351,6 @@ int main(void)
         cmocka_unit_test_setup(test_metrics_seed_names_and_labels, setup),
         cmocka_unit_test_setup(test_metrics_bytes_and_drops, setup),
         cmocka_unit_test_setup(test_metrics_statistics_families, setup),
-        cmocka_unit_test_setup(test_dot_statistics_lines, setup),
-        cmocka_unit_test_setup(test_dot_seed_style_and_labels, setup),
-        cmocka_unit_test_setup(test_dot_alert_colours, setup),
-        cmocka_unit_test_setup(test_dot_renders_to_svg, setup),
         cmocka_unit_test(test_strbuf_grows_and_hands_over),
     };
 

@@ -40,7 +40,9 @@ static void fake_init(struct fake *f, size_t n_actors, size_t n_channels)
 static void push(struct tel_window *w, uint64_t t, const uint64_t *cpu,
                  const uint64_t *taken, const uint64_t *inflight)
 {
-    struct tel_reading r = { t, cpu, taken, inflight, NULL };
+    struct tel_reading r = {
+        .t_ns = t, .cpu_ns = cpu, .taken = taken, .inflight = inflight
+    };
 
     tel_window_push(w, &r);
 }
@@ -101,9 +103,10 @@ static void test_window_bytes_rate(void **state)
     (void)state;
     fake_init(&f, 0, 2);
     for (uint64_t i = 0; i < 3; i++) {
-        struct tel_reading r = { i * SEC, NULL, (uint64_t[]){ 10 * i, 0 },
-                                 (uint64_t[]){ 0, 0 },
-                                 (uint64_t[]){ 4096 * i, 8 * i } };
+        struct tel_reading r = { .t_ns = i * SEC,
+                                 .taken = (uint64_t[]){ 10 * i, 0 },
+                                 .inflight = (uint64_t[]){ 0, 0 },
+                                 .bytes = (uint64_t[]){ 4096 * i, 8 * i } };
 
         tel_window_push(w, &r);
     }

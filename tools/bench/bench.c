@@ -214,6 +214,7 @@ static int parse_args(int argc, char **argv, struct bench_cfg *cfg)
     cfg->host = STEADY_HOST_BIN;
     cfg->source = STEADY_SOURCE_DIR;
     cfg->plugins = STEADY_BENCH_PLUGIN_DIR;
+    cfg->only = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--quick") == 0) {
             cfg->quick = true;
@@ -250,6 +251,7 @@ int main(int argc, char **argv)
     struct bench_result lat, idle, mem_actor, mem_slot, tel_std, tel_perf;
     struct bench_result msgs[3], copies[3];
     static const size_t msg_lens[3] = { 16, 256, 4096 };
+    struct bench_result tel_cpu;
     char a[128], b[256], c[32], d[64];
 
     if (parse_args(argc, argv, &cfg) < 0)
@@ -282,6 +284,7 @@ int main(int argc, char **argv)
     median_of(&cfg, "standard graph, telemetry", telemetry_standard, &tel_std);
     median_of(&cfg, "performant graph, telemetry", telemetry_performant,
               &tel_perf);
+    median_of(&cfg, "300 actors, telemetry CPU", bench_telemetry_cpu, &tel_cpu);
 
     printf("steady-bench: %d CPUs, median of %d run%s%s\n\n", bench_cpus(),
            cfg.runs, cfg.runs == 1 ? "" : "s",
@@ -387,9 +390,18 @@ int main(int argc, char **argv)
             t->ok ? a : t->note, "", t->ok ? c : "", "");
     }
 
+    if (tel_cpu.ok)
+        snprintf(a, sizeof(a), "%.2f %% of one core (whole process %.1f %%)",
+                 tel_cpu.value, tel_cpu.value2);
+    row("telemetry CPU, 300 actors in 5 troupes (75 standard pipelines), "
+        "polled as the dashboard polls",
+        tel_cpu.ok ? a : tel_cpu.note, "", "",
+        verdict(&cfg, "< 5 %", tel_cpu.ok, tel_cpu.value < 5, d, sizeof(d)));
+
     /* the generated graphs */
-    for (const char *f = "wakeup.yaml\0pairs.yaml\0slots.yaml\0"; *f;
-         f += strlen(f) + 1) {
+    for (const char *f = "wakeup.yaml\0pairs.yaml\0slots.yaml\0"
+                         "pipelines.yaml\0";
+         *f; f += strlen(f) + 1) {
         char path[sizeof(tmp) + 32];
 
         snprintf(path, sizeof(path), "%s/%s", tmp, f);
@@ -399,7 +411,9 @@ int main(int argc, char **argv)
     if (cfg.only) /* what was measured went well */
         return (!selected(&cfg, "single-item SPSC") || single.ok) &&
                        (!selected(&cfg, "messages of") ||
-                        (msgs[0].ok && msgs[1].ok && msgs[2].ok))
+                        (msgs[0].ok && msgs[1].ok && msgs[2].ok)) &&
+                       (!selected(&cfg, "300 actors, telemetry CPU") ||
+                        tel_cpu.ok)
                    ? 0
                    : 1;
     return single.ok && batch.ok && solo.ok && lat.ok && idle.ok &&

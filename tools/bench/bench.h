@@ -75,6 +75,10 @@ void bench_performant(const struct bench_cfg *cfg, bool troupe, int rate,
 /* Messages/s of a graph with telemetry off (value) and on (value2). */
 void bench_telemetry(const struct bench_cfg *cfg, bool performant,
                      struct bench_result *r);
+/* Telemetry threads' CPU in % of one core (value) and the whole
+ * process's (value2) on 300 actors in 5 troupes, polled as the dashboard
+ * polls (telcpu.c). */
+void bench_telemetry_cpu(const struct bench_cfg *cfg, struct bench_result *r);
 /* Wake-up latency from a send to the blocked receiver running: p50 (value)
  * and p99 (value2), in microseconds. */
 void bench_latency(const struct bench_cfg *cfg, struct bench_result *r);

@@ -23,8 +23,8 @@
 static const char *const top_keys[] = { "graph",    "args",   "telemetry",
                                         "defaults", "actors", "channels",
                                         "state_dir" };
-static const char *const telemetry_keys[] = { "listen", "frame_ms",
-                                              "window_s" };
+static const char *const telemetry_keys[] = { "listen", "frame_ms", "window_s",
+                                              "history_s", "history_step_ms" };
 static const char *const defaults_keys[] = { "channel", "actor",
                                              "shutdown_timeout_ms" };
 static const char *const def_channel_keys[] = { "capacity", "percentile",
@@ -62,6 +62,10 @@ static const struct num_key telemetry_nums[] = {
         NUM_INT),
     NUM("window_s", "window_s", 1, 3600, struct graph_telemetry, window_s,
         NUM_INT),
+    NUM("history_s", "history_s", 0, 86400, struct graph_telemetry, history_s,
+        NUM_INT),
+    NUM("history_step_ms", "history_step_ms", 1, 3600000,
+        struct graph_telemetry, history_step_ms, NUM_INT),
 };
 
 static const struct num_key channel_default_nums[] = {
@@ -319,15 +323,28 @@ static int load_telemetry(struct graph_ctx *c, yaml_node_t *n)
         return -1;
     if ((v = yaml_doc_get(&c->doc, n, "listen")) && read_listen(c, v) < 0)
         return -1;
-    v = NULL;
-    if (read_nums(c, n, telemetry_nums, COUNT(telemetry_nums), t, &v) < 0)
+    if (read_nums(c, n, telemetry_nums, COUNT(telemetry_nums), t, NULL) < 0)
         return -1;
     /* An averaging window shorter than one frame would average nothing. */
-    if ((int64_t)t->window_s * 1000 < t->frame_ms)
+    if ((int64_t)t->window_s * 1000 < t->frame_ms) {
+        v = yaml_doc_get(&c->doc, n, "window_s");
+        if (!v)
+            v = yaml_doc_get(&c->doc, n, "frame_ms");
         return graph_fail(c, v ? v : n,
                           "window_s (%d s) is shorter than one frame "
                           "(frame_ms %d)",
                           t->window_s, t->frame_ms);
+    }
+    /* A history point is made of whole frames: a step asked for must be
+     * one at least; the default one grows to a frame of frame_ms. */
+    v = yaml_doc_get(&c->doc, n, "history_step_ms");
+    if (t->history_step_ms < t->frame_ms && v)
+        return graph_fail(c, v,
+                          "history_step_ms (%d) is shorter than one frame "
+                          "(frame_ms %d); make it at least %d",
+                          t->history_step_ms, t->frame_ms, t->frame_ms);
+    if (t->history_step_ms < t->frame_ms)
+        t->history_step_ms = t->frame_ms;
     return 0;
 }
 
@@ -902,6 +919,8 @@ struct graph *graph_load(const char *file,
     g->telemetry.port_is_default = true;
     g->telemetry.frame_ms = 100;
     g->telemetry.window_s = 10;
+    g->telemetry.history_s = 600;
+    g->telemetry.history_step_ms = 1000;
     g->shutdown_timeout_ms = 5000;
 
     if (yaml_doc_load(&c.doc, file, c.err, c.errlen) < 0)

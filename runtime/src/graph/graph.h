@@ -134,6 +134,8 @@ struct graph_telemetry {
     bool port_is_default; /* listen: not given anywhere */
     int frame_ms;         /* 100 */
     int window_s;         /* 10 */
+    int history_s;        /* 600; 0: no history */
+    int history_step_ms;  /* 1000: one history point a second */
 };
 
 struct graph {

@@ -1,18 +1,22 @@
 /* dot.c - renders a telemetry snapshot as DOT text in the seed's look
- * (black background, white boxes, grey edges, alert colours) and lays it
- * out to SVG with libgvc, on the telemetry thread only.
+ * (black background, white boxes, alert colours), with troupes drawn as
+ * clusters, edges that name their ports and element type and take the
+ * colour of their fill when no alert is configured. The labels written
+ * here are also what the server-side SVG draws (svg.c), and their shape
+ * what the layout is made for (dot_layout.c).
  */
 #include "dot.h"
 
-#include <dlfcn.h>
-#include <graphviz/cgraph.h>
-#include <graphviz/gvc.h>
+#include "tel_format.h"
+
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <steady/log.h>
 #include <string.h>
+
+/* The look, shared by the text served as /graph.dot and the layout. */
+#define FONT      "Helvetica"
+#define EDGE_FONT 14
 
 const char *dot_color(enum alert_color c)
 {
@@ -20,83 +24,137 @@ const char *dot_color(enum alert_color c)
     return c == ALERT_NONE ? "grey" : tel_color_name(c);
 }
 
-/* Appends text for use inside a DOT "..." string. */
-static void put_escaped(struct strbuf *b, const char *text)
+static bool channel_idle(const struct tel_channel *c)
 {
-    for (const char *p = text; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            strbuf_append(b, "\\", 1);
-        if (*p == '\n')
-            strbuf_append(b, " ", 1);
-        else
-            strbuf_append(b, p, 1);
-    }
+    return c->avg_rate <= 0 && c->avg_filled <= 0 && c->inflight == 0;
 }
 
-/* 1234567 -> "1,234,567", as the seed prints totals. */
-static void put_count(struct strbuf *b, uint64_t n)
+const char *dot_channel_color(const struct tel_channel *c, char buf[8])
 {
-    char digits[24];
-    int len = snprintf(digits, sizeof(digits), "%llu", (unsigned long long)n);
+    /* teal, blue, magenta: clear of the alert colours on black */
+    static const int stops[3][3] = { { 0x26, 0xc6, 0xda },
+                                     { 0x5c, 0x6b, 0xff },
+                                     { 0xe0, 0x40, 0xfb } };
+    double f, t;
+    int lo, rgb[3];
 
-    for (int i = 0; i < len; i++) {
-        if (i > 0 && (len - i) % 3 == 0)
-            strbuf_append(b, ",", 1);
-        strbuf_append(b, &digits[i], 1);
-    }
+    if (c->n_alerts)
+        return dot_color(c->alert);
+    if (channel_idle(c))
+        return "grey";
+    f = c->avg_filled / 100.0;
+    f = f < 0 ? 0 : f > 1 ? 1 : f;
+    lo = f < 0.5 ? 0 : 1;
+    t = (f - lo * 0.5) * 2;
+    for (int i = 0; i < 3; i++)
+        rgb[i] =
+            (int)lround(stops[lo][i] + (stops[lo + 1][i] - stops[lo][i]) * t);
+    snprintf(buf, 8, "#%02x%02x%02x", rgb[0], rgb[1], rgb[2]);
+    return buf;
 }
 
-static void put_latency(struct strbuf *b, double ms)
+double dot_channel_penwidth(const struct tel_channel *c)
 {
-    if (isinf(ms))
-        strbuf_puts(b, "stalled");
-    else if (ms >= 1000.0)
-        strbuf_printf(b, "%.2f s", ms / 1000.0);
-    else if (ms >= 10.0)
-        strbuf_printf(b, "%.0f ms", ms);
-    else
-        strbuf_printf(b, "%.2f ms", ms);
+    double f;
+
+    if (c->n_alerts)
+        return c->alert ? 2 : 1;
+    if (channel_idle(c))
+        return 1;
+    f = c->avg_filled < 0 ? 0 : c->avg_filled > 100 ? 100 : c->avg_filled;
+    return 1.5 + 2.5 * f / 100.0;
 }
 
-/* 123456.0 -> "120.6 KiB" */
-static void put_bytes(struct strbuf *b, double n)
-{
-    static const char *const units[] = { "KiB", "MiB", "GiB", "TiB" };
-    int u = -1;
+/* ---- labels ------------------------------------------------------------ */
 
-    while (n >= 1024.0 && u < 3) {
-        n /= 1024.0;
-        u++;
+/* The text of a number as it is, or in its shape: every digit a 0, padded
+ * with zeros to at least min_len characters. */
+static void put_shaped(struct strbuf *b, const char *text, size_t min_len,
+                       bool shape)
+{
+    size_t len = strlen(text);
+
+    if (!shape) {
+        strbuf_append(b, text, len);
+        return;
     }
-    if (u < 0)
-        strbuf_printf(b, "%.0f B", n);
-    else
-        strbuf_printf(b, "%.1f %s", n, units[u]);
+    for (size_t i = len; i < min_len; i++)
+        strbuf_append(b, "0", 1);
+    for (const char *p = text; *p; p++)
+        strbuf_append(b, *p >= '0' && *p <= '9' ? "0" : p, 1);
+}
+
+/* Widths numbers usually reach, so that a layout rarely has to be redone
+ * while a graph runs: totals to a billion, rates to a million a second. */
+enum { W_SMALL = 4, W_RATE = 9, W_TOTAL = 13 };
+
+static void put_num(struct strbuf *b, double v, size_t min_len, bool shape)
+{
+    struct strbuf t = { 0 };
+
+    tel_fmt_num(&t, v);
+    put_shaped(b, t.len ? t.data : "", min_len, shape);
+    strbuf_fini(&t);
+}
+
+static void put_count(struct strbuf *b, uint64_t n, size_t min_len, bool shape)
+{
+    struct strbuf t = { 0 };
+
+    tel_fmt_count(&t, n);
+    put_shaped(b, t.len ? t.data : "", min_len, shape);
+    strbuf_fini(&t);
+}
+
+static void put_window(struct strbuf *b, const struct tel_snapshot *s,
+                       bool shape)
+{
+    char w[32];
+
+    snprintf(w, sizeof(w), "%.1f", s->window_s);
+    strbuf_puts(b, "Window ");
+    put_shaped(b, w, W_SMALL, shape);
+    strbuf_puts(b, " secs");
 }
 
 /* ---- the statistics lines `stats:` asks for -------------------------- */
 
-static void put_percent(struct strbuf *b, double v)
+/* A statistic's value in the measure's unit, as the dashboard writes it. */
+typedef void (*put_stat_fn)(struct strbuf *b, double v, bool shape);
+
+static void put_stat_num(struct strbuf *b, double v, bool shape)
 {
-    strbuf_printf(b, "%.1f %%", v);
+    put_num(b, v, W_SMALL, shape);
 }
 
-static void put_rate(struct strbuf *b, double v)
+static void put_stat_percent(struct strbuf *b, double v, bool shape)
 {
-    put_count(b, (uint64_t)llround(v));
+    put_num(b, v, W_SMALL, shape);
+    strbuf_puts(b, " %");
+}
+
+static void put_stat_rate(struct strbuf *b, double v, bool shape)
+{
+    put_num(b, v, W_RATE, shape);
     strbuf_puts(b, "/s");
 }
 
-/* as the dashboard writes it: one decimal below 10, then whole numbers */
-static void put_mcpu(struct strbuf *b, double v)
+static void put_latency(struct strbuf *b, double ms, bool shape)
 {
-    if (v < 10)
-        strbuf_printf(b, "%.1f", v);
-    else
-        put_count(b, (uint64_t)llround(v));
+    struct strbuf t = { 0 };
+
+    /* "stalled" and "1.25 s" are no wider than "0000.00 ms" */
+    if (shape) {
+        strbuf_puts(b, "0000.00 ms");
+        return;
+    }
+    tel_fmt_latency(&t, ms);
+    strbuf_append(b, t.data ? t.data : "", t.len);
+    strbuf_fini(&t);
 }
 
-/* 9500 -> "95", 9990 -> "99.9", 9999 -> "99.99" */
+/* 9500 -> "95", 9990 -> "99.9", 9999 -> "99.99" (fixed by the graph file:
+ * the same in every frame) */
 static void put_percentile(struct strbuf *b, unsigned p)
 {
     if (p % 100 == 0)
@@ -107,12 +165,13 @@ static void put_percentile(struct strbuf *b, unsigned p)
         strbuf_printf(b, "%u.%02u", p / 100, p % 100);
 }
 
-/* "filled: min 0.0 %, max 100.0 %, sd 12.3 %, 95%ile 100.0 %\n" for the
- * statistics of st the graph file shows (percentile `skip_p` is on a line
- * of its own already); nothing when it shows none. */
+/* "\nfilled: max 100 %, sd 12 %, 95%ile 100 %" for the statistics of st
+ * the graph file shows (percentile `skip_p` is on a line of its own
+ * already); nothing when it shows none. Which statistics are shown never
+ * changes while a graph runs: only the numbers' shape does. */
 static void put_stats_line(struct strbuf *b, const char *label,
                            const struct tel_stats *st, unsigned skip_p,
-                           void (*put)(struct strbuf *, double))
+                           put_stat_fn put, bool shape)
 {
     static const char *const names[] = {
         [STAT_MIN] = "min", [STAT_MAX] = "max", [STAT_STDDEV] = "sd"
@@ -125,90 +184,157 @@ static void put_stats_line(struct strbuf *b, const char *label,
     for (int k = STAT_MIN; k <= STAT_STDDEV; k++) {
         if (!(st->shown & (1u << k)))
             continue;
-        strbuf_printf(b, "%s%s%s ", first ? label : "", first ? ": " : ", ",
+        strbuf_printf(b, "%s%s%s ", first ? "\n" : ", ", first ? label : "",
                       names[k]);
-        put(b, values[k]);
+        put(b, values[k], shape);
         first = false;
     }
     for (size_t i = 0; i < st->n_pct_shown; i++) {
         if (st->pct_at[i] == skip_p)
             continue;
-        strbuf_printf(b, "%s%s", first ? label : "", first ? ": " : ", ");
+        strbuf_printf(b, "%s%s", first ? "\n" : ", ", first ? label : "");
         put_percentile(b, st->pct_at[i]);
         strbuf_puts(b, "%ile ");
-        put(b, st->pct[i]);
+        put(b, st->pct[i], shape);
         first = false;
     }
-    if (!first)
-        strbuf_puts(b, "\\n");
 }
 
-static void put_actor(struct strbuf *b, const struct tel_snapshot *s,
-                      const struct tel_actor *a)
+void dot_actor_label(struct strbuf *b, const struct tel_snapshot *s,
+                     const struct tel_actor *a, bool shape)
 {
+    strbuf_puts(b, a->name);
+    strbuf_puts(b, "\n");
+    put_window(b, s, shape);
+    strbuf_puts(b, "\nAvg load: ");
+    put_num(b, a->load, W_SMALL, shape);
+    strbuf_puts(b, " %\nAvg mCPU: ");
+    put_num(b, a->mcpu, W_SMALL + 1, shape);
+    put_stats_line(b, "mCPU: ", &a->stat[MEASURE_MCPU], 0, put_stat_num, shape);
+    put_stats_line(b, "load: ", &a->stat[MEASURE_LOAD], 0, put_stat_percent,
+                   shape);
+    if (a->restarts) {
+        strbuf_puts(b, "\nRestarts: ");
+        put_count(b, a->restarts, W_SMALL, shape);
+    }
+    if (a->state != TEL_RUNNING) {
+        strbuf_puts(b, "\nState: ");
+        /* "restarting" is the longest: a state change keeps the layout */
+        strbuf_puts(b, shape ? "restarting" : tel_state_name(a->state));
+    }
+}
+
+void dot_channel_label(struct strbuf *b, const struct tel_snapshot *s,
+                       const struct tel_channel *c, bool shape)
+{
+    strbuf_printf(b, "%s -> %s: %s\n", c->from_port ? c->from_port : "?",
+                  c->to_port ? c->to_port : "?", c->type ? c->type : "?");
+    put_window(b, s, shape);
+    strbuf_printf(b, "\nfilled %d%%ile ", c->percentile);
+    put_num(b, c->pct_filled, W_SMALL, shape);
+    strbuf_puts(b, " %\nCapacity: ");
+    put_count(b, c->capacity, 0, shape);
+    strbuf_puts(b, " Total: ");
+    put_count(b, c->taken, W_TOTAL, shape);
+    strbuf_puts(b, "\nAvg rate: ");
+    put_num(b, c->avg_rate, W_RATE, shape);
+    strbuf_puts(b, " per sec");
+    /* bytes say something only when messages vary in size */
+    if (c->varsize) {
+        struct strbuf t = { 0 };
+
+        strbuf_puts(b, "\nAvg bytes: ");
+        tel_fmt_bytes(&t, c->avg_bytes_rate);
+        /* "1023.9 KiB" is as wide as it gets */
+        if (shape)
+            strbuf_puts(b, "0000.0 KiB");
+        else
+            strbuf_append(b, t.data ? t.data : "", t.len);
+        strbuf_fini(&t);
+        strbuf_puts(b, " per sec");
+    }
+    if (c->dropped) {
+        strbuf_puts(b, "\nDropped: ");
+        put_count(b, c->dropped, W_TOTAL, shape);
+    }
+    strbuf_puts(b, "\nLatency: ");
+    put_latency(b, c->latency_ms, shape);
+    put_stats_line(b, "filled: ", &c->stat[MEASURE_FILLED],
+                   (unsigned)c->percentile * 100, put_stat_percent, shape);
+    put_stats_line(b, "rate: ", &c->stat[MEASURE_RATE], 0, put_stat_rate,
+                   shape);
+    put_stats_line(b, "latency: ", &c->stat[MEASURE_LATENCY], 0, put_latency,
+                   shape);
+}
+
+/* ---- DOT text ------------------------------------------------------------ */
+
+/* Appends text for use inside a DOT "..." string; a new line is \n. */
+static void put_escaped(struct strbuf *b, const char *text)
+{
+    for (const char *p = text; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            strbuf_append(b, "\\", 1);
+        if (*p == '\n')
+            strbuf_append(b, "\\n", 2);
+        else
+            strbuf_append(b, p, 1);
+    }
+}
+
+/* The label of element i (actors first, then channels). */
+static void put_label(struct strbuf *b, const struct tel_snapshot *s, size_t i,
+                      char *const *labels, bool shape)
+{
+    struct strbuf t = { 0 };
+
+    if (labels && labels[i]) {
+        put_escaped(b, labels[i]);
+        return;
+    }
+    if (i < s->n_actors)
+        dot_actor_label(&t, s, &s->actors[i], shape);
+    else
+        dot_channel_label(&t, s, &s->channels[i - s->n_actors], shape);
+    put_escaped(b, t.data ? t.data : "");
+    strbuf_fini(&t);
+}
+
+static void put_actor(struct strbuf *b, const struct tel_snapshot *s, size_t i,
+                      char *const *labels, bool shape)
+{
+    const struct tel_actor *a = &s->actors[i];
+    struct strbuf tip = { 0 };
+
     strbuf_puts(b, "\"");
     put_escaped(b, a->name);
-    strbuf_puts(b, "\" [label=\"");
-    put_escaped(b, a->name);
-    strbuf_printf(b, "\\nWindow %.1f secs\\nAvg load: %.0f %%\\n", s->window_s,
-                  a->load);
-    strbuf_printf(b, "Avg mCPU: %04.0f\\n", a->mcpu);
-    put_stats_line(b, "mCPU", &a->stat[MEASURE_MCPU], 0, put_mcpu);
-    put_stats_line(b, "load", &a->stat[MEASURE_LOAD], 0, put_percent);
-    if (a->restarts)
-        strbuf_printf(b, "Restarts: %u\\n", a->restarts);
-    if (a->state != TEL_RUNNING)
-        strbuf_printf(b, "State: %s\\n", tel_state_name(a->state));
+    strbuf_printf(b, "\" [id=\"a%zu\", label=\"", i);
+    put_label(b, s, i, labels, shape);
     strbuf_puts(b, "\", tooltip=\"");
     put_escaped(b, a->name);
-    strbuf_printf(b,
-                  ": %s, CPU %.3f s, %.0f mCPU, load %.1f %%, alert %s\", "
-                  "color=%s, penwidth=3];\n",
-                  tel_state_name(a->state), (double)a->cpu_ns / 1e9, a->mcpu,
-                  a->load, tel_color_name(a->alert), dot_color(a->alert));
+    strbuf_printf(b, ": %s, CPU %.3f s, mCPU ", tel_state_name(a->state),
+                  (double)a->cpu_ns / 1e9);
+    tel_fmt_num(&tip, a->mcpu);
+    strbuf_puts(&tip, ", load ");
+    tel_fmt_num(&tip, a->load);
+    put_escaped(b, tip.data ? tip.data : "");
+    strbuf_fini(&tip);
+    strbuf_printf(b, " %%, alert %s\", color=%s, penwidth=3];\n",
+                  tel_color_name(a->alert), dot_color(a->alert));
 }
 
 static void put_channel(struct strbuf *b, const struct tel_snapshot *s,
-                        const struct tel_channel *c)
+                        size_t i, char *const *labels, bool shape)
 {
+    const struct tel_channel *c = &s->channels[i];
+    char color[8];
+
     strbuf_puts(b, "\"");
     put_escaped(b, c->from);
     strbuf_puts(b, "\" -> \"");
     put_escaped(b, c->to);
-    strbuf_puts(b, "\" [label=\"");
-    if (c->show_ports) {
-        put_escaped(b, c->from_port);
-        strbuf_puts(b, " -> ");
-        put_escaped(b, c->to_port);
-        strbuf_puts(b, "\\n");
-    }
-    strbuf_printf(b, "Window %.1f secs\\nfilled %d%%ile %.0f %%\\n",
-                  s->window_s, c->percentile, c->pct_filled);
-    strbuf_puts(b, "Capacity: ");
-    put_count(b, c->capacity);
-    strbuf_puts(b, " Total: ");
-    put_count(b, c->taken);
-    strbuf_puts(b, "\\nAvg rate: ");
-    put_count(b, (uint64_t)llround(c->avg_rate));
-    strbuf_puts(b, " per sec\\n");
-    /* bytes say something only when messages vary in size */
-    if (c->varsize) {
-        strbuf_puts(b, "Avg bytes: ");
-        put_bytes(b, c->avg_bytes_rate);
-        strbuf_puts(b, " per sec\\n");
-    }
-    if (c->dropped) {
-        strbuf_puts(b, "Dropped: ");
-        put_count(b, c->dropped);
-        strbuf_puts(b, "\\n");
-    }
-    strbuf_puts(b, "Latency: ");
-    put_latency(b, c->latency_ms);
-    strbuf_puts(b, "\\n");
-    put_stats_line(b, "filled", &c->stat[MEASURE_FILLED],
-                   (unsigned)c->percentile * 100, put_percent);
-    put_stats_line(b, "rate", &c->stat[MEASURE_RATE], 0, put_rate);
-    put_stats_line(b, "latency", &c->stat[MEASURE_LATENCY], 0, put_latency);
+    strbuf_printf(b, "\" [id=\"c%zu\", label=\"", i);
+    put_label(b, s, s->n_actors + i, labels, shape);
     strbuf_puts(b, "\", tooltip=\"");
     put_escaped(b, c->from);
     strbuf_puts(b, ".");
@@ -219,193 +345,65 @@ static void put_channel(struct strbuf *b, const struct tel_snapshot *s,
     put_escaped(b, c->to_port);
     strbuf_printf(b,
                   ": inflight %llu of %llu, avg fill %.1f %%, sent %llu, "
-                  "taken %llu, dropped %llu, bytes %llu, alert %s\", "
-                  "color=%s, penwidth=%d];\n",
+                  "taken %llu, alert %s\", ",
                   (unsigned long long)c->inflight,
                   (unsigned long long)c->capacity, c->avg_filled,
                   (unsigned long long)c->sent, (unsigned long long)c->taken,
-                  (unsigned long long)c->dropped, (unsigned long long)c->bytes,
-                  tel_color_name(c->alert), dot_color(c->alert),
-                  c->alert ? 2 : 1);
+                  tel_color_name(c->alert));
+    dot_channel_color(c, color);
+    /* a colour name as is (color=red), a "#rrggbb" quoted */
+    strbuf_printf(b,
+                  c->n_alerts || channel_idle(c) ? "color=%s" : "color=\"%s\"",
+                  dot_channel_color(c, color));
+    strbuf_printf(b, ", penwidth=%.1f];\n", dot_channel_penwidth(c));
+}
+
+static void write_dot(struct strbuf *b, const struct tel_snapshot *s,
+                      char *const *labels, bool shape)
+{
+    strbuf_puts(b, "digraph G {\n"
+                   "rankdir=LR;\n"
+                   "graph [nodesep=.4, ranksep=.9, fontname=\"" FONT "\"];\n"
+                   "node [shape=box, margin=\"0.15,0.08\"];\n"
+                   "node [style=filled, fillcolor=white, fontcolor=black];\n"
+                   "node [fontname=\"" FONT "\", fontsize=16];\n"
+                   "edge [color=white, fontcolor=white];\n"
+                   "edge [fontname=\"" FONT "\", fontsize=14];\n"
+                   "graph [bgcolor=black];\n");
+    /* each troupe a cluster named after it, its members inside */
+    for (size_t t = 0; t < s->n_troupes; t++) {
+        const char *name = s->troupes[t];
+
+        strbuf_puts(b, "subgraph \"cluster_");
+        put_escaped(b, name);
+        strbuf_printf(b, "\" {\nid=\"t%zu\"; label=\"troupe ", t);
+        put_escaped(b, name);
+        strbuf_printf(b,
+                      "\"; style=\"rounded,dashed\"; color=\"#8a8a8a\"; "
+                      "fontcolor=\"#c8c8c8\"; fontsize=%d; margin=24;\n",
+                      EDGE_FONT);
+        for (size_t i = 0; i < s->n_actors; i++) {
+            if (s->actors[i].troupe && s->actors[i].troupe_index == (int)t)
+                put_actor(b, s, i, labels, shape);
+        }
+        strbuf_puts(b, "}\n");
+    }
+    for (size_t i = 0; i < s->n_actors; i++) {
+        if (!s->actors[i].troupe)
+            put_actor(b, s, i, labels, shape);
+    }
+    for (size_t i = 0; i < s->n_channels; i++)
+        put_channel(b, s, i, labels, shape);
+    strbuf_puts(b, "}\n");
 }
 
 void dot_write(struct strbuf *b, const struct tel_snapshot *s)
 {
-    strbuf_puts(b, "digraph G {\n"
-                   "rankdir=LR;\n"
-                   "graph [nodesep=.5, ranksep=2.5];\n"
-                   "node [margin=0.1];\n"
-                   "node [style=filled, fillcolor=white, fontcolor=black];\n"
-                   "edge [color=white, fontcolor=white];\n"
-                   "graph [bgcolor=black];\n");
-    for (size_t i = 0; i < s->n_actors; i++)
-        put_actor(b, s, &s->actors[i]);
-    for (size_t i = 0; i < s->n_channels; i++)
-        put_channel(b, s, &s->channels[i]);
-    strbuf_puts(b, "}\n");
+    write_dot(b, s, NULL, false);
 }
 
-/* ---- SVG ------------------------------------------------------------- */
-
-/* Graphviz's plugins, loaded by hand: the dot layout and the core
- * renderers (svg). Reading the plugin config instead would leak it, pull
- * in pango (and its threads) for font metrics, and fail where the config
- * was never generated. */
-static const char *const plugin_names[] = { "dot_layout", "core" };
-#define N_PLUGINS (sizeof(plugin_names) / sizeof(plugin_names[0]))
-
-struct dot_svg {
-    GVC_t *gvc;
-    void *libs[N_PLUGINS];
-    char symbols[N_PLUGINS][64];
-    lt_symlist_t builtins[N_PLUGINS + 1]; /* NULL-terminated; gvc keeps it */
-};
-
-/* Graphviz reports problems through a global hook; keep them out of the
- * host's stderr and in the debug log. */
-static int graphviz_said(char *msg)
+void dot_write_shaped(struct strbuf *b, const struct tel_snapshot *s,
+                      char *const *labels)
 {
-    size_t len = strlen(msg);
-
-    while (len && (msg[len - 1] == '\n' || msg[len - 1] == ' '))
-        len--;
-    steady_debug(NULL, "telemetry: graphviz: %.*s", (int)len, msg);
-    return 0;
-}
-
-/* 0 when every plugin is loaded into r->builtins. They stay mapped for
- * good (RTLD_NODELETE): the dot layout keeps scratch buffers in statics. */
-static int load_plugins(struct dot_svg *r)
-{
-    for (size_t i = 0; i < N_PLUGINS; i++) {
-        char path[512];
-
-        snprintf(path, sizeof(path), "%s/libgvplugin_%s.so.%s",
-                 STEADY_GRAPHVIZ_PLUGIN_DIR, plugin_names[i],
-                 STEADY_GRAPHVIZ_PLUGIN_ABI);
-        snprintf(r->symbols[i], sizeof(r->symbols[i]),
-                 "gvplugin_%s_LTX_library", plugin_names[i]);
-        r->libs[i] = dlopen(path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
-        if (!r->libs[i])
-            return -1;
-        r->builtins[i].name = r->symbols[i];
-        r->builtins[i].address = dlsym(r->libs[i], r->symbols[i]);
-        if (!r->builtins[i].address)
-            return -1;
-    }
-    return 0;
-}
-
-static void unload_plugins(struct dot_svg *r)
-{
-    for (size_t i = 0; i < N_PLUGINS; i++) {
-        if (r->libs[i])
-            dlclose(r->libs[i]);
-        r->libs[i] = NULL;
-    }
-}
-
-/* Graphviz keeps process-wide state (cgraph's shared string dictionary,
- * its error hooks), so two graphs' collectors in one process (an embedder,
- * the tests) must not call it at the same time: every call into it goes
- * under this lock. */
-static pthread_mutex_t graphviz_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static struct dot_svg *svg_create_locked(void);
-
-struct dot_svg *dot_svg_create(void)
-{
-    struct dot_svg *r;
-
-    pthread_mutex_lock(&graphviz_lock);
-    r = svg_create_locked();
-    pthread_mutex_unlock(&graphviz_lock);
-    return r;
-}
-
-static struct dot_svg *svg_create_locked(void)
-{
-    struct dot_svg *r = calloc(1, sizeof(*r));
-
-    if (!r)
-        return NULL;
-    agseterrf(graphviz_said);
-    agseterr(AGERR);
-    if (load_plugins(r) == 0) {
-        r->gvc = gvContextPlugins(r->builtins, 0);
-    } else {
-        /* another layout of the plugin folder: let Graphviz find them */
-        steady_debug(NULL,
-                     "telemetry: graphviz plugins not in %s (%s); "
-                     "using the installed configuration",
-                     STEADY_GRAPHVIZ_PLUGIN_DIR, dlerror());
-        unload_plugins(r);
-        r->gvc = gvContext();
-    }
-    if (!r->gvc)
-        goto err_unload;
-    return r;
-
-err_unload:
-    unload_plugins(r);
-    free(r);
-    return NULL;
-}
-
-void dot_svg_destroy(struct dot_svg *r)
-{
-    if (!r)
-        return;
-    pthread_mutex_lock(&graphviz_lock);
-    gvFreeContext(r->gvc);
-    unload_plugins(r);
-    pthread_mutex_unlock(&graphviz_lock);
-    free(r);
-}
-
-static int render_locked(struct dot_svg *r, const char *dot, struct strbuf *out,
-                         char *err, size_t errlen);
-
-int dot_svg_render(struct dot_svg *r, const char *dot, struct strbuf *out,
-                   char *err, size_t errlen)
-{
-    int rc;
-
-    pthread_mutex_lock(&graphviz_lock);
-    rc = render_locked(r, dot, out, err, errlen);
-    pthread_mutex_unlock(&graphviz_lock);
-    return rc;
-}
-
-static int render_locked(struct dot_svg *r, const char *dot, struct strbuf *out,
-                         char *err, size_t errlen)
-{
-    graph_t *g = agmemread(dot);
-    char *data = NULL;
-    unsigned int len = 0;
-    int rc = -1;
-
-    if (!g) {
-        snprintf(err, errlen, "graphviz could not parse the DOT text");
-        return -1;
-    }
-    if (gvLayout(r->gvc, g, "dot") != 0) {
-        snprintf(err, errlen,
-                 "graphviz has no 'dot' layout (is libgvc6 configured? "
-                 "run 'dot -c' as root)");
-        goto err_close_graph;
-    }
-    if (gvRenderData(r->gvc, g, "svg", &data, &len) != 0 || !data) {
-        snprintf(err, errlen, "graphviz could not render SVG");
-        goto err_free_layout;
-    }
-    strbuf_append(out, data, len);
-    gvFreeRenderData(data);
-    rc = 0;
-
-err_free_layout:
-    gvFreeLayout(r->gvc, g);
-err_close_graph:
-    agclose(g);
-    return rc;
+    write_dot(b, s, labels, true);
 }

@@ -1,5 +1,9 @@
 /* dot.h - the live graph as Graphviz DOT in the seed's black-background
- * style, and as SVG rendered with Graphviz's own libraries (libgvc).
+ * style: troupes as clusters, labels as the seed writes them (numbers as
+ * tel_format.h writes them), edges coloured by alerts or by fill. The
+ * same labels, in their "shape" (every digit a 0, numbers padded), are
+ * what the layout is made for (dot_layout.h), so that a layout serves
+ * every frame until a label outgrows it.
  */
 #ifndef STEADY_DOT_H
 #define STEADY_DOT_H
@@ -7,26 +11,40 @@
 #include "strbuf.h"
 #include "telemetry.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 
-/* Appends the DOT text of s to b: one node per actor (window, average load
- * and mCPU, the statistics its `stats:` shows, restarts when any, state
- * when not running), one edge per channel (window, fill percentile,
- * capacity and total, rate and latency, the statistics its `stats:`
- * shows), coloured by alerts. Any thread. */
+/* Appends the DOT text of s to b: a cluster per troupe, one node per
+ * actor (window, average load and mCPU, the statistics its `stats:` shows,
+ * restarts when any, state when not running), one edge per channel (ports
+ * and element type, window, fill percentile, capacity and total, rate,
+ * bytes and drops, latency, the statistics its `stats:` shows). Any
+ * thread. */
 void dot_write(struct strbuf *b, const struct tel_snapshot *s);
+
+/* The DOT text of s for a layout: labels[i] (actors first, then channels)
+ * replaces each label; NULL entries take the shape of s's label. */
+void dot_write_shaped(struct strbuf *b, const struct tel_snapshot *s,
+                      char *const *labels);
+
+/* The lines of an actor's or a channel's label, '\n' between them. With
+ * `shape`, every number is written as zeros, at least as wide as it
+ * usually gets: the text a layout is made for. */
+void dot_actor_label(struct strbuf *b, const struct tel_snapshot *s,
+                     const struct tel_actor *a, bool shape);
+void dot_channel_label(struct strbuf *b, const struct tel_snapshot *s,
+                       const struct tel_channel *c, bool shape);
 
 /* The Graphviz colour of an alert: grey when none holds. */
 const char *dot_color(enum alert_color c);
-
-/* A Graphviz context. Graphviz is not thread-safe: one thread creates,
- * uses and destroys a renderer. NULL when Graphviz cannot start. */
-struct dot_svg;
-struct dot_svg *dot_svg_create(void);
-void dot_svg_destroy(struct dot_svg *r);
-/* Lays out DOT text with `dot` and appends the SVG to out. 0, or -1 with
- * the reason in err. */
-int dot_svg_render(struct dot_svg *r, const char *dot, struct strbuf *out,
-                   char *err, size_t errlen);
+/* A channel's colour: with alerts configured, its alert's colour (grey
+ * while none holds); without, its average fill on a scale from teal
+ * (empty) through blue to magenta (full), and grey when it is idle
+ * (nothing taken in the window and nothing waiting). buf gets "#rrggbb"
+ * when a scale colour is returned. */
+const char *dot_channel_color(const struct tel_channel *c, char buf[8]);
+/* Its line width: 2 for an alert that holds, 1 for grey, 1.5 to 4 as a
+ * channel without alerts fills. */
+double dot_channel_penwidth(const struct tel_channel *c);
 
 #endif

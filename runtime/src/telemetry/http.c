@@ -532,16 +532,61 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
     if (!route)
         return reply_text(conn, MHD_HTTP_NOT_FOUND,
                           "404 not found: try /, /graph.dot, /graph.svg, "
-                          "/metrics, /health or /ready\n");
-    rc = route->fill(s->user, &body);
+                          "/metrics, /history.json, /health or /ready\n");
+    if (route->fill_query)
+        rc = route->fill_query(s->user, (const struct http_query *)conn, &body);
+    else
+        rc = route->fill(s->user, &body);
     text = strbuf_take(&body, &len);
     if (!text)
         return reply_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
                           "500 out of memory\n");
+    if (rc == HTTP_BAD_QUERY)
+        return reply(conn, MHD_HTTP_BAD_REQUEST, "text/plain; charset=utf-8",
+                     text, len, true);
     if (rc < 0)
         return reply(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
                      "text/plain; charset=utf-8", text, len, true);
     return reply(conn, MHD_HTTP_OK, route->content_type, text, len, true);
+}
+
+/* A struct http_query is the connection itself: arguments are read from
+ * libmicrohttpd while the request is being answered. */
+const char *http_query_arg(const struct http_query *q, const char *name)
+{
+    return MHD_lookup_connection_value((struct MHD_Connection *)(uintptr_t)q,
+                                       MHD_GET_ARGUMENT_KIND, name);
+}
+
+struct unknown_arg {
+    const char *const *known;
+    size_t n;
+    const char *found;
+};
+
+static enum MHD_Result check_arg(void *cls, enum MHD_ValueKind kind,
+                                 const char *key, const char *value)
+{
+    struct unknown_arg *u = cls;
+
+    (void)kind;
+    (void)value;
+    for (size_t i = 0; i < u->n; i++) {
+        if (strcmp(key, u->known[i]) == 0)
+            return MHD_YES;
+    }
+    u->found = key;
+    return MHD_NO;
+}
+
+const char *http_query_unknown(const struct http_query *q,
+                               const char *const *known, size_t n)
+{
+    struct unknown_arg u = { known, n, NULL };
+
+    MHD_get_connection_values((struct MHD_Connection *)(uintptr_t)q,
+                              MHD_GET_ARGUMENT_KIND, check_arg, &u);
+    return u.found;
 }
 
 /* Binds a listening socket. 0 with *fd set, or the errno of what failed. */
@@ -690,6 +735,7 @@ struct http_server *http_start(const char *address, int port, bool next_free,
     int tries = next_free && port > 0 ? HTTP_PORT_TRIES : 1;
     int fd = -1, e = 0, p = port;
     sigset_t block, old;
+    char name[16];
 
     if (!v6 && inet_pton(AF_INET, address, probe) != 1) {
         snprintf(err, errlen, "telemetry: '%s' is not an IPv4 or IPv6 address",
@@ -737,10 +783,16 @@ struct http_server *http_start(const char *address, int port, bool next_free,
     sigaddset(&block, SIGINT);
     sigaddset(&block, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &block, &old);
+    /* and its name: "steady-http" in top -H, for the CPU it uses */
+    if (pthread_getname_np(pthread_self(), name, sizeof(name)) != 0)
+        name[0] = '\0';
+    pthread_setname_np(pthread_self(), "steady-http");
     e = pthread_create(&s->keeper, NULL, keeper, s);
     s->keeper_started = e == 0;
     if (s->keeper_started)
         s->daemon = start_daemon(s, fd, v6);
+    if (name[0])
+        pthread_setname_np(pthread_self(), name);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (e) {
         snprintf(err, errlen, "telemetry: cannot start a thread: %s",

@@ -12,13 +12,28 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* The query arguments of the request being answered ("?since=12"). */
+struct http_query;
+
 struct http_route {
     const char *path;         /* exact, such as "/metrics" */
     const char *content_type; /* of the body */
     /* Appends the body and returns 0, or returns -1 with the reason as the
      * body (served as 503). Runs on a server thread, several at once. */
     int (*fill)(void *user, struct strbuf *body);
+    /* Instead of fill, for a route that reads query arguments: as fill,
+     * and may also return HTTP_BAD_QUERY with the reason as the body
+     * (served as 400). */
+    int (*fill_query)(void *user, const struct http_query *q,
+                      struct strbuf *body);
 };
+#define HTTP_BAD_QUERY (-2)
+
+/* The decoded value of query argument `name`, or NULL when absent. */
+const char *http_query_arg(const struct http_query *q, const char *name);
+/* The first query argument whose name is not among known[0..n), or NULL. */
+const char *http_query_unknown(const struct http_query *q,
+                               const char *const *known, size_t n);
 
 struct http_server;
 

@@ -130,6 +130,20 @@ static int alloc_pool(struct tel_snapshot *s, const struct graph *g,
     return 0;
 }
 
+/* The index of troupe `name` among those seen so far, added when new; -1
+ * for a solo actor. */
+static int troupe_index(struct tel_snapshot *s, const char *name)
+{
+    if (!name)
+        return -1;
+    for (size_t t = 0; t < s->n_troupes; t++) {
+        if (strcmp(s->troupes[t], name) == 0)
+            return (int)t;
+    }
+    s->troupes[s->n_troupes] = name;
+    return (int)s->n_troupes++;
+}
+
 struct tel_snapshot *tel_snapshot_create(const struct graph *g)
 {
     struct tel_snapshot *s = calloc(1, sizeof(*s));
@@ -143,13 +157,17 @@ struct tel_snapshot *tel_snapshot_create(const struct graph *g)
     s->actors = calloc(g->n_actors ? g->n_actors : 1, sizeof(*s->actors));
     s->channels =
         calloc(g->n_channels ? g->n_channels : 1, sizeof(*s->channels));
-    if (!s->actors || !s->channels || alloc_pool(s, g, &pool) < 0)
+    s->troupes = calloc(g->n_actors ? g->n_actors : 1, sizeof(*s->troupes));
+    if (!s->actors || !s->channels || !s->troupes ||
+        alloc_pool(s, g, &pool) < 0)
         goto err_free;
     for (size_t i = 0; i < g->n_actors; i++) {
         const struct graph_actor *ga = &g->actors[i];
         struct tel_actor *a = &s->actors[i];
 
         a->name = ga->name;
+        a->troupe = ga->troupe;
+        a->troupe_index = troupe_index(s, ga->troupe);
         a->alerts = ga->alerts;
         a->n_alerts = ga->n_alerts;
         for (int m = MEASURE_MCPU; m <= MEASURE_LOAD; m++)
@@ -165,13 +183,13 @@ struct tel_snapshot *tel_snapshot_create(const struct graph *g)
         c->to = g->actors[gc->to.actor].name;
         if (name_ports(g, gc, c) < 0)
             goto err_free;
+        /* resolved at load, the same at both ends (any-typed ports too) */
+        c->type = gc->type_name ? gc->type_name : "";
         c->alerts = gc->alerts;
         c->n_alerts = gc->n_alerts;
         c->capacity = gc->capacity;
         c->percentile = gc->percentile;
-        c->varsize = g->actors[gc->from.actor]
-                         .plugin->desc->ports[gc->from.port]
-                         .elem_size == STEADY_VARSIZE;
+        c->varsize = gc->elem_size == STEADY_VARSIZE;
         for (int m = MEASURE_FILLED; m <= MEASURE_LATENCY; m++) {
             uint16_t p = (uint16_t)(gc->percentile * 100);
 
@@ -201,6 +219,7 @@ void tel_snapshot_destroy(struct tel_snapshot *s)
     free(s->actors);
     free(s->channels);
     free(s->pool);
+    free(s->troupes);
     free(s);
 }
 

@@ -124,9 +124,15 @@ void tel_window_push(struct tel_window *w, const struct tel_reading *r)
     fill = &w->fill_bp[slot * w->n_channels];
     for (size_t c = 0; c < w->n_channels; c++) {
         uint64_t cap = w->capacity[c] ? w->capacity[c] : 1;
-        uint64_t in = r->inflight[c] < cap ? r->inflight[c] : cap;
+        double in =
+            r->avg_inflight ? r->avg_inflight[c] : (double)r->inflight[c];
 
-        fill[c] = (uint16_t)(in * 10000u / cap);
+        /* the frame's average when the collector read it several times */
+        if (!(in > 0))
+            in = 0;
+        if (in > (double)cap)
+            in = (double)cap;
+        fill[c] = (uint16_t)llround(in * 10000.0 / (double)cap);
         w->fill_sum[c] += fill[c];
     }
     w->count++;

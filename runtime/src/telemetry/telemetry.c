@@ -8,8 +8,10 @@
 #include "actor_impl.h"
 #include "dashboard.h"
 #include "dot.h"
+#include "dot_layout.h"
 #include "http.h"
 #include "metrics.h"
+#include "svg.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -41,22 +43,38 @@ struct telemetry {
     uint32_t *restarts;        /* [n_actors], last reading */
     uint64_t *restarted_ns;    /* [n_actors], when restarts last grew */
     uint64_t *taken;           /* [n_channels] */
-    uint64_t *inflight;        /* [n_channels] */
+    uint64_t *sent;            /* [n_channels] */
     uint64_t *bytes;           /* [n_channels] */
-    struct dot_svg *svg_renderer;
+    bool moved;                /* some channel moved in the last frame */
+    uint64_t *inflight;        /* [n_channels], at the frame's edge */
+    uint64_t *sub_inflight;    /* [n_channels], at a reading within it */
+    double *avg_inflight;      /* [n_channels], the frame's average */
+    struct tel_subsamples *subs;
+    unsigned subs_per_frame;    /* while channels move */
+    struct tel_reading reading; /* the last frame's, into the history */
+    struct dot_gv *graphviz;
 
     /* Shared between the collector and the HTTP threads; never taken by
      * an actor. */
     pthread_mutex_t lock;
     pthread_cond_t wake;            /* collector: stop, or an SVG is wanted */
-    pthread_cond_t svg_ready;       /* HTTP threads: an SVG attempt finished */
+    pthread_cond_t svg_ready;       /* HTTP threads: a layout attempt ended */
     struct tel_snapshot *published; /* under lock */
+    struct tel_history *history;    /* under lock; NULL: none kept */
+    int64_t origin_unix_ms;         /* wall clock at the first reading */
     bool stopping;                  /* under lock */
-    bool svg_wanted;                /* under lock */
-    struct strbuf svg;              /* under lock: the last SVG */
-    uint64_t svg_seq;               /* under lock: its snapshot's seq */
-    uint64_t svg_attempts;          /* under lock: renders tried */
-    char svg_error[256];            /* under lock: why the last failed */
+    /* The picture (under lock): a layout made by the collector and kept
+     * while the labels fit in it, and the SVG drawn on it for the latest
+     * snapshot. A frame costs a drawing, not a Graphviz layout. */
+    struct dot_layout *layout;
+    struct svg_template *svg_template; /* drawn on `layout` */
+    char **layout_wanted;   /* label shapes a new layout is asked for */
+    uint64_t layout_failed; /* 1 + seq of the snapshot whose layout
+                               failed; 0: none */
+    uint64_t layouts;       /* layouts made or tried */
+    struct strbuf svg;      /* the last SVG drawn */
+    uint64_t svg_seq;       /* its snapshot's seq; 0: none */
+    char svg_error[256];    /* why the last layout failed */
 
     struct http_server *http;
     char address[64]; /* as bound: "127.0.0.1", "::1" */
@@ -85,11 +103,42 @@ static enum tel_state actor_state(struct telemetry *t, size_t i, uint64_t now)
     return TEL_RUNNING;
 }
 
+/* sent - taken - dropped of a channel, taken and dropped read first: what
+ * was sent by the later read is at least their sum. Atomic loads only. */
+static uint64_t read_inflight(struct steady_channel *ch, uint64_t *taken_out,
+                              uint64_t *sent_out, uint64_t *dropped_out)
+{
+    uint64_t taken = steady_channel_taken_total(ch);
+    uint64_t dropped = steady_channel_dropped_total(ch);
+    uint64_t sent = steady_channel_sent_total(ch);
+    uint64_t cap = steady_channel_capacity(ch);
+    uint64_t gone = taken + dropped;
+
+    if (sent < gone)
+        sent = gone;
+    if (taken_out)
+        *taken_out = taken;
+    if (sent_out)
+        *sent_out = sent;
+    if (dropped_out)
+        *dropped_out = dropped;
+    return sent - gone < cap ? sent - gone : cap;
+}
+
+/* A reading of every channel's fill between two frames: atomic loads
+ * only, like the frame's own. */
+static void subsample(struct telemetry *t, uint64_t now)
+{
+    for (size_t i = 0; i < t->n_channels; i++)
+        t->sub_inflight[i] = read_inflight(t->channels[i], NULL, NULL, NULL);
+    tel_subsamples_add(t->subs, now, t->sub_inflight);
+}
+
 /* Reads every counter once, without touching any lock an actor uses. */
 static void sample(struct telemetry *t)
 {
     struct tel_snapshot *s = t->work;
-    struct tel_reading r;
+    struct tel_reading *r = &t->reading;
     uint64_t now = now_ns();
 
     for (size_t i = 0; i < t->n_actors; i++) {
@@ -110,82 +159,92 @@ static void sample(struct telemetry *t)
         s->actors[i].restarts = restarts;
         s->actors[i].state = actor_state(t, i, now);
     }
+    t->moved = false;
     for (size_t i = 0; i < t->n_channels; i++) {
-        struct steady_channel *ch = t->channels[i];
-        /* taken and dropped first: what was sent by the later read is at
-         * least their sum */
-        uint64_t taken = steady_channel_taken_total(ch);
-        uint64_t dropped = steady_channel_dropped_total(ch);
-        uint64_t sent = steady_channel_sent_total(ch);
-        uint64_t cap = steady_channel_capacity(ch);
-        uint64_t gone = taken + dropped;
+        uint64_t taken, sent, dropped;
 
-        if (sent < gone)
-            sent = gone;
+        t->inflight[i] = read_inflight(t->channels[i], &taken, &sent, &dropped);
+        t->moved |= taken != t->taken[i] || sent != t->sent[i];
         t->taken[i] = taken;
-        t->inflight[i] = sent - gone < cap ? sent - gone : cap;
-        t->bytes[i] = steady_channel_bytes_sent_total(ch);
+        t->sent[i] = sent;
+        t->bytes[i] = steady_channel_bytes_sent_total(t->channels[i]);
         s->channels[i].sent = sent;
         s->channels[i].taken = taken;
         s->channels[i].dropped = dropped;
         s->channels[i].bytes = t->bytes[i];
         s->channels[i].inflight = t->inflight[i];
     }
-    r.t_ns = now;
-    r.cpu_ns = t->cpu_ns;
-    r.taken = t->taken;
-    r.inflight = t->inflight;
-    r.bytes = t->bytes;
-    tel_window_push(t->window, &r);
+    /* the frame's fill is the average of the readings within it, never
+     * the reading at its edge: that one is in step with the frames */
+    tel_subsamples_mean(t->subs, t->inflight, t->avg_inflight);
+    r->t_ns = now;
+    r->cpu_ns = t->cpu_ns;
+    r->taken = t->taken;
+    r->inflight = t->inflight;
+    r->avg_inflight = t->avg_inflight;
+    r->bytes = t->bytes;
+    tel_window_push(t->window, r);
     tel_window_figures(t->window, s);
     tel_alerts_apply(s);
     s->uptime_s = (double)(now - t->start_ns) / 1e9;
     s->log_dropped = steady_log_dropped();
 }
 
-/* Swaps the freshly filled snapshot in. Called with the lock held. */
+/* Swaps the freshly filled snapshot in and adds the frame to the history.
+ * Called with the lock held. */
 static void publish(struct telemetry *t)
 {
     struct tel_snapshot *old = t->published;
 
+    tel_history_push(t->history, &t->reading);
     t->work->seq = old->seq + 1;
     t->published = t->work;
     t->work = old;
+    /* a request waiting for a picture looks again */
+    pthread_cond_broadcast(&t->svg_ready);
 }
 
-/* Lays out the published snapshot. Called with the lock held; drops it
- * while Graphviz works so HTTP threads keep serving. */
-static void render_svg(struct telemetry *t)
+/* Makes the layout the HTTP threads asked for. Called with the lock held;
+ * drops it while Graphviz works so HTTP threads keep serving. Only this
+ * thread swaps `published`, so it reads it unlocked meanwhile. */
+static void make_layout(struct telemetry *t)
 {
-    struct strbuf dot = { 0 }, svg = { 0 };
+    char **labels = t->layout_wanted;
+    struct dot_layout *l = NULL;
+    struct svg_template *tpl = NULL;
     char err[256] = "";
-    uint64_t seq = t->published->seq;
-    int rc = -1;
+    uint64_t seq = t->published->seq, start = now_ns();
 
-    dot_write(&dot, t->published);
+    t->layout_wanted = NULL;
     pthread_mutex_unlock(&t->lock);
-    if (!t->svg_renderer)
+    if (t->graphviz) {
+        l = dot_layout_create(t->graphviz, t->published, labels, err,
+                              sizeof(err));
+    } else {
+        dot_labels_free(labels, t->n_actors + t->n_channels);
         snprintf(err, sizeof(err), "Graphviz could not start");
-    else if (strbuf_failed(&dot))
-        snprintf(err, sizeof(err), "out of memory");
-    else
-        rc = dot_svg_render(t->svg_renderer, dot.data, &svg, err, sizeof(err));
-    if (rc == 0 && strbuf_failed(&svg)) {
-        rc = -1;
+    }
+    if (l && !(tpl = svg_template_create(l, t->published))) {
+        dot_layout_destroy(l);
+        l = NULL;
         snprintf(err, sizeof(err), "out of memory");
     }
-    strbuf_fini(&dot);
+    if (l)
+        steady_debug(NULL, "telemetry: laid the picture out in %.1f ms",
+                     (double)(now_ns() - start) / 1e6);
     pthread_mutex_lock(&t->lock);
-    if (rc == 0) {
-        strbuf_fini(&t->svg);
-        t->svg = svg;
-        t->svg_seq = seq;
+    if (l) {
+        svg_template_destroy(t->svg_template);
+        dot_layout_destroy(t->layout);
+        t->layout = l;
+        t->svg_template = tpl;
+        t->svg_seq = 0; /* drawn on the old layout */
         t->svg_error[0] = '\0';
     } else {
-        strbuf_fini(&svg);
+        t->layout_failed = seq + 1;
         snprintf(t->svg_error, sizeof(t->svg_error), "%s", err);
     }
-    t->svg_attempts++;
+    t->layouts++;
     pthread_cond_broadcast(&t->svg_ready);
 }
 
@@ -195,13 +254,15 @@ static void *collector(void *arg)
     uint64_t next = now_ns();
     bool svg_failed_logged = false;
 
-    t->svg_renderer = dot_svg_create();
-    if (!t->svg_renderer)
+    t->graphviz = dot_gv_create();
+    if (!t->graphviz)
         steady_warn(NULL, "telemetry: Graphviz could not start; /graph.svg "
                           "and the dashboard picture are unavailable");
+    pthread_setname_np(pthread_self(), "steady-tel");
     pthread_mutex_lock(&t->lock);
     while (!t->stopping) {
         uint64_t now = now_ns();
+        uint64_t due = tel_subsamples_due(t->subs);
         struct timespec until;
 
         if (now >= next) {
@@ -212,11 +273,19 @@ static void *collector(void *arg)
             next += t->frame_ns;
             if (next <= now) /* fell behind (suspended?): skip, don't burst */
                 next = now + t->frame_ns;
+            /* a quiet graph gets one reading a frame: wake-ups cost */
+            tel_subsamples_plan(t->subs, next - t->frame_ns, t->frame_ns,
+                                t->moved ? t->subs_per_frame : 1);
             continue;
         }
-        if (t->svg_wanted) {
-            t->svg_wanted = false;
-            render_svg(t);
+        if (now >= due) {
+            pthread_mutex_unlock(&t->lock);
+            subsample(t, now);
+            pthread_mutex_lock(&t->lock);
+            continue;
+        }
+        if (t->layout_wanted) {
+            make_layout(t);
             if (t->svg_error[0] && !svg_failed_logged) {
                 steady_warn(NULL, "telemetry: cannot render /graph.svg: %s",
                             t->svg_error);
@@ -224,12 +293,12 @@ static void *collector(void *arg)
             }
             continue;
         }
-        until = clock_timespec(next);
+        until = clock_timespec(due < next ? due : next);
         pthread_cond_timedwait(&t->wake, &t->lock, &until);
     }
     pthread_mutex_unlock(&t->lock);
-    dot_svg_destroy(t->svg_renderer);
-    t->svg_renderer = NULL;
+    dot_gv_destroy(t->graphviz);
+    t->graphviz = NULL;
     return NULL;
 }
 
@@ -262,11 +331,45 @@ static int serve_metrics(void *user, struct strbuf *body)
     return 0;
 }
 
-/* The SVG of the latest snapshot: asks the collector to lay it out unless
- * that is already done, and waits for it a bounded time. The server answers
- * from before the collector starts (it binds before actors initialise), so
- * a request in that window waits for the collector too rather than getting
- * an instant 503. */
+/* Draws the published snapshot on the kept layout when its labels still
+ * fit; otherwise asks the collector for a new layout (once per snapshot
+ * when Graphviz fails). Called with the lock held. Returns true when the
+ * SVG of the published snapshot is there. */
+static bool draw_svg(struct telemetry *t)
+{
+    char **grown = NULL;
+
+    if (t->svg.len && t->svg_seq == t->published->seq)
+        return true;
+    if (dot_layout_fits(t->layout, t->published, &grown)) {
+        strbuf_reset(&t->svg);
+        svg_write(&t->svg, t->svg_template, t->published);
+        if (strbuf_failed(&t->svg)) {
+            strbuf_fini(&t->svg);
+            snprintf(t->svg_error, sizeof(t->svg_error), "out of memory");
+            t->svg_seq = 0;
+            return false;
+        }
+        t->svg_seq = t->published->seq;
+        return true;
+    }
+    if (!grown || t->layout_failed == t->published->seq + 1) {
+        dot_labels_free(grown, t->n_actors + t->n_channels);
+        return false;
+    }
+    if (t->layout_wanted)
+        dot_labels_free(grown, t->n_actors + t->n_channels);
+    else
+        t->layout_wanted = grown;
+    pthread_cond_signal(&t->wake);
+    return false;
+}
+
+/* The SVG of the latest snapshot, drawn on the kept layout, or on a new
+ * one the collector makes (waiting for it a bounded time). The server
+ * answers from before the collector starts (it binds before actors
+ * initialise), so a request in that window waits for the collector too
+ * rather than getting an instant 503. */
 static int serve_svg(void *user, struct strbuf *body)
 {
     struct telemetry *t = user;
@@ -274,16 +377,18 @@ static int serve_svg(void *user, struct strbuf *body)
     int rc = 0;
 
     pthread_mutex_lock(&t->lock);
-    if (!t->svg.len || t->svg_seq != t->published->seq) {
-        uint64_t attempts = t->svg_attempts;
+    while (!t->stopping && !draw_svg(t)) {
+        uint64_t layouts = t->layouts, seq = t->published->seq;
+        int e = 0;
 
-        t->svg_wanted = true;
-        pthread_cond_signal(&t->wake);
-        while (!t->stopping && t->svg_attempts == attempts) {
-            if (pthread_cond_timedwait(&t->svg_ready, &t->lock, &until) ==
-                ETIMEDOUT)
-                break;
-        }
+        if (t->layout_failed == seq + 1)
+            break;
+        /* a layout is on its way, or the collector has not started */
+        while (!t->stopping && t->layouts == layouts &&
+               t->published->seq == seq && e != ETIMEDOUT)
+            e = pthread_cond_timedwait(&t->svg_ready, &t->lock, &until);
+        if (e == ETIMEDOUT)
+            break;
     }
     if (t->svg.len) {
         strbuf_append(body, t->svg.data, t->svg.len);
@@ -389,13 +494,53 @@ static int serve_ready(void *user, struct strbuf *body)
     return waiting || stopping ? -1 : 0;
 }
 
+/* /history.json[?since=SEQ]: the points after SEQ (the last_seq of an
+ * earlier answer), or all of them. */
+static int serve_history(void *user, const struct http_query *q,
+                         struct strbuf *body)
+{
+    static const char *const known[] = { "since" };
+    struct telemetry *t = user;
+    const char *since_text = http_query_arg(q, "since");
+    const char *unknown = http_query_unknown(q, known, 1);
+    unsigned long long since = 0;
+
+    if (unknown) {
+        strbuf_printf(body,
+                      "400 bad request: /history.json takes only 'since', "
+                      "not '%.64s'\n",
+                      unknown);
+        return HTTP_BAD_QUERY;
+    }
+    if (since_text) {
+        char *end;
+
+        errno = 0;
+        since = strtoull(since_text, &end, 10);
+        if (!*since_text || *end || errno || since_text[0] == '-' ||
+            since_text[0] == '+' || since_text[0] == ' ') {
+            strbuf_printf(body,
+                          "400 bad request: since must be a whole number "
+                          "(the last_seq of an earlier answer), got "
+                          "'%.64s'\n",
+                          since_text);
+            return HTTP_BAD_QUERY;
+        }
+    }
+    pthread_mutex_lock(&t->lock);
+    tel_history_json(t->history, t->published, since, t->origin_unix_ms, body);
+    pthread_mutex_unlock(&t->lock);
+    return 0;
+}
+
 static const struct http_route routes[] = {
-    { "/", "text/html; charset=utf-8", serve_dashboard },
-    { "/graph.dot", "text/vnd.graphviz; charset=utf-8", serve_dot },
-    { "/graph.svg", "image/svg+xml", serve_svg },
-    { "/metrics", METRICS_CONTENT_TYPE, serve_metrics },
-    { "/health", "text/plain; charset=utf-8", serve_health },
-    { "/ready", "text/plain; charset=utf-8", serve_ready },
+    { "/", "text/html; charset=utf-8", serve_dashboard, NULL },
+    { "/graph.dot", "text/vnd.graphviz; charset=utf-8", serve_dot, NULL },
+    { "/graph.svg", "image/svg+xml", serve_svg, NULL },
+    { "/metrics", METRICS_CONTENT_TYPE, serve_metrics, NULL },
+    { "/health", "text/plain; charset=utf-8", serve_health, NULL },
+    { "/ready", "text/plain; charset=utf-8", serve_ready, NULL },
+    { "/history.json", "application/json", NULL, serve_history },
 };
 
 /* ---- lifecycle ------------------------------------------------------- */
@@ -437,9 +582,52 @@ static void free_parts(struct telemetry *t)
     free(t->restarts);
     free(t->restarted_ns);
     free(t->taken);
+    free(t->sent);
     free(t->inflight);
     free(t->bytes);
+    free(t->sub_inflight);
+    free(t->avg_inflight);
+    tel_subsamples_destroy(t->subs);
+    tel_history_destroy(t->history);
+    svg_template_destroy(t->svg_template);
+    dot_layout_destroy(t->layout);
+    dot_labels_free(t->layout_wanted, t->n_actors + t->n_channels);
     strbuf_fini(&t->svg);
+}
+
+/* The history: telemetry.history_s at one point per history_step_ms,
+ * rounded to whole frames, within TEL_HISTORY_MAX_BYTES. */
+static int alloc_history(struct telemetry *t, const struct graph *g,
+                         int period_ms, const uint64_t *caps)
+{
+    const struct graph_telemetry *cfg = &g->telemetry;
+    unsigned step_frames =
+        (unsigned)((cfg->history_step_ms + period_ms / 2) / period_ms);
+    int step_ms;
+    size_t want, points;
+
+    if (cfg->history_s <= 0)
+        return 0;
+    if (step_frames < 1)
+        step_frames = 1;
+    step_ms = (int)step_frames * period_ms;
+    want = tel_history_points(cfg->history_s, step_ms, g->n_actors,
+                              g->n_channels, SIZE_MAX);
+    points = tel_history_points(cfg->history_s, step_ms, g->n_actors,
+                                g->n_channels, TEL_HISTORY_MAX_BYTES);
+    if (points < 2)
+        points = 2;
+    t->history = tel_history_create(points, step_frames, step_ms / 1000.0,
+                                    g->n_actors, g->n_channels, caps);
+    if (!t->history)
+        return -1;
+    if (points < want)
+        steady_info(NULL,
+                    "telemetry: keeping %zu history points (%.0f s) instead "
+                    "of %zu to stay within %u MiB",
+                    points, (double)points * step_ms / 1000.0, want,
+                    TEL_HISTORY_MAX_BYTES >> 20);
+    return 0;
 }
 
 static int alloc_parts(struct telemetry *t, const struct graph *g,
@@ -456,18 +644,29 @@ static int alloc_parts(struct telemetry *t, const struct graph *g,
     t->restarts = calloc(na, sizeof(*t->restarts));
     t->restarted_ns = calloc(na, sizeof(*t->restarted_ns));
     t->taken = calloc(nc, sizeof(*t->taken));
+    t->sent = calloc(nc, sizeof(*t->sent));
     t->inflight = calloc(nc, sizeof(*t->inflight));
     t->bytes = calloc(nc, sizeof(*t->bytes));
+    t->sub_inflight = calloc(nc, sizeof(*t->sub_inflight));
+    t->avg_inflight = calloc(nc, sizeof(*t->avg_inflight));
+    t->subs_per_frame = tel_subsample_count(t->frame_ns);
+    t->subs = tel_subsamples_create(g->n_channels, t->subs_per_frame,
+                                    now_ns() ^ (uint64_t)(uintptr_t)t);
     t->work = tel_snapshot_create(g);
     t->published = tel_snapshot_create(g);
     if (caps) {
         for (size_t i = 0; i < g->n_channels; i++)
             caps[i] = g->channels[i].capacity;
         t->window = tel_window_create(frames, g->n_actors, g->n_channels, caps);
+        if (alloc_history(t, g, *period_ms, caps) < 0) {
+            free(caps);
+            return -1;
+        }
     }
     free(caps);
     if (!t->cpu_ns || !t->restarts || !t->restarted_ns || !t->taken ||
-        !t->inflight || !t->bytes || !t->work || !t->published || !t->window)
+        !t->sent || !t->bytes || !t->inflight || !t->sub_inflight ||
+        !t->avg_inflight || !t->subs || !t->work || !t->published || !t->window)
         return -1;
     return 0;
 }
@@ -532,14 +731,19 @@ int telemetry_start(struct telemetry *t, char *err, size_t errlen)
     const char *addr = t->address;
     bool v6 = strchr(addr, ':') != NULL;
     sigset_t block, old;
+    struct timespec wall;
     int e;
 
     t->start_ns = now_ns();
+    clock_gettime(CLOCK_REALTIME, &wall);
     sigemptyset(&block);
     sigaddset(&block, SIGINT);
     sigaddset(&block, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &block, &old);
     pthread_mutex_lock(&t->lock);
+    /* HTTP threads already answer: /history.json reads it under the lock */
+    t->origin_unix_ms =
+        (int64_t)wall.tv_sec * 1000 + (int64_t)wall.tv_nsec / 1000000;
     e = pthread_create(&t->thread, NULL, collector, t);
     t->thread_started = e == 0;
     pthread_mutex_unlock(&t->lock);

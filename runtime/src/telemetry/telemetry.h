@@ -12,6 +12,7 @@
 #define STEADY_TELEMETRY_H
 
 #include "graph.h"
+#include "strbuf.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -61,7 +62,9 @@ struct tel_stats {
 #define TEL_ACTOR_PERCENTILE 8000
 
 struct tel_actor {
-    const char *name; /* borrowed from the graph */
+    const char *name;   /* borrowed from the graph */
+    const char *troupe; /* borrowed; NULL when solo */
+    int troupe_index;   /* into tel_snapshot.troupes when troupe is set */
     const struct graph_alert *alerts;
     size_t n_alerts;
     enum tel_state state;
@@ -80,6 +83,7 @@ struct tel_channel {
     const char *from_port, *to_port;
     char *names_owned; /* NULL, or the bundle labels above (freed with the
                           snapshot) */
+    const char *type;  /* element type name, borrowed */
     /* Another channel joins the same two actors, or an end is a bundle:
      * the ports (with bundle indices) tell the channels apart. */
     bool show_ports;
@@ -110,9 +114,11 @@ struct tel_snapshot {
     uint64_t log_dropped; /* log lines dropped so far (steady_log_dropped) */
     size_t n_actors;
     size_t n_channels;
+    size_t n_troupes;
     struct tel_actor *actors;
     struct tel_channel *channels;
-    void *pool; /* the percentiles' arrays, owned */
+    void *pool;           /* the percentiles' arrays, owned */
+    const char **troupes; /* [n_troupes], in the order they first appear */
 };
 
 /* A snapshot of g with names, capacities, alerts and which statistics to
@@ -135,6 +141,9 @@ struct tel_reading {
     const uint64_t *taken;    /* per channel, taken so far */
     const uint64_t *inflight; /* per channel, at most its capacity */
     const uint64_t *bytes;    /* per channel, payload bytes sent so far */
+    /* Per channel, the average inflight over the frame that ends here
+     * (tel_subsamples_mean); NULL: the frame counts as `inflight`. */
+    const double *avg_inflight;
 };
 
 struct tel_window;
@@ -171,6 +180,76 @@ void tel_stats_compute(struct tel_stats *st, double *v, size_t n);
  * sorted[0..n): the smallest sample with at least p / 10000 of them at or
  * below it. 0 when n is 0. */
 double tel_percentile(const double *sorted, size_t n, unsigned p);
+
+/* ---- readings between frames (pure, tel_subsample.c) ---------------- */
+
+/* A channel's fill is read at several instants within each frame, one at
+ * a random time in each of K equal parts of it, and the frame counts their
+ * average: a graph whose rhythm matches frame_ms is not seen at the same
+ * phase every time. Only `inflight` is read then (a few relaxed atomic loads
+ * per channel); CPU clocks and totals are read once a frame. Each wake-up costs
+ * the collector CPU, so a frame after one in which no channel moved plans a
+ * single reading: still at a random instant, so still unbiased. */
+#define TEL_MAX_SUBSAMPLES 16
+struct tel_subsamples;
+
+/* K for a frame: about one reading per 12.5 ms, 1 to TEL_MAX_SUBSAMPLES. */
+unsigned tel_subsample_count(uint64_t frame_ns);
+/* k readings per frame for n_channels; seed picks the random instants.
+ * NULL when out of memory. */
+struct tel_subsamples *tel_subsamples_create(size_t n_channels, unsigned k,
+                                             uint64_t seed);
+void tel_subsamples_destroy(struct tel_subsamples *s);
+/* Starts a frame [start_ns, start_ns + frame_ns): forgets the readings of
+ * the last one and draws k instants (1 to the k it was created with). */
+void tel_subsamples_plan(struct tel_subsamples *s, uint64_t start_ns,
+                         uint64_t frame_ns, unsigned k);
+/* The next planned instant not yet read, or UINT64_MAX. */
+uint64_t tel_subsamples_due(const struct tel_subsamples *s);
+/* Adds a reading of every channel's inflight taken at now_ns, which stands
+ * for every planned instant up to now_ns. */
+void tel_subsamples_add(struct tel_subsamples *s, uint64_t now_ns,
+                        const uint64_t *inflight);
+/* Readings added since the frame was planned. */
+unsigned tel_subsamples_taken(const struct tel_subsamples *s);
+/* Per channel, the average of this frame's readings into out; `fallback`
+ * when none was taken (the collector was held up all frame). */
+void tel_subsamples_mean(const struct tel_subsamples *s,
+                         const uint64_t *fallback, double *out);
+
+/* ---- history (pure, tel_history.c) --------------------------------- */
+
+/* The last minutes at a coarser step than the frames: one point every
+ * step_frames readings, holding per channel the step's rate, average fill
+ * and latency, per actor its mCPU and load. A fixed ring: memory is set at
+ * creation and never grows. */
+#define TEL_HISTORY_MAX_BYTES (32u * 1024u * 1024u)
+struct tel_history;
+
+/* Points a history of history_s seconds at one point per step_ms holds,
+ * fewer when they would take more than max_bytes. 0: no history. */
+size_t tel_history_points(int history_s, int step_ms, size_t n_actors,
+                          size_t n_channels, size_t max_bytes);
+/* NULL when out of memory or points is 0. capacities is copied. */
+struct tel_history *tel_history_create(size_t points, unsigned step_frames,
+                                       double step_s, size_t n_actors,
+                                       size_t n_channels,
+                                       const uint64_t *capacities);
+void tel_history_destroy(struct tel_history *h);
+/* Adds a frame's reading; returns true when it closed a point. */
+bool tel_history_push(struct tel_history *h, const struct tel_reading *r);
+/* Points kept at most, points held, and the seq of the newest (1, 2, ...
+ * over the whole run; 0 before the first). NULL reads as empty. */
+size_t tel_history_capacity(const struct tel_history *h);
+size_t tel_history_count(const struct tel_history *h);
+uint64_t tel_history_last_seq(const struct tel_history *h);
+/* Bytes the history holds, fixed from creation. */
+size_t tel_history_bytes(const struct tel_history *h);
+/* Appends /history.json: the points whose seq is above `since` (0: all),
+ * named after s (h's shape); origin_unix_ms is the wall clock at t = 0.
+ * h may be NULL (no history): empty series. */
+void tel_history_json(const struct tel_history *h, const struct tel_snapshot *s,
+                      uint64_t since, int64_t origin_unix_ms, struct strbuf *b);
 
 /* ---- alerts (pure) -------------------------------------------------- */
 
