@@ -283,6 +283,29 @@ static void test_zoom_changes_the_view(void **state)
     stop_host(&h);
 }
 
+/* The bytes of a saved screenshot (a PNG, at least a few kB: a page
+ * with a picture and plots, not a blank one); *len gets their count. */
+static unsigned char *read_png(const char *name, size_t *len)
+{
+    char path[512];
+    unsigned char *data;
+    struct stat st;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/%s", ARTIFACTS, name);
+    if (stat(path, &st) != 0 || st.st_size < 8192)
+        fail_msg("%s is missing or too small to hold the page", path);
+    data = malloc((size_t)st.st_size);
+    f = fopen(path, "rb");
+    assert_non_null(data);
+    assert_non_null(f);
+    assert_int_equal(fread(data, 1, (size_t)st.st_size, f), (size_t)st.st_size);
+    fclose(f);
+    assert_memory_equal(data, "\x89PNG\r\n\x1a\n", 8);
+    *len = (size_t)st.st_size;
+    return data;
+}
+
 static void test_plots_change_as_the_graph_runs(void **state)
 {
     struct host_run h;
@@ -308,6 +331,17 @@ static void test_plots_change_as_the_graph_runs(void **state)
         fail_msg("the plot did not change: %s", p1);
     free(p1);
     free(p2);
+    /* and the two screenshots differ: the plots moved on the page */
+    {
+        size_t n1, n2;
+        unsigned char *s1 = read_png("telemetry-plots-1.png", &n1);
+        unsigned char *s2 = read_png("telemetry-plots-2.png", &n2);
+
+        if (n1 == n2 && memcmp(s1, s2, n1) == 0)
+            fail_msg("the two screenshots are the same picture");
+        free(s1);
+        free(s2);
+    }
     free(dom1);
     free(dom2);
     stop_host(&h);

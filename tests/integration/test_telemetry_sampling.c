@@ -7,7 +7,8 @@
  * full reads full. A collector reading once per frame, in step with the
  * bursts, reads each of the first two as 0 % or 100 % (or anything in
  * between for the average), depending only on the phase.
- * (tests/graphs/telemetry/bursts.yaml; every wait is bounded.) */
+ * (tests/graphs/telemetry/bursts.yaml; every wait is bounded.) The
+ * standard graph at --rate equal to its frame_ms is checked the same way. */
 #include "host_run.h"
 #include "tel_client.h"
 
@@ -44,11 +45,9 @@ static double metric(const char *text, const char *series)
     return -1;
 }
 
-/* Starts the host on the bursts graph; returns the telemetry port. */
-static int start_bursts(struct host_run *h)
+/* Starts the host with args; returns the telemetry port. */
+static int start_host_on(struct host_run *h, const char *const *args)
 {
-    const char *args[] = { "run",         BURSTS,        "--log-level", "info",
-                           "--telemetry", "127.0.0.1:0", NULL };
     const char *prefix = "telemetry: dashboard http://127.0.0.1:";
     char *out, *at;
     int port;
@@ -65,6 +64,15 @@ static int start_bursts(struct host_run *h)
     free(out);
     assert_true(port > 0);
     return port;
+}
+
+/* Starts the host on the bursts graph; returns the telemetry port. */
+static int start_bursts(struct host_run *h)
+{
+    const char *args[] = { "run",         BURSTS,        "--log-level", "info",
+                           "--telemetry", "127.0.0.1:0", NULL };
+
+    return start_host_on(h, args);
 }
 
 /* /metrics once the window covers its whole 4 s (bounded). */
@@ -138,10 +146,57 @@ static void test_bursts_in_step_with_frames_read_true(void **state)
     free(h.output);
 }
 
+#define STANDARD STEADY_SOURCE_DIR "/graphs/standard.yaml"
+#define WL       "{from=\"worker\",to=\"logger\"}"
+#define GW       "{from=\"generator\",to=\"worker\"}"
+
+/* The case the issue was filed for: `steady run graphs/standard.yaml
+ * --rate 100`, its heartbeat in step with frame_ms (100). The worker sends
+ * 64 messages a beat and the logger drains them within about a
+ * millisecond: the worker -> logger channel must read nearly empty (it
+ * read 61-85 % and 61-85 ms, and turned orange under the lesson's alerts,
+ * when the collector read once a frame), while generator -> worker, which
+ * the generator refills at once after every beat, really sits full and
+ * must read full (and red). */
+static void test_standard_graph_at_frame_rate_reads_true(void **state)
+{
+    const char *args[] = { "run",         STANDARD,      "--rate",
+                           "100",         "--beats",     "100000",
+                           "--telemetry", "127.0.0.1:0", NULL };
+    struct host_run h;
+    char *m;
+    int port;
+
+    (void)state;
+    port = start_host_on(&h, args);
+    m = full_window_metrics(port);
+    /* truth about 1 % and 1 ms; bounds for a loaded 2-core machine */
+    expect_between(m, "avg_filled" WL, 0, 10);
+    expect_between(m,
+                   "percentile_filled{from=\"worker\",to=\"logger\","
+                   "p=\"8000\"}",
+                   0, 25);
+    expect_between(m, "avg_latency_seconds" WL, 0, 0.015);
+    expect_between(m, "alert_level" WL, 0, 0);  /* no orange */
+    expect_between(m, "avg_rate" WL, 500, 700); /* 640 a second */
+    expect_between(m, "avg_filled" GW, 90, 100);
+    expect_between(m,
+                   "percentile_filled{from=\"generator\",to=\"worker\","
+                   "p=\"8000\"}",
+                   100, 100);
+    expect_between(m, "alert_level" GW, 3, 3); /* red: above 90 % */
+    free(m);
+    kill(h.pid, SIGINT);
+    if (host_wait(&h, 30000) != 0)
+        fail_msg("the host exited with %d:\n%.4000s", h.status, h.output);
+    free(h.output);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bursts_in_step_with_frames_read_true),
+        cmocka_unit_test(test_standard_graph_at_frame_rate_reads_true),
     };
 
     signal(SIGPIPE, SIG_IGN);
