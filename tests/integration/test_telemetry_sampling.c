@@ -122,10 +122,13 @@ static void test_bursts_in_step_with_frames_read_true(void **state)
     port = start_bursts(&h);
     m = full_window_metrics(port);
     /* each burst of 64 is taken within about a millisecond: truth about
-     * 1 % and half a millisecond; bounds for a loaded 2-core machine */
-    expect_between(m, "avg_filled" QUICK, 0, 10);
-    expect_between(m, P80("quick"), 0, 25);
-    expect_between(m, "avg_latency_seconds" QUICK, 0, 0.015);
+     * 1 % and half a millisecond. The bounds hold on a 2-core machine
+     * loaded 10 to 15 times over, where the consumer itself runs late
+     * (14 % was seen); aliasing read 61-85 %, and the slow channel below
+     * catches it at any phase. */
+    expect_between(m, "avg_filled" QUICK, 0, 25);
+    expect_between(m, P80("quick"), 0, 40);
+    expect_between(m, "avg_latency_seconds" QUICK, 0, 0.040);
     /* each burst waits 20 ms of every 100: truth about 20 % and 20 ms */
     expect_between(m, "avg_filled" SLOW, 8, 45);
     expect_between(m, P80("slow"), 8, 60);
@@ -170,13 +173,14 @@ static void test_standard_graph_at_frame_rate_reads_true(void **state)
     (void)state;
     port = start_host_on(&h, args);
     m = full_window_metrics(port);
-    /* truth about 1 % and 1 ms; bounds for a loaded 2-core machine */
-    expect_between(m, "avg_filled" WL, 0, 10);
+    /* truth about 1 % and 1 ms; bounds for a heavily loaded 2-core
+     * machine, as above, far below the aliased 61-85 % */
+    expect_between(m, "avg_filled" WL, 0, 25);
     expect_between(m,
                    "percentile_filled{from=\"worker\",to=\"logger\","
                    "p=\"8000\"}",
-                   0, 25);
-    expect_between(m, "avg_latency_seconds" WL, 0, 0.015);
+                   0, 40);
+    expect_between(m, "avg_latency_seconds" WL, 0, 0.040);
     expect_between(m, "alert_level" WL, 0, 0);  /* no orange */
     expect_between(m, "avg_rate" WL, 500, 700); /* 640 a second */
     expect_between(m, "avg_filled" GW, 90, 100);
