@@ -93,6 +93,23 @@ static void test_fan_in_goes_on_after_one_input_ends(void **state)
     free(out);
 }
 
+/* Explicit bundle indices that reverse the file's order, through the
+ * host: split's out[1] (listed first) takes the odd items, fanin's in[1]
+ * (listed first) the 3 values of 'late'. */
+static void test_explicit_bundle_indices_through_the_host(void **state)
+{
+    char *out = run_to_end(GRAPHS "indexed.yaml", NULL);
+
+    (void)state;
+    expect_text(out, "[odd] took 3 items, sum 9");
+    expect_text(out, "[even] took 3 items, sum 6");
+    expect_text(out, "[fanin] in[1] ended after 3 values");
+    expect_text(out, "[fanin] in[0] ended after 5 values");
+    expect_text(out, "[fanin] took 8 values from 2 channels (in[0]: 5, "
+                     "in[1]: 3)");
+    free(out);
+}
+
 static double children_cpu_ms(void)
 {
     struct rusage ru;
@@ -301,6 +318,7 @@ int main(void)
         cmocka_unit_test(test_fan_out_fan_in_ends_with_every_value),
         cmocka_unit_test(test_fan_out_fan_in_in_a_troupe),
         cmocka_unit_test(test_fan_in_goes_on_after_one_input_ends),
+        cmocka_unit_test(test_explicit_bundle_indices_through_the_host),
         cmocka_unit_test(test_fan_in_idles_on_its_bundle),
         cmocka_unit_test(test_restarts_of_bundle_actors_lose_nothing),
         cmocka_unit_test(test_check_shows_the_resolved_wiring),

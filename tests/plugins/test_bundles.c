@@ -4,7 +4,8 @@
  * a test port connected several times gives a bundle its channels in
  * order, the _at calls address each, a fan-in wakes on any channel and
  * idles at no CPU, a fan-out waits for room on one channel, restarts keep
- * everything, and the harness refuses what a graph would. */
+ * everything, the harness refuses what a graph would, and in a graph test
+ * the channel a file gives index i is the one steady_port_at(i) reaches. */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -278,6 +279,68 @@ static void test_harness_refusals(void **unused)
     steady_test_destroy(t);
 }
 
+/* Takes `n` values from a stood-in actor's channel, within a bound. */
+static void take_n(struct steady_test_graph *g, const char *port, uint64_t *got,
+                   size_t n)
+{
+    size_t taken = 0;
+
+    for (int round = 0; round < 200 && taken < n; round++) {
+        long k;
+
+        assert_true(steady_test_graph_await_output(g, port, 1, 100) >= 0);
+        k = steady_test_graph_take(g, port, got + taken, n - taken);
+        assert_true(k >= 0);
+        taken += (size_t)k;
+    }
+    assert_int_equal(taken, n);
+}
+
+/* tests/graphs/ports/indexed.yaml gives its bundle channels indices in the
+ * reverse of the order it lists them: steady_port_at(a, port, i) is the
+ * channel the file gives index i, not the i-th it lists. split sends item
+ * k to out[k % 2] (out[1] is listed first), and fanin logs each in[i] with
+ * what came through it (in[1] is listed first). */
+static void test_graph_indices_address_port_at(void **unused)
+{
+    const char *const args[] = { "--plugin-path", STEADY_TEST_PLUGIN_DIR,
+                                 NULL };
+    struct steady_test_graph *g = steady_test_graph_load(
+        STEADY_SOURCE_DIR "/tests/graphs/ports/indexed.yaml", args);
+    const uint64_t in[6] = { 0, 1, 2, 3, 4, 5 };
+    uint64_t odd[3], even[3];
+
+    (void)unused;
+    assert_non_null(g);
+    assert_int_equal(steady_test_graph_stand_in(g, "src"), 0);
+    assert_int_equal(steady_test_graph_stand_in(g, "odd"), 0);
+    assert_int_equal(steady_test_graph_stand_in(g, "even"), 0);
+    assert_int_equal(steady_test_graph_stand_in(g, "late"), 0);
+    assert_int_equal(steady_test_graph_stand_in(g, "early"), 0);
+    assert_int_equal(steady_test_graph_start(g), 0);
+
+    assert_int_equal(steady_test_graph_feed(g, "src.out", in, 6), 6);
+    assert_int_equal(steady_test_graph_close(g, "src.out"), 0);
+    take_n(g, "odd.in", odd, 3);
+    take_n(g, "even.in", even, 3);
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(odd[i], 2 * i + 1);
+        assert_int_equal(even[i], 2 * i);
+    }
+
+    assert_int_equal(steady_test_graph_feed(g, "late.out", in, 3), 3);
+    assert_int_equal(steady_test_graph_feed(g, "early.out", in, 5), 5);
+    assert_int_equal(steady_test_graph_close(g, "late.out"), 0);
+    assert_int_equal(steady_test_graph_close(g, "early.out"), 0);
+    if (!steady_test_graph_await_log(g, "fanin", "in[1] ended after 3 values",
+                                     10000) ||
+        !steady_test_graph_await_log(g, "fanin", "in[0] ended after 5 values",
+                                     10000))
+        fail_msg("fanin's log:\n%s", steady_test_graph_log(g, "fanin"));
+    assert_int_equal(steady_test_graph_wait(g, 10000), 0);
+    steady_test_graph_destroy(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -287,6 +350,7 @@ int main(void)
         cmocka_unit_test(test_fanout_restart_keeps_channels_and_position),
         cmocka_unit_test(test_anycopy_takes_the_type_it_is_given),
         cmocka_unit_test(test_harness_refusals),
+        cmocka_unit_test(test_graph_indices_address_port_at),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

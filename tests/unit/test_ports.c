@@ -1,5 +1,6 @@
 /* test_ports.c - bundles and any-typed ports in the graph loader: bundle
- * channels numbered in file order, max_wired and plain ports, types of
+ * channels numbered in file order or by explicit index, max_wired and
+ * plain ports, types of
  * any-typed ports resolved along chains from either side, conflicts and
  * unresolvable channels refused at FILE:LINE:COL naming both sources; and
  * the telemetry picture of bundle channels (one edge each, labels that
@@ -195,6 +196,107 @@ static void test_bundle_limits_and_plain_ports(void **state)
     g = load_ok(one); /* a required bundle with one channel */
     expect_channel(g, 0, "src.out", "fi.in[0]", "u64", 8);
     graph_destroy(g);
+}
+
+/* Explicit indices name each channel's place in its bundle, whatever the
+ * order of the lines, in both forms; the bundle as a whole is 0..n-1 and
+ * the telemetry labels carry the written index. */
+static void test_bundle_explicit_indices(void **state)
+{
+    const char *f = write_tmp("explicit.yaml",
+                              "graph: explicit\n"
+                              "actors:\n"
+                              "  src: { plugin: tp_src }\n"
+                              "  fo: { plugin: tp_fanout }\n"
+                              "  fi: { plugin: tp_fanin }\n"
+                              "  sink: { plugin: tp_sink }\n"
+                              "channels:\n"
+                              "  - fo.out[3] -> fi.in[2]\n"
+                              "  - src.out -> fo.in\n"
+                              "  - from: fo.out[1]\n"
+                              "    to: sink.in\n"
+                              "  - { from: 'fo.out[0]', to: \"fi.in[0]\" }\n"
+                              "  - \" fo.out[2]  ->  fi.in[1] \"\n");
+    struct graph *g = load_ok(f);
+    struct tel_snapshot *s;
+
+    (void)state;
+    assert_int_equal(g->n_channels, 5);
+    expect_channel(g, 0, "fo.out[3]", "fi.in[2]", "u64", 8);
+    expect_channel(g, 1, "src.out", "fo.in", "u64", 8);
+    expect_channel(g, 2, "fo.out[1]", "sink.in", "u64", 8);
+    expect_channel(g, 3, "fo.out[0]", "fi.in[0]", "u64", 8);
+    expect_channel(g, 4, "fo.out[2]", "fi.in[1]", "u64", 8);
+    s = tel_snapshot_create(g);
+    assert_non_null(s);
+    assert_string_equal(s->channels[0].from_port, "out[3]");
+    assert_string_equal(s->channels[0].to_port, "in[2]");
+    assert_string_equal(s->channels[2].from_port, "out[1]");
+    assert_string_equal(s->channels[3].to_port, "in[0]");
+    tel_snapshot_destroy(s);
+    graph_destroy(g);
+}
+
+/* The index faults in combination (each alone is a file in
+ * tests/graphs/bad/): of several, the earliest channel's is told; a big
+ * index on a bundle without max_wired is a gap, not an overflow; a plain
+ * port refuses even [0]; a bad index on a good port is told before a
+ * second channel on a plain port. */
+static void test_bundle_index_faults(void **state)
+{
+    const char *head = "graph: faults\n"
+                       "actors:\n"
+                       "  a: { plugin: tp_src }\n"
+                       "  b: { plugin: tp_src }\n"
+                       "  fi: { plugin: tp_fanin }\n"
+                       "channels:\n";
+    char text[1024];
+    const char *f;
+
+    (void)state;
+    snprintf(text, sizeof(text), "%s%s", head,
+             "  - a.out -> fi.in[4000000000]\n"
+             "  - b.out -> fi.in[0]\n");
+    f = write_tmp("huge.yaml", text);
+    expect_error(f, 7, 20,
+                 "bundle 'fi.in' has 2 channels, so its indices run from 0 "
+                 "to 1; index 4000000000 leaves 1 without a channel",
+                 NULL);
+    snprintf(text, sizeof(text), "%s%s", head,
+             "  - a.out -> fi.in[99999999999]\n");
+    f = write_tmp("toohuge.yaml", text);
+    expect_error(f, 7, 20, "the index of bundle 'fi.in' must be a whole",
+                 "got '99999999999'", NULL);
+    snprintf(text, sizeof(text), "%s%s", head,
+             "  - a.out -> fi.in[1]\n"
+             "  - b.out -> fi.in[1]\n");
+    f = write_tmp("dupfirst.yaml", text);
+    expect_error(f, 8, 20, "index 1 of bundle 'fi.in' is already taken", NULL);
+    snprintf(text, sizeof(text), "%s%s", head, "  - a.out -> fi.in[+1]\n");
+    f = write_tmp("plus.yaml", text);
+    expect_error(f, 7, 20, "must be a whole number", "got '+1'", NULL);
+    snprintf(text, sizeof(text), "%s%s", head, "  - a.out -> fi.in[]\n");
+    f = write_tmp("empty.yaml", text);
+    expect_error(f, 7, 20, "must be a whole number", "got ''", NULL);
+    snprintf(text, sizeof(text), "%s%s", head, "  - a.out -> fi.in[0]x\n");
+    f = write_tmp("trailing.yaml", text);
+    expect_error(f, 7, 14, "expected 'actor.port' or 'actor.port[index]'",
+                 NULL);
+    snprintf(text, sizeof(text), "%s%s", head, "  - a.out -> fi.[0]\n");
+    f = write_tmp("noport.yaml", text);
+    expect_error(f, 7, 14, "expected 'actor.port' or 'actor.port[index]'",
+                 NULL);
+    snprintf(text, sizeof(text), "%s%s", head, "  - a.out[0] -> fi.in\n");
+    f = write_tmp("plain0.yaml", text);
+    expect_error(f, 7, 10, "port 'a.out' is not a bundle", NULL);
+    snprintf(text, sizeof(text), "%s%s", head,
+             "  - a.out -> fi.in\n"
+             "  - b.out -> fi.in[1]\n");
+    f = write_tmp("mixed.yaml", text);
+    expect_error(f, 8, 14,
+                 "bundle 'fi.in' is wired without an index by the channel "
+                 "at 7:5 but with one here",
+                 NULL);
 }
 
 /* An ABI 1.0 descriptor has no port_info: whatever lies past its size is
@@ -475,6 +577,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bundle_indices_follow_file_order),
         cmocka_unit_test(test_bundle_limits_and_plain_ports),
+        cmocka_unit_test(test_bundle_explicit_indices),
+        cmocka_unit_test(test_bundle_index_faults),
         cmocka_unit_test(test_abi10_ports_are_plain),
         cmocka_unit_test(test_any_chain_from_upstream),
         cmocka_unit_test(test_any_chain_from_downstream),

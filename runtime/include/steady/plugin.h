@@ -65,7 +65,8 @@ struct steady_port_desc {
 enum steady_port_flags {
     /* A bundle: the graph wires any number of channels to this port (fan-in
      * for an input, fan-out for an output), numbered 0.. in the order the
-     * graph file lists them. `required` means at least one. */
+     * graph file lists them, or as it writes them ("merge.in[1]").
+     * `required` means at least one. */
     STEADY_PORT_MANY = 1u << 0,
 };
 

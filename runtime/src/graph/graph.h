@@ -106,7 +106,8 @@ struct graph_actor {
 struct graph_endpoint {
     size_t actor;   /* index into graph.actors */
     size_t port;    /* index into that actor's plugin ports */
-    unsigned index; /* which channel of a bundle port (file order); 0 */
+    unsigned index; /* which channel of a bundle port: as the file writes
+                     * it ("a.out[1]"), else in file order; 0 */
 };
 
 struct graph_channel {

@@ -1,7 +1,8 @@
 /* graph_channels.c - the graph file's `channels` list, in either form
  * ("a.out -> b.in" or { from, to, ... }), resolved to ports and checked:
  * direction, one channel per plain port and at most max_wired per bundle
- * (numbered in file order), capacity, bytes and overflow; the element types
+ * (numbered in file order, or each by its explicit index "a.out[1]", then
+ * unique and dense), capacity, bytes and overflow; the element types
  * of any-typed ports resolved and every channel's two ends checked to agree,
  * and plugins built against channel layout 1 given only plain channels;
  * then every required port must be connected.
@@ -10,6 +11,7 @@
 #include "port_info.h"
 #include "suggest.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,12 +27,27 @@ static const char *const overflow_words[] = { "block", "drop_oldest",
 #define CHANNEL_FORMS \
     "a channel is 'actor.port -> actor.port' or a map with 'from' and 'to'"
 
+/* A bundle end written with an explicit index, checked once every channel
+ * is read (unique, and dense over the bundle's channels). */
+struct index_ref {
+    size_t actor, port;   /* the bundle */
+    unsigned index;       /* as written */
+    size_t channel;       /* the channel's place in the file */
+    struct graph_pos pos; /* of the index's digits */
+};
+
 /* Which channels hold each port: one slot per port of every actor. */
 struct port_use {
     size_t *base;    /* per actor: its first slot in `channel` */
     size_t *channel; /* per port: first channel's index + 1, or 0 when free */
     unsigned *count; /* per port: channels wired to it so far */
+    unsigned char *indexed; /* per port: INDEX_* of its channels so far */
+    struct index_ref *refs; /* explicit indices, in file order */
+    size_t n_refs;
 };
+
+/* A bundle's channels all carry an explicit index or none do. */
+enum { INDEX_UNSEEN, INDEX_IMPLICIT, INDEX_EXPLICIT };
 
 /* An endpoint as written: a slice of a scalar's text. */
 struct endpoint_text {
@@ -40,13 +57,17 @@ struct endpoint_text {
 };
 
 static int port_use_init(struct graph_ctx *c, struct port_use *u,
-                         const yaml_node_t *at)
+                         size_t n_channels, const yaml_node_t *at)
 {
     const struct graph *g = c->g;
     size_t total = 0;
 
     u->channel = NULL;
     u->count = NULL;
+    u->indexed = NULL;
+    u->n_refs = 0;
+    /* two ends per channel at most */
+    u->refs = calloc(2 * n_channels + 1, sizeof(*u->refs));
     u->base = calloc(g->n_actors + 1, sizeof(*u->base));
     if (!u->base)
         return graph_fail(c, at, "out of memory");
@@ -56,7 +77,8 @@ static int port_use_init(struct graph_ctx *c, struct port_use *u,
     }
     u->channel = calloc(total + 1, sizeof(*u->channel));
     u->count = calloc(total + 1, sizeof(*u->count));
-    if (!u->channel || !u->count)
+    u->indexed = calloc(total + 1, sizeof(*u->indexed));
+    if (!u->channel || !u->count || !u->indexed || !u->refs)
         return graph_fail(c, at, "out of memory");
     return 0;
 }
@@ -66,6 +88,8 @@ static void port_use_fini(struct port_use *u)
     free(u->base);
     free(u->channel);
     free(u->count);
+    free(u->indexed);
+    free(u->refs);
 }
 
 static struct graph_pos pos_in(const struct endpoint_text *e, const char *at)
@@ -146,20 +170,73 @@ static const char *ordinal(unsigned n)
     }
 }
 
-/* Resolves "actor.port" to an endpoint of the right direction that can take
- * one more channel: a plain port none yet, a bundle fewer than its
- * max_wired. The endpoint's index is the channel's place in the bundle. */
-static int resolve(struct graph_ctx *c, const struct port_use *u,
-                   const struct endpoint_text *e, bool is_from,
+/* The channel that first wired a port (its slot in struct port_use). */
+static const struct graph_channel *
+first_on(const struct graph_ctx *c, const struct port_use *u, size_t slot)
+{
+    return &c->g->channels[u->channel[slot] - 1];
+}
+
+/* The index of "actor.port[index]": `digits` is its text alone, `at` where
+ * it is written in e. A whole number below the bundle's max_wired (when it
+ * has one). */
+static int read_index(struct graph_ctx *c, const struct endpoint_text *e,
+                      const char *digits, const char *at,
+                      const struct graph_actor *a, size_t port, unsigned *out)
+{
+    const struct steady_plugin *desc = a->plugin->desc;
+    const char *name = desc->ports[port].name;
+    unsigned max = plugin_port_max_wired(desc, port);
+    struct graph_pos pos = pos_in(e, at);
+    int64_t v;
+
+    if (!plugin_port_is_bundle(desc, port))
+        return graph_fail_pos(
+            c, pos_in(e, at - 1),
+            "port '%s.%s' is not a bundle (plugin '%s' declares it a plain "
+            "port, one channel), so it takes no index; write '%s.%s'",
+            a->name, name, desc->name, a->name, name);
+    if (*digits < '0' || *digits > '9' || graph_parse_i64(digits, &v) < 0 ||
+        v > (int64_t)UINT_MAX - 1) {
+        if (max)
+            return graph_fail_pos(c, pos,
+                                  "the index of bundle '%s.%s' must be a "
+                                  "whole number from 0 to %u, got '%s'",
+                                  a->name, name, max - 1, digits);
+        return graph_fail_pos(c, pos,
+                              "the index of bundle '%s.%s' must be a whole "
+                              "number, 0 to n-1 over its n channels, got "
+                              "'%s'",
+                              a->name, name, digits);
+    }
+    if (max && v >= max)
+        return graph_fail_pos(
+            c, pos,
+            "bundle '%s.%s' takes at most %u channel%s (max_wired of plugin "
+            "'%s'), so its indices run from 0 to %u; got %s",
+            a->name, name, max, max == 1 ? "" : "s", desc->name, max - 1,
+            digits);
+    *out = (unsigned)v;
+    return 0;
+}
+
+/* Resolves "actor.port" or "actor.port[index]" to an endpoint of the right
+ * direction that can take one more channel: a plain port none yet, a
+ * bundle fewer than its max_wired. The endpoint's index is the one written,
+ * or else the channel's place in the bundle in file order; a bundle takes
+ * either kind, not both. The channel is channels[channel]. */
+static int resolve(struct graph_ctx *c, struct port_use *u,
+                   const struct endpoint_text *e, bool is_from, size_t channel,
                    struct graph_endpoint *out)
 {
     struct graph_pos pos = pos_in(e, e->text);
-    char *buf = malloc(e->len + 1), *dot;
+    char *buf = malloc(e->len + 1), *dot, *bracket = NULL;
     const struct graph_actor *a;
     const struct steady_port_desc *pd;
     long actor;
-    int port, rc = -1;
+    int port, rc = -1, mode;
     size_t slot;
+    unsigned index = 0;
 
     if (!buf)
         return graph_fail_pos(c, pos, "out of memory");
@@ -171,6 +248,18 @@ static int resolve(struct graph_ctx *c, const struct port_use *u,
         goto out_free_buf;
     }
     *dot = '\0';
+    bracket = strchr(dot + 1, '[');
+    if (bracket) {
+        if (bracket == dot + 1 || buf[e->len - 1] != ']') {
+            graph_fail_pos(c, pos,
+                           "expected 'actor.port' or 'actor.port[index]', "
+                           "got '%.*s'",
+                           (int)e->len, e->text);
+            goto out_free_buf;
+        }
+        *bracket = '\0';
+        buf[e->len - 1] = '\0';
+    }
     actor = graph_find_actor(c, buf);
     if (actor < 0) {
         unknown_actor(c, pos, buf);
@@ -191,10 +280,13 @@ static int resolve(struct graph_ctx *c, const struct port_use *u,
                        pd->dir == STEADY_IN ? "input" : "output");
         goto out_free_buf;
     }
+    if (bracket && read_index(c, e, bracket + 1, e->text + (bracket + 1 - buf),
+                              a, (size_t)port, &index) < 0)
+        goto out_free_buf;
     slot = u->base[actor] + (size_t)port;
+    mode = bracket ? INDEX_EXPLICIT : INDEX_IMPLICIT;
     if (u->channel[slot]) {
-        const struct graph_channel *prev =
-            &c->g->channels[u->channel[slot] - 1];
+        const struct graph_channel *prev = first_on(c, u, slot);
         unsigned max = plugin_port_max_wired(a->plugin->desc, (size_t)port);
 
         if (!plugin_port_is_bundle(a->plugin->desc, (size_t)port)) {
@@ -202,6 +294,18 @@ static int resolve(struct graph_ctx *c, const struct port_use *u,
                            "port '%s.%s' is already connected by the channel "
                            "at %d:%d",
                            a->name, pd->name, prev->pos.line, prev->pos.col);
+            goto out_free_buf;
+        }
+        if (u->indexed[slot] != mode) {
+            graph_fail_pos(c, pos,
+                           "bundle '%s.%s' is wired %s an index by the "
+                           "channel at %d:%d but %s one here; give every "
+                           "channel of a bundle an index ('%s.%s[0]', "
+                           "'%s.%s[1]', ...) or none",
+                           a->name, pd->name, bracket ? "without" : "with",
+                           prev->pos.line, prev->pos.col,
+                           bracket ? "with" : "without", a->name, pd->name,
+                           a->name, pd->name);
             goto out_free_buf;
         }
         if (max && u->count[slot] >= max) {
@@ -216,13 +320,93 @@ static int resolve(struct graph_ctx *c, const struct port_use *u,
             goto out_free_buf;
         }
     }
+    u->indexed[slot] = (unsigned char)mode;
+    if (bracket)
+        u->refs[u->n_refs++] = (struct index_ref){
+            .actor = (size_t)actor,
+            .port = (size_t)port,
+            .index = index,
+            .channel = channel,
+            .pos = pos_in(e, e->text + (bracket + 1 - buf)),
+        };
     out->actor = (size_t)actor;
     out->port = (size_t)port;
-    out->index = u->count[slot];
+    out->index = bracket ? index : u->count[slot];
     rc = 0;
 out_free_buf:
     free(buf);
     return rc;
+}
+
+static int cmp_index_ref(const void *pa, const void *pb)
+{
+    const struct index_ref *a = pa, *b = pb;
+
+    if (a->actor != b->actor)
+        return a->actor < b->actor ? -1 : 1;
+    if (a->port != b->port)
+        return a->port < b->port ? -1 : 1;
+    if (a->index != b->index)
+        return a->index < b->index ? -1 : 1;
+    return a->channel < b->channel ? -1 : a->channel > b->channel;
+}
+
+/* Once every channel is read: the explicit indices of each bundle are
+ * unique and, over its n channels, run 0 to n-1 with no gap. Of several
+ * faults the one on the earliest channel is told. */
+static int check_indices(struct graph_ctx *c, struct port_use *u)
+{
+    const struct graph *g = c->g;
+    const struct index_ref *bad = NULL, *taken = NULL;
+    const struct graph_actor *a;
+    const char *name;
+    unsigned missing = 0, n;
+
+    qsort(u->refs, u->n_refs, sizeof(*u->refs), cmp_index_ref);
+    for (size_t i = 0, group = 0; i < u->n_refs; i++) {
+        const struct index_ref *r = &u->refs[i];
+        unsigned wired = u->count[u->base[r->actor] + r->port];
+        bool same_port = i > group && r->actor == u->refs[group].actor &&
+                         r->port == u->refs[group].port;
+
+        if (!same_port)
+            group = i;
+        if (bad && bad->channel <= r->channel)
+            continue;
+        if (same_port && r->index == r[-1].index) {
+            bad = r;
+            taken = &r[-1];
+        } else if (r->index >= wired) {
+            /* the group holds n refs, at most n - 1 of them below n */
+            bad = r;
+            taken = NULL;
+            missing = 0;
+            for (size_t j = group; j < i && u->refs[j].index == missing; j++)
+                missing++;
+        }
+    }
+    if (!bad)
+        return 0;
+    a = &g->actors[bad->actor];
+    name = a->plugin->desc->ports[bad->port].name;
+    n = u->count[u->base[bad->actor] + bad->port];
+
+    if (taken) {
+        struct graph_pos at = g->channels[taken->channel].pos;
+
+        return graph_fail_pos(c, bad->pos,
+                              "index %u of bundle '%s.%s' is already taken "
+                              "by the channel at %d:%d; its %u channels "
+                              "take the indices 0 to %u, one each",
+                              bad->index, a->name, name, at.line, at.col, n,
+                              n - 1);
+    }
+    return graph_fail_pos(c, bad->pos,
+                          "bundle '%s.%s' has %u channel%s, so its indices "
+                          "run from 0 to %u; index %u leaves %u without a "
+                          "channel",
+                          a->name, name, n, n == 1 ? "" : "s", n - 1,
+                          bad->index, missing);
 }
 
 static bool is_space(char ch)
@@ -450,13 +634,13 @@ static int load_channel(struct graph_ctx *c, struct port_use *u, size_t index,
     } else if (split_arrow(c, item, &from, &to) < 0) {
         return -1;
     }
-    if (resolve(c, u, &from, true, &ch->from) < 0)
+    if (resolve(c, u, &from, true, index, &ch->from) < 0)
         return -1;
     slot = u->base[ch->from.actor] + ch->from.port;
     if (!u->channel[slot])
         u->channel[slot] = index + 1;
     u->count[slot]++;
-    if (resolve(c, u, &to, false, &ch->to) < 0)
+    if (resolve(c, u, &to, false, index, &ch->to) < 0)
         return -1;
     slot = u->base[ch->to.actor] + ch->to.port;
     if (!u->channel[slot])
@@ -669,12 +853,10 @@ int graph_load_channels(struct graph_ctx *c, yaml_node_t *n)
     struct graph *g = c->g;
     const yaml_node_t *at = n ? n : yaml_doc_root(&c->doc);
     const yaml_node_t **cap_nodes = NULL, **items = NULL;
-    struct port_use u;
+    struct port_use u = { 0 };
     size_t len = 0;
     int rc = -1;
 
-    if (port_use_init(c, &u, at) < 0)
-        goto out_fini_use;
     if (n && !yaml_doc_is_null(n)) {
         if (n->type != YAML_SEQUENCE_NODE) {
             graph_fail(c, n, "'channels' must be a list, got a %s",
@@ -683,6 +865,8 @@ int graph_load_channels(struct graph_ctx *c, yaml_node_t *n)
         }
         len = yaml_doc_len(n);
     }
+    if (port_use_init(c, &u, len, at) < 0)
+        goto out_fini_use;
     g->channels = calloc(len + 1, sizeof(*g->channels));
     cap_nodes = calloc(len + 1, sizeof(*cap_nodes));
     items = calloc(len + 1, sizeof(*items));
@@ -698,7 +882,7 @@ int graph_load_channels(struct graph_ctx *c, yaml_node_t *n)
         if (load_channel(c, &u, i, item, &cap_nodes[i]) < 0)
             goto out_fini_use;
     }
-    if (resolve_types(c, cap_nodes, items) < 0)
+    if (check_indices(c, &u) < 0 || resolve_types(c, cap_nodes, items) < 0)
         goto out_fini_use;
     rc = check_required(c, &u);
 out_fini_use:

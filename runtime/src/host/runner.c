@@ -279,6 +279,49 @@ static int bind_end(struct steady_runtime *rt, const struct graph_endpoint *e,
     return 0;
 }
 
+/* One end of channel `ch`, to be bound. */
+struct end_ref {
+    const struct graph_endpoint *e;
+    size_t ch;
+    bool producer;
+};
+
+static int cmp_end_ref(const void *pa, const void *pb)
+{
+    const struct graph_endpoint *a = ((const struct end_ref *)pa)->e;
+    const struct graph_endpoint *b = ((const struct end_ref *)pb)->e;
+
+    if (a->actor != b->actor)
+        return a->actor < b->actor ? -1 : 1;
+    if (a->port != b->port)
+        return a->port < b->port ? -1 : 1;
+    return a->index < b->index ? -1 : a->index > b->index;
+}
+
+/* Binds both ends of every channel, each port's in the order of their
+ * bundle indices: a bound channel takes the next place of its port, so the
+ * channel the file gives index i is steady_port_at(a, port, i) (the loader
+ * made each bundle's indices 0..n-1, whether written or in file order). */
+static int bind_ends(struct steady_runtime *rt)
+{
+    const struct graph *g = rt->graph;
+    struct end_ref *ends = calloc(2 * g->n_channels + 1, sizeof(*ends));
+    int rc = 0;
+
+    if (!ends)
+        return -1;
+    for (size_t i = 0; i < g->n_channels; i++) {
+        ends[2 * i] = (struct end_ref){ &g->channels[i].from, i, true };
+        ends[2 * i + 1] = (struct end_ref){ &g->channels[i].to, i, false };
+    }
+    qsort(ends, 2 * g->n_channels, sizeof(*ends), cmp_end_ref);
+    for (size_t k = 0; k < 2 * g->n_channels && rc == 0; k++)
+        rc =
+            bind_end(rt, ends[k].e, ends[k].producer, rt->channels[ends[k].ch]);
+    free(ends);
+    return rc;
+}
+
 static int build(struct steady_runtime *rt, bool check_only, char *err,
                  size_t errlen)
 {
@@ -309,7 +352,6 @@ static int build(struct steady_runtime *rt, bool check_only, char *err,
     /* before wiring: troupe members change waker, channels must know */
     if (plan_threads(rt, err, errlen) < 0)
         return -1;
-    /* in file order: a bundle's channels take their indices from it */
     for (size_t i = 0; i < g->n_channels; i++) {
         const struct graph_channel *gc = &g->channels[i];
 
@@ -321,11 +363,11 @@ static int build(struct steady_runtime *rt, bool check_only, char *err,
                                                     gc->type_name);
         /* the graph checked the policy: only memory can fail here */
         if (!rt->channels[i] ||
-            steady_channel_set_overflow(rt->channels[i], gc->overflow) < 0 ||
-            bind_end(rt, &gc->from, true, rt->channels[i]) < 0 ||
-            bind_end(rt, &gc->to, false, rt->channels[i]) < 0)
+            steady_channel_set_overflow(rt->channels[i], gc->overflow) < 0)
             goto err_oom;
     }
+    if (bind_ends(rt) < 0)
+        goto err_oom;
     return 0;
 
 err_oom:
