@@ -8,7 +8,7 @@
  *  12  u32 flags (SNAPSHOT_FINAL, SNAPSHOT_SHUTDOWN)
  *  16  u64 snapshot number (1, 2, ...)
  *  24  u64 file length
- *  32  u64 FNV-1a 64 of every byte from offset 40 to the end
+ *  32  u64 FNV-1a 64 of every other byte of the file (0-31, 40-end)
  *  40  text graph (u32 length and bytes), u32 actors, u32 channels
  *      per actor: text name, text plugin, u64 state size, u32 flags
  *                 (1: finished)
@@ -38,6 +38,12 @@ static uint64_t fnv1a(uint64_t h, const unsigned char *p, size_t n)
         h *= 1099511628211u;
     }
     return h;
+}
+
+/* Over everything but the checksum itself: the header too. */
+static uint64_t checksum(const unsigned char *b, size_t len)
+{
+    return fnv1a(fnv1a(FNV_START, b, 32), b + FIXED, len - FIXED);
 }
 
 static void put32(unsigned char *p, uint32_t v)
@@ -140,7 +146,7 @@ void snapshot_encode(const struct snapshot_desc *d, uint64_t number,
     }
     for (size_t i = 0; i < d->n_channels; i++)
         p += channel_snap_save(d->channels[i], p);
-    put64(b + 32, fnv1a(FNV_START, b + FIXED, len - FIXED));
+    put64(b + 32, checksum(b, len));
 }
 
 /* ---- parsing: a cursor that never reads past the end ---- */
@@ -219,7 +225,7 @@ int snapshot_parse(const void *buf, size_t len, const char *name,
                  name, len, (unsigned long long)get64(b + 24));
         return -1;
     }
-    if (fnv1a(FNV_START, b + FIXED, len - FIXED) != get64(b + 32)) {
+    if (checksum(b, len) != get64(b + 32)) {
         snprintf(err, errlen,
                  "%s: checksum mismatch: the file is damaged; move it away "
                  "to start from the per-actor state files",
