@@ -121,13 +121,21 @@ static void await_progress(struct host_run *h, int snaps, const char *path,
     fail_msg("no progress within %d ms", WAIT_MS);
 }
 
+/* The last few KiB of an output, for failure messages. */
+static const char *tail_of(const char *out)
+{
+    size_t n = strlen(out);
+
+    return n > 3000 ? out + n - 3000 : out;
+}
+
 /* Runs `args` KILLS times, killing each run with SIGKILL after progress
  * and a random few ms more, then once to its end. Returns how many runs
  * resumed from a snapshot. */
 static int kill_and_resume(const char *const *args, unsigned seed,
                            const char *path, char **last_output)
 {
-    int resumed = 0;
+    int resumed = 0, killed = 0, st;
     struct host_run h;
 
     srand(seed);
@@ -138,11 +146,19 @@ static int kill_and_resume(const char *const *args, unsigned seed,
         await_progress(&h, 1 + rand() % 3, path, path ? file_size(path) : 0);
         nanosleep(&jitter, NULL);
         kill(h.pid, SIGKILL);
-        assert_int_equal(host_wait(&h, WAIT_MS), 128 + SIGKILL);
+        /* on a fast machine a run may end by itself before the kill */
+        st = host_wait(&h, WAIT_MS);
+        if (st != 0 && st != 128 + SIGKILL)
+            fail_msg("a run ended with %d:\n%s", st, tail_of(h.output));
+        killed += st == 128 + SIGKILL;
         resumed += strstr(h.output, "resumes from snapshot") != NULL;
         free(h.output);
     }
-    assert_int_equal(host_run(&h, args, WAIT_MS), 0);
+    /* most kills hit a running graph */
+    assert_true(killed >= KILLS - 1);
+    if (host_run(&h, args, WAIT_MS) != 0)
+        fail_msg("the last run ended with %d:\n%s", h.status,
+                 tail_of(h.output));
     resumed += strstr(h.output, "resumes from snapshot") != NULL;
     *last_output = h.output;
     return resumed;
@@ -229,7 +245,7 @@ static void test_varsize_killed_and_resumed(void **state)
             "state_dir: %s\n"
             "checkpoint_ms: 20\n"
             "actors:\n"
-            "  src: { plugin: tp_textsrc, params: { count: 400000 } }\n"
+            "  src: { plugin: tp_textsrc, params: { count: 1500000 } }\n"
             "  sink: { plugin: tp_textsink }\n"
             "channels:\n"
             "  - { from: src.out, to: sink.in, capacity: 32, bytes: 2000 }\n",
@@ -238,8 +254,8 @@ static void test_varsize_killed_and_resumed(void **state)
     args[1] = t.graph;
     assert_true(kill_and_resume(args, 3, NULL, &out) >= KILLS);
     /* every message once, in order: none missing, none repeated */
-    if (!strstr(out, "took 400000 messages") ||
-        !strstr(out, "first 0, last 399999, 0 bad"))
+    if (!strstr(out, "took 1500000 messages") ||
+        !strstr(out, "first 0, last 1499999, 0 bad"))
         fail_msg("the sink did not take each message once:\n%s", out);
     free(out);
     tmp_remove(&t);
@@ -317,7 +333,9 @@ static void test_acknowledged_only_when_covered(void **state)
     {
         unsigned long long acked = last_ack(acks);
 
-        assert_int_equal(host_run(&h, args, WAIT_MS), 0);
+        if (host_run(&h, args, WAIT_MS) != 0)
+            fail_msg("the last run ended with %d:\n%s", h.status,
+                     tail_of(h.output));
         assert_true(acker_start(h.output) >= acked);
         assert_true(acked > 0);
     }
