@@ -19,8 +19,7 @@ static void check(const uint8_t *data, size_t size)
     struct snapshot_record rec;
     char err[1024];
 
-    if (snapshot_parse(data, size, "fuzz.snapshot", &rec, err, sizeof(err)) <
-        0)
+    if (snapshot_parse(data, size, "fuzz.snapshot", &rec, err, sizeof(err)) < 0)
         return;
     for (size_t i = 0; i < rec.n_actors; i++)
         if ((const uint8_t *)rec.actors[i].state < data ||
@@ -31,8 +30,7 @@ static void check(const uint8_t *data, size_t size)
         const struct snap_geom *g = &rec.channels[i].geom;
         struct steady_channel *ch;
 
-        if (g->capacity > 4096 || g->elem_size > 4096 ||
-            g->max_bytes > 65536)
+        if (g->capacity > 4096 || g->elem_size > 4096 || g->max_bytes > 65536)
             continue;
         ch = g->varsize ? steady_channel_create_varsize(
                               (size_t)g->capacity, (size_t)g->max_bytes, "t")

@@ -179,8 +179,8 @@ static unsigned long long assert_file_sequence(const char *path)
         fizzbuzz_text(i, want, sizeof(want));
         if ((size_t)(eol - p) != strlen(want) ||
             strncmp(p, want, strlen(want)) != 0)
-            fail_msg("line %llu is '%.*s', expected '%s'", i, (int)(eol - p),
-                     p, want);
+            fail_msg("line %llu is '%.*s', expected '%s'", i, (int)(eol - p), p,
+                     want);
         i++;
         p = eol + 1;
     }

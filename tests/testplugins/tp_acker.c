@@ -30,8 +30,8 @@ static void ack(struct steady_actor *a, uint64_t taken)
 {
     struct acker *k = steady_ctx(a);
     char line[40];
-    int n = snprintf(line, sizeof(line), "ack %llu\n",
-                     (unsigned long long)taken);
+    int n =
+        snprintf(line, sizeof(line), "ack %llu\n", (unsigned long long)taken);
 
     if (write(k->fd, line, (size_t)n) != n)
         steady_panic(a, "cannot write the acknowledgement: %s",
@@ -48,8 +48,8 @@ static int init(struct steady_actor *a)
                  O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     if (k->fd < 0) {
         free(k);
-        return steady_fail(a, "cannot open %s: %s",
-                           steady_param_str(a, "file"), strerror(errno));
+        return steady_fail(a, "cannot open %s: %s", steady_param_str(a, "file"),
+                           strerror(errno));
     }
     steady_set_ctx(a, k);
     return 0;

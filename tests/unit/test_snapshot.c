@@ -125,11 +125,8 @@ static const struct steady_plugin cons_desc = {
     .run = cons_run,
 };
 static const struct steady_plugin spin_desc = {
-    STEADY_PLUGIN_HEADER,
-    .name = "spin",
-    .version = "1",
-    .summary = "never waits",
-    .run = spin_run,
+    STEADY_PLUGIN_HEADER,     .name = "spin",  .version = "1",
+    .summary = "never waits", .run = spin_run,
 };
 static const struct steady_plugin ack_desc = {
     STEADY_PLUGIN_HEADER,
@@ -195,9 +192,8 @@ static void rig_make(struct rig *r, size_t cap, bool spin, bool ack)
     r->names[0] = "prod.out -> cons.in";
     snprintf(r->dir, sizeof(r->dir), "/tmp/steady-snap-XXXXXX");
     assert_non_null(mkdtemp(r->dir));
-    assert_int_equal(state_dir_open(r->dir, STATE_DIR_RUN, 0, &r->sd, err,
-                                    sizeof(err)),
-                     0);
+    assert_int_equal(
+        state_dir_open(r->dir, STATE_DIR_RUN, 0, &r->sd, err, sizeof(err)), 0);
     d = (struct snapshot_desc){ .graph = "snap",
                                 .actors = r->actors,
                                 .n_actors = r->n,

@@ -270,11 +270,11 @@ void bench_snapshots(const struct bench_cfg *cfg, struct bench_result *r)
 {
     char graph[512], dir[256], rm[300];
     const char *beats = cfg->quick ? "50" : "1000";
-    const char *off[] = { "--beats", beats,       "--rate",
-                          "1",       "--telemetry", "off",
-                          "--state-dir", dir,     NULL };
-    const char *on[] = { "--beats",     beats, "--rate",          "1",
-                         "--telemetry", "off", "--state-dir",     dir,
+    const char *off[] = { "--beats",     beats,         "--rate",
+                          "1",           "--telemetry", "off",
+                          "--state-dir", dir,           NULL };
+    const char *on[] = { "--beats",         beats, "--rate",      "1",
+                         "--telemetry",     "off", "--state-dir", dir,
                          "--checkpoint-ms", "100", NULL };
     struct host h;
 

@@ -34,10 +34,10 @@ enum snap_where {
  * writes it, once a checkpoint. */
 struct snap_ctl {
     _Alignas(128) _Atomic uint32_t hold; /* nonzero: stop at the next wait */
-    _Alignas(128) bool on;  /* snapshots are taken (set before start) */
-    _Atomic uint64_t next;  /* release: the snapshot not yet copied */
-    _Atomic uint64_t done;  /* release: the last snapshot safely written */
-    struct waker coord;     /* woken when an actor is held, or gone */
+    _Alignas(128) bool on; /* snapshots are taken (set before start) */
+    _Atomic uint64_t next; /* release: the snapshot not yet copied */
+    _Atomic uint64_t done; /* release: the last snapshot safely written */
+    struct waker coord;    /* woken when an actor is held, or gone */
 };
 
 /* Actors that shut down together: a running graph, or one actor under test. */

@@ -11,9 +11,8 @@
  *   fixed size: (tail - head) items of elem_size bytes
  *   varsize: per message u64 start, u64 len, its bytes, zeros up to 8
  */
-#include "snapshot.h"
-
 #include "channel_impl.h"
+#include "snapshot.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -187,8 +186,9 @@ int channel_snap_check(const struct snap_geom *g, const unsigned char *p,
         at += ALIGN8((size_t)mlen);
     }
     if (n && btail != end) {
-        snprintf(why, whylen, "its byte position does not match its "
-                              "messages");
+        snprintf(why, whylen,
+                 "its byte position does not match its "
+                 "messages");
         return -1;
     }
     *used = at;

@@ -36,7 +36,7 @@ void snap_hold_self(struct steady_actor *a)
         atomic_store_explicit(&a->snap_where, SNAP_RUNNING,
                               memory_order_relaxed);
         wake_fence_light(); /* RUNNING before the hold load */
-        if (!atomic_load_explicit(&s->hold, memory_order_relaxed))
+        if (!atomic_load_explicit(&s->hold, memory_order_acquire))
             return;
     }
 }
@@ -57,7 +57,9 @@ void snap_park(struct steady_actor *a, uint32_t seen, uint64_t deadline_ns)
     a->park(a, seen, deadline_ns);
     atomic_store_explicit(&a->snap_where, SNAP_RUNNING, memory_order_relaxed);
     wake_fence_light(); /* RUNNING before the hold load */
-    if (atomic_load_explicit(&s->hold, memory_order_relaxed))
+    /* acquire: a copy made while this actor was counted as waiting is
+     * complete before it touches a channel again */
+    if (atomic_load_explicit(&s->hold, memory_order_acquire))
         snap_hold_self(a);
 }
 

@@ -75,8 +75,7 @@ bool snapshot_resumes_shutdown(const struct snapshot *s)
     return s && s->resume_shutdown;
 }
 
-int snapshot_restore(struct snapshot *s, bool *found, char *err,
-                     size_t errlen)
+int snapshot_restore(struct snapshot *s, bool *found, char *err, size_t errlen)
 {
     struct snapshot_record rec;
     char name[1024];
@@ -214,12 +213,11 @@ int snapshot_take(struct snapshot *s, uint32_t flags, uint64_t hold_ms,
     }
     /* every actor is still: copy */
     for (size_t i = 0; i < s->desc.n_actors; i++)
-        s->finished[i] = atomic_load_explicit(&s->desc.actors[i]->snap_where,
-                                              memory_order_acquire) ==
-                             SNAP_GONE &&
-                         atomic_load_explicit(&s->desc.actors[i]->status,
-                                              memory_order_acquire) ==
-                             ACTOR_EXITED;
+        s->finished[i] =
+            atomic_load_explicit(&s->desc.actors[i]->snap_where,
+                                 memory_order_acquire) == SNAP_GONE &&
+            atomic_load_explicit(&s->desc.actors[i]->status,
+                                 memory_order_acquire) == ACTOR_EXITED;
     if (atomic_load_explicit(&s->set->shutdown, memory_order_acquire))
         flags |= SNAPSHOT_SHUTDOWN;
     number = atomic_load_explicit(&c->next, memory_order_relaxed);

@@ -17,14 +17,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SNAPSHOT_FILE        "steady.snapshot"
+#define SNAPSHOT_FILE      "steady.snapshot"
 /* The range of checkpoint_ms: below it the pauses would dominate. */
-#define SNAPSHOT_MIN_MS      10u
-#define SNAPSHOT_MAX_MS      3600000u
+#define SNAPSHOT_MIN_MS    10u
+#define SNAPSHOT_MAX_MS    3600000u
 /* How long a snapshot waits for every actor to reach a wait. */
-#define SNAPSHOT_HOLD_MS     1000u
+#define SNAPSHOT_HOLD_MS   1000u
 /* Largest snapshot file read back: 4 GiB. */
-#define SNAPSHOT_MAX_BYTES   ((uint64_t)1 << 32)
+#define SNAPSHOT_MAX_BYTES ((uint64_t)1 << 32)
 
 /* Flags of a snapshot file. */
 #define SNAPSHOT_FINAL    1u /* written at a clean stop: a fresh start */
@@ -32,9 +32,9 @@
 
 /* The shape of a channel, as a snapshot records it. */
 struct snap_geom {
-    uint32_t varsize;  /* 1: variable-size messages */
-    uint32_t overflow; /* enum steady_overflow */
-    uint64_t capacity; /* items (messages) */
+    uint32_t varsize;   /* 1: variable-size messages */
+    uint32_t overflow;  /* enum steady_overflow */
+    uint64_t capacity;  /* items (messages) */
     uint64_t elem_size; /* 0 when varsize */
     uint64_t max_bytes; /* varsize: bytes of messages at most */
 };
@@ -124,8 +124,7 @@ struct snapshot *snapshot_create(struct actor_set *set,
  * a regular file, another user's file, a corrupt or truncated file, one of
  * another graph: -1 with err naming the file, what differs and what to
  * do. *found says whether one was restored. */
-int snapshot_restore(struct snapshot *s, bool *found, char *err,
-                     size_t errlen);
+int snapshot_restore(struct snapshot *s, bool *found, char *err, size_t errlen);
 /* The restored snapshot had a shutdown requested: the caller requests it
  * again once the actors run. */
 bool snapshot_resumes_shutdown(const struct snapshot *s);

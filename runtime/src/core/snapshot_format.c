@@ -269,11 +269,11 @@ int snapshot_parse(const void *buf, size_t len, const char *name,
         ch->geom.max_bytes = take64(&c);
         if (!c.short_ &&
             (ch->geom.varsize > 1 || ch->geom.overflow > 2 ||
-             ch->geom.capacity == 0 || ch->geom.capacity > ((uint64_t)1 << 40) ||
-             (ch->geom.varsize
-                  ? ch->geom.max_bytes == 0 ||
-                        ch->geom.max_bytes > ((uint64_t)1 << 40)
-                  : ch->geom.elem_size == 0))) {
+             ch->geom.capacity == 0 ||
+             ch->geom.capacity > ((uint64_t)1 << 40) ||
+             (ch->geom.varsize ? ch->geom.max_bytes == 0 ||
+                                     ch->geom.max_bytes > ((uint64_t)1 << 40)
+                               : ch->geom.elem_size == 0))) {
             what = "describes a channel no steady makes";
             goto err_short;
         }
@@ -344,8 +344,8 @@ static bool same(const char *s, size_t n, const char *want)
     return strlen(want) == n && memcmp(s, want, n) == 0;
 }
 
-#define REFUSE_TAIL                                                           \
-    "; run the graph as it was to resume from the snapshot, or move %s "     \
+#define REFUSE_TAIL                                                         \
+    "; run the graph as it was to resume from the snapshot, or move %s "    \
     "away to start from the per-actor state files (what the channels held " \
     "is then lost)"
 
@@ -376,10 +376,9 @@ int snapshot_match(const struct snapshot_record *rec,
 
         if (!same(r->name, r->name_len, a->name)) {
             snprintf(err, errlen,
-                     "%s: actor %zu was '%s', it is '%s' now" REFUSE_TAIL,
-                     name, i + 1,
-                     printable(t1, sizeof(t1), r->name, r->name_len), a->name,
-                     name);
+                     "%s: actor %zu was '%s', it is '%s' now" REFUSE_TAIL, name,
+                     i + 1, printable(t1, sizeof(t1), r->name, r->name_len),
+                     a->name, name);
             return -1;
         }
         if (!same(r->plugin, r->plugin_len, a->plugin->name) ||

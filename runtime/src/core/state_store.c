@@ -20,15 +20,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#define STATE_MAGIC    "STEADYST"
-#define STATE_FORMAT   2u
-#define FIXED_SIZE     32u
-#define V1_NAMELEN     64u
-#define V1_HEADER_SIZE (FIXED_SIZE + V1_NAMELEN)
-#define N_TEXTS        5
-#define STATE_SUFFIX   ".state"
-#define TMP_INFIX      ".state.tmp"
-#define PROBE_NAME     "steady-probe"
+#define STATE_MAGIC         "STEADYST"
+#define STATE_FORMAT        2u
+#define FIXED_SIZE          32u
+#define V1_NAMELEN          64u
+#define V1_HEADER_SIZE      (FIXED_SIZE + V1_NAMELEN)
+#define N_TEXTS             5
+#define STATE_SUFFIX        ".state"
+#define TMP_INFIX           ".state.tmp"
+#define PROBE_NAME          "steady-probe"
 #define SNAPSHOT_TMP_PREFIX "steady.snapshot.tmp."
 
 struct state_dir {
@@ -290,8 +290,10 @@ int state_dir_read(struct state_dir *d, const char *name, uint64_t max,
         goto out;
     }
     if (!S_ISREG(st.st_mode)) {
-        snprintf(err, errlen, "%s/%s: is %s, not a file steady wrote; move "
-                 "it away", d->path, name, file_kind(st.st_mode));
+        snprintf(err, errlen,
+                 "%s/%s: is %s, not a file steady wrote; move "
+                 "it away",
+                 d->path, name, file_kind(st.st_mode));
         goto out;
     }
     if (st.st_uid != geteuid()) {
@@ -305,8 +307,7 @@ int state_dir_read(struct state_dir *d, const char *name, uint64_t max,
         snprintf(err, errlen,
                  "%s/%s: the file is %lld bytes, more than steady writes "
                  "there (%llu); move it away",
-                 d->path, name, (long long)st.st_size,
-                 (unsigned long long)max);
+                 d->path, name, (long long)st.st_size, (unsigned long long)max);
         goto out;
     }
     buf = malloc(st.st_size ? (size_t)st.st_size : 1);

@@ -20,8 +20,9 @@
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-static const char *const top_keys[] = { "graph",    "args",   "telemetry",
-                                        "defaults", "actors", "channels",
+static const char *const top_keys[] = { "graph",     "args",
+                                        "telemetry", "defaults",
+                                        "actors",    "channels",
                                         "state_dir", "checkpoint_ms" };
 static const char *const telemetry_keys[] = { "listen", "frame_ms",
                                               "window_s" };

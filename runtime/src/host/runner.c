@@ -204,8 +204,8 @@ static int check_saved(struct steady_runtime *rt, char *err, size_t errlen)
 }
 
 /* --checkpoint-ms N|off, then: snapshots need a state_dir. */
-static int apply_checkpoint_option(struct graph *g, const char *opt,
-                                   char *err, size_t errlen)
+static int apply_checkpoint_option(struct graph *g, const char *opt, char *err,
+                                   size_t errlen)
 {
     if (opt && strcmp(opt, "off") == 0) {
         g->checkpoint_ms = 0;
@@ -504,8 +504,7 @@ int runner_open(const char *file, const struct steady_runtime_options *opt,
     plan_log_debug(rt->graph);
     if (apply_telemetry_option(rt->graph, opt->telemetry, err, errlen) < 0 ||
         apply_state_dir_option(rt->graph, opt->state_dir, err, errlen) < 0 ||
-        apply_checkpoint_option(rt->graph, opt->checkpoint_ms, err, errlen) <
-            0)
+        apply_checkpoint_option(rt->graph, opt->checkpoint_ms, err, errlen) < 0)
         goto err_destroy;
     *out = rt;
     return 0;
