@@ -94,7 +94,8 @@ static int ack_run(struct steady_actor *a)
             continue;
         if (steady_snapshot_done(a) < n)
             s->early++;
-        s->acked = n;
+        /* the test thread watches it move */
+        __atomic_store_n(&s->acked, n, __ATOMIC_RELEASE);
     }
     return 0;
 }
