@@ -6,8 +6,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 /* cmocka.h needs the headers above */
 #include <cmocka.h>
 #include <steady/messages.h>
@@ -245,6 +247,53 @@ static void test_limits_refuse_bad_summary(void **unused)
     steady_test_destroy(t);
 }
 
+/* file: the lines go to the file, not the log; a run first cuts the file
+ * back to the length its state says was written (what a kill left after
+ * the last snapshot goes), and the state follows every write. */
+static void test_file_cut_back_to_state_then_appended(void **unused)
+{
+    (void)unused;
+    char path[] = "/tmp/steady-logger-XXXXXX";
+    int fd = mkstemp(path);
+    static const char before[] = "Msg FizzBuzz\nMsg Value(1)\nMsg Val";
+    static const char want[] =
+        "Msg FizzBuzz\nMsg Value(1)\nMsg Value(2)\nMsg Fizz\n";
+    struct steady_test *t;
+    uint64_t *state;
+    char got[128];
+    ssize_t n;
+
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, before, strlen(before)), strlen(before));
+    t = load(8);
+    assert_int_equal(steady_test_set_param(t, "file", path), 0);
+    /* logged, failed_at, counts[4], file_len: 26 bytes were written */
+    state = steady_test_state(t);
+    state[6] = 26;
+    feed_range(t, 2, 2);
+    steady_test_close_input(t, "in");
+    assert_int_equal(steady_test_run(t, 3000), 0);
+    assert_false(steady_test_log_contains(t, "Msg "));
+    assert_int_equal(state[6], strlen(want));
+    n = pread(fd, got, sizeof(got) - 1, 0);
+    assert_true(n >= 0);
+    got[n] = '\0';
+    assert_string_equal(got, want);
+    steady_test_destroy(t);
+    /* a file shorter than the state says was changed by someone else */
+    assert_int_equal(ftruncate(fd, 5), 0);
+    t = load(8);
+    assert_int_equal(steady_test_set_param(t, "file", path), 0);
+    state = steady_test_state(t);
+    state[6] = 26;
+    steady_test_close_input(t, "in");
+    assert_true(steady_test_run(t, 3000) != 0);
+    assert_true(steady_test_log_contains(t, "shorter than the 26"));
+    steady_test_destroy(t);
+    close(fd);
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -259,6 +308,7 @@ int main(void)
         cmocka_unit_test(test_run_logs_each_message_in_order),
         cmocka_unit_test(test_run_reports_zero_when_nothing_came),
         cmocka_unit_test(test_run_drains_at_shutdown),
+        cmocka_unit_test(test_file_cut_back_to_state_then_appended),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -249,6 +249,7 @@ int main(int argc, char **argv)
     char tmp[] = "/tmp/steady-bench-XXXXXX";
     struct bench_result single, ck, batch, solo, rate1, troupe, loop, zmq, gst;
     struct bench_result lat, idle, mem_actor, mem_slot, tel_std, tel_perf;
+    struct bench_result snaps;
     struct bench_result msgs[3], copies[3];
     static const size_t msg_lens[3] = { 16, 256, 4096 };
     struct bench_result tel_cpu;
@@ -285,6 +286,7 @@ int main(int argc, char **argv)
     median_of(&cfg, "performant graph, telemetry", telemetry_performant,
               &tel_perf);
     median_of(&cfg, "300 actors, telemetry CPU", bench_telemetry_cpu, &tel_cpu);
+    median_of(&cfg, "standard graph, snapshots", bench_snapshots, &snaps);
 
     printf("steady-bench: %d CPUs, median of %d run%s%s\n\n", bench_cpus(),
            cfg.runs, cfg.runs == 1 ? "" : "s",
@@ -402,6 +404,17 @@ int main(int argc, char **argv)
         "polled as the dashboard polls",
         tel_cpu.ok ? a : tel_cpu.note, "", "",
         verdict(&cfg, "< 5 %", tel_cpu.ok, tel_cpu.value < 5, d, sizeof(d)));
+
+    if (snaps.ok) {
+        char off[32], on[32];
+
+        bench_fmt_rate(off, sizeof(off), snaps.value);
+        bench_fmt_rate(on, sizeof(on), snaps.value2);
+        snprintf(a, sizeof(a), "off %s, on %s", off, on);
+        snprintf(c, sizeof(c), "%.2fx", snaps.value2 / snaps.value);
+    }
+    row("standard graph msgs/s at --rate 1, snapshots off / every 100 ms",
+        snaps.ok ? a : snaps.note, "", snaps.ok ? c : "", "");
 
     /* the generated graphs */
     for (const char *f = "wakeup.yaml\0pairs.yaml\0slots.yaml\0"

@@ -79,6 +79,9 @@ void bench_telemetry(const struct bench_cfg *cfg, bool performant,
  * process's (value2) on 300 actors in 5 troupes, polled as the dashboard
  * polls (telcpu.c). */
 void bench_telemetry_cpu(const struct bench_cfg *cfg, struct bench_result *r);
+/* Messages/s of the standard graph at --rate 1 with a state_dir, without
+ * snapshots (value) and with one every 100 ms (value2). */
+void bench_snapshots(const struct bench_cfg *cfg, struct bench_result *r);
 /* Wake-up latency from a send to the blocked receiver running: p50 (value)
  * and p99 (value2), in microseconds. */
 void bench_latency(const struct bench_cfg *cfg, struct bench_result *r);

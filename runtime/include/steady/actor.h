@@ -267,7 +267,8 @@ STEADY_EXPORT void *steady_state(struct steady_actor *a);
 /* Writes the state to the graph's state_dir now (crash-safe: a reader sees
  * the old or the new state, never a mix). The runtime also saves it when
  * the actor stops or fails. 0, or -1 (logged) on an I/O error; 0 and no-op
- * when the graph keeps no state_dir. */
+ * when the graph keeps no state_dir, and when it takes snapshots
+ * (checkpoint_ms): the next snapshot holds the state. */
 STEADY_EXPORT int steady_checkpoint(struct steady_actor *a);
 
 /* Snapshots. With a state_dir and `checkpoint_ms:` in the graph, the
@@ -283,7 +284,9 @@ STEADY_EXPORT int steady_checkpoint(struct steady_actor *a);
  * steady_snapshot_next named at that moment, which covers it once
  * steady_snapshot_done reaches that number. Both are 0 when snapshots are
  * off. steady_snapshotted(a, n) is met once snapshot n is done (at once
- * when snapshots are off), settled at shutdown. */
+ * when snapshots are off), settled at shutdown. A clean stop writes a last
+ * snapshot before the plugins' destroy, so destroy sees it done. Any
+ * thread of the actor's own; they never block. */
 STEADY_EXPORT uint64_t steady_snapshot_next(struct steady_actor *a);
 STEADY_EXPORT uint64_t steady_snapshot_done(struct steady_actor *a);
 STEADY_EXPORT struct steady_cond steady_snapshotted(struct steady_actor *a,

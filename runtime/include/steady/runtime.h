@@ -28,6 +28,9 @@ struct steady_runtime_options {
     /* Open plugins that others than their owner (or root) could change, as
      * env STEADY_ALLOW_WRITABLE_PLUGINS=1 does; refused when false. */
     bool allow_writable_plugins;
+    /* A process snapshot every N ms (graph key checkpoint_ms): NULL as the
+     * graph says, "off", or N from 10 to 3600000; needs a state_dir. */
+    const char *checkpoint_ms;
 };
 
 /* Loads and checks a graph file, opens its plugins and builds its actors

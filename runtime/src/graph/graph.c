@@ -20,9 +20,10 @@
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-static const char *const top_keys[] = { "graph",    "args",   "telemetry",
-                                        "defaults", "actors", "channels",
-                                        "state_dir" };
+static const char *const top_keys[] = { "graph",     "args",
+                                        "telemetry", "defaults",
+                                        "actors",    "channels",
+                                        "state_dir", "checkpoint_ms" };
 static const char *const telemetry_keys[] = { "listen", "frame_ms", "window_s",
                                               "history_s", "history_step_ms" };
 static const char *const defaults_keys[] = { "channel", "actor",
@@ -396,6 +397,22 @@ static int load_state_dir(struct graph_ctx *c, yaml_node_t *n)
         return graph_fail(c, n, "'state_dir' must not be empty");
     c->g->state_dir = dup_text(c, n, dir);
     return c->g->state_dir ? 0 : -1;
+}
+
+/* checkpoint_ms: snapshots every N ms (snapshot.h); that it needs a
+ * state_dir is checked once --state-dir is applied (runner.c). */
+static int load_checkpoint(struct graph_ctx *c, yaml_node_t *n)
+{
+    int64_t x;
+
+    if (!n || yaml_doc_is_null(n))
+        return 0;
+    if (graph_read_int(c, n, "checkpoint_ms", GRAPH_CHECKPOINT_MIN_MS,
+                       GRAPH_CHECKPOINT_MAX_MS, &x) < 0)
+        return -1;
+    c->g->checkpoint_ms = (unsigned)x;
+    c->g->checkpoint_pos = graph_pos_of(n);
+    return 0;
 }
 
 /* An actor's stack: its fiber's in a troupe, its thread's when solo. */
@@ -861,6 +878,7 @@ static int load_root(struct graph_ctx *c, const struct graph_override *ov,
         load_telemetry(c, yaml_doc_get(&c->doc, root, "telemetry")) < 0 ||
         load_defaults(c, yaml_doc_get(&c->doc, root, "defaults")) < 0 ||
         load_state_dir(c, yaml_doc_get(&c->doc, root, "state_dir")) < 0 ||
+        load_checkpoint(c, yaml_doc_get(&c->doc, root, "checkpoint_ms")) < 0 ||
         load_actors(c, actors) < 0)
         return -1;
     return graph_load_channels(c, yaml_doc_get(&c->doc, root, "channels"));

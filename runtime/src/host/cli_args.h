@@ -28,7 +28,8 @@ struct cli_args {
     const char *plugin_path;
     const char *telemetry;
     const char *state_dir;
-    bool has_log_level; /* --log-level was given */
+    const char *checkpoint_ms; /* --checkpoint-ms N|off */
+    bool has_log_level;        /* --log-level was given */
     enum steady_log_level log_level;
     /* Graph args: name, value, name, value, ...; n_overrides pairs. Names
      * and values point into argv or into `owned`. */
