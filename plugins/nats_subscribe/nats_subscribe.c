@@ -532,12 +532,16 @@ static int run(struct steady_actor *a)
     /* what the state says was sent is in the snapshot it came from */
     p->covered = s->last_sent;
     while (!p->ended && steady_running(a)) {
-        struct steady_cond c[3];
+        struct steady_cond c[4];
         size_t n = 0;
         bool blocked;
 
         nats_link_drain(&p->l);
         nats_link_service(a, &p->l);
+        if (steady_channel_consumer_gone(steady_port(a, OUT))) {
+            steady_info(a, "the output's consumer has gone");
+            break;
+        }
         if (p->l.back && p->l.jetstream) {
             /* reconnected: deliveries lost on the way come again first */
             p->l.back = false;
@@ -558,8 +562,12 @@ static int run(struct steady_actor *a)
         blocked = p->qn > 0;
         pthread_mutex_unlock(&p->lock);
         c[n++] = steady_readable(a, p->l.efd);
-        if (blocked)
+        if (blocked) {
             c[n++] = steady_vacant(a, OUT, need);
+            /* a consumer that went settles vacant, which does not end a
+             * wait for any of several: look again now and then */
+            c[n++] = steady_timeout(a, 250);
+        }
         if (p->hn)
             c[n++] = steady_snapshotted(a, p->held[p->hhead].snap);
         steady_await(a, false, c, n);
@@ -590,7 +598,7 @@ static const struct steady_port_info port_info[] = {
 
 static const struct steady_param_desc params[] = {
     NATS_LINK_PARAMS,
-    { "durable", STEADY_PARAM_STRING, "\"\"",
+    { "durable", STEADY_PARAM_STRING, "",
       "JetStream durable pull consumer (\"\": the actor's name); made anew "
       "at start" },
     { "ack_wait_ms", STEADY_PARAM_INT, "30000",
