@@ -28,7 +28,7 @@
         { "jetstream", STEADY_PARAM_BOOL, "false",                             \
           "through JetStream (stored, acknowledged) instead of core NATS" },   \
         { "stream", STEADY_PARAM_STRING, "",                               \
-          "JetStream stream name (\"\": the stream that holds the subject)" }, \
+          "JetStream stream (subscribe: required; publish: \"\" for any that holds the subject)" }, \
         { "eos", STEADY_PARAM_BOOL, "false",                                   \
           "carry end of stream: a marker message after the last one" },        \
         { "control", STEADY_PARAM_STRING, "",                              \

@@ -211,6 +211,7 @@ static void test_jetstream_text_in_order(void **state)
     assert_int_equal(steady_test_set_param(sub, "url", buf), 0);
     assert_int_equal(steady_test_set_param(sub, "subject", "js.text"), 0);
     assert_int_equal(steady_test_set_param(sub, "jetstream", "true"), 0);
+    assert_int_equal(steady_test_set_param(sub, "stream", "JSTXT"), 0);
     assert_int_equal(steady_test_set_param(sub, "eos", "true"), 0);
     assert_non_null(steady_test_connect_typed(sub, "out", 16, "text", 0));
     assert_int_equal(steady_test_start(pub), 0);
@@ -346,13 +347,13 @@ static void test_redelivery_dropped_by_sequence(void **state)
     wait_ok(pub, 10000);
     /* a first subscriber takes 10 into a full output, then goes */
     sub = subscriber("rd_sub1", "rd.u64", "u64", 8, 10, "jetstream", "true",
-                     "durable", "rd", NULL);
+                     "stream", "RD", "durable", "rd", NULL);
     assert_int_equal(steady_test_start(sub), 0);
     assert_int_equal(steady_test_await_output(sub, "out", 10, 5000), 10);
     steady_test_destroy(sub);
     /* its successor restored from a snapshot that held 50 sent */
     sub = subscriber("rd_sub2", "rd.u64", "u64", 8, 128, "jetstream", "true",
-                     "durable", "rd", NULL);
+                     "stream", "RD", "durable", "rd", NULL);
     ((struct sub_state *)steady_test_state(sub))->last_sent = 50;
     assert_int_equal(steady_test_start(sub), 0);
     expect_u64(sub, 50, 50);
@@ -449,7 +450,7 @@ static void test_type_mismatch(void **state)
     steady_test_close_input(pub, "in");
     wait_ok(pub, 10000);
     sub = subscriber("tm_sub", "tm.u64", "i64", 8, 64, "jetstream", "true",
-                     NULL);
+                     "stream", "TM", NULL);
     assert_int_equal(steady_test_start(sub), 0);
     assert_true(steady_test_wait(sub, 10000) < 0);
     assert_non_null(strstr(steady_test_error(sub),
