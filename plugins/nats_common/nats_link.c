@@ -119,9 +119,8 @@ static int set_options(struct steady_actor *a, struct nats_link *l,
     natsOptions_SetDisconnectedCB(opts, on_disconnected, l);
     natsOptions_SetReconnectedCB(opts, on_reconnected, l);
     natsOptions_SetClosedCB(opts, on_closed, l);
-    if (*creds &&
-        (s = natsOptions_SetUserCredentialsFromFiles(opts, creds, NULL)) !=
-            NATS_OK)
+    if (*creds && (s = natsOptions_SetUserCredentialsFromFiles(
+                       opts, creds, NULL)) != NATS_OK)
         return steady_fail(a, "creds '%s' refused: %s", creds, last_error(s));
     if (*ca || *cert || *key) {
         if (!*cert != !*key)
@@ -133,8 +132,9 @@ static int set_options(struct steady_actor *a, struct nats_link *l,
         if (s == NATS_OK && *cert)
             s = natsOptions_LoadCertificatesChain(opts, cert, key);
         if (s != NATS_OK)
-            return steady_fail(a, "TLS files refused (tls_ca '%s', tls_cert "
-                                  "'%s', tls_key '%s'): %s",
+            return steady_fail(a,
+                               "TLS files refused (tls_ca '%s', tls_cert "
+                               "'%s', tls_key '%s'): %s",
                                ca, cert, key, last_error(s));
     }
     return 0;
@@ -245,9 +245,8 @@ void nats_link_close(struct nats_link *l, int timeout_ms)
         clock_gettime(CLOCK_REALTIME, &until);
         until.tv_sec += 5;
         pthread_mutex_lock(&l->closed_lock);
-        while (!l->closed &&
-               pthread_cond_timedwait(&l->closed_cond, &l->closed_lock,
-                                      &until) == 0)
+        while (!l->closed && pthread_cond_timedwait(
+                                 &l->closed_cond, &l->closed_lock, &until) == 0)
             ;
         pthread_mutex_unlock(&l->closed_lock);
         natsConnection_Destroy(l->nc);
@@ -279,8 +278,7 @@ static void send_stop(struct steady_actor *a, struct nats_link *l)
 
 void nats_link_service(struct steady_actor *a, struct nats_link *l)
 {
-    unsigned changes =
-        atomic_load_explicit(&l->changes, memory_order_relaxed);
+    unsigned changes = atomic_load_explicit(&l->changes, memory_order_relaxed);
 
     if (changes != l->changes_seen) {
         bool down = atomic_load_explicit(&l->down, memory_order_relaxed);

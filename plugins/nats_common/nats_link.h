@@ -13,37 +13,43 @@
 #include <steady/steady.h>
 
 /* Headers every message carries. */
-#define NATS_LINK_HDR_TYPE "Steady-Type" /* element type name */
-#define NATS_LINK_HDR_SIZE "Steady-Size" /* element size, 0: variable */
-#define NATS_LINK_HDR_EOS  "Steady-Eos"  /* "1" on the end-of-stream marker */
+#define NATS_LINK_HDR_TYPE   "Steady-Type" /* element type name */
+#define NATS_LINK_HDR_SIZE   "Steady-Size" /* element size, 0: variable */
+#define NATS_LINK_HDR_EOS    "Steady-Eos"  /* "1" on the end-of-stream marker */
 /* On a control notice: who sent it, so that an actor ignores its own. */
 #define NATS_LINK_HDR_ORIGIN "Steady-Origin"
 
 /* Params both plugins declare, in this order, first in their tables. */
 #define NATS_LINK_PARAMS                                                       \
-    { "url", STEADY_PARAM_STRING, "nats://127.0.0.1:4222",                 \
+    { "url", STEADY_PARAM_STRING, "nats://127.0.0.1:4222",                     \
       "NATS server URL (several: comma-separated); unreachable at start "      \
       "fails init" },                                                          \
         { "subject", STEADY_PARAM_STRING, NULL, "the subject (required)" },    \
         { "jetstream", STEADY_PARAM_BOOL, "false",                             \
           "through JetStream (stored, acknowledged) instead of core NATS" },   \
-        { "stream", STEADY_PARAM_STRING, "",                               \
-          "JetStream stream (subscribe: required; publish: \"\" for any that holds the subject)" }, \
+        { "stream", STEADY_PARAM_STRING, "",                                   \
+          "JetStream stream (subscribe: required; publish: \"\" for any that " \
+          "holds the subject)" },                                              \
         { "eos", STEADY_PARAM_BOOL, "false",                                   \
           "carry end of stream: a marker message after the last one" },        \
-        { "control", STEADY_PARAM_STRING, "",                              \
+        { "control", STEADY_PARAM_STRING, "",                                  \
           "subject carrying shutdown between processes (\"\": none)" },        \
-        { "creds", STEADY_PARAM_STRING, "",                                \
+        { "creds", STEADY_PARAM_STRING, "",                                    \
           "NATS credentials file (\"\": none)" },                              \
-        { "tls_ca", STEADY_PARAM_STRING, "",                               \
+        { "tls_ca", STEADY_PARAM_STRING, "",                                   \
           "CA certificates file to verify the server (\"\": no TLS)" },        \
-        { "tls_cert", STEADY_PARAM_STRING, "",                             \
+        { "tls_cert", STEADY_PARAM_STRING, "",                                 \
           "client certificate file for TLS (with tls_key)" },                  \
-        { "tls_key", STEADY_PARAM_STRING, "",                              \
-          "client private key file for TLS (with tls_cert)" }
+    {                                                                          \
+        "tls_key", STEADY_PARAM_STRING, "",                                    \
+            "client private key file for TLS (with tls_cert)"                  \
+    }
 #define NATS_LINK_N_PARAMS 10
-#define NATS_LINK_LIMITS   { 0 }, { 0 }, { 0 }, { 0 }, { 0 }, { 0 }, { 0 }, \
-        { 0 }, { 0 }, { 0 }
+#define NATS_LINK_LIMITS                                           \
+    { 0 }, { 0 }, { 0 }, { 0 }, { 0 }, { 0 }, { 0 }, { 0 }, { 0 }, \
+    {                                                              \
+        0                                                          \
+    }
 
 struct nats_link {
     natsConnection *nc;
@@ -55,14 +61,14 @@ struct nats_link {
     natsSubscription *ctl_sub;
     /* set by libnats's threads, read by the actor; each publishes nothing
      * but itself (the eventfd write that follows orders the wake-up) */
-    _Atomic bool down;         /* disconnected, not yet reconnected */
-    _Atomic bool remote_stop;  /* a control notice from elsewhere came */
-    _Atomic unsigned changes;  /* disconnections + reconnections seen */
-    unsigned changes_seen;     /* actor: changes already logged */
-    bool said_down;            /* actor: "waiting for NATS" logged */
-    bool back;                 /* actor: reconnected since last cleared */
-    bool stop_sent;            /* actor: our shutdown notice went out */
-    bool stop_from_remote;     /* actor: shutdown came from a notice */
+    _Atomic bool down;        /* disconnected, not yet reconnected */
+    _Atomic bool remote_stop; /* a control notice from elsewhere came */
+    _Atomic unsigned changes; /* disconnections + reconnections seen */
+    unsigned changes_seen;    /* actor: changes already logged */
+    bool said_down;           /* actor: "waiting for NATS" logged */
+    bool back;                /* actor: reconnected since last cleared */
+    bool stop_sent;           /* actor: our shutdown notice went out */
+    bool stop_from_remote;    /* actor: shutdown came from a notice */
     pthread_mutex_t closed_lock;
     pthread_cond_t closed_cond;
     bool closed; /* libnats's last callback for this connection ran */

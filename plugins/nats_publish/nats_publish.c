@@ -13,14 +13,14 @@
  * items, and variable-size ones when snapshots are on, one at a time), so
  * a snapshot never loses one; message ids from the persistent count of
  * acknowledged messages let the server drop a replay after a kill -9. */
+#include "nats_link.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#include "nats_link.h"
 
 /* Until the `snap` runtime defines them, a weak reference is NULL and the
  * plugin behaves as with snapshots off. */
@@ -194,13 +194,13 @@ static void collect(struct steady_actor *a, struct pub *p)
             }
             at(p, j)->st = E_FAILED;
             if (!p->round_failed && stream_full(r) && !p->said_full) {
-                steady_info(a, "stream '%s' is full: waiting for its "
-                               "consumer (backpressure)",
+                steady_info(a,
+                            "stream '%s' is full: waiting for its "
+                            "consumer (backpressure)",
                             p->l.stream);
                 p->said_full = true;
             } else if (!p->round_failed && !stream_full(r) &&
-                       r->code != JSStreamWrongLastMsgIDErr &&
-                       !p->said_error) {
+                       r->code != JSStreamWrongLastMsgIDErr && !p->said_error) {
                 steady_warn(a, "publish on '%s' failed (%s): retrying",
                             p->l.subject, r->text);
                 p->said_error = true;
@@ -290,8 +290,7 @@ static natsMsg *make_msg(struct pub *p, const struct entry *e)
 {
     natsMsg *m = NULL;
 
-    if (natsMsg_Create(&m, p->l.subject, NULL, e->data, (int)e->len) !=
-        NATS_OK)
+    if (natsMsg_Create(&m, p->l.subject, NULL, e->data, (int)e->len) != NATS_OK)
         return NULL;
     if (nats_link_set_type(m, p->type, p->size) < 0 ||
         (e->eos && natsMsgHeader_Set(m, NATS_LINK_HDR_EOS, "1") != NATS_OK)) {
@@ -388,8 +387,9 @@ static int ensure_stream(struct steady_actor *a, struct pub *p)
         jsStreamConfig c;
 
         if (!steady_param_bool(a, "create_stream"))
-            return steady_fail(a, "stream '%s' does not exist at %s (set "
-                                  "create_stream: true to create it)",
+            return steady_fail(a,
+                               "stream '%s' does not exist at %s (set "
+                               "create_stream: true to create it)",
                                p->l.stream, p->l.url);
         jsStreamConfig_Init(&c);
         c.Name = p->l.stream;
@@ -402,8 +402,9 @@ static int ensure_stream(struct steady_actor *a, struct pub *p)
         c.Duplicates = steady_param_int(a, "dup_window_ms") * 1000000;
         s = js_AddStream(&si, p->l.js, &c, NULL, &jerr);
         if (s == NATS_OK)
-            steady_info(a, "created stream '%s' (subject '%s', max_msgs %" PRId64
-                           ", file storage, work queue, discard new)",
+            steady_info(a,
+                        "created stream '%s' (subject '%s', max_msgs %" PRId64
+                        ", file storage, work queue, discard new)",
                         p->l.stream, p->l.subject, max);
     }
     if (s != NATS_OK) {
@@ -590,10 +591,9 @@ static int run_js(struct steady_actor *a, struct pub *p)
             steady_await_any(a, steady_readable(a, p->l.efd),
                              steady_timeout(a, wait_ms));
         else if (room && !input_done(a))
-            steady_await_any(
-                a, steady_readable(a, p->l.efd),
-                steady_avail(a, IN, p->varsize ? 1 : p->wn + 1),
-                steady_timeout(a, INPUT_RECHECK_MS));
+            steady_await_any(a, steady_readable(a, p->l.efd),
+                             steady_avail(a, IN, p->varsize ? 1 : p->wn + 1),
+                             steady_timeout(a, INPUT_RECHECK_MS));
         else
             steady_await_any(a, steady_readable(a, p->l.efd));
         if (steady_shutdown_requested(a) &&
@@ -613,8 +613,8 @@ static int run(struct steady_actor *a)
 
     /* with snapshots on, a variable-size message stays in the input until
      * acknowledged (so one at a time); fixed-size items always do */
-    p->hold = !p->varsize ||
-              (&steady_snapshot_next && steady_snapshot_next(a) != 0);
+    p->hold =
+        !p->varsize || (&steady_snapshot_next && steady_snapshot_next(a) != 0);
     rc = p->l.jetstream ? run_js(a, p) : run_core(a, p);
     steady_info(a, "published %" PRIu64 " messages on '%s'", s->published,
                 p->l.subject);

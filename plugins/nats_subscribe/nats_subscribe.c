@@ -11,14 +11,14 @@
  * is in the output. The durable consumer is made afresh at start and after
  * each reconnection, so that what was delivered but not acknowledged comes
  * again first, in stream order. */
+#include "nats_link.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#include "nats_link.h"
 
 /* Until the `snap` runtime defines them, a weak reference is NULL and the
  * plugin behaves as with snapshots off. */
@@ -97,8 +97,8 @@ static int make_consumer(struct sub *p, char *err, size_t len)
     if (s == NATS_OK)
         return 0;
     snprintf(err, len, "consumer '%s' on '%s' (stream '%s') at %s: %s",
-             p->durable, p->l.subject, p->stream,
-             p->l.url, nats_GetLastError(NULL));
+             p->durable, p->l.subject, p->stream, p->l.url,
+             nats_GetLastError(NULL));
     p->sub = NULL;
     return -1;
 }
@@ -296,8 +296,9 @@ static int handle(struct steady_actor *a, struct sub *p, natsMsg *m,
         jsMsgMetaData *meta = NULL;
 
         if (natsMsg_GetMetaData(&meta, m) != NATS_OK)
-            return steady_fail(a, "subject '%s': a message without "
-                                  "JetStream metadata",
+            return steady_fail(a,
+                               "subject '%s': a message without "
+                               "JetStream metadata",
                                p->l.subject);
         seq = meta->Sequence.Stream;
         jsMsgMetaData_Destroy(meta);
@@ -366,9 +367,8 @@ static void ask(struct steady_actor *a, struct sub *p)
     struct steady_channel *out = steady_port(a, OUT);
     size_t room = p->varsize ? (steady_channel_vacant_bytes(out) ? 16 : 0)
                              : steady_channel_vacant(out);
-    size_t cap = (size_t)p->max_pending > p->hn
-                     ? (size_t)p->max_pending - p->hn
-                     : 0;
+    size_t cap =
+        (size_t)p->max_pending > p->hn ? (size_t)p->max_pending - p->hn : 0;
 
     if (room > cap)
         room = cap;
@@ -474,8 +474,9 @@ static int init(struct steady_actor *a)
         goto err;
     snprintf(p->stream, sizeof(p->stream), "%s", p->l.stream);
     if (p->l.jetstream && !p->stream[0]) {
-        steady_fail(a, "stream must be named with jetstream: true (the "
-                       "stream that holds '%s')",
+        steady_fail(a,
+                    "stream must be named with jetstream: true (the "
+                    "stream that holds '%s')",
                     p->l.subject);
         goto err;
     }
@@ -489,8 +490,7 @@ static int init(struct steady_actor *a)
         }
         /* a stream made anew restarts its sequences: what the state says
          * was sent then belongs to the old one */
-        if (js_GetStreamInfo(&si, p->l.js, p->stream, NULL, &jerr) ==
-                NATS_OK &&
+        if (js_GetStreamInfo(&si, p->l.js, p->stream, NULL, &jerr) == NATS_OK &&
             si->State.LastSeq < s->last_sent) {
             steady_warn(a,
                         "stream '%s' ends at %" PRIu64 " but %" PRIu64
@@ -574,8 +574,8 @@ static int run(struct steady_actor *a)
         /* the end-of-stream marker: everything before it is out; close,
          * then acknowledge what the snapshots cover */
         steady_close(a, OUT);
-        while (p->hn && steady_await_all(a, steady_snapshotted(
-                                                a, p->held[p->hhead].snap)))
+        while (p->hn && steady_await_all(
+                            a, steady_snapshotted(a, p->held[p->hhead].snap)))
             ack_covered(a, p);
     }
     ack_covered(a, p);

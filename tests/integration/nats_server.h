@@ -34,12 +34,12 @@
 extern char **environ;
 
 struct nats_server {
-    pid_t pid;       /* the server (and its process group); 0 when stopped */
-    int port;        /* 127.0.0.1:port, kept across restarts */
-    char dir[64];    /* temporary folder: store/ and server.log */
-    char url[64];    /* nats://127.0.0.1:port */
-    char bin[256];   /* the nats-server found */
-    char log[96];    /* dir/server.log */
+    pid_t pid;     /* the server (and its process group); 0 when stopped */
+    int port;      /* 127.0.0.1:port, kept across restarts */
+    char dir[64];  /* temporary folder: store/ and server.log */
+    char url[64];  /* nats://127.0.0.1:port */
+    char bin[256]; /* the nats-server found */
+    char log[96];  /* dir/server.log */
 };
 
 /* Servers still running, so that exit stops them even when a test fails
@@ -200,8 +200,8 @@ static inline bool nats_server_answers_(int port)
 static inline int nats_server_spawn_(struct nats_server *s)
 {
     char port[16], store[96];
-    const char *argv[] = { s->bin, "-js",   "-a",  "127.0.0.1", "-p", port,
-                           "-sd",  store,   "-l",  s->log,      NULL };
+    const char *argv[] = { s->bin, "-js", "-a", "127.0.0.1", "-p", port,
+                           "-sd",  store, "-l", s->log,      NULL };
     posix_spawnattr_t attr;
     posix_spawn_file_actions_t fa;
     long deadline;

@@ -3,17 +3,16 @@
  * end-of-stream marker ending the graph; a shutdown on one host crossing
  * to another through the control subject; an unreachable server failing
  * the start with the URL named. */
+#include "host_run.h"
+#include "nats_server.h"
+
+#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-
-#include <cmocka.h>
-
-#include "host_run.h"
-#include "nats_server.h"
 
 static struct nats_server server;
 
@@ -145,8 +144,7 @@ static void test_control_crosses_hosts(void **state)
     show_on_failure(&a, 0);
     show_on_failure(&b, 0);
     assert_non_null(strstr(a.output, "shutdown notice sent on 'ctl.stop'"));
-    assert_non_null(
-        strstr(b.output, "shutdown notice received on 'ctl.stop'"));
+    assert_non_null(strstr(b.output, "shutdown notice received on 'ctl.stop'"));
     free(a.output);
     free(b.output);
     unlink(pa);
@@ -177,8 +175,8 @@ static void test_unreachable_server(void **state)
                 port);
     host_run(&h, args, 30000);
     assert_true(h.status != 0 && h.status != -1);
-    snprintf(want, sizeof(want), "cannot connect to NATS at nats://127.0.0.1:%d",
-             port);
+    snprintf(want, sizeof(want),
+             "cannot connect to NATS at nats://127.0.0.1:%d", port);
     if (!strstr(h.output, want))
         fail_msg("no '%s' in:\n%s", want, h.output);
     free(h.output);

@@ -4,17 +4,16 @@
  * stream, de-duplication of a replay, redeliveries dropped by sequence,
  * the end-of-stream marker, a server restart mid-stream, bad URLs and
  * type mismatches. */
+#include "../integration/nats_server.h"
+
+#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <string.h>
-
-#include <cmocka.h>
 #include <steady/testing.h>
-
-#include "../integration/nats_server.h"
+#include <string.h>
 
 static struct nats_server server;
 
@@ -52,8 +51,8 @@ static void wait_ok(struct steady_test *t, unsigned ms)
 /* A publisher of `type`/`size` items on `subject`; params as "k", "v"
  * pairs, NULL-terminated. */
 static struct steady_test *publisher(const char *name, const char *subject,
-                                     const char *type, size_t size,
-                                     size_t cap, ...)
+                                     const char *type, size_t size, size_t cap,
+                                     ...)
 {
     struct steady_test *t = steady_test_load("nats_publish", name);
     char url[80], subj[80];
@@ -75,8 +74,8 @@ static struct steady_test *publisher(const char *name, const char *subject,
 }
 
 static struct steady_test *subscriber(const char *name, const char *subject,
-                                      const char *type, size_t size,
-                                      size_t cap, ...)
+                                      const char *type, size_t size, size_t cap,
+                                      ...)
 {
     struct steady_test *t = steady_test_load("nats_subscribe", name);
     char url[80], subj[80];
@@ -164,8 +163,8 @@ static void test_jetstream_u64_eos(void **state)
 
     (void)state;
     pub = publisher("js_pub", "js.u64", "u64", 8, 128, "jetstream", "true",
-                    "stream", "JSU64", "create_stream", "true", "eos",
-                    "true", NULL);
+                    "stream", "JSU64", "create_stream", "true", "eos", "true",
+                    NULL);
     assert_int_equal(steady_test_start(pub), 0);
     assert_true(steady_test_log_contains(pub, "created stream 'JSU64'"));
     feed_u64(pub, 0, 1000);
@@ -173,8 +172,7 @@ static void test_jetstream_u64_eos(void **state)
     wait_ok(pub, 10000);
     assert_true(steady_test_log_contains(pub, "published 1001 messages"));
     sub = subscriber("js_sub", "js.u64", "u64", 8, 64, "jetstream", "true",
-                     "stream", "JSU64", "durable", "d1", "eos", "true",
-                     NULL);
+                     "stream", "JSU64", "durable", "d1", "eos", "true", NULL);
     assert_int_equal(steady_test_start(sub), 0);
     expect_u64(sub, 0, 1000);
     /* the marker ended it: closed, nothing more */
@@ -262,8 +260,8 @@ static void test_backpressure(void **state)
 
     (void)state;
     pub = publisher("bp_pub", "bp.u64", "u64", 8, 256, "jetstream", "true",
-                    "stream", "BP", "create_stream", "true", "max_msgs",
-                    "64", NULL);
+                    "stream", "BP", "create_stream", "true", "max_msgs", "64",
+                    NULL);
     sub = subscriber("bp_sub", "bp.u64", "u64", 8, 8, "jetstream", "true",
                      "stream", "BP", "durable", "bp", NULL);
     assert_int_equal(steady_test_start(pub), 0);
@@ -394,7 +392,8 @@ static void test_server_restart(void **state)
                          (unsigned long long)buf[i]);
         if (!restarted && next >= 1000) {
             nats_server_pause(&server);
-            assert_true(steady_test_await_log(pub, "waiting for NATS at", 5000));
+            assert_true(
+                steady_test_await_log(pub, "waiting for NATS at", 5000));
             nats_server_sleep_ms_(300);
             assert_int_equal(nats_server_resume(&server), 0);
             restarted = true;

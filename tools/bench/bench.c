@@ -395,7 +395,7 @@ int main(int argc, char **argv)
             t->ok ? a : t->note, "", t->ok ? c : "", "");
     }
 
-    peer("plain libnats JetStream async publisher + pull subscriber", 
+    peer("plain libnats JetStream async publisher + pull subscriber",
          &nats_plain, b, sizeof(b));
     row("u64 across NATS JetStream msgs/s (nats_publish -> server -> "
         "nats_subscribe, windowed, acked; file store, loopback)",

@@ -70,8 +70,7 @@ void bench_gst(const struct bench_cfg *cfg, struct bench_result *r);
  * send one value at a time: p50 (value) and p99 (value2) in µs. */
 void bench_nats_steady(const struct bench_cfg *cfg, struct bench_result *r);
 void bench_nats_plain(const struct bench_cfg *cfg, struct bench_result *r);
-void bench_nats_steady_lat(const struct bench_cfg *cfg,
-                           struct bench_result *r);
+void bench_nats_steady_lat(const struct bench_cfg *cfg, struct bench_result *r);
 void bench_nats_plain_lat(const struct bench_cfg *cfg, struct bench_result *r);
 /* fizzloop.c: one core generating, classifying and counting in a loop. */
 void bench_fizz_loop(const struct bench_cfg *cfg, struct bench_result *r);

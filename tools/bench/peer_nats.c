@@ -3,15 +3,15 @@
  * and drained by this thread), and a plain libnats JetStream publisher and
  * pull subscriber doing the same work, both against one nats-server started
  * here (loopback, a free port, a temporary store) and stopped after. */
+#include "../../tests/integration/nats_server.h"
+#include "bench.h"
+
 #include <nats/nats.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <steady/testing.h>
-
-#include "../../tests/integration/nats_server.h"
-#include "bench.h"
+#include <string.h>
 
 static struct nats_server server;
 static bool server_up;
@@ -111,8 +111,7 @@ void bench_nats_steady(const struct bench_cfg *cfg, struct bench_result *r)
     steady_test_destroy(pub);
 }
 
-void bench_nats_steady_lat(const struct bench_cfg *cfg,
-                           struct bench_result *r)
+void bench_nats_steady_lat(const struct bench_cfg *cfg, struct bench_result *r)
 {
     struct steady_test *pub, *sub;
     size_t n = cfg->quick ? 50 : 5000;
@@ -186,8 +185,8 @@ static int plain_open(struct plain *p, struct bench_result *r)
     if (natsConnection_ConnectTo(&p->nc, server.url) != NATS_OK ||
         natsConnection_JetStream(&p->js, p->nc, &jo) != NATS_OK ||
         js_AddStream(NULL, p->js, &sc, NULL, &jerr) != NATS_OK ||
-        js_PullSubscribe(&p->sub, p->js, p->subj, "bench", NULL, &so,
-                         &jerr) != NATS_OK) {
+        js_PullSubscribe(&p->sub, p->js, p->subj, "bench", NULL, &so, &jerr) !=
+            NATS_OK) {
         bench_fail(r, "libnats: %.60s", nats_GetLastError(NULL));
         plain_close(p);
         return -1;
@@ -206,8 +205,7 @@ static void *plain_send(void *arg)
     struct plain_sender *s = arg;
 
     for (uint64_t i = 0; i < s->n; i++)
-        if (js_PublishAsync(s->p->js, s->p->subj, &i, 8, NULL) !=
-            NATS_OK)
+        if (js_PublishAsync(s->p->js, s->p->subj, &i, 8, NULL) != NATS_OK)
             s->failed = true;
     js_PublishAsyncComplete(s->p->js, NULL);
     return NULL;
@@ -231,8 +229,7 @@ void bench_nats_plain(const struct bench_cfg *cfg, struct bench_result *r)
     while (got < s.n) {
         natsMsgList list = { 0 };
 
-        if (natsSubscription_Fetch(&list, p.sub, 1024, 2000, NULL) !=
-            NATS_OK) {
+        if (natsSubscription_Fetch(&list, p.sub, 1024, 2000, NULL) != NATS_OK) {
             if (bench_now_ns() - t0 > 60e9)
                 break;
             continue;
