@@ -3,16 +3,17 @@
  * end-of-stream marker ending the graph; a shutdown on one host crossing
  * to another through the control subject; an unreachable server failing
  * the start with the URL named. */
-#include "host_run.h"
-#include "nats_server.h"
-
-#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+/* cmocka.h needs the headers above */
+#include "host_run.h"
+#include "nats_server.h"
+
+#include <cmocka.h>
 
 static struct nats_server server;
 

@@ -4,16 +4,17 @@
  * stream, de-duplication of a replay, redeliveries dropped by sequence,
  * the end-of-stream marker, a server restart mid-stream, bad URLs and
  * type mismatches. */
-#include "../integration/nats_server.h"
-
-#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <steady/testing.h>
 #include <string.h>
+/* cmocka.h needs the headers above */
+#include "../integration/nats_server.h"
+
+#include <cmocka.h>
+#include <steady/testing.h>
 
 static struct nats_server server;
 
