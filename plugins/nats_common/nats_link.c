@@ -318,3 +318,53 @@ int nats_link_set_type(natsMsg *m, const char *type, size_t size)
         return -1;
     return 0;
 }
+
+int nats_link_stream(struct steady_actor *a, struct nats_link *l,
+                     int64_t *max_msgs)
+{
+    jsStreamInfo *si = NULL;
+    jsErrCode jerr = 0;
+    natsStatus s;
+    const char *subjects[1] = { l->subject };
+    int64_t max = steady_param_int(a, "max_msgs");
+
+    if (!l->stream[0]) {
+        if (steady_param_bool(a, "create_stream"))
+            return steady_fail(a, "create_stream needs a stream name");
+        return 0;
+    }
+    s = js_GetStreamInfo(&si, l->js, l->stream, NULL, &jerr);
+    if (s == NATS_NOT_FOUND || jerr == JSStreamNotFoundErr) {
+        jsStreamConfig c;
+
+        if (!steady_param_bool(a, "create_stream"))
+            return steady_fail(a,
+                               "stream '%s' does not exist at %s (set "
+                               "create_stream: true to create it)",
+                               l->stream, l->url);
+        jsStreamConfig_Init(&c);
+        c.Name = l->stream;
+        c.Subjects = subjects;
+        c.SubjectsLen = 1;
+        c.Retention = js_WorkQueuePolicy;
+        c.Storage = js_FileStorage;
+        c.MaxMsgs = max;
+        c.Discard = js_DiscardNew;
+        c.Duplicates = steady_param_int(a, "dup_window_ms") * 1000000;
+        s = js_AddStream(&si, l->js, &c, NULL, &jerr);
+        if (s == NATS_OK)
+            steady_info(a,
+                        "created stream '%s' (subject '%s', max_msgs %" PRId64
+                        ", file storage, work queue, discard new)",
+                        l->stream, l->subject, max);
+    }
+    if (s != NATS_OK) {
+        jsStreamInfo_Destroy(si);
+        return steady_fail(a, "stream '%s' at %s: %s (error %d)", l->stream,
+                           l->url, nats_GetLastError(NULL), (int)jerr);
+    }
+    if (max_msgs)
+        *max_msgs = si->Config ? si->Config->MaxMsgs : 0;
+    jsStreamInfo_Destroy(si);
+    return 0;
+}

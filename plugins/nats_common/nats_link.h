@@ -51,6 +51,25 @@
         0                                                          \
     }
 
+/* JetStream stream params both plugins declare, after NATS_LINK_PARAMS. */
+#define NATS_LINK_STREAM_PARAMS                                             \
+    { "create_stream", STEADY_PARAM_BOOL, "false",                          \
+      "create `stream` when missing: file storage, work queue, max_msgs, "  \
+      "discard new, dup_window_ms" },                                       \
+        { "max_msgs", STEADY_PARAM_INT, "1024",                             \
+          "max_msgs of a stream created here (as a link: the channel "      \
+          "capacity)" },                                                    \
+    {                                                                       \
+        "dup_window_ms", STEADY_PARAM_INT, "120000",                        \
+            "duplicate window of a stream created here (replays within it " \
+            "are dropped)"                                                  \
+    }
+#define NATS_LINK_STREAM_LIMITS                 \
+    { 0 }, { .min = "1", .max = "1000000000" }, \
+    {                                           \
+        .min = "1000", .max = "86400000"        \
+    }
+
 struct nats_link {
     natsConnection *nc;
     jsCtx *js; /* NULL without jetstream */
@@ -84,6 +103,14 @@ int nats_link_open(struct steady_actor *a, struct nats_link *l,
  * most timeout_ms) and waits for libnats's last callback. NULL-safe on a
  * zeroed link. */
 void nats_link_close(struct nats_link *l, int timeout_ms);
+
+/* With jetstream and a stream named: creates it when missing and
+ * create_stream is set (file storage, work queue, max_msgs, discard new,
+ * dup_window_ms; the same settings from both ends are one stream), else
+ * fails naming it. *max_msgs (may be NULL) gets the stream's max_msgs.
+ * 0, or steady_fail's -1. */
+int nats_link_stream(struct steady_actor *a, struct nats_link *l,
+                     int64_t *max_msgs);
 
 /* Wakes the actor (any thread). */
 void nats_link_kick(struct nats_link *l);

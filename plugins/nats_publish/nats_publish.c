@@ -371,51 +371,12 @@ static bool vote(struct steady_actor *a, char *why, size_t len)
 /* Creates the stream when asked and missing; learns its max_msgs. */
 static int ensure_stream(struct steady_actor *a, struct pub *p)
 {
-    jsStreamInfo *si = NULL;
-    jsErrCode jerr = 0;
-    natsStatus s;
-    const char *subjects[1] = { p->l.subject };
-    int64_t max = steady_param_int(a, "max_msgs");
+    int64_t max = 0;
 
-    if (!p->l.stream[0]) {
-        if (steady_param_bool(a, "create_stream"))
-            return steady_fail(a, "create_stream needs a stream name");
-        return 0;
-    }
-    s = js_GetStreamInfo(&si, p->l.js, p->l.stream, NULL, &jerr);
-    if (s == NATS_NOT_FOUND || jerr == JSStreamNotFoundErr) {
-        jsStreamConfig c;
-
-        if (!steady_param_bool(a, "create_stream"))
-            return steady_fail(a,
-                               "stream '%s' does not exist at %s (set "
-                               "create_stream: true to create it)",
-                               p->l.stream, p->l.url);
-        jsStreamConfig_Init(&c);
-        c.Name = p->l.stream;
-        c.Subjects = subjects;
-        c.SubjectsLen = 1;
-        c.Retention = js_WorkQueuePolicy;
-        c.Storage = js_FileStorage;
-        c.MaxMsgs = max;
-        c.Discard = js_DiscardNew;
-        c.Duplicates = steady_param_int(a, "dup_window_ms") * 1000000;
-        s = js_AddStream(&si, p->l.js, &c, NULL, &jerr);
-        if (s == NATS_OK)
-            steady_info(a,
-                        "created stream '%s' (subject '%s', max_msgs %" PRId64
-                        ", file storage, work queue, discard new)",
-                        p->l.stream, p->l.subject, max);
-    }
-    if (s != NATS_OK) {
-        jsStreamInfo_Destroy(si);
-        return steady_fail(a, "stream '%s' at %s: %s (error %d)", p->l.stream,
-                           p->l.url, nats_GetLastError(NULL), (int)jerr);
-    }
-    if (si->Config && si->Config->MaxMsgs > 0 &&
-        (size_t)si->Config->MaxMsgs < p->wcap)
-        p->wcap = (size_t)si->Config->MaxMsgs;
-    jsStreamInfo_Destroy(si);
+    if (nats_link_stream(a, &p->l, &max) < 0)
+        return -1;
+    if (max > 0 && (size_t)max < p->wcap)
+        p->wcap = (size_t)max;
     return 0;
 }
 
@@ -632,14 +593,7 @@ static const struct steady_port_info port_info[] = {
 
 static const struct steady_param_desc params[] = {
     NATS_LINK_PARAMS,
-    { "create_stream", STEADY_PARAM_BOOL, "false",
-      "create `stream` when missing: file storage, work queue, max_msgs, "
-      "discard new" },
-    { "max_msgs", STEADY_PARAM_INT, "1024",
-      "max_msgs of a stream created here (as a link: the channel capacity)" },
-    { "dup_window_ms", STEADY_PARAM_INT, "120000",
-      "duplicate window of a stream created here (replays within it are "
-      "dropped)" },
+    NATS_LINK_STREAM_PARAMS,
     { "msg_id", STEADY_PARAM_BOOL, "true",
       "message ids '<subject>-<n>' from the persistent count, so a replay "
       "is dropped" },
@@ -651,9 +605,7 @@ static const struct steady_param_desc params[] = {
 
 static const struct steady_param_limits limits[] = {
     NATS_LINK_LIMITS,
-    { 0 },
-    { .min = "1", .max = "1000000000" },
-    { .min = "1000", .max = "86400000" },
+    NATS_LINK_STREAM_LIMITS,
     { 0 },
     { .min = "1", .max = "65536" },
     { .min = "100", .max = "600000" },

@@ -211,10 +211,14 @@ static void test_jetstream_text_in_order(void **state)
     assert_int_equal(steady_test_set_param(sub, "subject", "js.text"), 0);
     assert_int_equal(steady_test_set_param(sub, "jetstream", "true"), 0);
     assert_int_equal(steady_test_set_param(sub, "stream", "JSTXT"), 0);
+    /* the subscriber starts first, as a consumer node may: it makes the
+     * stream, with the settings the publisher would use */
+    assert_int_equal(steady_test_set_param(sub, "create_stream", "true"), 0);
     assert_int_equal(steady_test_set_param(sub, "eos", "true"), 0);
     assert_non_null(steady_test_connect_typed(sub, "out", 16, "text", 0));
-    assert_int_equal(steady_test_start(pub), 0);
     assert_int_equal(steady_test_start(sub), 0);
+    assert_true(steady_test_log_contains(sub, "created stream 'JSTXT'"));
+    assert_int_equal(steady_test_start(pub), 0);
     deadline = nats_server_ms_() + 20000;
     for (i = 0; i < 500;) {
         char msg[300];
