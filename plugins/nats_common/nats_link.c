@@ -140,12 +140,9 @@ static int set_options(struct steady_actor *a, struct nats_link *l,
     return 0;
 }
 
-/* libnats starts threads of its own that outlive every connection; were
- * the library unloaded with the plugin, they would run unmapped code. Pin
- * it (not the plugin, which stays reloadable) in memory for good. */
-static void pin_libnats(void)
+/* Keeps the shared object holding function fn mapped for good. */
+static void pin_object_of(void (*fn)(void))
 {
-    natsStatus (*fn)(natsConnection **, natsOptions *) = natsConnection_Connect;
     Dl_info info;
     void *h, *addr;
 
@@ -156,6 +153,18 @@ static void pin_libnats(void)
         dlclose(h); /* drops our reference; RTLD_NODELETE stays */
 }
 
+/* libnats starts threads of its own that outlive every connection, and
+ * runs our callbacks on them: the last one (closed) may still be returning
+ * through this plugin's code when destroy has seen it and the host unloads
+ * the plugin. So neither libnats nor this plugin is ever unmapped once a
+ * connection was made (a plugin rebuilt at the same path needs a new
+ * process to be loaded). */
+static void pin_code(void)
+{
+    pin_object_of((void (*)(void))natsConnection_Connect);
+    pin_object_of((void (*)(void))nats_link_drain);
+}
+
 int nats_link_open(struct steady_actor *a, struct nats_link *l,
                    jsOptions *js_opts)
 {
@@ -163,7 +172,7 @@ int nats_link_open(struct steady_actor *a, struct nats_link *l,
     natsStatus s;
     struct timespec ts;
 
-    pin_libnats();
+    pin_code();
     memset(l, 0, sizeof(*l));
     l->efd = -1;
     l->url = steady_param_str(a, "url");
