@@ -184,12 +184,44 @@ static void test_unreachable_server(void **state)
     unlink(path);
 }
 
+/* `steady inspect` documents every param and port of both bridges. */
+static void test_inspect_docs(void **state)
+{
+    const char *pub[] = { "inspect", "nats_publish", NULL };
+    const char *sub[] = { "inspect", "nats_subscribe", NULL };
+    static const char *const common[] = {
+        "url",      "subject",       "jetstream",     "stream",   "eos",
+        "control",  "creds",         "tls_ca",        "tls_cert", "tls_key",
+        "max_msgs", "dup_window_ms", "create_stream", NULL
+    };
+    struct host_run h;
+
+    (void)state;
+    host_run(&h, pub, 30000);
+    show_on_failure(&h, 0);
+    for (int i = 0; common[i]; i++)
+        assert_non_null(strstr(h.output, common[i]));
+    assert_non_null(strstr(h.output, "msg_id"));
+    assert_non_null(strstr(h.output, "window"));
+    assert_non_null(strstr(h.output, "each published as one message"));
+    free(h.output);
+    host_run(&h, sub, 30000);
+    show_on_failure(&h, 0);
+    for (int i = 0; common[i]; i++)
+        assert_non_null(strstr(h.output, common[i]));
+    assert_non_null(strstr(h.output, "durable"));
+    assert_non_null(strstr(h.output, "max_ack_pending"));
+    assert_non_null(strstr(h.output, "fails the actor"));
+    free(h.output);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_troupe_round_trip),
         cmocka_unit_test(test_control_crosses_hosts),
         cmocka_unit_test(test_unreachable_server),
+        cmocka_unit_test(test_inspect_docs),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);
