@@ -251,6 +251,7 @@ int main(int argc, char **argv)
     struct bench_result lat, idle, mem_actor, mem_slot, tel_std, tel_perf;
     struct bench_result snaps;
     struct bench_result msgs[3], copies[3];
+    struct bench_result nats, nats_plain, nats_lat, nats_plain_lat;
     static const size_t msg_lens[3] = { 16, 256, 4096 };
     struct bench_result tel_cpu;
     char a[128], b[256], c[32], d[64];
@@ -282,6 +283,13 @@ int main(int argc, char **argv)
     median_of(&cfg, "idle CPU", bench_idle_cpu, &idle);
     median_of(&cfg, "memory per actor", bench_mem_actor, &mem_actor);
     median_of(&cfg, "memory per slot", bench_mem_slot, &mem_slot);
+    median_of(&cfg, "NATS JetStream plugins", bench_nats_steady, &nats);
+    median_of(&cfg, "NATS JetStream plain libnats", bench_nats_plain,
+              &nats_plain);
+    median_of(&cfg, "NATS JetStream plugins latency", bench_nats_steady_lat,
+              &nats_lat);
+    median_of(&cfg, "NATS JetStream plain libnats latency",
+              bench_nats_plain_lat, &nats_plain_lat);
     median_of(&cfg, "standard graph, telemetry", telemetry_standard, &tel_std);
     median_of(&cfg, "performant graph, telemetry", telemetry_performant,
               &tel_perf);
@@ -415,6 +423,28 @@ int main(int argc, char **argv)
     }
     row("standard graph msgs/s at --rate 1, snapshots off / every 100 ms",
         snaps.ok ? a : snaps.note, "", snaps.ok ? c : "", "");
+
+    peer("plain libnats JetStream async publisher + pull subscriber",
+         &nats_plain, b, sizeof(b));
+    row("u64 across NATS JetStream msgs/s (nats_publish -> server -> "
+        "nats_subscribe, windowed, acked; file store, loopback)",
+        rate_or_note(&nats, a, sizeof(a)), b, ratio(&nats, &nats_plain, c, 32),
+        "");
+    peer("batched SPSC in one process (same run)", &batch, b, sizeof(b));
+    row("", "", b, ratio(&nats, &batch, c, 32), "");
+    if (nats_lat.ok)
+        snprintf(a, sizeof(a), "p50 %.0f µs, p99 %.0f µs", nats_lat.value,
+                 nats_lat.value2);
+    if (nats_plain_lat.ok)
+        snprintf(b, sizeof(b), "plain libnats: p50 %.0f µs, p99 %.0f µs",
+                 nats_plain_lat.value, nats_plain_lat.value2);
+    else
+        snprintf(b, sizeof(b), "plain libnats: %s", nats_plain_lat.note);
+    if (nats_lat.ok && nats_plain_lat.ok)
+        snprintf(c, sizeof(c), "%.2fx", nats_lat.value / nats_plain_lat.value);
+    row("u64 across NATS JetStream latency, one at a time (send to taken)",
+        nats_lat.ok ? a : nats_lat.note, b,
+        nats_lat.ok && nats_plain_lat.ok ? c : "-", "");
 
     /* the generated graphs */
     for (const char *f = "wakeup.yaml\0pairs.yaml\0slots.yaml\0"

@@ -64,6 +64,14 @@ void bench_zmq(const struct bench_cfg *cfg, struct bench_result *r);
 /* peer_gst.c: fakesrc ! queue ! identity ! queue ! fakesink, 8-byte
  * buffers. */
 void bench_gst(const struct bench_cfg *cfg, struct bench_result *r);
+/* peer_nats.c: u64 across NATS JetStream through steady's nats_publish and
+ * nats_subscribe (value: msgs/s), and through a plain libnats JetStream
+ * async publisher and pull subscriber doing the same work; the _lat forms
+ * send one value at a time: p50 (value) and p99 (value2) in µs. */
+void bench_nats_steady(const struct bench_cfg *cfg, struct bench_result *r);
+void bench_nats_plain(const struct bench_cfg *cfg, struct bench_result *r);
+void bench_nats_steady_lat(const struct bench_cfg *cfg, struct bench_result *r);
+void bench_nats_plain_lat(const struct bench_cfg *cfg, struct bench_result *r);
 /* fizzloop.c: one core generating, classifying and counting in a loop. */
 void bench_fizz_loop(const struct bench_cfg *cfg, struct bench_result *r);
 
