@@ -1054,6 +1054,7 @@ void graph_destroy(struct graph *g)
         free(a->troupe);
         free(a->alerts);
         free(a->node);
+        free(a->peer);
     }
     free(g->actors);
     for (size_t i = 0; i < g->n_channels; i++)

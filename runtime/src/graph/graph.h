@@ -73,8 +73,10 @@ struct graph_actor {
      * plugin was not opened; `plugin` is a stand-in whose ports are the
      * ones the channels name, typed from their other ends. Never run. */
     bool remote;
-    /* Inserted by graph_split to carry a channel over NATS. */
+    /* Inserted by graph_split to carry a channel over NATS; peer names
+     * the far end ("logger.in on node downstream"), drawn as remote. */
     bool bridge;
+    char *peer;
 };
 
 struct graph_endpoint {

@@ -323,6 +323,19 @@ static long add_bridge(struct split *s, const struct graph_channel *ch,
     a->restart = (struct restart_policy){ RESTART_DEFAULT_MAX,
                                           RESTART_DEFAULT_WITHIN_S,
                                           RESTART_DEFAULT_BACKOFF };
+    {
+        const struct graph_endpoint *far = publisher ? &ch->to : &ch->from;
+        const struct graph_actor *fa = &g->actors[far->actor];
+        char peer[600];
+
+        graph_endpoint_name(g, far, from, sizeof(from));
+        if (fa->node && (!served->node || strcmp(fa->node, served->node)))
+            snprintf(peer, sizeof(peer), "%s on node %s", from, fa->node);
+        else
+            snprintf(peer, sizeof(peer), "%s (durable)", from);
+        if (!(a->peer = strdup(peer)))
+            return fail(err, errlen, "out of memory");
+    }
     a->any_type = ch->type_name;
     a->any_size = ch->elem_size;
     a->bridge = true;
@@ -393,6 +406,7 @@ static void free_actor(struct graph_actor *a)
     free(a->troupe);
     free(a->alerts);
     free(a->node);
+    free(a->peer);
 }
 
 static int split_channels(struct split *s, struct plugin_registry *reg,

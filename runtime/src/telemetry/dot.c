@@ -80,7 +80,16 @@ static void put_actor(struct strbuf *b, const struct tel_snapshot *s,
     strbuf_puts(b, "\"");
     put_escaped(b, a->name);
     strbuf_puts(b, "\" [label=\"");
-    put_escaped(b, a->name);
+    /* a NATS bridge is drawn as the far actor it stands for */
+    if (a->remote) {
+        strbuf_puts(b, "remote: ");
+        put_escaped(b, a->remote);
+        strbuf_puts(b, "\\nvia NATS (");
+        put_escaped(b, a->name);
+        strbuf_puts(b, ")");
+    } else {
+        put_escaped(b, a->name);
+    }
     strbuf_printf(b, "\\nWindow %.1f secs\\nAvg load: %.0f %%\\n", s->window_s,
                   a->load);
     strbuf_printf(b, "Avg mCPU: %04.0f\\n", a->mcpu);
@@ -92,9 +101,11 @@ static void put_actor(struct strbuf *b, const struct tel_snapshot *s,
     put_escaped(b, a->name);
     strbuf_printf(b,
                   ": %s, CPU %.3f s, %.0f mCPU, load %.1f %%, alert %s\", "
-                  "color=%s, penwidth=3];\n",
+                  "color=%s, penwidth=3%s];\n",
                   tel_state_name(a->state), (double)a->cpu_ns / 1e9, a->mcpu,
-                  a->load, tel_color_name(a->alert), dot_color(a->alert));
+                  a->load, tel_color_name(a->alert), dot_color(a->alert),
+                  a->remote ? ", style=\"filled,dashed\", fillcolor=gray80"
+                            : "");
 }
 
 static void put_channel(struct strbuf *b, const struct tel_snapshot *s,

@@ -60,6 +60,7 @@ struct tel_snapshot *tel_snapshot_create(const struct graph *g)
     if (!s)
         return NULL;
     s->graph = g->name;
+    s->node = g->node;
     s->n_actors = g->n_actors;
     s->n_channels = g->n_channels;
     s->actors = calloc(g->n_actors ? g->n_actors : 1, sizeof(*s->actors));
@@ -71,6 +72,7 @@ struct tel_snapshot *tel_snapshot_create(const struct graph *g)
         s->actors[i].name = g->actors[i].name;
         s->actors[i].alerts = g->actors[i].alerts;
         s->actors[i].n_alerts = g->actors[i].n_alerts;
+        s->actors[i].remote = g->actors[i].peer;
     }
     for (size_t i = 0; i < g->n_channels; i++) {
         const struct graph_channel *gc = &g->channels[i];
