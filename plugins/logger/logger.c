@@ -3,11 +3,18 @@
  * summary_ms > 0, only counts each kind and logs a summary line per interval
  * and the totals at the end. It drains its input completely before it stops.
  * fail_at and fail_every inject failures, for supervision tests and
- * tools/soak.sh.
+ * tools/soak.sh. With `file`, the lines go to that file instead, appended
+ * with write(2); the file's length is persistent state and each run
+ * starts by cutting the file back to it, so with snapshots (checkpoint_ms)
+ * the file holds every message exactly once across a kill -9.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <steady/steady.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 enum { IN };
 
@@ -20,7 +27,7 @@ static const struct steady_port_info port_info[] = {
     [IN] = { .doc = "FizzBuzz messages to log (or count)" },
 };
 
-enum { SUMMARY_MS, FAIL_AT, FAIL_EVERY };
+enum { SUMMARY_MS, FAIL_AT, FAIL_EVERY, FILE_PARAM };
 
 static const struct steady_param_desc params[] = {
     [SUMMARY_MS] = { "summary_ms", STEADY_PARAM_INT, "0",
@@ -33,6 +40,10 @@ static const struct steady_param_desc params[] = {
     [FAIL_EVERY] = { "fail_every", STEADY_PARAM_INT, "0",
                      "failure injection: panic once just before logging "
                      "each positive multiple of this (0: never)" },
+    [FILE_PARAM] = { "file", STEADY_PARAM_STRING, "",
+                     "append the lines to this file instead of the log; "
+                     "its length is kept in the state and each run cuts "
+                     "the file back to it (\"\": log them)" },
 };
 
 /* Checked by the host before init (and by `steady check`). The period
@@ -41,6 +52,7 @@ static const struct steady_param_limits limits[] = {
     [SUMMARY_MS] = { .min = "0", .max = "31536000000" },
     [FAIL_AT] = { .min = "-1" },
     [FAIL_EVERY] = { .min = "0" },
+    [FILE_PARAM] = { 0 },
 };
 _Static_assert(31536000000 == STEADY_WAIT_MAX_MS, "summary_ms's max");
 
@@ -48,7 +60,123 @@ struct logger_state {
     uint64_t logged;    /* messages logged, across restarts */
     uint64_t failed_at; /* 1 + the last value it panicked at; 0: none yet */
     uint64_t counts[4]; /* summary mode: per enum steady_fizzbuzz_kind */
+    uint64_t file_len;  /* file mode: bytes of lines written to the file */
 };
+
+/* File mode: the file and the lines not yet written to it. */
+struct logger_file {
+    int fd;
+    const char *path;
+    size_t used;
+    char buf[8192];
+};
+
+/* Writes the buffered lines; panics when the file refuses them. */
+static void flush_lines(struct steady_actor *a)
+{
+    struct logger_state *state = steady_state(a);
+    struct logger_file *f = steady_ctx(a);
+    size_t done = 0;
+
+    if (!f)
+        return;
+    while (done < f->used) {
+        ssize_t w = write(f->fd, f->buf + done, f->used - done);
+
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            steady_panic(a, "cannot write to %s: %s", f->path,
+                         w < 0 ? strerror(errno) : "nothing written");
+        done += (size_t)w;
+        /* what is in the file counts, even if a later write fails */
+        state->file_len += (uint64_t)w;
+    }
+    f->used = 0;
+}
+
+/* One line for message text: to the file, or to the log. */
+static void emit_line(struct steady_actor *a, const char *text)
+{
+    struct logger_file *f = steady_ctx(a);
+    size_t n;
+
+    if (!f) {
+        steady_info(a, "Msg %s", text);
+        return;
+    }
+    n = strlen(text) + 5; /* "Msg " and '\n' */
+    if (sizeof(f->buf) - f->used < n + 1)
+        flush_lines(a);
+    snprintf(f->buf + f->used, sizeof(f->buf) - f->used, "Msg %s\n", text);
+    f->used += n;
+}
+
+static int init(struct steady_actor *a)
+{
+    const char *path = steady_param_str(a, "file");
+    struct logger_file *f;
+
+    if (!path || !*path)
+        return 0;
+    f = calloc(1, sizeof(*f));
+    if (!f) {
+        steady_error(a, "out of memory");
+        return -1;
+    }
+    f->path = path;
+    f->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (f->fd < 0) {
+        steady_error(a, "file %s: cannot open it for appending: %s", path,
+                     strerror(errno));
+        free(f);
+        return -1;
+    }
+    steady_set_ctx(a, f);
+    return 0;
+}
+
+static void destroy(struct steady_actor *a)
+{
+    struct logger_file *f = steady_ctx(a);
+
+    if (!f)
+        return;
+    close(f->fd);
+    free(f);
+}
+
+/* File mode, at the start of every run: the file back to the length the
+ * state says was written (lines written after the state it resumes from
+ * are written again, from the channel). */
+static int cut_file(struct steady_actor *a)
+{
+    struct logger_state *state = steady_state(a);
+    struct logger_file *f = steady_ctx(a);
+    off_t len;
+
+    if (!f)
+        return 0;
+    f->used = 0;
+    len = lseek(f->fd, 0, SEEK_END);
+    if (len < 0 || (uint64_t)len < state->file_len) {
+        steady_error(a,
+                     "file %s is %lld bytes, shorter than the %llu this "
+                     "logger wrote: it was changed by someone else; move it "
+                     "back, or start afresh without the state",
+                     f->path, (long long)len,
+                     (unsigned long long)state->file_len);
+        return -1;
+    }
+    if ((uint64_t)len > state->file_len &&
+        ftruncate(f->fd, (off_t)state->file_len) < 0) {
+        steady_error(a, "file %s: cannot cut it back to %llu bytes: %s",
+                     f->path, (unsigned long long)state->file_len,
+                     strerror(errno));
+        return -1;
+    }
+    return 0;
+}
 
 /* Whether fail_at or fail_every names value v. */
 static bool named_to_fail(int64_t fail_at, int64_t every, uint64_t v)
@@ -71,6 +199,7 @@ static void fail_if_asked(struct steady_actor *a, struct steady_fizzbuzz_msg m,
                        steady_param_int(a, "fail_every"), v) ||
         v < state->failed_at)
         return;
+    flush_lines(a); /* what is taken is in the file */
     state->failed_at = v + 1;
     steady_channel_commit_take(steady_port(a, IN), logged_now);
     state->logged += logged_now;
@@ -93,9 +222,10 @@ static void log_available(struct steady_actor *a)
         for (size_t i = 0; i < spans[s].n; i++, done++) {
             fail_if_asked(a, m[i], done);
             steady_fizzbuzz_format(m[i], text, sizeof(text));
-            steady_info(a, "Msg %s", text);
+            emit_line(a, text);
         }
     }
+    flush_lines(a); /* in the file before it is taken */
     steady_channel_commit_take(in, n);
     state->logged += n;
 }
@@ -194,6 +324,8 @@ static int run(struct steady_actor *a)
     struct logger_state *state = steady_state(a);
     int64_t summary_ms = steady_param_int(a, "summary_ms");
 
+    if (cut_file(a) < 0)
+        return -1;
     if (summary_ms > 0) {
         run_summary(a, (uint64_t)summary_ms);
         return 0;
@@ -216,7 +348,9 @@ static const struct steady_plugin desc = {
     .ports = STEADY_PORTS(ports),
     .params = STEADY_PARAMS(params),
     .state_size = sizeof(struct logger_state),
+    .init = init,
     .run = run,
+    .destroy = destroy,
     .port_info = port_info,
     .param_limits = limits,
 };

@@ -19,8 +19,6 @@ static const struct steady_param_desc params[] = {
     { "subject", STEADY_PARAM_STRING, NULL, "subject" },
     { "jetstream", STEADY_PARAM_BOOL, "false", "through JetStream" },
     { "stream", STEADY_PARAM_STRING, "", "stream" },
-    { "create_stream", STEADY_PARAM_BOOL, "false", "create the stream" },
-    { "max_msgs", STEADY_PARAM_INT, "0", "stream bound" },
     { "durable", STEADY_PARAM_STRING, "", "durable consumer name" },
     { "eos", STEADY_PARAM_BOOL, "false", "end-of-stream marker" },
     { "control", STEADY_PARAM_STRING, "", "shutdown notices" },

@@ -36,6 +36,9 @@ struct steady_runtime_options {
      * ends before them only through a zero-initialised copy of its own. */
     const char *node;
     const char *nats;
+    /* A process snapshot every N ms (graph key checkpoint_ms): NULL as the
+     * graph says, "off", or N from 10 to 3600000; needs a state_dir. */
+    const char *checkpoint_ms;
 };
 
 /* Loads and checks a graph file, opens its plugins and builds its actors

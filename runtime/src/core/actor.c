@@ -25,6 +25,10 @@ void actor_set_init(struct actor_set *set)
     atomic_init(&set->shutdown, false);
     atomic_init(&set->shutdown_by_actor, false);
     waker_init(&set->host);
+    atomic_init(&set->snap.hold, 0);
+    atomic_init(&set->snap.next, 0);
+    atomic_init(&set->snap.done, 0);
+    waker_init(&set->snap.coord);
 }
 
 void actor_set_request_shutdown(struct actor_set *set, bool by_actor)
@@ -103,6 +107,8 @@ struct steady_actor *actor_create(const char *name,
     a->waker = &a->own_waker;
     a->park = solo_park;
     atomic_init(&a->status, ACTOR_CREATED);
+    atomic_init(&a->snap_where, SNAP_RUNNING);
+    atomic_init(&a->snap_armed, false);
     pthread_mutex_init(&a->diag_lock, NULL);
     return a;
 }
@@ -206,6 +212,8 @@ static void close_outputs(struct steady_actor *a)
 
 void actor_finish(struct steady_actor *a, int rc)
 {
+    /* closing changes channels: not while a snapshot copies them */
+    snap_point(a);
     a->done = true;
     close_outputs(a);
     for (size_t i = 0; i < a->plugin->n_ports; i++) {
@@ -219,6 +227,7 @@ void actor_finish(struct steady_actor *a, int rc)
     /* release: a->error is complete before the host reads the status */
     atomic_store_explicit(&a->status, rc < 0 ? ACTOR_FAILED : ACTOR_EXITED,
                           memory_order_release);
+    snap_gone(a);
     waker_wake(&a->set->host);
 }
 

@@ -20,6 +20,26 @@
 
 struct fd_wait;
 
+/* Where an actor is, for a snapshot (snapshot.c): only while it is not
+ * SNAP_RUNNING may the coordinator read its state and its channels. */
+enum snap_where {
+    SNAP_RUNNING = 0, /* in its own code: not at a safe point */
+    SNAP_WAITING,     /* parked in a wait (or a back-off) */
+    SNAP_HELD,        /* stopped at a wait until the hold is lifted */
+    SNAP_GONE,        /* finished for good: touches nothing any more */
+};
+
+/* What actors share with the snapshot coordinator. `hold` sits alone on
+ * its line: every await reads it (relaxed) and only the coordinator
+ * writes it, once a checkpoint. */
+struct snap_ctl {
+    _Alignas(128) _Atomic uint32_t hold; /* nonzero: stop at the next wait */
+    _Alignas(128) bool on;  /* snapshots are taken (set before start) */
+    _Atomic uint64_t next;  /* release: the snapshot not yet copied */
+    _Atomic uint64_t done;  /* release: the last snapshot safely written */
+    struct waker coord;     /* woken when an actor is held, or gone */
+};
+
 /* Actors that shut down together: a running graph, or one actor under test. */
 struct actor_set {
     _Atomic bool shutdown;          /* release: shutdown was requested */
@@ -27,6 +47,7 @@ struct actor_set {
     struct steady_actor **actors;
     size_t n_actors;
     struct waker host; /* woken on shutdown requests and actor exits */
+    struct snap_ctl snap;
 };
 
 enum actor_status {
@@ -110,6 +131,13 @@ struct steady_actor {
     _Atomic uint64_t slice_start; /* cpu_clock reading at slice start */
     _Atomic bool in_slice;        /* release: cpu_clock, slice_start set */
     _Atomic uint32_t restarts;    /* runs restarted by the supervisor */
+
+    /* Snapshots (snapshot.c). where: enum snap_where, written by the
+     * actor, read by the coordinator (release/acquire: what the actor did
+     * before is visible); snap_armed: it waits in steady_snapshotted. */
+    _Atomic int snap_where;
+    _Atomic bool snap_armed;
+    bool snap_finished; /* restored as finished: it does not run again */
 
     /* Supervision, on the actor's own thread. */
     struct restart_policy policy;
@@ -197,6 +225,21 @@ void actor_slice_end(struct steady_actor *a);
 uint64_t actor_cpu_ns(struct steady_actor *a);
 
 void actor_set_init(struct actor_set *set);
+
+/* ---- snapshot.c, the actor's side ----
+ * Called where the actor may be held: at the start of every await (the
+ * fast path is one relaxed load), around every park, and before it
+ * finishes. Only on the actor's own thread. */
+void snap_hold_self(struct steady_actor *a);
+static inline void snap_point(struct steady_actor *a)
+{
+    if (atomic_load_explicit(&a->set->snap.hold, memory_order_relaxed))
+        snap_hold_self(a);
+}
+/* a->park, with the actor marked as waiting meanwhile (a safe point). */
+void snap_park(struct steady_actor *a, uint32_t seen, uint64_t deadline_ns);
+/* The actor touches nothing any more (after actor_finish's closes). */
+void snap_gone(struct steady_actor *a);
 /* Requests shutdown of every actor in the set. Async-signal-safe. */
 void actor_set_request_shutdown(struct actor_set *set, bool by_actor);
 

@@ -178,6 +178,16 @@ static enum channel_poll poll_vacant(struct steady_actor *a,
     return short_of_room ? CHANNEL_UNMET : CHANNEL_MET;
 }
 
+/* Snapshot n is safely written (or snapshots are off, or n is 0). */
+static bool snap_covered(struct steady_actor *a, uint64_t n)
+{
+    const struct snap_ctl *s = &a->set->snap;
+
+    /* acquire: pairs with the coordinator's store of done */
+    return !s->on || n == 0 ||
+           atomic_load_explicit(&s->done, memory_order_acquire) >= n;
+}
+
 /* One look at every condition. `arm` announces the unmet channel
  * conditions to the other side so that it wakes us. */
 static void evaluate(struct steady_actor *a, bool all,
@@ -238,6 +248,18 @@ static void evaluate(struct steady_actor *a, bool all,
             else
                 note_deadline(w, w->start_ns + c->ns);
             break;
+        case STEADY_COND_SNAPSHOT:
+            if (snap_covered(a, c->ns)) {
+                met++;
+            } else if (stopping) {
+                settled++;
+            } else if (arm) {
+                /* the coordinator runs on another thread: fence, re-check */
+                atomic_store_explicit(&a->snap_armed, true,
+                                      memory_order_relaxed);
+                w->armed_remote = true;
+            }
+            break;
         case STEADY_COND_READABLE:
         case STEADY_COND_WRITABLE:
             /* met wins over shutdown, so an actor may still read what is
@@ -270,6 +292,9 @@ static void disarm(struct steady_actor *a, const struct steady_cond *conds,
         size_t first, count;
 
         switch (c->kind) {
+        case STEADY_COND_SNAPSHOT:
+            atomic_store_explicit(&a->snap_armed, false, memory_order_relaxed);
+            break;
         case STEADY_COND_AVAIL:
         case STEADY_COND_AVAIL_AT:
             p = cond_channels(a, c, &first, &count);
@@ -337,6 +362,11 @@ static void note_wait(struct steady_actor *a, bool all,
             used += (size_t)snprintf(buf + used, sizeof(buf) - used,
                                      "%s room for %zu on %s", i ? "," : "",
                                      c->n, port);
+            break;
+        case STEADY_COND_SNAPSHOT:
+            used += (size_t)snprintf(buf + used, sizeof(buf) - used,
+                                     "%s snapshot %llu", i ? "," : "",
+                                     (unsigned long long)c->ns);
             break;
         case STEADY_COND_READABLE:
         case STEADY_COND_WRITABLE:
@@ -495,6 +525,8 @@ bool steady_await(struct steady_actor *a, bool all,
     bool fds = false, ended_readable = false;
     int ended_fd = -1;
 
+    /* a snapshot may be copying: stop here until it is done */
+    snap_point(a);
     for (size_t i = 0; i < n; i++) {
         if (conds[i].kind == STEADY_COND_TIMEOUT && !w.start_ns)
             w.start_ns = now_ns();
@@ -521,7 +553,7 @@ bool steady_await(struct steady_actor *a, bool all,
             if (actor_shutting_down(a))
                 note_wait(a, all, conds, n);
             a->park_fds = w.n_fds ? fd_wait_park(a) : NULL;
-            a->park(a, seen, w.deadline_ns);
+            snap_park(a, seen, w.deadline_ns);
             a->park_fds = NULL;
             if (w.n_fds)
                 fd_wait_unpark(a);

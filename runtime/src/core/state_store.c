@@ -29,6 +29,7 @@
 #define STATE_SUFFIX   ".state"
 #define TMP_INFIX      ".state.tmp"
 #define PROBE_NAME     "steady-probe"
+#define SNAPSHOT_TMP_PREFIX "steady.snapshot.tmp."
 
 struct state_dir {
     char *path;
@@ -203,6 +204,141 @@ static int create_tmp(struct state_dir *d, const char *base, char *tmp,
     }
     errno = EEXIST;
     return -1;
+}
+
+/* Writes name in d crash-safely: a new private temporary file, synced,
+ * renamed over the old one, folder synced. */
+static int write_file(struct state_dir *d, const char *file, const void *buf,
+                      size_t size, char *err, size_t errlen)
+{
+    char tmp[STATE_ACTOR_NAME_MAX + 64];
+    const char *step = "cannot create a temporary file";
+    int fd, saved;
+
+    fd = create_tmp(d, file, tmp, sizeof(tmp));
+    if (fd < 0) {
+        tmp[0] = '\0';
+        goto err_report;
+    }
+    step = "cannot write it";
+    if (write_all(fd, buf, size) < 0)
+        goto err_unlink;
+    step = "cannot sync it";
+    if (fsync(fd) < 0)
+        goto err_unlink;
+    saved = close(fd);
+    fd = -1;
+    if (saved < 0)
+        goto err_unlink;
+    /* rename is atomic: the old file or the new one, never half of one;
+     * and a link named like the file is replaced, not followed */
+    step = "cannot rename the temporary file over it";
+    if (renameat(d->fd, tmp, d->fd, file) < 0)
+        goto err_unlink;
+    /* the rename itself survives a crash once the folder is synced */
+    step = "cannot sync the folder";
+    if (fsync(d->fd) < 0)
+        goto err_report;
+    return 0;
+
+err_unlink:
+    saved = errno;
+    if (fd >= 0)
+        close(fd);
+    unlinkat(d->fd, tmp, 0);
+    errno = saved;
+err_report:
+    snprintf(err, errlen, "%s/%s: %s: %s", d->path, file, step,
+             strerror(errno));
+    return -1;
+}
+
+int state_dir_write(struct state_dir *d, const char *name, const void *buf,
+                    size_t len, char *err, size_t errlen)
+{
+    return write_file(d, name, buf, len, err, errlen);
+}
+
+int state_dir_read(struct state_dir *d, const char *name, uint64_t max,
+                   void **out, size_t *len, bool *found, char *err,
+                   size_t errlen)
+{
+    unsigned char *buf = NULL;
+    struct stat st;
+    int fd, rc = -1;
+
+    *found = false;
+    /* no link is followed, and opening a FIFO does not wait for a writer */
+    fd = openat(d->fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOENT)
+            return 0;
+        if (errno == ELOOP)
+            snprintf(err, errlen,
+                     "%s/%s: is a symbolic link; steady never follows links "
+                     "in a state directory: put the file itself there, or "
+                     "remove the link",
+                     d->path, name);
+        else
+            snprintf(err, errlen, "%s/%s: cannot open: %s", d->path, name,
+                     strerror(errno));
+        return -1;
+    }
+    if (fstat(fd, &st) < 0) {
+        snprintf(err, errlen, "%s/%s: cannot stat: %s", d->path, name,
+                 strerror(errno));
+        goto out;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        snprintf(err, errlen, "%s/%s: is %s, not a file steady wrote; move "
+                 "it away", d->path, name, file_kind(st.st_mode));
+        goto out;
+    }
+    if (st.st_uid != geteuid()) {
+        snprintf(err, errlen,
+                 "%s/%s: owned by uid %ld, not by this user (uid %ld); "
+                 "steady reads only files its user wrote",
+                 d->path, name, (long)st.st_uid, (long)geteuid());
+        goto out;
+    }
+    if ((uint64_t)st.st_size > max) {
+        snprintf(err, errlen,
+                 "%s/%s: the file is %lld bytes, more than steady writes "
+                 "there (%llu); move it away",
+                 d->path, name, (long long)st.st_size,
+                 (unsigned long long)max);
+        goto out;
+    }
+    buf = malloc(st.st_size ? (size_t)st.st_size : 1);
+    if (!buf) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    if (read_all(fd, buf, (size_t)st.st_size) < 0) {
+        snprintf(err, errlen, "%s/%s: cannot read: %s", d->path, name,
+                 strerror(errno));
+        free(buf);
+        goto out;
+    }
+    *out = buf;
+    *len = (size_t)st.st_size;
+    *found = true;
+    rc = 0;
+out:
+    close(fd);
+    return rc;
+}
+
+bool state_dir_has(const struct state_dir *d, const char *name)
+{
+    struct stat st;
+
+    return fstatat(d->fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+const char *state_dir_path(const struct state_dir *d)
+{
+    return d->path;
 }
 
 int state_save(struct state_dir *d, const struct state_id *id,
@@ -439,6 +575,11 @@ static int take_lock(struct state_dir *d, char *err, size_t errlen)
 static bool is_tmp_name(const char *name)
 {
     const char *at = strstr(name, TMP_INFIX);
+
+    /* steady.snapshot.tmp.PID.N */
+    if (strncmp(name, SNAPSHOT_TMP_PREFIX, sizeof(SNAPSHOT_TMP_PREFIX) - 1) ==
+        0)
+        return true;
 
     /* ACTOR.state.tmp (older steady) or ACTOR.state.tmp.PID.N */
     while (at && at[sizeof(TMP_INFIX) - 1] != '\0' &&

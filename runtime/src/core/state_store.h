@@ -69,6 +69,23 @@ void state_dir_close(struct state_dir *d);
 /* "DIR/ACTOR.state", malloc'd, for messages; NULL when out of memory. */
 char *state_dir_file(const struct state_dir *d, const char *actor);
 
+/* Any file of the folder, for the process snapshot (snapshot.h). Writes
+ * name as state_save writes a state file (temporary file, fsync, rename,
+ * folder fsync): 0, or -1 with err naming the file and the reason. */
+int state_dir_write(struct state_dir *d, const char *name, const void *buf,
+                    size_t len, char *err, size_t errlen);
+/* Reads name, refusing as state_load does (a link, not a regular file,
+ * another user's, more than max bytes): 0 with *found false when there is
+ * none, or with *found true and *buf (malloc'd, the caller frees) and
+ * *len; -1 with err. */
+int state_dir_read(struct state_dir *d, const char *name, uint64_t max,
+                   void **buf, size_t *len, bool *found, char *err,
+                   size_t errlen);
+/* Whether name exists in d (a link counts: it is not followed). */
+bool state_dir_has(const struct state_dir *d, const char *name);
+/* The folder's path, for messages. */
+const char *state_dir_path(const struct state_dir *d);
+
 /* Checks that id can be saved: the actor name fits a file name and the
  * names fit a header. 0, or -1 with err naming the actor. */
 int state_id_check(const struct state_id *id, char *err, size_t errlen);

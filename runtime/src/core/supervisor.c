@@ -47,7 +47,7 @@ static void back_off(struct steady_actor *a)
         if (now_ns() >= until ||
             atomic_load_explicit(&a->set->shutdown, memory_order_acquire))
             return;
-        a->park(a, seen, until);
+        snap_park(a, seen, until); /* a safe point for a snapshot */
     }
 }
 
@@ -61,6 +61,11 @@ static void reset_run_state(struct steady_actor *a)
 
 void supervisor_run(struct steady_actor *a)
 {
+    if (a->snap_finished) {
+        /* it had finished when the snapshot it resumes from was taken */
+        actor_finish(a, 0);
+        return;
+    }
     for (;;) {
         int rc = actor_run_once(a);
         char reason[sizeof(a->error) - 64];

@@ -23,7 +23,8 @@
 
 static const char *const top_keys[] = { "graph",    "args",   "telemetry",
                                         "defaults", "actors", "channels",
-                                        "state_dir", "nats" };
+                                        "state_dir", "nats",
+                                        "checkpoint_ms" };
 static const char *const nats_keys[] = { "url", "creds", "tls" };
 static const char *const tls_keys[] = { "ca", "cert", "key" };
 static const char *const telemetry_keys[] = { "listen", "frame_ms",
@@ -469,6 +470,22 @@ static int read_node(struct graph_ctx *c, struct graph_actor *a,
     if (!(g->nodes[g->n_nodes] = dup_text(c, v, node)))
         return -1;
     g->n_nodes++;
+    return 0;
+}
+
+/* checkpoint_ms: snapshots every N ms (snapshot.h); that it needs a
+ * state_dir is checked once --state-dir is applied (runner.c). */
+static int load_checkpoint(struct graph_ctx *c, yaml_node_t *n)
+{
+    int64_t x;
+
+    if (!n || yaml_doc_is_null(n))
+        return 0;
+    if (graph_read_int(c, n, "checkpoint_ms", GRAPH_CHECKPOINT_MIN_MS,
+                       GRAPH_CHECKPOINT_MAX_MS, &x) < 0)
+        return -1;
+    c->g->checkpoint_ms = (unsigned)x;
+    c->g->checkpoint_pos = graph_pos_of(n);
     return 0;
 }
 
@@ -941,6 +958,7 @@ static int load_root(struct graph_ctx *c, const struct graph_override *ov,
         load_state_dir(c, yaml_doc_get(&c->doc, root, "state_dir")) < 0 ||
         load_nats(c, yaml_doc_get_key(&c->doc, root, "nats"),
                   yaml_doc_get(&c->doc, root, "nats")) < 0 ||
+        load_checkpoint(c, yaml_doc_get(&c->doc, root, "checkpoint_ms")) < 0 ||
         load_actors(c, actors) < 0)
         return -1;
     if (graph_load_channels(c, yaml_doc_get(&c->doc, root, "channels")) < 0)

@@ -123,6 +123,10 @@ struct graph_telemetry {
     int window_s;         /* 10 */
 };
 
+/* The range of checkpoint_ms (snapshot.h's SNAPSHOT_MIN_MS, _MAX_MS). */
+#define GRAPH_CHECKPOINT_MIN_MS 10
+#define GRAPH_CHECKPOINT_MAX_MS 3600000
+
 struct graph {
     char *file; /* path as given */
     char *name; /* graph: */
@@ -131,6 +135,10 @@ struct graph {
     struct graph_telemetry telemetry;
     unsigned shutdown_timeout_ms; /* defaults.shutdown_timeout_ms, 5000 */
     char *state_dir; /* state_dir:, NULL: state lives only in memory */
+    /* checkpoint_ms: (or --checkpoint-ms): a process snapshot every N ms;
+     * 0: none. Where the file said it ({0,0}: not in the file). */
+    unsigned checkpoint_ms;
+    struct graph_pos checkpoint_pos;
     struct graph_actor *actors;
     size_t n_actors;
     struct graph_channel *channels;

@@ -345,8 +345,10 @@ static long add_bridge(struct split *s, const struct graph_channel *ch,
             { "subject", nm->subject },
             { "jetstream", "true" },
             { "stream", nm->stream },
-            { "create_stream", "true" },
-            { "max_msgs", max_msgs },
+            /* the producer's side makes the stream, bounded like the
+             * channel: in flight over the link is its capacity */
+            { "create_stream", publisher ? "true" : NULL },
+            { "max_msgs", publisher ? max_msgs : NULL },
             { "msg_id", publisher ? "true" : NULL },
             { "durable", publisher ? NULL : nm->stream },
             { "eos", "true" },

@@ -223,6 +223,11 @@ int cli_args_parse(struct cli_args *out, int argc, char *const *argv, char *err,
                            "--nats needs the NATS server's URL, such as "
                            "nats://127.0.0.1:4222");
             out->nats = v;
+        } else if ((r = option(argc, argv, &i, "--checkpoint-ms", &v, err,
+                               errlen))) {
+            if (r < 0)
+                return CLI_ARGS_BAD;
+            out->checkpoint_ms = v;
         } else if (strcmp(a, "--json") == 0) {
             out->json = true;
         } else if (strcmp(a, "--allow-writable-plugins") == 0) {

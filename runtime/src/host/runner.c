@@ -14,7 +14,9 @@
 #include "listen.h"
 #include "loader.h"
 #include "plan_log.h"
+#include "port_info.h"
 #include "scheduler.h"
+#include "snapshot.h"
 #include "state_store.h"
 #include "telemetry.h"
 
@@ -45,6 +47,8 @@ struct steady_runtime {
     struct scheduler *scheduler;
     struct telemetry *telemetry; /* NULL when off or not yet bound */
     struct state_dir *state_dir; /* NULL: no state_dir; locked for a run */
+    struct snapshot *snapshot;   /* NULL: no checkpoint_ms */
+    char **channel_names;        /* graph->n_channels, for the snapshot */
     _Atomic int telemetry_port;  /* release: the server is listening */
     uint64_t load_start_ns;      /* for the start-up time in the log */
     _Atomic bool forced;         /* release: stop waiting and report */
@@ -166,7 +170,9 @@ static int load_states(struct steady_runtime *rt, bool check_only, char *err,
         if (found)
             steady_info(NULL, "actor '%s' resumes from %s", a->name,
                         a->state_path);
-        if (!check_only)
+        /* with snapshots the snapshot holds every state: no ACTOR.state
+         * is written any more (steady_checkpoint does nothing) */
+        if (!check_only && !g->checkpoint_ms)
             a->state_dir = rt->state_dir;
     }
     return 0;
@@ -195,6 +201,45 @@ static int check_saved(struct steady_runtime *rt, char *err, size_t errlen)
     else
         snprintf(err, errlen, "state of actor '%s' was not saved: %s",
                  first->name, first->state_error);
+    return -1;
+}
+
+/* --checkpoint-ms N|off, then: snapshots need a state_dir. */
+static int apply_checkpoint_option(struct graph *g, const char *opt,
+                                   char *err, size_t errlen)
+{
+    if (opt && strcmp(opt, "off") == 0) {
+        g->checkpoint_ms = 0;
+    } else if (opt) {
+        char *end;
+        unsigned long v;
+
+        errno = 0;
+        v = strtoul(opt, &end, 10);
+        if (opt[0] < '0' || opt[0] > '9' || *end || errno ||
+            v < GRAPH_CHECKPOINT_MIN_MS || v > GRAPH_CHECKPOINT_MAX_MS) {
+            snprintf(err, errlen,
+                     "--checkpoint-ms: expected a number of ms from %d to %d "
+                     "in decimal digits, or 'off'; got '%s'",
+                     GRAPH_CHECKPOINT_MIN_MS, GRAPH_CHECKPOINT_MAX_MS, opt);
+            return -1;
+        }
+        g->checkpoint_ms = (unsigned)v;
+        g->checkpoint_pos = (struct graph_pos){ 0, 0 };
+    }
+    if (!g->checkpoint_ms || g->state_dir)
+        return 0;
+    if (g->checkpoint_pos.line)
+        snprintf(err, errlen,
+                 "%s:%d:%d: checkpoint_ms needs a state_dir to write its "
+                 "snapshots into: add 'state_dir: DIR' to the graph or pass "
+                 "--state-dir DIR",
+                 g->file, g->checkpoint_pos.line, g->checkpoint_pos.col);
+    else
+        snprintf(err, errlen,
+                 "--checkpoint-ms needs a state_dir to write its snapshots "
+                 "into: add 'state_dir: DIR' to the graph or pass "
+                 "--state-dir DIR");
     return -1;
 }
 
@@ -280,6 +325,85 @@ static int bind_end(struct steady_runtime *rt, const struct graph_endpoint *e,
     return 0;
 }
 
+/* "gen.out -> work.in", "split.out[1] -> b.in": how a snapshot names a
+ * channel. NULL when out of memory. */
+static char *channel_name(const struct graph *g, const struct graph_channel *c)
+{
+    const struct graph_actor *f = &g->actors[c->from.actor];
+    const struct graph_actor *t = &g->actors[c->to.actor];
+    char fi[16] = "", ti[16] = "", *out;
+    int n;
+
+    if (plugin_port_is_bundle(f->plugin->desc, c->from.port))
+        snprintf(fi, sizeof(fi), "[%u]", c->from.index);
+    if (plugin_port_is_bundle(t->plugin->desc, c->to.port))
+        snprintf(ti, sizeof(ti), "[%u]", c->to.index);
+    n = snprintf(NULL, 0, "%s.%s%s -> %s.%s%s", f->name,
+                 f->plugin->desc->ports[c->from.port].name, fi, t->name,
+                 t->plugin->desc->ports[c->to.port].name, ti);
+    out = malloc((size_t)n + 1);
+    if (out)
+        snprintf(out, (size_t)n + 1, "%s.%s%s -> %s.%s%s", f->name,
+                 f->plugin->desc->ports[c->from.port].name, fi, t->name,
+                 t->plugin->desc->ports[c->to.port].name, ti);
+    return out;
+}
+
+/* With checkpoint_ms: the coordinator, and the resume from the last
+ * snapshot, if any. Without: a snapshot left in the folder is refused,
+ * since the ACTOR.state files beside it are older than it. */
+static int open_snapshot(struct steady_runtime *rt, char *err, size_t errlen)
+{
+    struct graph *g = rt->graph;
+    struct snapshot_desc d;
+    bool found;
+
+    if (!g->checkpoint_ms) {
+        if (!state_dir_has(rt->state_dir, SNAPSHOT_FILE))
+            return 0;
+        snprintf(err, errlen,
+                 "%s/%s: the state_dir holds a snapshot of the whole "
+                 "process, written by a run with checkpoint_ms, and this "
+                 "run has none: add 'checkpoint_ms: N' to the graph (or "
+                 "pass --checkpoint-ms N) to resume from it, or move it "
+                 "away to resume from the per-actor ACTOR.state files, "
+                 "which are older",
+                 state_dir_path(rt->state_dir), SNAPSHOT_FILE);
+        return -1;
+    }
+    if (rt->stood_in) {
+        snprintf(err, errlen,
+                 "%s: snapshots (checkpoint_ms) need every actor to run; "
+                 "none may be stood in for",
+                 g->file);
+        return -1;
+    }
+    rt->channel_names =
+        calloc(g->n_channels ? g->n_channels : 1, sizeof(*rt->channel_names));
+    if (!rt->channel_names)
+        goto err_oom;
+    for (size_t i = 0; i < g->n_channels; i++)
+        if (!(rt->channel_names[i] = channel_name(g, &g->channels[i])))
+            goto err_oom;
+    d = (struct snapshot_desc){
+        .graph = g->name,
+        .actors = rt->actors,
+        .n_actors = g->n_actors,
+        .channels = rt->channels,
+        .channel_names = (const char *const *)rt->channel_names,
+        .n_channels = g->n_channels,
+    };
+    rt->snapshot =
+        snapshot_create(&rt->set, &d, rt->state_dir, g->checkpoint_ms);
+    if (!rt->snapshot)
+        goto err_oom;
+    return snapshot_restore(rt->snapshot, &found, err, errlen);
+
+err_oom:
+    snprintf(err, errlen, "%s: out of memory building the graph", g->file);
+    return -1;
+}
+
 static int build(struct steady_runtime *rt, bool check_only, char *err,
                  size_t errlen)
 {
@@ -327,7 +451,7 @@ static int build(struct steady_runtime *rt, bool check_only, char *err,
             bind_end(rt, &gc->to, false, rt->channels[i]) < 0)
             goto err_oom;
     }
-    return 0;
+    return rt->state_dir ? open_snapshot(rt, err, errlen) : 0;
 
 err_oom:
     snprintf(err, errlen, "%s: out of memory building the graph", g->file);
@@ -454,7 +578,9 @@ int runner_open(const char *file, const struct steady_runtime_options *opt,
     plan_log_debug(rt->graph);
     if (apply_telemetry_option(rt->graph, opt->telemetry, err, errlen) < 0 ||
         apply_state_dir_option(rt->graph, opt->state_dir, err, errlen) < 0 ||
-        node_state_dir(rt->graph, err, errlen) < 0)
+        node_state_dir(rt->graph, err, errlen) < 0 ||
+        apply_checkpoint_option(rt->graph, opt->checkpoint_ms, err, errlen) <
+            0)
         goto err_destroy;
     *out = rt;
     return 0;
@@ -952,6 +1078,17 @@ static int start_graph(struct steady_runtime *rt, uint64_t init_until,
         telemetry_stop(rt->telemetry);
         return -1;
     }
+    if (snapshot_resumes_shutdown(rt->snapshot)) {
+        steady_info(NULL, "shutdown had been requested before the snapshot "
+                          "this run resumes from: requested again");
+        actor_set_request_shutdown(&rt->set, true);
+    }
+    if (rt->snapshot && snapshot_start(rt->snapshot, err, errlen) < 0) {
+        steady_error(NULL, "%s; stopping the graph", err);
+        actor_set_request_shutdown(&rt->set, false);
+        rt->gave_up = true;
+        snprintf(rt->final_err, sizeof(rt->final_err), "%s", err);
+    }
     start_telemetry(rt);
     return 0;
 }
@@ -963,6 +1100,7 @@ static int finish_graph(struct steady_runtime *rt, char *err, size_t errlen)
     scheduler_join(rt->scheduler);
     rt->threads_live = false;
     telemetry_stop(rt->telemetry);
+    snapshot_stop(rt->snapshot);
     if (rt->gave_up) {
         snprintf(err, errlen, "%s", rt->final_err);
         return -1;
@@ -977,6 +1115,19 @@ static int finish_graph(struct steady_runtime *rt, char *err, size_t errlen)
         snprintf(err, errlen, "actor '%s' failed: %s", rt->failed->name,
                  rt->failed->error);
         return -1;
+    }
+    /* the last snapshot, before destroy: a plugin's destroy sees it done */
+    if (rt->snapshot) {
+        char ignored[256];
+        int rc = snapshot_take(rt->snapshot, SNAPSHOT_FINAL, SNAPSHOT_HOLD_MS,
+                               err, errlen);
+
+        if (rc != 0) {
+            if (rc > 0)
+                snprintf(err, errlen, "the final snapshot was not taken");
+            fini_actors(rt, ignored, sizeof(ignored));
+            return -1;
+        }
     }
     /* "stopped cleanly" only once every destroy has run cleanly too */
     if (fini_actors(rt, err, errlen) < 0)
@@ -1093,6 +1244,10 @@ void steady_runtime_destroy(struct steady_runtime *rt)
     if (!rt)
         return;
     telemetry_destroy(rt->telemetry); /* it borrows actors and channels */
+    snapshot_destroy(rt->snapshot);   /* so does the snapshot */
+    for (size_t i = 0; rt->channel_names && i < rt->graph->n_channels; i++)
+        free(rt->channel_names[i]);
+    free(rt->channel_names);
     if (rt->graph) {
         for (size_t i = 0; rt->actors && i < rt->graph->n_actors; i++)
             actor_destroy(rt->actors[i]);
