@@ -520,12 +520,29 @@ err:
     return -1;
 }
 
+/* With eos on a JetStream link, the output ends with the stream: a
+ * shutdown (requested here, or by a notice from the producer's node) waits
+ * for the producer's end-of-stream marker, so that everything sent before
+ * it is delivered, in order, and the graph drains across nodes. */
+static bool vote(struct steady_actor *a, char *why, size_t len)
+{
+    struct sub *p = steady_ctx(a);
+
+    if (!p->l.jetstream || !p->l.eos || p->ended)
+        return true;
+    snprintf(why, len, "waiting for the end-of-stream marker on '%s'",
+             p->l.subject);
+    return false;
+}
+
 static int run(struct steady_actor *a)
 {
     struct sub *p = steady_ctx(a);
     struct sub_state *s = steady_state(a);
     size_t need = 1;
     int rc = 0;
+
+    steady_set_vote(a, vote);
 
     p->snapshots = &steady_snapshot_next && &steady_snapshot_done &&
                    &steady_snapshotted && steady_snapshot_next(a) != 0;
@@ -562,7 +579,10 @@ static int run(struct steady_actor *a)
             c[n++] = steady_vacant(a, OUT, need);
         if (p->hn)
             c[n++] = steady_snapshotted(a, p->held[p->hhead].snap);
-        steady_await(a, false, c, n);
+        /* in shutdown every wait is cut short: nap on the client instead
+         * of spinning while the end-of-stream marker is awaited */
+        if (!steady_await(a, false, c, n))
+            nats_link_nap(&p->l, 20);
     }
     if (p->ended) {
         /* the end-of-stream marker: everything before it is out; close,

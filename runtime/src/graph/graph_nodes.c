@@ -353,10 +353,12 @@ static long add_bridge(struct split *s, const struct graph_channel *ch,
             { "durable", publisher ? NULL : nm->stream },
             { "eos", "true" },
             { "control", nm->control },
-            { "creds", g->nats.creds },
-            { "tls_ca", g->nats.tls_ca },
-            { "tls_cert", g->nats.tls_cert },
-            { "tls_key", g->nats.tls_key },
+            /* always said, "" for none: the plugin's own defaults are
+             * not relied on for files to open */
+            { "creds", g->nats.creds ? g->nats.creds : "" },
+            { "tls_ca", g->nats.tls_ca ? g->nats.tls_ca : "" },
+            { "tls_cert", g->nats.tls_cert ? g->nats.tls_cert : "" },
+            { "tls_key", g->nats.tls_key ? g->nats.tls_key : "" },
         };
         if (bridge_params(a, bp, sizeof(bp) / sizeof(bp[0]), err, errlen) < 0)
             return -1;
