@@ -94,6 +94,15 @@ int graph_check_nodes(struct graph_ctx *c)
     }
     if (check_selected(c) < 0)
         return -1;
+    if (g->nats.url) {
+        char why[512];
+
+        if (graph_nats_url_check(g->nats.url, why, sizeof(why)) < 0) {
+            if (c->opt->nats_url)
+                return graph_fail_pos(c, g->nats.pos, "--nats: %s", why);
+            return graph_fail_pos(c, g->nats.pos, "nats.url: %s", why);
+        }
+    }
     for (size_t i = 0; i < g->n_channels; i++) {
         const struct graph_channel *ch = &g->channels[i];
         bool crosses = graph_channel_crosses(g, ch);
@@ -535,4 +544,69 @@ out:
     free(s.channels);
     free(s.remap);
     return rc;
+}
+
+/* ---- the NATS address -------------------------------------------------- */
+
+/* One server of a URL list: [nats|tls|ws|wss://][user[:pass]@]host[:port]. */
+static int check_one_url(const char *s, size_t len, char *why, size_t wlen)
+{
+    static const char *const schemes[] = { "nats://", "tls://", "ws://",
+                                           "wss://" };
+    const char *end = s + len, *host, *colon, *at;
+    size_t k;
+
+    for (k = 0; k < sizeof(schemes) / sizeof(schemes[0]); k++)
+        if ((size_t)(end - s) >= strlen(schemes[k]) &&
+            strncmp(s, schemes[k], strlen(schemes[k])) == 0)
+            break;
+    if (k < sizeof(schemes) / sizeof(schemes[0]))
+        s += strlen(schemes[k]);
+    else if (memmem(s, len, "://", 3))
+        return fail(why, wlen,
+                    "'%.*s' has an unknown scheme; NATS takes nats://, tls://, "
+                    "ws:// or wss://",
+                    (int)len, s);
+    at = memchr(s, '@', (size_t)(end - s));
+    host = at ? at + 1 : s;
+    colon = memchr(host, ':', (size_t)(end - host));
+    if (host == (colon ? colon : end))
+        return fail(why, wlen, "'%.*s' names no host", (int)len, s);
+    if (colon) {
+        long port = 0;
+        const char *p = colon + 1;
+
+        if (p == end)
+            return fail(why, wlen, "'%.*s' has an empty port", (int)len, s);
+        for (; p < end; p++) {
+            if (*p < '0' || *p > '9' || port > 65535)
+                break;
+            port = port * 10 + (*p - '0');
+        }
+        if (p != end || port < 1 || port > 65535)
+            return fail(why, wlen,
+                        "'%.*s': the port must be a number from 1 to 65535",
+                        (int)len, s);
+    }
+    for (const char *p = host; p < (colon ? colon : end); p++)
+        if (*p == '/' || *p == ' ')
+            return fail(why, wlen, "'%.*s' is not HOST[:PORT]", (int)len, s);
+    return 0;
+}
+
+int graph_nats_url_check(const char *url, char *why, size_t len)
+{
+    const char *s = url;
+
+    if (!*url)
+        return fail(why, len, "the URL is empty");
+    for (;;) {
+        size_t n = strcspn(s, ",");
+
+        if (check_one_url(s, n, why, len) < 0)
+            return -1;
+        if (!s[n])
+            return 0;
+        s += n + 1;
+    }
 }

@@ -28,6 +28,11 @@ struct graph_link_names {
     char control[200];    /* "steady.standard.control", one per graph */
 };
 
+/* Checks a NATS URL, or a comma-separated list of them, as the client
+ * takes it: [nats|tls|ws|wss://][user[:password]@]host[:port]. 0, or -1
+ * with what is wrong in why. */
+int graph_nats_url_check(const char *url, char *why, size_t len);
+
 /* Whether the channel's two ends are on different nodes. */
 bool graph_channel_crosses(const struct graph *g,
                            const struct graph_channel *ch);

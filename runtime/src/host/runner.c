@@ -12,6 +12,7 @@
 #include "graph_nodes.h"
 #include "inspect.h"
 #include "listen.h"
+#include "nats_probe.h"
 #include "loader.h"
 #include "plan_log.h"
 #include "port_info.h"
@@ -500,7 +501,12 @@ static int open_nodes(struct steady_runtime *rt, const char *file,
         }
         return 0;
     }
-    return graph_split(g, rt->registry, NULL, err, errlen);
+    if (graph_split(g, rt->registry, NULL, err, errlen) < 0)
+        return -1;
+    for (size_t i = 0; !opt->check_only && i < g->n_actors; i++)
+        if (g->actors[i].bridge)
+            return nats_probe(g->nats.url, 2000, err, errlen);
+    return 0;
 }
 
 /* Two nodes on one machine must not share a state folder (each locks
