@@ -24,6 +24,7 @@
 
 #define GRAPH   STEADY_SOURCE_DIR "/graphs/standard_2nodes.yaml"
 #define DURABLE STEADY_SOURCE_DIR "/tests/graphs/nodes/standard_durable.yaml"
+#define BACKPRESSURE STEADY_SOURCE_DIR "/tests/graphs/nodes/backpressure.yaml"
 
 /* Generous: sanitizers and a loaded machine slow everything down. */
 #define RUN_MS  90000
@@ -295,6 +296,55 @@ static void test_missing_neighbour_waits(void **state)
     free(down.output);
 }
 
+/* VmRSS of a process in KiB, or -1. */
+static long rss_kib(pid_t pid)
+{
+    char path[64], *text, *at;
+    long kib = -1;
+
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+    text = read_file_text(path);
+    at = text ? strstr(text, "VmRSS:") : NULL;
+    if (at)
+        sscanf(at, "VmRSS: %ld", &kib);
+    free(text);
+    return kib;
+}
+
+/* A consumer on the far node that never takes: the producer waits once
+ * the link holds the channel's capacity, and its memory stays flat. */
+static void test_backpressure_keeps_producer_flat(void **state)
+{
+    struct host_run up, down;
+    const char *up_args[] = { "run",  BACKPRESSURE, "--node", "up",
+                              "--nats", fx.nats.url, NULL };
+    const char *down_args[] = { "run",  BACKPRESSURE, "--node", "down",
+                                "--nats", fx.nats.url, NULL };
+    long before, after;
+
+    (void)state;
+    assert_int_equal(host_start(&up, up_args), 0);
+    await_started(&up);
+    assert_int_equal(host_start(&down, down_args), 0);
+    if (!host_await_output(&up, "waiting for its consumer", SEEN_MS)) {
+        char *out = host_read_output(&up);
+        fail_msg("the producer did not wait:\n%s", out);
+    }
+    nats_server_sleep_ms_(1000);
+    before = rss_kib(up.pid);
+    nats_server_sleep_ms_(3000);
+    after = rss_kib(up.pid);
+    assert_true(before > 0);
+    /* a producer unbounded by the link would have grown by hundreds of
+     * MiB in 3 s; allow the allocator its noise */
+    if (after - before > 2048)
+        fail_msg("the producer grew from %ld KiB to %ld KiB", before, after);
+    kill9(&down);
+    kill9(&up);
+    free(up.output);
+    free(down.output);
+}
+
 static void test_unreachable_server(void **state)
 {
     struct host_run h;
@@ -348,6 +398,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_kill_upstream, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nats_restart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_durable_kill, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_backpressure_keeps_producer_flat,
+                                        setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
