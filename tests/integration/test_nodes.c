@@ -18,12 +18,12 @@
 #include <stdint.h>
 #include <sys/stat.h>
 /* cmocka.h needs setjmp.h, stdarg.h and stddef.h first. */
-#include <cmocka.h>
-
 #include "sequence.h"
 
-#define GRAPH   STEADY_SOURCE_DIR "/graphs/standard_2nodes.yaml"
-#define DURABLE STEADY_SOURCE_DIR "/tests/graphs/nodes/standard_durable.yaml"
+#include <cmocka.h>
+
+#define GRAPH        STEADY_SOURCE_DIR "/graphs/standard_2nodes.yaml"
+#define DURABLE      STEADY_SOURCE_DIR "/tests/graphs/nodes/standard_durable.yaml"
 #define BACKPRESSURE STEADY_SOURCE_DIR "/tests/graphs/nodes/backpressure.yaml"
 
 /* Generous: sanitizers and a loaded machine slow everything down. */
@@ -316,10 +316,10 @@ static long rss_kib(pid_t pid)
 static void test_backpressure_keeps_producer_flat(void **state)
 {
     struct host_run up, down;
-    const char *up_args[] = { "run",  BACKPRESSURE, "--node", "up",
-                              "--nats", fx.nats.url, NULL };
-    const char *down_args[] = { "run",  BACKPRESSURE, "--node", "down",
-                                "--nats", fx.nats.url, NULL };
+    const char *up_args[] = { "run",    BACKPRESSURE, "--node", "up",
+                              "--nats", fx.nats.url,  NULL };
+    const char *down_args[] = { "run",    BACKPRESSURE, "--node", "down",
+                                "--nats", fx.nats.url,  NULL };
     long before, after;
 
     (void)state;
@@ -348,12 +348,12 @@ static void test_backpressure_keeps_producer_flat(void **state)
 static void test_unreachable_server(void **state)
 {
     struct host_run h;
-    const char *dead[] = { "run",    GRAPH,         "--node",
-                           "upstream", "--nats",    "nats://127.0.0.1:1",
+    const char *dead[] = { "run",         GRAPH,    "--node",
+                           "upstream",    "--nats", "nats://127.0.0.1:1",
                            "--telemetry", "off",    NULL };
-    const char *bad[] = { "run",    GRAPH,      "--node",    "upstream",
-                          "--nats", "http://127.0.0.1:4222", "--telemetry",
-                          "off",    NULL };
+    const char *bad[] = { "run",         GRAPH,    "--node",
+                          "upstream",    "--nats", "http://127.0.0.1:4222",
+                          "--telemetry", "off",    NULL };
 
     (void)state;
     assert_int_equal(host_run(&h, dead, 30000), 2);
@@ -389,12 +389,10 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_unreachable_server, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_two_nodes_exact, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_two_nodes_exact, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_neighbour_waits, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_kill_downstream, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_kill_downstream, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kill_upstream, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nats_restart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_durable_kill, setup, teardown),

@@ -94,9 +94,8 @@ static void test_whole_graph_lists_nodes(void **state)
 static void test_nats_flag_wins(void **state)
 {
     struct graph_load_options opt = { NULL, "nats://10.0.0.9:4333" };
-    struct graph *g =
-        graph_load_node(GRAPHS "two.yaml", NULL, 0, &opt, reg, err,
-                        sizeof(err));
+    struct graph *g = graph_load_node(GRAPHS "two.yaml", NULL, 0, &opt, reg,
+                                      err, sizeof(err));
 
     (void)state;
     assert_non_null(g);
@@ -250,8 +249,8 @@ static void test_unknown_node(void **state)
     assert_non_null(strstr(err, "--node 'bb'"));
     assert_non_null(strstr(err, "did you mean 'b'?"));
     opt.node = "x";
-    assert_null(graph_load_node(GRAPHS "durable.yaml", NULL, 0, &opt, reg,
-                                err, sizeof(err)));
+    assert_null(graph_load_node(GRAPHS "durable.yaml", NULL, 0, &opt, reg, err,
+                                sizeof(err)));
     assert_non_null(strstr(err, "names no nodes"));
 }
 
@@ -308,8 +307,8 @@ static void test_bad_graphs_all_listed(void **state)
     while ((e = readdir(dir))) {
         bool listed = e->d_name[0] == '.';
 
-        for (size_t i = 0; !listed && i < sizeof(bad_cases) / sizeof(bad_cases[0]);
-             i++)
+        for (size_t i = 0;
+             !listed && i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++)
             listed = strcmp(bad_cases[i].file, e->d_name) == 0;
         if (!listed)
             fail_msg("bad/%s is not in bad_cases", e->d_name);

@@ -28,8 +28,7 @@ static struct tel_snapshot snap;
 static int setup(void **state)
 {
     (void)state;
-    actors[0] = (struct tel_actor){ .name = "logger",
-                                    .state = TEL_RUNNING };
+    actors[0] = (struct tel_actor){ .name = "logger", .state = TEL_RUNNING };
     actors[1] = (struct tel_actor){ .name = "nats_sub-worker-out",
                                     .state = TEL_RUNNING,
                                     .remote = "worker.out on node upstream" };

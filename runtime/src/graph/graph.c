@@ -21,10 +21,10 @@
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-static const char *const top_keys[] = { "graph",    "args",   "telemetry",
-                                        "defaults", "actors", "channels",
-                                        "state_dir", "nats",
-                                        "checkpoint_ms" };
+static const char *const top_keys[] = {
+    "graph",    "args",      "telemetry", "defaults",     "actors",
+    "channels", "state_dir", "nats",      "checkpoint_ms"
+};
 static const char *const nats_keys[] = { "url", "creds", "tls" };
 static const char *const tls_keys[] = { "ca", "cert", "key" };
 static const char *const telemetry_keys[] = { "listen", "frame_ms",
@@ -35,8 +35,8 @@ static const char *const def_channel_keys[] = { "capacity", "percentile",
                                                 "alerts", "bytes", "overflow" };
 static const char *const def_actor_keys[] = { "alerts", "restart",
                                               "stack_kib" };
-static const char *const actor_keys[] = { "plugin",   "troupe", "cpu",
-                                          "params",   "alerts", "restart",
+static const char *const actor_keys[] = { "plugin",    "troupe", "cpu",
+                                          "params",    "alerts", "restart",
                                           "stack_kib", "node" };
 static const char *const restart_keys[] = { "max", "within_s", "backoff_ms" };
 
@@ -440,8 +440,7 @@ static int load_nats(struct graph_ctx *c, yaml_node_t *key, yaml_node_t *n)
 }
 
 /* `node: NAME`, remembered in g->nodes in the order the file names them. */
-static int read_node(struct graph_ctx *c, struct graph_actor *a,
-                     yaml_node_t *v)
+static int read_node(struct graph_ctx *c, struct graph_actor *a, yaml_node_t *v)
 {
     struct graph *g = c->g;
     const char *node = graph_expect_text(c, v, "'node'");
@@ -992,12 +991,10 @@ struct graph *graph_load(const char *file,
                            errlen);
 }
 
-struct graph *graph_load_node(const char *file,
-                              const struct graph_override *overrides,
-                              size_t n_overrides,
-                              const struct graph_load_options *opt,
-                              struct plugin_registry *reg, char *err,
-                              size_t errlen)
+struct graph *
+graph_load_node(const char *file, const struct graph_override *overrides,
+                size_t n_overrides, const struct graph_load_options *opt,
+                struct plugin_registry *reg, char *err, size_t errlen)
 {
     static const struct graph_load_options none = { 0 };
     struct graph_ctx c = { 0 };

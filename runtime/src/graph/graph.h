@@ -182,12 +182,10 @@ struct graph_load_options {
 };
 
 /* graph_load with options; opt may be NULL. */
-struct graph *graph_load_node(const char *file,
-                              const struct graph_override *overrides,
-                              size_t n_overrides,
-                              const struct graph_load_options *opt,
-                              struct plugin_registry *reg, char *err,
-                              size_t errlen);
+struct graph *
+graph_load_node(const char *file, const struct graph_override *overrides,
+                size_t n_overrides, const struct graph_load_options *opt,
+                struct plugin_registry *reg, char *err, size_t errlen);
 void graph_destroy(struct graph *g);
 
 /* "worker.out" style name of an endpoint, "split.out[1]" for channel 1 of

@@ -23,7 +23,8 @@ static const char *node_of(const struct graph_actor *a)
     return a->node ? a->node : "";
 }
 
-bool graph_channel_crosses(const struct graph *g, const struct graph_channel *ch)
+bool graph_channel_crosses(const struct graph *g,
+                           const struct graph_channel *ch)
 {
     return strcmp(node_of(&g->actors[ch->from.actor]),
                   node_of(&g->actors[ch->to.actor])) != 0;
@@ -150,7 +151,8 @@ static void token(char *out, size_t len, const char *s)
 /* A producer port's channels are numbered when it has several, however
  * its plugin declares it, so that every node names them alike (a node
  * sees another node's actor through a stand-in). */
-static bool port_is_shared(const struct graph *g, const struct graph_channel *ch)
+static bool port_is_shared(const struct graph *g,
+                           const struct graph_channel *ch)
 {
     for (size_t i = 0; i < g->n_channels; i++) {
         const struct graph_channel *o = &g->channels[i];
@@ -232,8 +234,8 @@ static int bridge_port(const struct loaded_plugin *p, const char *name,
         return fail(err, errlen,
                     "plugin '%s' (%s) has no any-typed %s '%s', which steady "
                     "wires to carry a channel over NATS",
-                    p->desc->name, p->path, dir == STEADY_IN ? "input" : "output",
-                    name);
+                    p->desc->name, p->path,
+                    dir == STEADY_IN ? "input" : "output", name);
     return i;
 }
 
@@ -329,9 +331,9 @@ static long add_bridge(struct split *s, const struct graph_channel *ch,
     a->pos = ch->pos;
     a->plugin = publisher ? s->pub : s->sub;
     a->cpu = -1;
-    a->restart = (struct restart_policy){ RESTART_DEFAULT_MAX,
-                                          RESTART_DEFAULT_WITHIN_S,
-                                          RESTART_DEFAULT_BACKOFF };
+    a->restart =
+        (struct restart_policy){ RESTART_DEFAULT_MAX, RESTART_DEFAULT_WITHIN_S,
+                                 RESTART_DEFAULT_BACKOFF };
     {
         const struct graph_endpoint *far = publisher ? &ch->to : &ch->from;
         const struct graph_actor *fa = &g->actors[far->actor];
@@ -377,8 +379,8 @@ static long add_bridge(struct split *s, const struct graph_channel *ch,
 
 /* A copy of ch's settings (capacity, alerts, ...) for one of its halves. */
 static int half(struct split *s, const struct graph_channel *ch,
-                struct graph_endpoint from, struct graph_endpoint to,
-                char *err, size_t errlen)
+                struct graph_endpoint from, struct graph_endpoint to, char *err,
+                size_t errlen)
 {
     struct graph_channel *c = &s->channels[s->n_channels];
 
@@ -389,19 +391,19 @@ static int half(struct split *s, const struct graph_channel *ch,
     c->to = to;
     c->durable = false;
     s->n_channels++;
-    if (graph_copy_alerts(ch->alerts, ch->n_alerts, &c->alerts,
-                          &c->n_alerts) < 0)
+    if (graph_copy_alerts(ch->alerts, ch->n_alerts, &c->alerts, &c->n_alerts) <
+        0)
         return fail(err, errlen, "out of memory");
     return 0;
 }
 
-static const struct loaded_plugin *
-open_bridge(struct plugin_registry *reg, const char *ref, char *err,
-            size_t errlen)
+static const struct loaded_plugin *open_bridge(struct plugin_registry *reg,
+                                               const char *ref, char *err,
+                                               size_t errlen)
 {
     char why[1024];
-    const struct loaded_plugin *p = plugin_registry_get(reg, ref, why,
-                                                        sizeof(why));
+    const struct loaded_plugin *p =
+        plugin_registry_get(reg, ref, why, sizeof(why));
 
     if (!p)
         fail(err, errlen,
@@ -450,14 +452,15 @@ static int split_channels(struct split *s, struct plugin_registry *reg,
                         "%s:%d:%d: the names of this channel's NATS subject "
                         "and stream are too long",
                         g->file, ch->pos.line, ch->pos.col);
-        if (!s->pub && (!(s->pub = open_bridge(reg, br->publish, err, errlen)) ||
-                        (s->pub_in = bridge_port(s->pub, "in", STEADY_IN, err,
-                                                 errlen)) < 0))
+        if (!s->pub &&
+            (!(s->pub = open_bridge(reg, br->publish, err, errlen)) ||
+             (s->pub_in = bridge_port(s->pub, "in", STEADY_IN, err, errlen)) <
+                 0))
             return -1;
         if (!s->sub &&
             (!(s->sub = open_bridge(reg, br->subscribe, err, errlen)) ||
-             (s->sub_out = bridge_port(s->sub, "out", STEADY_OUT, err,
-                                       errlen)) < 0))
+             (s->sub_out =
+                  bridge_port(s->sub, "out", STEADY_OUT, err, errlen)) < 0))
             return -1;
         if (from != SIZE_MAX) {
             struct graph_endpoint f = ch->from, t = { 0, 0, 0 };
@@ -495,7 +498,8 @@ int graph_split(struct graph *g, struct plugin_registry *reg,
     if (!br)
         br = &stock;
     for (size_t i = 0; i < g->n_channels; i++)
-        any |= g->channels[i].durable || graph_channel_crosses(g, &g->channels[i]);
+        any |=
+            g->channels[i].durable || graph_channel_crosses(g, &g->channels[i]);
     if (!any && !g->node)
         return 0; /* a graph of one process, as ever */
     /* at most two bridges and two halves per channel */

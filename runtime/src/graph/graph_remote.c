@@ -61,8 +61,7 @@ const struct loaded_plugin *graph_remote_plugin(void **list, const char *node)
 static struct remote_plugin *of(const struct loaded_plugin *lp)
 {
     return (struct remote_plugin *)(void *)((char *)(uintptr_t)lp -
-                                            offsetof(struct remote_plugin,
-                                                     lp));
+                                            offsetof(struct remote_plugin, lp));
 }
 
 int graph_remote_port(const struct loaded_plugin *lp, const char *name,

@@ -207,15 +207,13 @@ int cli_args_parse(struct cli_args *out, int argc, char *const *argv, char *err,
             if (r < 0)
                 return CLI_ARGS_BAD;
             out->state_dir = v;
-        } else if ((r = option(argc, argv, &i, "--node", &v, err,
-                               errlen))) {
+        } else if ((r = option(argc, argv, &i, "--node", &v, err, errlen))) {
             if (r < 0)
                 return CLI_ARGS_BAD;
             if (!*v)
                 return bad(err, errlen, "--node needs a node's name");
             out->node = v;
-        } else if ((r = option(argc, argv, &i, "--nats", &v, err,
-                               errlen))) {
+        } else if ((r = option(argc, argv, &i, "--nats", &v, err, errlen))) {
             if (r < 0)
                 return CLI_ARGS_BAD;
             if (!*v)

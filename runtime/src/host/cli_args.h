@@ -28,10 +28,10 @@ struct cli_args {
     const char *plugin_path;
     const char *telemetry;
     const char *state_dir;
-    const char *node; /* --node NAME: the node of the graph to run */
-    const char *nats; /* --nats URL: the NATS server, over nats.url */
+    const char *node;          /* --node NAME: the node of the graph to run */
+    const char *nats;          /* --nats URL: the NATS server, over nats.url */
     const char *checkpoint_ms; /* --checkpoint-ms N|off */
-    bool has_log_level; /* --log-level was given */
+    bool has_log_level;        /* --log-level was given */
     enum steady_log_level log_level;
     /* Graph args: name, value, name, value, ...; n_overrides pairs. Names
      * and values point into argv or into `owned`. */

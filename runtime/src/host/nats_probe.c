@@ -27,8 +27,8 @@ static int try_connect(const char *host, const char *port, int timeout_ms,
         return -1;
     }
     for (ai = res; ai; ai = ai->ai_next) {
-        int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC |
-                                           SOCK_NONBLOCK,
+        int fd = socket(ai->ai_family,
+                        ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
                         ai->ai_protocol);
         struct pollfd p = { .fd = fd, .events = POLLOUT };
         socklen_t elen = sizeof(last);

@@ -12,8 +12,8 @@
 #include "graph_nodes.h"
 #include "inspect.h"
 #include "listen.h"
-#include "nats_probe.h"
 #include "loader.h"
+#include "nats_probe.h"
 #include "plan_log.h"
 #include "port_info.h"
 #include "scheduler.h"
@@ -477,8 +477,8 @@ static int open_nodes(struct steady_runtime *rt, const char *file,
 
         list[0] = '\0';
         for (size_t i = 0; i < g->n_nodes && used < sizeof(list); i++)
-            used += (size_t)snprintf(list + used, sizeof(list) - used,
-                                     "%s%s", i ? ", " : "", g->nodes[i]);
+            used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s",
+                                     i ? ", " : "", g->nodes[i]);
         snprintf(err, errlen,
                  "%s: the graph is spread over %zu nodes (%s); run one of "
                  "them per process with --node NAME, e.g. 'steady run %s "
@@ -489,11 +489,10 @@ static int open_nodes(struct steady_runtime *rt, const char *file,
     if (g->n_nodes > 1 && !g->node) {
         for (size_t i = 0; i < g->n_nodes; i++) {
             struct graph_load_options lopt = { g->nodes[i], opt->nats };
-            struct graph *one = graph_load_node(file, ovr, opt->n_overrides,
-                                                &lopt, rt->registry, err,
-                                                errlen);
-            int rc = one ? graph_split(one, rt->registry, NULL, err, errlen)
-                         : -1;
+            struct graph *one = graph_load_node(
+                file, ovr, opt->n_overrides, &lopt, rt->registry, err, errlen);
+            int rc =
+                one ? graph_split(one, rt->registry, NULL, err, errlen) : -1;
 
             graph_destroy(one);
             if (rc < 0)
@@ -585,8 +584,7 @@ int runner_open(const char *file, const struct steady_runtime_options *opt,
     if (apply_telemetry_option(rt->graph, opt->telemetry, err, errlen) < 0 ||
         apply_state_dir_option(rt->graph, opt->state_dir, err, errlen) < 0 ||
         node_state_dir(rt->graph, err, errlen) < 0 ||
-        apply_checkpoint_option(rt->graph, opt->checkpoint_ms, err, errlen) <
-            0)
+        apply_checkpoint_option(rt->graph, opt->checkpoint_ms, err, errlen) < 0)
         goto err_destroy;
     *out = rt;
     return 0;

@@ -109,7 +109,8 @@ static const struct command_help commands[] = {
       "\n"
       "Options: --log-level, --plugin-path, --telemetry ADDR:PORT|off, "
       "--state-dir DIR,\n"
-      "--node NAME, --nats URL (see steady --help). Exit status: 0 clean stop, 1 an actor failed or "
+      "--node NAME, --nats URL (see steady --help). Exit status: 0 clean stop, "
+      "1 an actor failed or "
       "shutdown\n"
       "timed out, 2 bad graph or plugin, 130 forced by a second signal.\n" },
     { "check",
