@@ -18,9 +18,9 @@
 #include <stdint.h>
 #include <sys/stat.h>
 /* cmocka.h needs setjmp.h, stdarg.h and stddef.h first. */
-#include "sequence.h"
-
 #include <cmocka.h>
+/* after cmocka.h: it asserts */
+#include "sequence.h"
 
 #define GRAPH        STEADY_SOURCE_DIR "/graphs/standard_2nodes.yaml"
 #define DURABLE      STEADY_SOURCE_DIR "/tests/graphs/nodes/standard_durable.yaml"
