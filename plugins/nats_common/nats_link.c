@@ -4,6 +4,7 @@
  * control subject. */
 #include "nats_link.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
@@ -139,6 +140,22 @@ static int set_options(struct steady_actor *a, struct nats_link *l,
     return 0;
 }
 
+/* libnats starts threads of its own that outlive every connection; were
+ * the library unloaded with the plugin, they would run unmapped code. Pin
+ * it (not the plugin, which stays reloadable) in memory for good. */
+static void pin_libnats(void)
+{
+    natsStatus (*fn)(natsConnection **, natsOptions *) = natsConnection_Connect;
+    Dl_info info;
+    void *h, *addr;
+
+    /* ISO C has no cast from a function pointer to void *: copy it */
+    memcpy(&addr, &fn, sizeof(addr));
+    if (dladdr(addr, &info) && info.dli_fname &&
+        (h = dlopen(info.dli_fname, RTLD_LAZY | RTLD_NOLOAD | RTLD_NODELETE)))
+        dlclose(h); /* drops our reference; RTLD_NODELETE stays */
+}
+
 int nats_link_open(struct steady_actor *a, struct nats_link *l,
                    jsOptions *js_opts)
 {
@@ -146,6 +163,7 @@ int nats_link_open(struct steady_actor *a, struct nats_link *l,
     natsStatus s;
     struct timespec ts;
 
+    pin_libnats();
     memset(l, 0, sizeof(*l));
     l->efd = -1;
     l->url = steady_param_str(a, "url");

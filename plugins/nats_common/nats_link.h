@@ -21,25 +21,25 @@
 
 /* Params both plugins declare, in this order, first in their tables. */
 #define NATS_LINK_PARAMS                                                       \
-    { "url", STEADY_PARAM_STRING, "\"nats://127.0.0.1:4222\"",                 \
+    { "url", STEADY_PARAM_STRING, "nats://127.0.0.1:4222",                 \
       "NATS server URL (several: comma-separated); unreachable at start "      \
       "fails init" },                                                          \
         { "subject", STEADY_PARAM_STRING, NULL, "the subject (required)" },    \
         { "jetstream", STEADY_PARAM_BOOL, "false",                             \
           "through JetStream (stored, acknowledged) instead of core NATS" },   \
-        { "stream", STEADY_PARAM_STRING, "\"\"",                               \
-          "JetStream stream name (\"\": the stream that holds the subject)" }, \
+        { "stream", STEADY_PARAM_STRING, "",                               \
+          "JetStream stream (subscribe: required; publish: \"\" for any that holds the subject)" }, \
         { "eos", STEADY_PARAM_BOOL, "false",                                   \
           "carry end of stream: a marker message after the last one" },        \
-        { "control", STEADY_PARAM_STRING, "\"\"",                              \
+        { "control", STEADY_PARAM_STRING, "",                              \
           "subject carrying shutdown between processes (\"\": none)" },        \
-        { "creds", STEADY_PARAM_STRING, "\"\"",                                \
+        { "creds", STEADY_PARAM_STRING, "",                                \
           "NATS credentials file (\"\": none)" },                              \
-        { "tls_ca", STEADY_PARAM_STRING, "\"\"",                               \
+        { "tls_ca", STEADY_PARAM_STRING, "",                               \
           "CA certificates file to verify the server (\"\": no TLS)" },        \
-        { "tls_cert", STEADY_PARAM_STRING, "\"\"",                             \
+        { "tls_cert", STEADY_PARAM_STRING, "",                             \
           "client certificate file for TLS (with tls_key)" },                  \
-        { "tls_key", STEADY_PARAM_STRING, "\"\"",                              \
+        { "tls_key", STEADY_PARAM_STRING, "",                              \
           "client private key file for TLS (with tls_cert)" }
 #define NATS_LINK_N_PARAMS 10
 #define NATS_LINK_LIMITS   { 0 }, { 0 }, { 0 }, { 0 }, { 0 }, { 0 }, { 0 }, \

@@ -28,6 +28,12 @@
 
 enum { IN };
 
+/* A wait for any of input, client and timer does not end when the input
+ * closes (a settled condition among others that may still be met), so such
+ * a wait also ends after this long to look again: a few wake-ups a second
+ * while idle. */
+#define INPUT_RECHECK_MS 250
+
 struct pub_state {
     uint64_t published; /* messages acknowledged, end-of-stream included */
 };
@@ -515,8 +521,11 @@ static int run_core(struct steady_actor *a, struct pub *p)
             eos_sent = true;
             continue;
         }
+        /* the timeout notices the input's end: a closed input settles
+         * its condition, which does not end a wait for any of several */
         if (!steady_await_any(a, steady_avail(a, IN, 1),
-                              steady_readable(a, p->l.efd)))
+                              steady_readable(a, p->l.efd),
+                              steady_timeout(a, INPUT_RECHECK_MS)))
             continue;
         m = steady_peek_msg(a, IN, &len);
         if (!m)
@@ -569,6 +578,8 @@ static int run_js(struct steady_actor *a, struct pub *p)
             p->backoff_ms = 0;
             p->said_full = p->said_error = false;
         }
+        if (input_done(a) && p->wn == 0 && (!p->l.eos || p->eos_done))
+            continue; /* all done: steady_running ends the actor */
         room = p->wn < (p->varsize && p->hold ? 1 : p->wcap);
         if (p->retry_at_ms) {
             uint64_t now = now_ms();
@@ -581,7 +592,8 @@ static int run_js(struct steady_actor *a, struct pub *p)
         else if (room && !input_done(a))
             steady_await_any(
                 a, steady_readable(a, p->l.efd),
-                steady_avail(a, IN, p->varsize ? 1 : p->wn + 1));
+                steady_avail(a, IN, p->varsize ? 1 : p->wn + 1),
+                steady_timeout(a, INPUT_RECHECK_MS));
         else
             steady_await_any(a, steady_readable(a, p->l.efd));
         if (steady_shutdown_requested(a) &&

@@ -80,42 +80,24 @@ static int make_consumer(struct sub *p, char *err, size_t len)
     jsSubOptions so;
     jsErrCode jerr = 0;
     natsStatus s;
-    jsConsumerInfo *ci = NULL;
-
     if (p->sub) {
         natsSubscription_Destroy(p->sub);
         p->sub = NULL;
     }
     jsSubOptions_Init(&so);
-    so.Stream = p->stream[0] ? p->stream : NULL;
+    so.Stream = p->stream;
     so.Config.Durable = p->durable;
     so.Config.AckPolicy = js_AckExplicit;
     so.Config.AckWait = p->ack_wait_ms * 1000000;
     so.Config.MaxAckPending = p->max_pending;
     so.Config.DeliverPolicy = js_DeliverAll;
-    if (!p->stream[0]) {
-        /* find the stream that holds the subject */
-        s = js_PullSubscribe(&p->sub, p->l.js, p->l.subject, p->durable, NULL,
-                             &so, &jerr);
-        if (s == NATS_OK &&
-            natsSubscription_GetConsumerInfo(&ci, p->sub, NULL, &jerr) ==
-                NATS_OK)
-            snprintf(p->stream, sizeof(p->stream), "%s", ci->Stream);
-        jsConsumerInfo_Destroy(ci);
-        natsSubscription_Destroy(p->sub);
-        p->sub = NULL;
-        if (s != NATS_OK || !p->stream[0])
-            goto fail;
-        so.Stream = p->stream;
-    }
     js_DeleteConsumer(p->l.js, p->stream, p->durable, NULL, &jerr);
     s = js_PullSubscribe(&p->sub, p->l.js, p->l.subject, p->durable, NULL, &so,
                          &jerr);
     if (s == NATS_OK)
         return 0;
-fail:
     snprintf(err, len, "consumer '%s' on '%s' (stream '%s') at %s: %s",
-             p->durable, p->l.subject, p->stream[0] ? p->stream : "?",
+             p->durable, p->l.subject, p->stream,
              p->l.url, nats_GetLastError(NULL));
     p->sub = NULL;
     return -1;
@@ -369,6 +351,14 @@ static int deliver(struct steady_actor *a, struct sub *p, size_t *need)
     }
 }
 
+static bool has_room(struct steady_actor *a, struct sub *p)
+{
+    struct steady_channel *out = steady_port(a, OUT);
+
+    return p->varsize ? steady_channel_vacant_bytes(out) > 0
+                      : steady_channel_vacant(out) > 0;
+}
+
 /* Asks the client thread for as many messages as the output has room for
  * (and the consumer's max ack pending allows). */
 static void ask(struct steady_actor *a, struct sub *p)
@@ -483,6 +473,12 @@ static int init(struct steady_actor *a)
     if (nats_link_open(a, &p->l, &jo) < 0)
         goto err;
     snprintf(p->stream, sizeof(p->stream), "%s", p->l.stream);
+    if (p->l.jetstream && !p->stream[0]) {
+        steady_fail(a, "stream must be named with jetstream: true (the "
+                       "stream that holds '%s')",
+                    p->l.subject);
+        goto err;
+    }
     if (p->l.jetstream) {
         jsStreamInfo *si = NULL;
         jsErrCode jerr = 0;
@@ -549,12 +545,16 @@ static int run(struct steady_actor *a)
     /* what the state says was sent is in the snapshot it came from */
     p->covered = s->last_sent;
     while (!p->ended && steady_running(a)) {
-        struct steady_cond c[3];
+        struct steady_cond c[4];
         size_t n = 0;
         bool blocked;
 
         nats_link_drain(&p->l);
         nats_link_service(a, &p->l);
+        if (steady_channel_consumer_gone(steady_port(a, OUT))) {
+            steady_info(a, "the output's consumer has gone");
+            break;
+        }
         if (p->l.back && p->l.jetstream) {
             /* reconnected: deliveries lost on the way come again first */
             p->l.back = false;
@@ -572,11 +572,17 @@ static int run(struct steady_actor *a)
             break;
         ask(a, p);
         pthread_mutex_lock(&p->lock);
-        blocked = p->qn > 0;
+        /* waiting for room: with messages in hand, or none asked for
+         * because the output is full */
+        blocked = p->qn > 0 || (p->want == 0 && !has_room(a, p));
         pthread_mutex_unlock(&p->lock);
         c[n++] = steady_readable(a, p->l.efd);
-        if (blocked)
+        if (blocked) {
             c[n++] = steady_vacant(a, OUT, need);
+            /* a consumer that went settles vacant, which does not end a
+             * wait for any of several: look again now and then */
+            c[n++] = steady_timeout(a, 250);
+        }
         if (p->hn)
             c[n++] = steady_snapshotted(a, p->held[p->hhead].snap);
         /* in shutdown every wait is cut short: nap on the client instead
@@ -610,7 +616,7 @@ static const struct steady_port_info port_info[] = {
 
 static const struct steady_param_desc params[] = {
     NATS_LINK_PARAMS,
-    { "durable", STEADY_PARAM_STRING, "\"\"",
+    { "durable", STEADY_PARAM_STRING, "",
       "JetStream durable pull consumer (\"\": the actor's name); made anew "
       "at start" },
     { "ack_wait_ms", STEADY_PARAM_INT, "30000",
