@@ -248,6 +248,7 @@ int main(int argc, char **argv)
     char tmp[] = "/tmp/steady-bench-XXXXXX";
     struct bench_result single, ck, batch, solo, rate1, troupe, loop, zmq, gst;
     struct bench_result lat, idle, mem_actor, mem_slot, tel_std, tel_perf;
+    struct bench_result snaps;
     struct bench_result msgs[3], copies[3];
     static const size_t msg_lens[3] = { 16, 256, 4096 };
     char a[128], b[256], c[32], d[64];
@@ -282,6 +283,7 @@ int main(int argc, char **argv)
     median_of(&cfg, "standard graph, telemetry", telemetry_standard, &tel_std);
     median_of(&cfg, "performant graph, telemetry", telemetry_performant,
               &tel_perf);
+    median_of(&cfg, "standard graph, snapshots", bench_snapshots, &snaps);
 
     printf("steady-bench: %d CPUs, median of %d run%s%s\n\n", bench_cpus(),
            cfg.runs, cfg.runs == 1 ? "" : "s",
@@ -386,6 +388,17 @@ int main(int argc, char **argv)
               : "standard graph msgs/s at --rate 1, telemetry off / on",
             t->ok ? a : t->note, "", t->ok ? c : "", "");
     }
+
+    if (snaps.ok) {
+        char off[32], on[32];
+
+        bench_fmt_rate(off, sizeof(off), snaps.value);
+        bench_fmt_rate(on, sizeof(on), snaps.value2);
+        snprintf(a, sizeof(a), "off %s, on %s", off, on);
+        snprintf(c, sizeof(c), "%.2fx", snaps.value2 / snaps.value);
+    }
+    row("standard graph msgs/s at --rate 1, snapshots off / every 100 ms",
+        snaps.ok ? a : snaps.note, "", snaps.ok ? c : "", "");
 
     /* the generated graphs */
     for (const char *f = "wakeup.yaml\0pairs.yaml\0slots.yaml\0"; *f;

@@ -75,6 +75,9 @@ void bench_performant(const struct bench_cfg *cfg, bool troupe, int rate,
 /* Messages/s of a graph with telemetry off (value) and on (value2). */
 void bench_telemetry(const struct bench_cfg *cfg, bool performant,
                      struct bench_result *r);
+/* Messages/s of the standard graph at --rate 1 with a state_dir, without
+ * snapshots (value) and with one every 100 ms (value2). */
+void bench_snapshots(const struct bench_cfg *cfg, struct bench_result *r);
 /* Wake-up latency from a send to the blocked receiver running: p50 (value)
  * and p99 (value2), in microseconds. */
 void bench_latency(const struct bench_cfg *cfg, struct bench_result *r);

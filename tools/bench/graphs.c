@@ -264,6 +264,49 @@ void bench_performant(const struct bench_cfg *cfg, bool troupe, int rate,
         bench_fail(r, "no totals in the output");
 }
 
+/* The standard graph at --rate 1 with a state_dir: no snapshots, then one
+ * every 100 ms (each a hold of every actor, a copy and an fsync'd file). */
+void bench_snapshots(const struct bench_cfg *cfg, struct bench_result *r)
+{
+    char graph[512], dir[256], rm[300];
+    const char *beats = cfg->quick ? "50" : "1000";
+    const char *off[] = { "--beats", beats,       "--rate",
+                          "1",       "--telemetry", "off",
+                          "--state-dir", dir,     NULL };
+    const char *on[] = { "--beats",     beats, "--rate",          "1",
+                         "--telemetry", "off", "--state-dir",     dir,
+                         "--checkpoint-ms", "100", NULL };
+    struct host h;
+
+    snprintf(graph, sizeof(graph), "%s/graphs/standard.yaml", cfg->source);
+    for (int pass = 0; pass < 2; pass++) {
+        double secs, rate;
+
+        /* a fresh folder each time: nothing resumes */
+        snprintf(dir, sizeof(dir), "%s/snapstate%d", cfg->tmp, pass);
+        if (run_host(cfg, graph, pass ? on : off, 0, 120, &h)) {
+            fail_with(r, &h, "standard graph");
+            return;
+        }
+        snprintf(rm, sizeof(rm), "rm -rf '%s'", dir);
+        if (system(rm) != 0) {
+            bench_fail(r, "cannot remove the state folder");
+            return;
+        }
+        secs = after(&h, "stopped cleanly after ");
+        rate = secs > 0 ? after(&h, "logged ") / secs : -1;
+        if (rate <= 0) {
+            bench_fail(r, "no totals in the output");
+            return;
+        }
+        if (pass == 0)
+            r->value = rate;
+        else
+            r->value2 = rate;
+    }
+    r->ok = true;
+}
+
 void bench_telemetry(const struct bench_cfg *cfg, bool performant,
                      struct bench_result *r)
 {
