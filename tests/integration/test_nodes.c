@@ -296,6 +296,43 @@ static void test_missing_neighbour_waits(void **state)
     free(down.output);
 }
 
+/* SIGTERM on the consuming node: the notice reaches the producing node,
+ * which stops, and the graph drains in order through the link. */
+static void test_shutdown_from_downstream(void **state)
+{
+    struct host_run up, down;
+    const char *up_args[] = { "run",     GRAPH,       "--node",      "upstream",
+                              "--nats",  fx.nats.url, "--rate",      "1000",
+                              "--beats", "1000",      "--telemetry", "off",
+                              NULL };
+    const char *down_args[] = { "run",         GRAPH,    "--node",
+                                "downstream",  "--nats", fx.nats.url,
+                                "--telemetry", "off",    NULL };
+    char *all;
+    size_t len;
+
+    (void)state;
+    assert_int_equal(host_start(&up, up_args), 0);
+    await_started(&up);
+    assert_int_equal(host_start(&down, down_args), 0);
+    if (!host_await_output(&down, "[logger] Msg", SEEN_MS)) {
+        char *out = host_read_output(&down);
+        fail_msg("downstream logged nothing:\n%s", out);
+    }
+    kill(down.pid, SIGTERM);
+    assert_clean(&down, "downstream");
+    assert_clean(&up, "upstream");
+    assert_non_null(strstr(up.output, "shutdown notice received"));
+    len = strlen(up.output) + strlen(down.output) + 1;
+    all = malloc(len);
+    assert_non_null(all);
+    snprintf(all, len, "%s%s", up.output, down.output);
+    assert_true(assert_exact_sequence(all) > 0);
+    free(all);
+    free(up.output);
+    free(down.output);
+}
+
 /* VmRSS of a process in KiB, or -1 (/proc files have no size: read by
  * line). */
 static long rss_kib(pid_t pid)
@@ -394,6 +431,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_unreachable_server, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_two_nodes_exact, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_shutdown_from_downstream, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_missing_neighbour_waits, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_kill_downstream, setup, teardown),
