@@ -296,18 +296,38 @@ static void test_missing_neighbour_waits(void **state)
     free(down.output);
 }
 
+/* Variable-size messages cross a durable channel whole and in order. */
+static void test_durable_varsize(void **state)
+{
+    struct host_run h;
+    const char *args[] = { "run",
+                           STEADY_SOURCE_DIR
+                           "/tests/graphs/nodes/text_durable.yaml",
+                           "--nats", fx.nats.url, NULL };
+
+    (void)state;
+    if (host_run(&h, args, RUN_MS) != 0)
+        fail_msg("exited with %d:\n%s", h.status, h.output);
+    assert_non_null(strstr(h.output, "took 200 messages"));
+    assert_non_null(strstr(h.output, "last 199, 0 bad"));
+    free(h.output);
+}
+
 /* SIGTERM on the consuming node: the notice reaches the producing node,
  * which stops, and the graph drains in order through the link. */
 static void test_shutdown_from_downstream(void **state)
 {
     struct host_run up, down;
-    const char *up_args[] = { "run",     GRAPH,       "--node",      "upstream",
-                              "--nats",  fx.nats.url, "--rate",      "1000",
-                              "--beats", "1000",      "--telemetry", "off",
-                              NULL };
+    /* its own state folder: the graph's default one is shared */
+    const char *up_args[] = { "run",         GRAPH,         "--node",
+                              "upstream",    "--nats",      fx.nats.url,
+                              "--rate",      "1000",        "--beats",
+                              "1000",        "--state-dir", fx.dir,
+                              "--telemetry", "off",         NULL };
     const char *down_args[] = { "run",         GRAPH,    "--node",
                                 "downstream",  "--nats", fx.nats.url,
-                                "--telemetry", "off",    NULL };
+                                "--state-dir", fx.dir,   "--telemetry",
+                                "off",         NULL };
     char *all;
     size_t len;
 
@@ -439,6 +459,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_kill_upstream, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nats_restart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_durable_kill, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_durable_varsize, setup, teardown),
         cmocka_unit_test_setup_teardown(test_backpressure_keeps_producer_flat,
                                         setup, teardown),
     };
