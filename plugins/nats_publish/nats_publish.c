@@ -22,10 +22,6 @@
 #include <string.h>
 #include <time.h>
 
-/* Until the `snap` runtime defines them, a weak reference is NULL and the
- * plugin behaves as with snapshots off. */
-#pragma weak steady_snapshot_next
-
 enum { IN };
 
 /* A wait for any of input, client and timer does not end when the input
@@ -574,8 +570,7 @@ static int run(struct steady_actor *a)
 
     /* with snapshots on, a variable-size message stays in the input until
      * acknowledged (so one at a time); fixed-size items always do */
-    p->hold =
-        !p->varsize || (&steady_snapshot_next && steady_snapshot_next(a) != 0);
+    p->hold = !p->varsize || steady_snapshot_next(a) != 0;
     rc = p->l.jetstream ? run_js(a, p) : run_core(a, p);
     steady_info(a, "published %" PRIu64 " messages on '%s'", s->published,
                 p->l.subject);

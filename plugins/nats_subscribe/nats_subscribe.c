@@ -20,12 +20,6 @@
 #include <string.h>
 #include <time.h>
 
-/* Until the `snap` runtime defines them, a weak reference is NULL and the
- * plugin behaves as with snapshots off. */
-#pragma weak steady_snapshot_next
-#pragma weak steady_snapshot_done
-#pragma weak steady_snapshotted
-
 enum { OUT };
 
 struct sub_state {
@@ -517,6 +511,21 @@ err:
     return -1;
 }
 
+/* With eos on a JetStream link, the output ends with the stream: a
+ * shutdown (requested here, or by a notice from the producer's node) waits
+ * for the producer's end-of-stream marker, so that everything sent before
+ * it is delivered, in order, and the graph drains across nodes. */
+static bool vote(struct steady_actor *a, char *why, size_t len)
+{
+    struct sub *p = steady_ctx(a);
+
+    if (!p->l.jetstream || !p->l.eos || p->ended)
+        return true;
+    snprintf(why, len, "waiting for the end-of-stream marker on '%s'",
+             p->l.subject);
+    return false;
+}
+
 static int run(struct steady_actor *a)
 {
     struct sub *p = steady_ctx(a);
@@ -524,8 +533,9 @@ static int run(struct steady_actor *a)
     size_t need = 1;
     int rc = 0;
 
-    p->snapshots = &steady_snapshot_next && &steady_snapshot_done &&
-                   &steady_snapshotted && steady_snapshot_next(a) != 0;
+    steady_set_vote(a, vote);
+
+    p->snapshots = steady_snapshot_next(a) != 0;
     /* redeliveries of what was sent before are acknowledged only after
      * the next snapshot: an actor restarted inside the process may have
      * sent them after the last one */
@@ -571,7 +581,10 @@ static int run(struct steady_actor *a)
         }
         if (p->hn)
             c[n++] = steady_snapshotted(a, p->held[p->hhead].snap);
-        steady_await(a, false, c, n);
+        /* in shutdown every wait is cut short: nap on the client instead
+         * of spinning while the end-of-stream marker is awaited */
+        if (!steady_await(a, false, c, n))
+            nats_link_nap(&p->l, 20);
     }
     if (p->ended) {
         /* the end-of-stream marker: everything before it is out; close,

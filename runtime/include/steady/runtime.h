@@ -28,6 +28,14 @@ struct steady_runtime_options {
     /* Open plugins that others than their owner (or root) could change, as
      * env STEADY_ALLOW_WRITABLE_PLUGINS=1 does; refused when false. */
     bool allow_writable_plugins;
+    /* 0.3: a graph spread over nodes. `node` (--node) selects the actors
+     * this process runs; NULL for a graph that names no nodes (refused,
+     * listing them, for one that does, unless check_only). `nats` (--nats)
+     * is the NATS server's URL, replacing the graph's nats.url; NULL: the
+     * file's. Appended: a caller built against 0.2 passes a struct that
+     * ends before them only through a zero-initialised copy of its own. */
+    const char *node;
+    const char *nats;
     /* A process snapshot every N ms (graph key checkpoint_ms): NULL as the
      * graph says, "off", or N from 10 to 3600000; needs a state_dir. */
     const char *checkpoint_ms;

@@ -6,6 +6,7 @@
 #include "graph.h"
 
 #include "graph_impl.h"
+#include "graph_remote.h"
 #include "listen.h"
 #include "param.h"
 #include "port_info.h"
@@ -20,10 +21,12 @@
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-static const char *const top_keys[] = { "graph",     "args",
-                                        "telemetry", "defaults",
-                                        "actors",    "channels",
-                                        "state_dir", "checkpoint_ms" };
+static const char *const top_keys[] = {
+    "graph",    "args",      "telemetry", "defaults",     "actors",
+    "channels", "state_dir", "nats",      "checkpoint_ms"
+};
+static const char *const nats_keys[] = { "url", "creds", "tls" };
+static const char *const tls_keys[] = { "ca", "cert", "key" };
 static const char *const telemetry_keys[] = { "listen", "frame_ms", "window_s",
                                               "history_s", "history_step_ms" };
 static const char *const defaults_keys[] = { "channel", "actor",
@@ -35,7 +38,7 @@ static const char *const def_actor_keys[] = { "alerts", "restart", "stack_kib",
                                               "stats" };
 static const char *const actor_keys[] = { "plugin",    "troupe", "cpu",
                                           "params",    "alerts", "restart",
-                                          "stack_kib", "stats" };
+                                          "stack_kib", "stats",  "node" };
 static const char *const restart_keys[] = { "max", "within_s", "backoff_ms" };
 
 /* ---- number keys, as tables ------------------------------------------
@@ -399,6 +402,97 @@ static int load_state_dir(struct graph_ctx *c, yaml_node_t *n)
     return c->g->state_dir ? 0 : -1;
 }
 
+/* One text field of `nats:`; a missing key leaves *out NULL. */
+static int nats_text(struct graph_ctx *c, yaml_node_t *map, const char *key,
+                     const char *what, char **out)
+{
+    yaml_node_t *v = yaml_doc_get(&c->doc, map, key);
+    const char *s;
+
+    if (!v || yaml_doc_is_null(v))
+        return 0;
+    s = graph_expect_text(c, v, what);
+    if (!s)
+        return -1;
+    if (!*s)
+        return graph_fail(c, v, "%s must not be empty", what);
+    *out = dup_text(c, v, s);
+    return *out ? 0 : -1;
+}
+
+/* nats: { url, creds, tls: { ca, cert, key } }: passed to the NATS client
+ * of every bridge actor; the files are read by the client, not here. */
+static int load_nats(struct graph_ctx *c, yaml_node_t *key, yaml_node_t *n)
+{
+    struct graph_nats *nats = &c->g->nats;
+    yaml_node_t *tls;
+    char *url = NULL;
+
+    if (key)
+        nats->pos = graph_pos_of(key);
+    if (!n || yaml_doc_is_null(n))
+        return 0;
+    if (graph_expect_map(c, n, "'nats'") < 0 ||
+        graph_check_keys(c, n, "key", nats_keys, COUNT(nats_keys)) < 0 ||
+        nats_text(c, n, "url", "'nats.url'", &url) < 0 ||
+        nats_text(c, n, "creds", "'nats.creds'", &nats->creds) < 0) {
+        free(url);
+        return -1;
+    }
+    /* --nats wins over the file */
+    if (!nats->url)
+        nats->url = url;
+    else
+        free(url);
+    tls = yaml_doc_get(&c->doc, n, "tls");
+    if (!tls || yaml_doc_is_null(tls))
+        return 0;
+    if (graph_expect_map(c, tls, "'nats.tls'") < 0 ||
+        graph_check_keys(c, tls, "key", tls_keys, COUNT(tls_keys)) < 0 ||
+        nats_text(c, tls, "ca", "'nats.tls.ca'", &nats->tls_ca) < 0 ||
+        nats_text(c, tls, "cert", "'nats.tls.cert'", &nats->tls_cert) < 0 ||
+        nats_text(c, tls, "key", "'nats.tls.key'", &nats->tls_key) < 0)
+        return -1;
+    if (!nats->tls_cert != !nats->tls_key)
+        return graph_fail(c, tls,
+                          "'nats.tls' needs both 'cert' and 'key' (a client "
+                          "certificate and its private key), or neither");
+    return 0;
+}
+
+/* `node: NAME`, remembered in g->nodes in the order the file names them. */
+static int read_node(struct graph_ctx *c, struct graph_actor *a, yaml_node_t *v)
+{
+    struct graph *g = c->g;
+    const char *node = graph_expect_text(c, v, "'node'");
+    char **nodes;
+
+    if (!node)
+        return -1;
+    if (!graph_is_identifier(node))
+        return graph_fail(c, v,
+                          "bad node name '%s': use letters, digits, '_' and "
+                          "'-'",
+                          node);
+    if (!(a->node = dup_text(c, v, node)))
+        return -1;
+    if (c->first_node_pos.line == 0) {
+        c->first_node_pos = graph_pos_of(v);
+        c->first_node_actor = a->name;
+    }
+    for (size_t i = 0; i < g->n_nodes; i++)
+        if (strcmp(g->nodes[i], node) == 0)
+            return 0;
+    nodes = realloc(g->nodes, (g->n_nodes + 1) * sizeof(*nodes));
+    if (!nodes)
+        return graph_fail(c, v, "out of memory");
+    g->nodes = nodes;
+    if (!(g->nodes[g->n_nodes] = dup_text(c, v, node)))
+        return -1;
+    g->n_nodes++;
+    return 0;
+}
+
 /* checkpoint_ms: snapshots every N ms (snapshot.h); that it needs a
  * state_dir is checked once --state-dir is applied (runner.c). */
 static int load_checkpoint(struct graph_ctx *c, yaml_node_t *n)
@@ -731,6 +825,8 @@ static int load_actor(struct graph_ctx *c, struct graph_actor *a,
     if (graph_expect_map(c, n, "an actor") < 0 ||
         graph_check_keys(c, n, "key", actor_keys, COUNT(actor_keys)) < 0)
         return -1;
+    if ((v = yaml_doc_get(&c->doc, n, "node")) && read_node(c, a, v) < 0)
+        return -1;
     plugin = yaml_doc_get(&c->doc, n, "plugin");
     if (!plugin)
         return graph_fail(c, key, "actor '%s' has no 'plugin'", name);
@@ -739,7 +835,14 @@ static int load_actor(struct graph_ctx *c, struct graph_actor *a,
         return -1;
     if (!graph_relative(c, plugin, ref, path, sizeof(path)))
         return -1;
-    a->plugin = find_plugin(c, plugin, ref, why, sizeof(why));
+    /* Another node's actor: its plugin is that machine's business. */
+    a->remote = c->opt->node && a->node && strcmp(a->node, c->opt->node) != 0;
+    if (a->remote)
+        a->plugin = graph_remote_plugin(&c->g->remote_plugins, a->node);
+    else
+        a->plugin = find_plugin(c, plugin, ref, why, sizeof(why));
+    if (!a->plugin && a->remote)
+        return graph_fail(c, plugin, "out of memory");
     if (!a->plugin)
         return graph_fail(c, plugin, "%s", why);
 
@@ -778,6 +881,8 @@ static int load_actor(struct graph_ctx *c, struct graph_actor *a,
     if ((v = yaml_doc_get(&c->doc, n, "stats")) &&
         graph_read_stats(c, v, false, a->stats) < 0)
         return -1;
+    if (a->remote)
+        return 0; /* its params are checked where it runs */
     return read_params(c, a, yaml_doc_get(&c->doc, n, "params"), key);
 }
 
@@ -878,10 +983,14 @@ static int load_root(struct graph_ctx *c, const struct graph_override *ov,
         load_telemetry(c, yaml_doc_get(&c->doc, root, "telemetry")) < 0 ||
         load_defaults(c, yaml_doc_get(&c->doc, root, "defaults")) < 0 ||
         load_state_dir(c, yaml_doc_get(&c->doc, root, "state_dir")) < 0 ||
+        load_nats(c, yaml_doc_get_key(&c->doc, root, "nats"),
+                  yaml_doc_get(&c->doc, root, "nats")) < 0 ||
         load_checkpoint(c, yaml_doc_get(&c->doc, root, "checkpoint_ms")) < 0 ||
         load_actors(c, actors) < 0)
         return -1;
-    return graph_load_channels(c, yaml_doc_get(&c->doc, root, "channels"));
+    if (graph_load_channels(c, yaml_doc_get(&c->doc, root, "channels")) < 0)
+        return -1;
+    return graph_check_nodes(c);
 }
 
 static void no_free(void *p)
@@ -906,6 +1015,16 @@ struct graph *graph_load(const char *file,
                          size_t n_overrides, struct plugin_registry *reg,
                          char *err, size_t errlen)
 {
+    return graph_load_node(file, overrides, n_overrides, NULL, reg, err,
+                           errlen);
+}
+
+struct graph *
+graph_load_node(const char *file, const struct graph_override *overrides,
+                size_t n_overrides, const struct graph_load_options *opt,
+                struct plugin_registry *reg, char *err, size_t errlen)
+{
+    static const struct graph_load_options none = { 0 };
     struct graph_ctx c = { 0 };
     struct graph *g;
 
@@ -917,6 +1036,7 @@ struct graph *graph_load(const char *file,
     c.err = err;
     c.errlen = err ? errlen : 0;
     c.reg = reg;
+    c.opt = opt ? opt : &none;
     c.def_capacity = DEFAULT_CAPACITY;
     c.def_percentile = 80;
     c.def_bytes = GRAPH_DEFAULT_BYTES;
@@ -940,6 +1060,11 @@ struct graph *graph_load(const char *file,
     g->telemetry.history_s = 600;
     g->telemetry.history_step_ms = 1000;
     g->shutdown_timeout_ms = 5000;
+    g->nats.pos = (struct graph_pos){ 1, 1 };
+    if (c.opt->node && !(g->node = strdup(c.opt->node)))
+        goto err_out_of_memory;
+    if (c.opt->nats_url && !(g->nats.url = strdup(c.opt->nats_url)))
+        goto err_out_of_memory;
 
     if (yaml_doc_load(&c.doc, file, c.err, c.errlen) < 0)
         goto err_destroy_graph;
@@ -973,6 +1098,8 @@ void graph_destroy(struct graph *g)
         free(a->name);
         free(a->troupe);
         free(a->alerts);
+        free(a->node);
+        free(a->peer);
     }
     free(g->actors);
     for (size_t i = 0; i < g->n_channels; i++)
@@ -986,6 +1113,16 @@ void graph_destroy(struct graph *g)
     free(g->telemetry.address);
     free(g->name);
     free(g->state_dir);
+    free(g->nats.url);
+    free(g->nats.creds);
+    free(g->nats.tls_ca);
+    free(g->nats.tls_cert);
+    free(g->nats.tls_key);
+    for (size_t i = 0; i < g->n_nodes; i++)
+        free(g->nodes[i]);
+    free(g->nodes);
+    free(g->node);
+    graph_remote_free(g->remote_plugins);
     free(g->file);
     free(g);
 }

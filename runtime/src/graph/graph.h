@@ -101,6 +101,17 @@ struct graph_actor {
      * (borrowed from a plugin); NULL when it has none or none is wired. */
     const char *any_type;
     size_t any_size; /* STEADY_VARSIZE: variable-size messages */
+    /* node: NAME, the process that runs it; NULL when the file names no
+     * node for it (a single-node graph). */
+    char *node;
+    /* On another node than the one loaded (graph_load_options.node): its
+     * plugin was not opened; `plugin` is a stand-in whose ports are the
+     * ones the channels name, typed from their other ends. Never run. */
+    bool remote;
+    /* Inserted by graph_split to carry a channel over NATS; peer names
+     * the far end ("logger.in on node downstream"), drawn as remote. */
+    bool bridge;
+    char *peer;
 };
 
 struct graph_endpoint {
@@ -126,6 +137,18 @@ struct graph_channel {
     size_t n_alerts;
     struct graph_stats stats[GRAPH_N_MEASURES]; /* FILLED..LATENCY used */
     struct graph_pos pos;
+    bool durable; /* durable: true, carried through JetStream file storage */
+};
+
+/* nats: { url, creds, tls: { ca, cert, key } }; every field NULL when the
+ * file has no `nats:` (and --nats gives no url). */
+struct graph_nats {
+    char *url;
+    char *creds;
+    char *tls_ca;
+    char *tls_cert;
+    char *tls_key;
+    struct graph_pos pos; /* of `nats:`, 1:1 when absent */
 };
 
 struct graph_telemetry {
@@ -159,6 +182,15 @@ struct graph {
     size_t n_actors;
     struct graph_channel *channels;
     size_t n_channels;
+    struct graph_nats nats;
+    /* The distinct `node:` names, in the order the file first names them;
+     * none for a single-node graph. */
+    char **nodes;
+    size_t n_nodes;
+    /* The node this process runs (--node), NULL for the whole graph. */
+    char *node;
+    /* Where the remote actors' stand-in plugins live; owned. */
+    void *remote_plugins;
 };
 
 /* Overrides from the command line: `--NAME VALUE` pairs, in order. */
@@ -177,6 +209,22 @@ struct graph *graph_load(const char *file,
                          const struct graph_override *overrides,
                          size_t n_overrides, struct plugin_registry *reg,
                          char *err, size_t errlen);
+
+/* What graph_load_node selects beyond graph_load. */
+struct graph_load_options {
+    /* Load as node NAME runs it: the actors of other nodes get a stand-in
+     * plugin (theirs may be absent on this machine) and are marked remote.
+     * NULL: every actor's plugin is opened and checked. A name no actor
+     * gives is refused, with a suggestion. */
+    const char *node;
+    const char *nats_url; /* --nats URL: replaces nats.url; NULL: the file's */
+};
+
+/* graph_load with options; opt may be NULL. */
+struct graph *
+graph_load_node(const char *file, const struct graph_override *overrides,
+                size_t n_overrides, const struct graph_load_options *opt,
+                struct plugin_registry *reg, char *err, size_t errlen);
 void graph_destroy(struct graph *g);
 
 /* "worker.out" style name of an endpoint, "split.out[1]" for channel 1 of

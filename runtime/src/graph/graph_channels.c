@@ -8,6 +8,7 @@
  * then every required port must be connected.
  */
 #include "graph_impl.h"
+#include "graph_remote.h"
 #include "port_info.h"
 #include "suggest.h"
 
@@ -18,7 +19,7 @@
 
 static const char *const channel_keys[] = { "from",       "to",     "capacity",
                                             "percentile", "alerts", "bytes",
-                                            "overflow",   "stats" };
+                                            "overflow",   "stats",  "durable" };
 
 /* In enum steady_overflow order. */
 static const char *const overflow_words[] = { "block", "drop_oldest",
@@ -56,6 +57,8 @@ struct endpoint_text {
     size_t len;
 };
 
+/* A remote actor's stand-in grows a port per name the channels use, at
+ * most one per channel: n_channels slots are kept for it. */
 static int port_use_init(struct graph_ctx *c, struct port_use *u,
                          size_t n_channels, const yaml_node_t *at)
 {
@@ -73,7 +76,8 @@ static int port_use_init(struct graph_ctx *c, struct port_use *u,
         return graph_fail(c, at, "out of memory");
     for (size_t i = 0; i < g->n_actors; i++) {
         u->base[i] = total;
-        total += g->actors[i].plugin->desc->n_ports;
+        total += g->actors[i].remote ? n_channels
+                                     : g->actors[i].plugin->desc->n_ports;
     }
     u->channel = calloc(total + 1, sizeof(*u->channel));
     u->count = calloc(total + 1, sizeof(*u->count));
@@ -266,7 +270,27 @@ static int resolve(struct graph_ctx *c, struct port_use *u,
         goto out_free_buf;
     }
     a = &c->g->actors[actor];
-    port = plugin_port_index(a->plugin->desc, dot + 1);
+    if (a->remote) {
+        bool was_new;
+
+        port = graph_remote_port(a->plugin, dot + 1, is_from, &was_new);
+        if (port < 0) {
+            graph_fail_pos(c, pos, "out of memory");
+            goto out_free_buf;
+        }
+        if (!was_new && a->plugin->desc->ports[port].dir !=
+                            (is_from ? STEADY_OUT : STEADY_IN)) {
+            graph_fail_pos(c, pos,
+                           "port '%s.%s' of an actor of node '%s' is used "
+                           "both as an input and as an output",
+                           a->name, dot + 1, a->node);
+            goto out_free_buf;
+        }
+        if (!was_new)
+            graph_remote_make_bundle(a->plugin, (size_t)port);
+    } else {
+        port = plugin_port_index(a->plugin->desc, dot + 1);
+    }
     if (port < 0) {
         unknown_port(c, pos_in(e, e->text + (dot + 1 - buf)), a, dot + 1);
         goto out_free_buf;
@@ -602,6 +626,23 @@ static int check_layouts(struct graph_ctx *c, const struct graph_channel *ch,
     return 0;
 }
 
+/* A stand-in's port takes the type of the channel's other end, so that the
+ * checks below see the type the local end declares (a channel between two
+ * remote actors is given a placeholder type: it is not run here). */
+static void type_remote_ends(const struct graph *g,
+                             const struct graph_channel *ch)
+{
+    const struct graph_actor *from = &g->actors[ch->from.actor];
+    const struct graph_actor *to = &g->actors[ch->to.actor];
+
+    if (from->remote)
+        graph_remote_type(from->plugin, ch->from.port,
+                          to->remote ? NULL : port_desc(g, &ch->to));
+    if (to->remote)
+        graph_remote_type(to->plugin, ch->to.port,
+                          from->remote ? NULL : port_desc(g, &ch->from));
+}
+
 /* Reads one channel; cap_node gets its capacity node (NULL: from the
  * defaults). A channel with an any-typed end is typed and checked later,
  * once every channel is read. */
@@ -661,6 +702,16 @@ static int load_channel(struct graph_ctx *c, struct port_use *u, size_t index,
     if (is_map && (v = yaml_doc_get(&c->doc, item, "overflow")) &&
         graph_read_overflow(c, v, &ch->overflow) < 0)
         return -1;
+    if (is_map && (v = yaml_doc_get(&c->doc, item, "durable"))) {
+        const char *s = graph_expect_text(c, v, "'durable'");
+        if (!s)
+            return -1;
+        if (strcmp(s, "true") != 0 && strcmp(s, "false") != 0)
+            return graph_fail(c, v, "'durable' takes true or false, got '%s'",
+                              s);
+        ch->durable = strcmp(s, "true") == 0;
+    }
+    type_remote_ends(c->g, ch);
     if (!plugin_port_is_any(port_desc(c->g, &ch->from)) &&
         !plugin_port_is_any(port_desc(c->g, &ch->to)) &&
         (check_types(c, ch, item) < 0 ||
@@ -861,6 +912,7 @@ int graph_load_channels(struct graph_ctx *c, yaml_node_t *n)
         if (n->type != YAML_SEQUENCE_NODE) {
             graph_fail(c, n, "'channels' must be a list, got a %s",
                        yaml_doc_kind(n));
+            u = (struct port_use){ 0 };
             goto out_fini_use;
         }
         len = yaml_doc_len(n);

@@ -72,6 +72,12 @@ struct graph_ctx {
      * system calls), and the first member of each troupe pinned to a cpu */
     void *plugin_refs;
     void *troupe_pins;
+
+    /* graph_load_node's options; never NULL (zeroed for graph_load) */
+    const struct graph_load_options *opt;
+    /* where the first actor naming a node did so (line 0: none did) */
+    struct graph_pos first_node_pos;
+    const char *first_node_actor;
 };
 
 /* Records "FILE:LINE:COL: message" as the load's error unless one is already
@@ -144,6 +150,11 @@ const char *graph_join_names(char *buf, size_t len, const char *const *names,
 
 /* Finds an actor by name; -1 when absent. Needs actor_order. */
 long graph_find_actor(const struct graph_ctx *c, const char *name);
+
+/* Checks the `node:` and `nats:` of a loaded graph (graph_nodes.c): every
+ * actor names a node or none does; a troupe stays on one node; the
+ * selected node exists; cross-node and durable channels have a NATS url. */
+int graph_check_nodes(struct graph_ctx *c);
 
 /* Reads the `channels` list (NULL: none) into g->channels. */
 int graph_load_channels(struct graph_ctx *c, yaml_node_t *channels);

@@ -147,6 +147,9 @@ static int check_command(const struct cli_args *out, char *err, size_t errlen)
         return bad(err, errlen, "unexpected argument '%s'", out->dir);
     if (out->json && !is(c, "inspect"))
         return bad(err, errlen, "--json is an option of inspect, not of %s", c);
+    if (!is(c, "run") && !is(c, "check") && (out->node || out->nats))
+        return bad(err, errlen, "%s is an option of run and check, not of %s",
+                   out->node ? "--node" : "--nats", c);
     if (!is(c, "run") && !is(c, "check") && out->n_overrides)
         return bad(err, errlen, "%s takes no --%s", c, out->overrides[0]);
     return CLI_ARGS_OK;
@@ -204,6 +207,20 @@ int cli_args_parse(struct cli_args *out, int argc, char *const *argv, char *err,
             if (r < 0)
                 return CLI_ARGS_BAD;
             out->state_dir = v;
+        } else if ((r = option(argc, argv, &i, "--node", &v, err, errlen))) {
+            if (r < 0)
+                return CLI_ARGS_BAD;
+            if (!*v)
+                return bad(err, errlen, "--node needs a node's name");
+            out->node = v;
+        } else if ((r = option(argc, argv, &i, "--nats", &v, err, errlen))) {
+            if (r < 0)
+                return CLI_ARGS_BAD;
+            if (!*v)
+                return bad(err, errlen,
+                           "--nats needs the NATS server's URL, such as "
+                           "nats://127.0.0.1:4222");
+            out->nats = v;
         } else if ((r = option(argc, argv, &i, "--checkpoint-ms", &v, err,
                                errlen))) {
             if (r < 0)

@@ -28,6 +28,8 @@ struct cli_args {
     const char *plugin_path;
     const char *telemetry;
     const char *state_dir;
+    const char *node;          /* --node NAME: the node of the graph to run */
+    const char *nats;          /* --nats URL: the NATS server, over nats.url */
     const char *checkpoint_ms; /* --checkpoint-ms N|off */
     bool has_log_level;        /* --log-level was given */
     enum steady_log_level log_level;

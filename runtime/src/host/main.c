@@ -25,6 +25,8 @@ static int run_or_check(const struct cli_args *cli)
         .n_overrides = cli->n_overrides,
         .telemetry = cli->telemetry,
         .state_dir = cli->state_dir,
+        .node = cli->node,
+        .nats = cli->nats,
         .checkpoint_ms = cli->checkpoint_ms,
         /* check reads state files but never locks or writes the folder */
         .check_only = strcmp(cli->command, "check") == 0,

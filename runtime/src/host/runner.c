@@ -9,9 +9,11 @@
 #include "actor_impl.h"
 #include "channel_impl.h"
 #include "graph.h"
+#include "graph_nodes.h"
 #include "inspect.h"
 #include "listen.h"
 #include "loader.h"
+#include "nats_probe.h"
 #include "plan_log.h"
 #include "port_info.h"
 #include "scheduler.h"
@@ -499,10 +501,81 @@ err_oom:
     return -1;
 }
 
+/* A graph of several nodes runs one node per process: without --node,
+ * `run` refuses naming them, and `check` (which loaded every plugin it
+ * could) also loads the graph as each node would and splits it, so the
+ * bridges each node needs are checked too. Then the graph loaded is split
+ * for its node (a durable channel is split even in a graph of one node). */
+static int open_nodes(struct steady_runtime *rt, const char *file,
+                      const struct graph_override *ovr,
+                      const struct steady_runtime_options *opt, char *err,
+                      size_t errlen)
+{
+    struct graph *g = rt->graph;
+
+    if (g->n_nodes > 1 && !g->node && !opt->check_only) {
+        char list[512];
+        size_t used = 0;
+
+        list[0] = '\0';
+        for (size_t i = 0; i < g->n_nodes && used < sizeof(list); i++)
+            used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s",
+                                     i ? ", " : "", g->nodes[i]);
+        snprintf(err, errlen,
+                 "%s: the graph is spread over %zu nodes (%s); run one of "
+                 "them per process with --node NAME, e.g. 'steady run %s "
+                 "--node %s'",
+                 file, g->n_nodes, list, file, g->nodes[0]);
+        return -1;
+    }
+    if (g->n_nodes > 1 && !g->node) {
+        for (size_t i = 0; i < g->n_nodes; i++) {
+            struct graph_load_options lopt = { g->nodes[i], opt->nats };
+            struct graph *one = graph_load_node(
+                file, ovr, opt->n_overrides, &lopt, rt->registry, err, errlen);
+            int rc =
+                one ? graph_split(one, rt->registry, NULL, err, errlen) : -1;
+
+            graph_destroy(one);
+            if (rc < 0)
+                return -1;
+        }
+        return 0;
+    }
+    if (graph_split(g, rt->registry, NULL, err, errlen) < 0)
+        return -1;
+    for (size_t i = 0; !opt->check_only && i < g->n_actors; i++)
+        if (g->actors[i].bridge)
+            return nats_probe(g->nats.url, 2000, err, errlen);
+    return 0;
+}
+
+/* Two nodes on one machine must not share a state folder (each locks
+ * it): a node keeps its state in the node-named folder inside it. */
+static int node_state_dir(struct graph *g, char *err, size_t errlen)
+{
+    size_t len;
+    char *dir;
+
+    if (!g->node || !g->state_dir)
+        return 0;
+    len = strlen(g->state_dir) + strlen(g->node) + 2;
+    dir = malloc(len);
+    if (!dir) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    snprintf(dir, len, "%s/%s", g->state_dir, g->node);
+    free(g->state_dir);
+    g->state_dir = dir;
+    return 0;
+}
+
 int runner_open(const char *file, const struct steady_runtime_options *opt,
                 struct steady_runtime **out, char *err, size_t errlen)
 {
     static const struct steady_runtime_options none = { 0 };
+    struct graph_load_options lopt = { 0 };
     struct graph_override *ovr = NULL;
     struct steady_runtime *rt;
 
@@ -535,8 +608,14 @@ int runner_open(const char *file, const struct steady_runtime_options *opt,
         goto err_oom;
     if (opt->allow_writable_plugins)
         plugin_registry_allow_writable(rt->registry, true);
-    rt->graph =
-        graph_load(file, ovr, opt->n_overrides, rt->registry, err, errlen);
+    lopt.node = opt->node;
+    lopt.nats_url = opt->nats;
+    rt->graph = graph_load_node(file, ovr, opt->n_overrides, &lopt,
+                                rt->registry, err, errlen);
+    if (rt->graph && open_nodes(rt, file, ovr, opt, err, errlen) < 0) {
+        graph_destroy(rt->graph);
+        rt->graph = NULL;
+    }
     /* every plugin is open: the process that checked them can go */
     plugin_registry_loaded(rt->registry);
     free(ovr);
@@ -546,6 +625,7 @@ int runner_open(const char *file, const struct steady_runtime_options *opt,
     plan_log_debug(rt->graph);
     if (apply_telemetry_option(rt->graph, opt->telemetry, err, errlen) < 0 ||
         apply_state_dir_option(rt->graph, opt->state_dir, err, errlen) < 0 ||
+        node_state_dir(rt->graph, err, errlen) < 0 ||
         apply_checkpoint_option(rt->graph, opt->checkpoint_ms, err, errlen) < 0)
         goto err_destroy;
     *out = rt;

@@ -203,7 +203,11 @@ static void put_stats_line(struct strbuf *b, const char *label,
 void dot_actor_label(struct strbuf *b, const struct tel_snapshot *s,
                      const struct tel_actor *a, bool shape)
 {
-    strbuf_puts(b, a->name);
+    /* a NATS bridge is drawn as the far actor it stands for */
+    if (a->remote)
+        strbuf_printf(b, "remote: %s\nvia NATS (%s)", a->remote, a->name);
+    else
+        strbuf_puts(b, a->name);
     strbuf_puts(b, "\n");
     put_window(b, s, shape);
     strbuf_puts(b, "\nAvg load: ");
@@ -319,8 +323,10 @@ static void put_actor(struct strbuf *b, const struct tel_snapshot *s, size_t i,
     tel_fmt_num(&tip, a->load);
     put_escaped(b, tip.data ? tip.data : "");
     strbuf_fini(&tip);
-    strbuf_printf(b, " %%, alert %s\", color=%s, penwidth=3];\n",
-                  tel_color_name(a->alert), dot_color(a->alert));
+    strbuf_printf(b, " %%, alert %s\", color=%s, penwidth=3%s];\n",
+                  tel_color_name(a->alert), dot_color(a->alert),
+                  a->remote ? ", style=\"filled,dashed\", fillcolor=gray80"
+                            : "");
 }
 
 static void put_channel(struct strbuf *b, const struct tel_snapshot *s,

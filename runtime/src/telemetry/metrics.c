@@ -413,7 +413,7 @@ static void write_channel_families(struct strbuf *b,
                           channel_labels_of);
 }
 
-void metrics_write(struct strbuf *b, const struct tel_snapshot *s)
+static void write_families(struct strbuf *b, const struct tel_snapshot *s)
 {
     write_actor_families(b, s);
     write_channel_families(b, s);
@@ -440,4 +440,52 @@ void metrics_write(struct strbuf *b, const struct tel_snapshot *s)
     strbuf_puts(b, "graph_info{graph=\"");
     put_label_value(b, s->graph ? s->graph : "");
     strbuf_puts(b, "\"} 1\n");
+}
+
+/* Copies the text of `in` to b with node="NAME" added to every sample, so
+ * that the series of each node of a graph stay apart in one Prometheus:
+ * the one place the label is added, whatever the families. A sample line
+ * is a metric name followed by '{' (labels) or ' ' (none). */
+static void add_node_label(struct strbuf *b, const char *in, size_t len,
+                           const char *node)
+{
+    const char *end = in + len;
+
+    while (in < end) {
+        const char *nl = memchr(in, '\n', (size_t)(end - in));
+        const char *eol = nl ? nl + 1 : end;
+        size_t name = strcspn(in, "{ \n");
+
+        if (*in == '#' || in + name >= eol || in[name] == '\n') {
+            strbuf_append(b, in, (size_t)(eol - in));
+        } else {
+            strbuf_append(b, in, name);
+            strbuf_puts(b, "{node=\"");
+            put_label_value(b, node);
+            if (in[name] == '{') {
+                strbuf_puts(b, "\",");
+                strbuf_append(b, in + name + 1, (size_t)(eol - in - name - 1));
+            } else {
+                strbuf_puts(b, "\"}");
+                strbuf_append(b, in + name, (size_t)(eol - in - name));
+            }
+        }
+        in = eol;
+    }
+}
+
+void metrics_write(struct strbuf *b, const struct tel_snapshot *s)
+{
+    struct strbuf all = { 0 };
+
+    if (!s->node) {
+        write_families(b, s);
+        return;
+    }
+    write_families(&all, s);
+    if (strbuf_failed(&all))
+        b->failed = true;
+    else if (all.len)
+        add_node_label(b, all.data, all.len, s->node);
+    strbuf_fini(&all);
 }

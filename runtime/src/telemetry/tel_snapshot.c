@@ -152,6 +152,7 @@ struct tel_snapshot *tel_snapshot_create(const struct graph *g)
     if (!s)
         return NULL;
     s->graph = g->name;
+    s->node = g->node;
     s->n_actors = g->n_actors;
     s->n_channels = g->n_channels;
     s->actors = calloc(g->n_actors ? g->n_actors : 1, sizeof(*s->actors));
@@ -170,6 +171,7 @@ struct tel_snapshot *tel_snapshot_create(const struct graph *g)
         a->troupe_index = troupe_index(s, ga->troupe);
         a->alerts = ga->alerts;
         a->n_alerts = ga->n_alerts;
+        a->remote = ga->peer;
         for (int m = MEASURE_MCPU; m <= MEASURE_LOAD; m++)
             plan_percentiles(&pool, &a->stat[m], &ga->stats[m], 0, ga->alerts,
                              ga->n_alerts, (enum graph_measure)m,

@@ -74,6 +74,9 @@ struct tel_actor {
     uint32_t restarts; /* runs restarted by the supervisor */
     struct tel_stats stat[GRAPH_N_MEASURES]; /* MEASURE_MCPU and _LOAD */
     enum alert_color alert;
+    /* A bridge carrying a channel over NATS: the far end it stands for
+     * ("logger.in on node downstream"), borrowed; NULL for the others. */
+    const char *remote;
 };
 
 struct tel_channel {
@@ -108,6 +111,7 @@ struct tel_channel {
 
 struct tel_snapshot {
     const char *graph;    /* the graph's name, borrowed */
+    const char *node;     /* the node this process runs (--node), or NULL */
     uint64_t seq;         /* frames sampled so far; 0 = nothing yet */
     double window_s;      /* time the averages cover (grows to window_s) */
     double uptime_s;      /* since telemetry started */

@@ -1,0 +1,468 @@
+/* test_nodes.c - a graph spread over two nodes, and a durable channel, run
+ * by the real host against a real nats-server (JetStream, loopback, a free
+ * port, a temporary store; stopped at the end even when a test fails):
+ * the two-node standard graph logs exactly fizzbuzz(0..N-1); so it does,
+ * over all runs together, with state folders and snapshots, across a kill
+ * -9 of the downstream node, of the upstream node, and a restart of the
+ * server; so does a durable channel inside one node across a kill -9; a
+ * node waits for its missing neighbour and says so; a server that does not
+ * answer, or a bad URL, is refused at start (exit 2) naming it.
+ */
+#include "host_run.h"
+#include "nats_server.h"
+
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+/* cmocka.h needs setjmp.h, stdarg.h and stddef.h first. */
+#include <cmocka.h>
+/* after cmocka.h: it asserts */
+#include "sequence.h"
+
+#define GRAPH        STEADY_SOURCE_DIR "/graphs/standard_2nodes.yaml"
+#define DURABLE      STEADY_SOURCE_DIR "/tests/graphs/nodes/standard_durable.yaml"
+#define BACKPRESSURE STEADY_SOURCE_DIR "/tests/graphs/nodes/backpressure.yaml"
+
+/* Generous: sanitizers and a loaded machine slow everything down. */
+#define RUN_MS  90000
+#define SEEN_MS 30000
+
+struct fixture {
+    struct nats_server nats;
+    char dir[64];       /* state folders and the log file */
+    char log_file[128]; /* dir/fizzbuzz.log */
+};
+
+static struct fixture fx;
+
+static void rm_rf(const char *path)
+{
+    char cmd[256];
+
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", path);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", path);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    memset(&fx, 0, sizeof(fx));
+    if (nats_server_start(&fx.nats) < 0)
+        return -1;
+    snprintf(fx.dir, sizeof(fx.dir), "/tmp/steady-nodes-XXXXXX");
+    if (!mkdtemp(fx.dir))
+        return -1;
+    snprintf(fx.log_file, sizeof(fx.log_file), "%s/fizzbuzz.log", fx.dir);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    nats_server_stop(&fx.nats);
+    if (fx.dir[0])
+        rm_rf(fx.dir);
+    return 0;
+}
+
+/* Starts node `node` (NULL: a graph of one node) of `graph` with the
+ * fixture's server, state folder and log file (NULL: the log). */
+static void start_node(struct host_run *h, const char *graph, const char *node,
+                       bool to_file)
+{
+    const char *args[32];
+    size_t n = 0;
+
+    args[n++] = "run";
+    args[n++] = graph;
+    if (node) {
+        args[n++] = "--node";
+        args[n++] = node;
+    }
+    args[n++] = "--nats";
+    args[n++] = fx.nats.url;
+    args[n++] = "--state-dir";
+    args[n++] = fx.dir;
+    args[n++] = "--rate";
+    args[n++] = "20";
+    args[n++] = "--beats";
+    args[n++] = "100";
+    args[n++] = "--checkpoint-ms";
+    args[n++] = "100";
+    if (to_file) {
+        args[n++] = "--log_file";
+        args[n++] = fx.log_file;
+    }
+    args[n++] = "--telemetry";
+    args[n++] = "off";
+    args[n] = NULL;
+    assert_int_equal(host_start(h, args), 0);
+}
+
+static void kill9(struct host_run *h)
+{
+    kill(h->pid, SIGKILL);
+    host_wait(h, 10000);
+}
+
+/* The upstream node created the stream (its publisher's init) and runs. */
+static void await_started(struct host_run *h)
+{
+    if (!host_await_output(h, "starting:", SEEN_MS)) {
+        char *out = host_read_output(h);
+        fail_msg("the node did not start:\n%s", out);
+    }
+}
+
+/* Waits until the log file holds at least `bytes`. */
+static void await_file(size_t bytes)
+{
+    struct stat st;
+
+    for (int waited = 0; waited < SEEN_MS; waited += 10) {
+        if (stat(fx.log_file, &st) == 0 && (size_t)st.st_size >= bytes)
+            return;
+        nats_server_sleep_ms_(10);
+    }
+    fail_msg("%s did not reach %zu bytes", fx.log_file, bytes);
+}
+
+/* N from the last "[generator] sent N values" of out. */
+static unsigned long long generator_sent(const char *out)
+{
+    const char *at = NULL, *p = out;
+    unsigned long long n = 0;
+
+    while ((p = strstr(p, "[generator] sent "))) {
+        at = p;
+        p++;
+    }
+    if (!at || sscanf(at, "[generator] sent %llu", &n) != 1)
+        fail_msg("no '[generator] sent N' in:\n%s", out);
+    return n;
+}
+
+/* The log file holds exactly fizzbuzz(0..n-1), one per line. */
+static void assert_file_sequence(unsigned long long n)
+{
+    char *text = read_file_text(fx.log_file), *p = text, want[64];
+    unsigned long long i = 0;
+
+    assert_true(n > 0);
+    while (*p) {
+        char *eol = strchr(p, '\n');
+        size_t len = eol ? (size_t)(eol - p) : strlen(p);
+
+        fizzbuzz_text(i, want, sizeof(want));
+        if (len != strlen(want) || strncmp(p, want, len) != 0)
+            fail_msg("line %llu is '%.*s', expected '%s'", i, (int)len, p,
+                     want);
+        i++;
+        p += len + (eol ? 1 : 0);
+    }
+    free(text);
+    if (i != n)
+        fail_msg("the log file has %llu messages, the generator sent %llu", i,
+                 n);
+}
+
+static void assert_clean(struct host_run *h, const char *who)
+{
+    if (host_wait(h, RUN_MS) != 0)
+        fail_msg("%s exited with %d:\n%s", who, h->status, h->output);
+}
+
+static void test_two_nodes_exact(void **state)
+{
+    struct host_run up, down;
+    char *all;
+    size_t len;
+
+    (void)state;
+    start_node(&up, GRAPH, "upstream", false);
+    await_started(&up);
+    start_node(&down, GRAPH, "downstream", false);
+    assert_clean(&up, "upstream");
+    assert_clean(&down, "downstream");
+    /* the generator's count upstream, the logger's lines downstream */
+    len = strlen(up.output) + strlen(down.output) + 1;
+    all = malloc(len);
+    assert_non_null(all);
+    snprintf(all, len, "%s%s", up.output, down.output);
+    assert_true(assert_exact_sequence(all) > 0);
+    /* the stream and the drain in order, as the log says */
+    assert_non_null(strstr(up.output, "created stream "
+                                      "'steady_standard_2nodes_worker-out'"));
+    assert_non_null(strstr(down.output, "end of stream"));
+    free(all);
+    free(up.output);
+    free(down.output);
+}
+
+static void test_kill_downstream(void **state)
+{
+    struct host_run up, down;
+
+    (void)state;
+    start_node(&up, GRAPH, "upstream", true);
+    await_started(&up);
+    start_node(&down, GRAPH, "downstream", true);
+    await_file(4000);
+    kill9(&down);
+    free(down.output);
+    start_node(&down, GRAPH, "downstream", true);
+    assert_clean(&up, "upstream");
+    assert_clean(&down, "downstream (restarted)");
+    assert_file_sequence(generator_sent(up.output));
+    free(up.output);
+    free(down.output);
+}
+
+static void test_kill_upstream(void **state)
+{
+    struct host_run up, down;
+
+    (void)state;
+    start_node(&up, GRAPH, "upstream", true);
+    await_started(&up);
+    start_node(&down, GRAPH, "downstream", true);
+    await_file(4000);
+    kill9(&up);
+    free(up.output);
+    start_node(&up, GRAPH, "upstream", true);
+    assert_clean(&up, "upstream (restarted)");
+    assert_clean(&down, "downstream");
+    assert_file_sequence(generator_sent(up.output));
+    free(up.output);
+    free(down.output);
+}
+
+static void test_nats_restart(void **state)
+{
+    struct host_run up, down;
+
+    (void)state;
+    start_node(&up, GRAPH, "upstream", true);
+    await_started(&up);
+    start_node(&down, GRAPH, "downstream", true);
+    await_file(4000);
+    assert_int_equal(nats_server_restart(&fx.nats), 0);
+    assert_clean(&up, "upstream");
+    assert_clean(&down, "downstream");
+    assert_file_sequence(generator_sent(up.output));
+    free(up.output);
+    free(down.output);
+}
+
+static void test_durable_kill(void **state)
+{
+    struct host_run h;
+
+    (void)state;
+    start_node(&h, DURABLE, NULL, true);
+    await_file(4000);
+    kill9(&h);
+    free(h.output);
+    start_node(&h, DURABLE, NULL, true);
+    assert_clean(&h, "the durable graph (restarted)");
+    assert_file_sequence(generator_sent(h.output));
+    free(h.output);
+}
+
+/* Upstream alone: its stream fills, and it waits for the consumer, saying
+ * so, rather than failing; the downstream node then takes it all. */
+static void test_missing_neighbour_waits(void **state)
+{
+    struct host_run up, down;
+
+    (void)state;
+    start_node(&up, GRAPH, "upstream", true);
+    if (!host_await_output(&up, "waiting for its consumer", SEEN_MS)) {
+        char *out = host_read_output(&up);
+        fail_msg("upstream did not say it waits:\n%s", out);
+    }
+    nats_server_sleep_ms_(500);
+    /* still running */
+    assert_int_equal(kill(up.pid, 0), 0);
+    start_node(&down, GRAPH, "downstream", true);
+    assert_clean(&up, "upstream");
+    assert_clean(&down, "downstream");
+    assert_file_sequence(generator_sent(up.output));
+    free(up.output);
+    free(down.output);
+}
+
+/* Variable-size messages cross a durable channel whole and in order. */
+static void test_durable_varsize(void **state)
+{
+    struct host_run h;
+    const char *args[] = { "run",
+                           STEADY_SOURCE_DIR
+                           "/tests/graphs/nodes/text_durable.yaml",
+                           "--nats", fx.nats.url, NULL };
+
+    (void)state;
+    if (host_run(&h, args, RUN_MS) != 0)
+        fail_msg("exited with %d:\n%s", h.status, h.output);
+    assert_non_null(strstr(h.output, "took 200 messages"));
+    assert_non_null(strstr(h.output, "last 199, 0 bad"));
+    free(h.output);
+}
+
+/* SIGTERM on the consuming node: the notice reaches the producing node,
+ * which stops, and the graph drains in order through the link. */
+static void test_shutdown_from_downstream(void **state)
+{
+    struct host_run up, down;
+    /* its own state folder: the graph's default one is shared */
+    const char *up_args[] = { "run",         GRAPH,         "--node",
+                              "upstream",    "--nats",      fx.nats.url,
+                              "--rate",      "1000",        "--beats",
+                              "1000",        "--state-dir", fx.dir,
+                              "--telemetry", "off",         NULL };
+    const char *down_args[] = { "run",         GRAPH,    "--node",
+                                "downstream",  "--nats", fx.nats.url,
+                                "--state-dir", fx.dir,   "--telemetry",
+                                "off",         NULL };
+    char *all;
+    size_t len;
+
+    (void)state;
+    assert_int_equal(host_start(&up, up_args), 0);
+    await_started(&up);
+    assert_int_equal(host_start(&down, down_args), 0);
+    if (!host_await_output(&down, "[logger] Msg", SEEN_MS)) {
+        char *out = host_read_output(&down);
+        fail_msg("downstream logged nothing:\n%s", out);
+    }
+    kill(down.pid, SIGTERM);
+    assert_clean(&down, "downstream");
+    assert_clean(&up, "upstream");
+    assert_non_null(strstr(up.output, "shutdown notice received"));
+    len = strlen(up.output) + strlen(down.output) + 1;
+    all = malloc(len);
+    assert_non_null(all);
+    snprintf(all, len, "%s%s", up.output, down.output);
+    assert_true(assert_exact_sequence(all) > 0);
+    free(all);
+    free(up.output);
+    free(down.output);
+}
+
+/* VmRSS of a process in KiB, or -1 (/proc files have no size: read by
+ * line). */
+static long rss_kib(pid_t pid)
+{
+    char path[64], line[256];
+    long kib = -1;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+    f = fopen(path, "r");
+    if (!f)
+        return -1;
+    while (fgets(line, sizeof(line), f))
+        if (sscanf(line, "VmRSS: %ld", &kib) == 1)
+            break;
+    fclose(f);
+    return kib;
+}
+
+/* A consumer on the far node that never takes: the producer waits once
+ * the link holds the channel's capacity, and its memory stays flat. */
+static void test_backpressure_keeps_producer_flat(void **state)
+{
+    struct host_run up, down;
+    const char *up_args[] = { "run",    BACKPRESSURE, "--node", "up",
+                              "--nats", fx.nats.url,  NULL };
+    const char *down_args[] = { "run",    BACKPRESSURE, "--node", "down",
+                                "--nats", fx.nats.url,  NULL };
+    long before, after;
+
+    (void)state;
+    assert_int_equal(host_start(&up, up_args), 0);
+    await_started(&up);
+    assert_int_equal(host_start(&down, down_args), 0);
+    if (!host_await_output(&up, "waiting for its consumer", SEEN_MS)) {
+        char *out = host_read_output(&up);
+        fail_msg("the producer did not wait:\n%s", out);
+    }
+    nats_server_sleep_ms_(1000);
+    before = rss_kib(up.pid);
+    nats_server_sleep_ms_(3000);
+    after = rss_kib(up.pid);
+    assert_true(before > 0);
+    /* a producer unbounded by the link would hold millions of messages
+     * after 3 s (hundreds of MiB); allow the allocator, and a sanitizer's
+     * quarantine of freed memory, their noise */
+    if (after - before > 16 * 1024)
+        fail_msg("the producer grew from %ld KiB to %ld KiB", before, after);
+    kill9(&down);
+    kill9(&up);
+    free(up.output);
+    free(down.output);
+}
+
+static void test_unreachable_server(void **state)
+{
+    struct host_run h;
+    const char *dead[] = { "run",         GRAPH,    "--node",
+                           "upstream",    "--nats", "nats://127.0.0.1:1",
+                           "--telemetry", "off",    NULL };
+    const char *bad[] = { "run",         GRAPH,    "--node",
+                          "upstream",    "--nats", "http://127.0.0.1:4222",
+                          "--telemetry", "off",    NULL };
+
+    (void)state;
+    assert_int_equal(host_run(&h, dead, 30000), 2);
+    assert_non_null(strstr(h.output, "nats://127.0.0.1:1"));
+    assert_non_null(strstr(h.output, "does not answer"));
+    free(h.output);
+    assert_int_equal(host_run(&h, bad, 30000), 2);
+    assert_non_null(strstr(h.output, "http://127.0.0.1:4222"));
+    assert_non_null(strstr(h.output, "unknown scheme"));
+    free(h.output);
+}
+
+static void test_run_without_node_lists_nodes(void **state)
+{
+    struct host_run h;
+    const char *args[] = { "run", GRAPH, "--telemetry", "off", NULL };
+    const char *unknown[] = { "check", GRAPH, "--node", "downstrem", NULL };
+
+    (void)state;
+    assert_int_equal(host_run(&h, args, 30000), 2);
+    assert_non_null(strstr(h.output, "2 nodes (upstream, downstream)"));
+    assert_non_null(strstr(h.output, "--node upstream"));
+    free(h.output);
+    assert_int_equal(host_run(&h, unknown, 30000), 2);
+    assert_non_null(strstr(h.output, "did you mean 'downstream'?"));
+    free(h.output);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_run_without_node_lists_nodes,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unreachable_server, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_two_nodes_exact, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_shutdown_from_downstream, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_missing_neighbour_waits, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_kill_downstream, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_kill_upstream, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_nats_restart, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_durable_kill, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_durable_varsize, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_backpressure_keeps_producer_flat,
+                                        setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
