@@ -296,6 +296,27 @@ static void test_missing_neighbour_waits(void **state)
     free(down.output);
 }
 
+/* The consuming node may start first: it makes the stream and waits. */
+static void test_downstream_first(void **state)
+{
+    struct host_run up, down;
+
+    (void)state;
+    start_node(&down, GRAPH, "downstream", true);
+    if (!host_await_output(&down, "created stream", SEEN_MS)) {
+        char *out = host_read_output(&down);
+        fail_msg("downstream did not make its stream:\n%s", out);
+    }
+    /* still running, waiting for the producer */
+    assert_int_equal(kill(down.pid, 0), 0);
+    start_node(&up, GRAPH, "upstream", true);
+    assert_clean(&up, "upstream");
+    assert_clean(&down, "downstream");
+    assert_file_sequence(generator_sent(up.output));
+    free(up.output);
+    free(down.output);
+}
+
 /* Variable-size messages cross a durable channel whole and in order. */
 static void test_durable_varsize(void **state)
 {
@@ -456,6 +477,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_missing_neighbour_waits, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_downstream_first, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kill_downstream, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kill_upstream, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nats_restart, setup, teardown),

@@ -20,6 +20,8 @@ static const struct steady_param_desc params[] = {
     { "jetstream", STEADY_PARAM_BOOL, "false", "through JetStream" },
     { "stream", STEADY_PARAM_STRING, "", "stream" },
     { "durable", STEADY_PARAM_STRING, "", "durable consumer name" },
+    { "create_stream", STEADY_PARAM_BOOL, "false", "create the stream" },
+    { "max_msgs", STEADY_PARAM_INT, "0", "stream bound" },
     { "eos", STEADY_PARAM_BOOL, "false", "end-of-stream marker" },
     { "control", STEADY_PARAM_STRING, "", "shutdown notices" },
     { "creds", STEADY_PARAM_STRING, "", "credentials file" },

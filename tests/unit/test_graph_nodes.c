@@ -116,6 +116,8 @@ static void test_split_consumer_node(void **state)
     assert_string_equal(g->actors[0].name, "sink");
     sub = actor(g, "nats_sub-copy-out");
     assert_true(sub->bridge);
+    /* either end may start first: both can make the stream, alike */
+    assert_true(param(sub, "create_stream")->b);
     assert_string_equal(sub->node, "b");
     assert_string_equal(sub->any_type, "u64");
     assert_int_equal(sub->any_size, 8);
@@ -185,6 +187,7 @@ static void test_durable_on_one_node(void **state)
     assert_int_equal(g->n_actors, 4);
     assert_int_equal(g->n_channels, 2);
     assert_int_equal(param(actor(g, "nats_pub-src-out"), "max_msgs")->i, 8);
+    assert_int_equal(param(actor(g, "nats_sub-src-out"), "max_msgs")->i, 8);
     assert_string_equal(param(actor(g, "nats_sub-src-out"), "stream")->s,
                         "steady_durable_src-out");
     graph_destroy(g);

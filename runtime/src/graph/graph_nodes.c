@@ -356,10 +356,11 @@ static long add_bridge(struct split *s, const struct graph_channel *ch,
             { "subject", nm->subject },
             { "jetstream", "true" },
             { "stream", nm->stream },
-            /* the producer's side makes the stream, bounded like the
+            /* whichever side starts first makes the stream (the same
+             * settings from both ends are one stream), bounded like the
              * channel: in flight over the link is its capacity */
-            { "create_stream", publisher ? "true" : NULL },
-            { "max_msgs", publisher ? max_msgs : NULL },
+            { "create_stream", "true" },
+            { "max_msgs", max_msgs },
             { "msg_id", publisher ? "true" : NULL },
             { "durable", publisher ? NULL : nm->stream },
             { "eos", "true" },
