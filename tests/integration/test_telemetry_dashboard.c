@@ -251,11 +251,24 @@ static void test_clusters_controls_and_clicks(void **state)
     stop_host(&h);
 }
 
+/* The width and height of the picture /graph.svg draws now. */
+static void picture_size(int port, double *w, double *h)
+{
+    struct http_reply svg = http_get(port, "/graph.svg");
+    const char *vb;
+    double x, y;
+
+    assert_int_equal(svg.status, 200);
+    vb = strstr(svg.body, "viewBox=\"");
+    assert_non_null(vb);
+    assert_int_equal(sscanf(vb, "viewBox=\"%lf %lf %lf %lf", &x, &y, w, h), 4);
+    http_reply_free(&svg);
+}
+
 static void test_zoom_changes_the_view(void **state)
 {
     struct host_run h;
-    struct http_reply svg;
-    double w0, h0, x, y, w, hh;
+    double w0, h0, w1, h1, x, y, w, hh;
     const char *vb;
     char *dom;
     int port;
@@ -263,21 +276,22 @@ static void test_zoom_changes_the_view(void **state)
     (void)state;
     need_chromium();
     port = start_host(&h, TEL_GRAPHS "history.yaml");
-    svg = http_get(port, "/graph.svg");
-    assert_int_equal(svg.status, 200);
-    vb = strstr(svg.body, "viewBox=\"");
-    assert_non_null(vb);
-    assert_int_equal(sscanf(vb, "viewBox=\"%lf %lf %lf %lf", &x, &y, &w0, &h0),
-                     4);
-    http_reply_free(&svg);
+    /* the first frames may still grow a label and so the picture */
+    await_history(port, 2);
+    picture_size(port, &w0, &h0);
     dom = chromium(port, "#zoom=2", NULL, 2000);
     vb = strstr(strstr(dom, "<div id=\"graph\""), "viewBox=\"");
     assert_non_null(vb);
     assert_int_equal(sscanf(vb, "viewBox=\"%lf %lf %lf %lf", &x, &y, &w, &hh),
                      4);
-    /* zoomed in twice over: half the width and height of the picture */
-    if (fabs(w - w0 / 2) > 1 || fabs(hh - h0 / 2) > 1)
-        fail_msg("view %g x %g, the picture %g x %g", w, hh, w0, h0);
+    /* zoomed in twice over: half the width and height of the picture
+     * Chromium drew (the one before it loaded, or after) */
+    if (fabs(w - w0 / 2) > 1 || fabs(hh - h0 / 2) > 1) {
+        picture_size(port, &w1, &h1);
+        if (fabs(w - w1 / 2) > 1 || fabs(hh - h1 / 2) > 1)
+            fail_msg("view %g x %g, the picture %g x %g (then %g x %g)", w, hh,
+                     w0, h0, w1, h1);
+    }
     assert_has(dom, "preserveAspectRatio=\"xMidYMid meet\"");
     free(dom);
     stop_host(&h);
@@ -406,13 +420,10 @@ static void test_three_hundred_actors(void **state)
     assert_true(atoi(strstr(dom, "data-updates=\"") + 14) >= 1);
     assert_has(dom, "class=\"live\"");
     free(dom);
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-    /* a sanitized host of 300 actors answers Chromium too slowly for a
-     * second page load; the release build takes the picture */
-    fprintf(stderr, "note: no screenshot of 300 actors under a sanitizer\n");
-#else
-    screenshot(port, "#click=a5", "telemetry-dashboard-300.png", 1000);
-#endif
+    /* no screenshot of 300 actors: headless Chromium sometimes never
+     * ends a second page load of this size (its virtual time budget does
+     * not bound it), on an idle machine too; the page's DOM above is
+     * what is checked */
     stop_host(&h);
     unlink(graph);
 }

@@ -866,8 +866,9 @@ static int fini_actors(struct steady_runtime *rt, char *err, size_t errlen)
                      a->name, a->plugin->name, a->error);
         /* err may cut the reason short: the log line above has it whole */
         if (rc == 0 &&
-            snprintf(err, errlen, "actor '%s' (plugin %s) failed in destroy: %s",
-                     a->name, a->plugin->name, a->error) >= (int)errlen)
+            snprintf(err, errlen,
+                     "actor '%s' (plugin %s) failed in destroy: %s", a->name,
+                     a->plugin->name, a->error) >= (int)errlen)
             err[errlen - 1] = '\0';
         rc = -1;
     }
