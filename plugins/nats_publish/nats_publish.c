@@ -66,6 +66,7 @@ struct pub {
     bool round_failed;
     uint64_t backoff_ms, retry_at_ms;
     bool said_full, said_error;
+    bool round_full; /* every failure of the round: the stream was full */
     bool eos_done;
     /* results from libnats's thread */
     pthread_mutex_t lock;
@@ -201,6 +202,10 @@ static void collect(struct steady_actor *a, struct pub *p)
                             p->l.subject, r->text);
                 p->said_error = true;
             }
+            /* a round refused only by a full stream is backpressure, not
+             * a loss: telemetry counts it apart */
+            p->round_full =
+                (p->round_failed ? p->round_full : true) && stream_full(r);
             p->round_failed = true;
         }
     } while (n == 64);
@@ -209,9 +214,14 @@ static void collect(struct steady_actor *a, struct pub *p)
         /* every message after the first failure failed too (or timed out,
          * then the resend is a duplicate the server drops): send them all
          * again, in order, after a back-off */
+        uint64_t again = 0;
+
         for (size_t j = 0; j < p->wn; j++)
-            if (at(p, j)->st != E_ACKED)
+            if (at(p, j)->st != E_ACKED) {
+                again += at(p, j)->st != E_NEW;
                 at(p, j)->st = E_NEW;
+            }
+        steady_count_add(a, p->round_full ? "refused_full" : "resent", again);
         p->wsent = 0;
         while (p->wsent < p->wn && at(p, p->wsent)->st == E_ACKED)
             p->wsent++;
@@ -510,6 +520,9 @@ static int run_core(struct steady_actor *a, struct pub *p)
 static int run_js(struct steady_actor *a, struct pub *p)
 {
     steady_set_vote(a, vote);
+    /* shown from the start */
+    steady_count_add(a, "resent", 0);
+    steady_count_add(a, "refused_full", 0);
     while (steady_running(a)) {
         bool room;
         uint64_t wait_ms = 0;
@@ -519,6 +532,8 @@ static int run_js(struct steady_actor *a, struct pub *p)
         collect(a, p);
         if (fill(a, p) < 0)
             return -1;
+        /* telemetry: taken from the input and not yet stored by JetStream */
+        steady_figure_set(a, "unacked", (double)p->wn);
         if (p->l.eos && !p->eos_done && input_done(a) && p->wn < p->wcap &&
             (p->wn == 0 || !at(p, p->wn - 1)->eos)) {
             struct entry *e = at(p, p->wn);

@@ -240,6 +240,9 @@ static void ack_covered(struct steady_actor *a, struct sub *p)
         p->hhead = (p->hhead + 1) % p->hcap;
         p->hn--;
     }
+    /* telemetry: delivered, waiting for a snapshot to acknowledge */
+    if (p->l.jetstream)
+        steady_figure_set(a, "ack_pending", (double)p->hn);
 }
 
 /* Checks the type headers against the output; -1 (failed) on a mismatch. */
@@ -292,6 +295,8 @@ static int handle(struct steady_actor *a, struct sub *p, natsMsg *m,
                                "JetStream metadata",
                                p->l.subject);
         seq = meta->Sequence.Stream;
+        if (meta->NumDelivered > 1)
+            steady_count_add(a, "redelivered", 1);
         jsMsgMetaData_Destroy(meta);
         if (seq <= s->last_sent) {
             /* sent before (a redelivery): acknowledge, never send again */
@@ -540,6 +545,8 @@ static int run(struct steady_actor *a)
      * the next snapshot: an actor restarted inside the process may have
      * sent them after the last one */
     p->covered = 0;
+    if (p->l.jetstream) /* shown from the start */
+        steady_count_add(a, "redelivered", 0);
     while (!p->ended && steady_running(a)) {
         struct steady_cond c[4];
         size_t n = 0;

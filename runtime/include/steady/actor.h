@@ -292,6 +292,26 @@ STEADY_EXPORT uint64_t steady_snapshot_done(struct steady_actor *a);
 STEADY_EXPORT struct steady_cond steady_snapshotted(struct steady_actor *a,
                                                     uint64_t n);
 
+/* ---- figures for telemetry -------------------------------------------
+ * An actor's own measures beside the runtime's (a bridge's redeliveries, a
+ * parser's rejected lines, a cache's size): shown under the actor's box in
+ * the picture and exported on /metrics, a value as
+ * actor_figure{actor="A",figure="NAME"} (gauge) and a count as
+ * actor_count_total{actor="A",figure="NAME"} (counter). NAME is snake_case
+ * ([a-z][a-z0-9_]*, at most STEADY_FIGURE_NAME_MAX characters) and one
+ * actor has at most STEADY_MAX_FIGURES of them; the first use of a name
+ * declares it (a value or a count, for good). Call from the actor's own
+ * code (init or run); a count and a value survive restarts of the run.
+ * Costs a few compares and one atomic store. Returns 0, or -1 for a bad
+ * name, one more than the limit or a name used as the other kind (logged
+ * once per actor). */
+#define STEADY_FIGURE_NAME_MAX 31
+#define STEADY_MAX_FIGURES     8
+STEADY_EXPORT int steady_figure_set(struct steady_actor *a, const char *name,
+                                    double value);
+STEADY_EXPORT int steady_count_add(struct steady_actor *a, const char *name,
+                                   uint64_t n);
+
 /* A per-instance pointer the plugin owns (set in init, freed in destroy). */
 STEADY_EXPORT void steady_set_ctx(struct steady_actor *a, void *ctx);
 STEADY_EXPORT void *steady_ctx(struct steady_actor *a);

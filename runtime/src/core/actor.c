@@ -109,6 +109,9 @@ struct steady_actor *actor_create(const char *name,
     atomic_init(&a->status, ACTOR_CREATED);
     atomic_init(&a->snap_where, SNAP_RUNNING);
     atomic_init(&a->snap_armed, false);
+    atomic_init(&a->n_figures, 0);
+    for (size_t i = 0; i < STEADY_MAX_FIGURES; i++)
+        atomic_init(&a->figures[i].bits, 0);
     pthread_mutex_init(&a->diag_lock, NULL);
     return a;
 }

@@ -79,6 +79,13 @@ struct actor_port {
     bool msg_size_logged;
 };
 
+/* One of an actor's own figures (steady_figure_set, steady_count_add). */
+struct actor_figure {
+    char name[STEADY_FIGURE_NAME_MAX + 1];
+    bool count;            /* a count (counter), else a value (gauge) */
+    _Atomic uint64_t bits; /* the count, or the value's bits */
+};
+
 struct steady_actor {
     char *name;
     const struct steady_plugin *plugin;
@@ -132,6 +139,12 @@ struct steady_actor {
     _Atomic bool in_slice;        /* release: cpu_clock, slice_start set */
     _Atomic uint32_t restarts;    /* runs restarted by the supervisor */
 
+    /* Its own figures: written by the actor (one store each), read by
+     * telemetry. n_figures is released after a new figure's name is set. */
+    struct actor_figure figures[STEADY_MAX_FIGURES];
+    _Atomic unsigned n_figures;
+    bool figure_warned;
+
     /* Snapshots (snapshot.c). where: enum snap_where, written by the
      * actor, read by the coordinator (release/acquire: what the actor did
      * before is visible); snap_armed: it waits in steady_snapshotted. */
@@ -150,6 +163,13 @@ struct steady_actor {
      * why the last save failed, "" after a save that succeeded. */
     char state_error[512];
 };
+
+/* ---- actor_figures.c ---- */
+/* The actor's figures declared so far (acquire: their names are set);
+ * figures[0..n) may be read from any thread, their value with
+ * actor_figure_value. */
+unsigned actor_figure_count(const struct steady_actor *a);
+double actor_figure_value(const struct actor_figure *f);
 
 /* ---- actor.c ---- */
 struct steady_actor *actor_create(const char *name,

@@ -8,6 +8,7 @@
 
 #include "actor_impl.h"
 #include "channel_impl.h"
+#include "cluster_link.h"
 #include "graph.h"
 #include "graph_nodes.h"
 #include "inspect.h"
@@ -47,6 +48,9 @@ struct steady_runtime {
     struct steady_channel **channels; /* graph->n_channels */
     struct scheduler *scheduler;
     struct telemetry *telemetry; /* NULL when off or not yet bound */
+    /* The node's telemetry summaries to and from the other nodes; NULL
+     * for a graph of one node or without telemetry. */
+    struct cluster_link *cluster;
     struct state_dir *state_dir; /* NULL: no state_dir; locked for a run */
     struct snapshot *snapshot;   /* NULL: no checkpoint_ms */
     char **channel_names;        /* graph->n_channels, for the snapshot */
@@ -1017,7 +1021,19 @@ static void start_telemetry(struct steady_runtime *rt)
     if (rt->telemetry && telemetry_start(rt->telemetry, why, sizeof(why)) < 0) {
         steady_warn(NULL, "%s; running without telemetry", why);
         telemetry_stop(rt->telemetry);
+        return;
     }
+    if (rt->telemetry && rt->graph->node && rt->graph->nats.url &&
+        !(rt->cluster =
+              cluster_link_start(rt->graph, rt->telemetry, why, sizeof(why))))
+        steady_warn(NULL, "telemetry: %s; /cluster.svg shows this node only",
+                    why);
+}
+
+static void stop_cluster_link(struct steady_runtime *rt)
+{
+    cluster_link_stop(rt->cluster);
+    rt->cluster = NULL;
 }
 
 int steady_runtime_telemetry_port(const struct steady_runtime *rt)
@@ -1147,6 +1163,7 @@ static int finish_graph(struct steady_runtime *rt, char *err, size_t errlen)
 {
     scheduler_join(rt->scheduler);
     rt->threads_live = false;
+    stop_cluster_link(rt);
     telemetry_stop(rt->telemetry);
     snapshot_stop(rt->snapshot);
     if (rt->gave_up) {
@@ -1291,6 +1308,7 @@ void steady_runtime_destroy(struct steady_runtime *rt)
 {
     if (!rt)
         return;
+    stop_cluster_link(rt);            /* it feeds the telemetry */
     telemetry_destroy(rt->telemetry); /* it borrows actors and channels */
     snapshot_destroy(rt->snapshot);   /* so does the snapshot */
     for (size_t i = 0; rt->channel_names && i < rt->graph->n_channels; i++)

@@ -221,6 +221,15 @@ void dot_actor_label(struct strbuf *b, const struct tel_snapshot *s,
         strbuf_puts(b, "\nRestarts: ");
         put_count(b, a->restarts, W_SMALL, shape);
     }
+    for (size_t i = 0; i < a->n_figures; i++) {
+        const struct tel_figure *f = &a->figures[i];
+
+        strbuf_printf(b, "\n%s: ", f->name);
+        if (f->count)
+            put_count(b, (uint64_t)f->value, W_TOTAL, shape);
+        else
+            put_num(b, f->value, W_RATE, shape);
+    }
     if (a->state != TEL_RUNNING) {
         strbuf_puts(b, "\nState: ");
         /* "restarting" is the longest: a state change keeps the layout */
@@ -269,6 +278,12 @@ void dot_channel_label(struct strbuf *b, const struct tel_snapshot *s,
                    shape);
     put_stats_line(b, "latency: ", &c->stat[MEASURE_LATENCY], 0, put_latency,
                    shape);
+    if (c->link) {
+        /* its numbers as zeros for a layout: the width of a count */
+        strbuf_puts(b, "\n");
+        for (const char *p = c->link; *p; p++)
+            strbuf_append(b, shape && *p >= '0' && *p <= '9' ? "0" : p, 1);
+    }
 }
 
 /* ---- DOT text ------------------------------------------------------------ */
@@ -382,7 +397,8 @@ static void write_dot(struct strbuf *b, const struct tel_snapshot *s,
 
         strbuf_puts(b, "subgraph \"cluster_");
         put_escaped(b, name);
-        strbuf_printf(b, "\" {\nid=\"t%zu\"; label=\"troupe ", t);
+        strbuf_printf(b, "\" {\nid=\"t%zu\"; label=\"%s ", t,
+                      s->clusters_are_nodes ? "node" : "troupe");
         put_escaped(b, name);
         strbuf_printf(b,
                       "\"; style=\"rounded,dashed\"; color=\"#8a8a8a\"; "

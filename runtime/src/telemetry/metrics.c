@@ -413,9 +413,45 @@ static void write_channel_families(struct strbuf *b,
                           channel_labels_of);
 }
 
+/* The actors' own figures: values as actor_figure, counts as
+ * actor_count_total, each family only when some actor has one. */
+static void write_figure_family(struct strbuf *b, const struct tel_snapshot *s,
+                                bool count)
+{
+    const char *name = count ? "actor_count_total" : "actor_figure";
+    bool any = false;
+
+    for (size_t i = 0; i < s->n_actors; i++) {
+        const struct tel_actor *a = &s->actors[i];
+
+        for (size_t k = 0; k < a->n_figures; k++) {
+            if (a->figures[k].count != count)
+                continue;
+            if (!any)
+                family(b, name, count ? "counter" : "gauge",
+                       count ? "A count the actor keeps itself "
+                               "(steady_count_add), named by figure."
+                             : "A value the actor reports itself "
+                               "(steady_figure_set), named by figure.");
+            any = true;
+            strbuf_printf(b, "%s{actor_name=\"", name);
+            put_label_value(b, a->name);
+            strbuf_puts(b, "\",figure=\"");
+            put_label_value(b, a->figures[k].name);
+            strbuf_puts(b, "\"}");
+            if (count)
+                strbuf_printf(b, " %.0f\n", a->figures[k].value);
+            else
+                put_value(b, a->figures[k].value);
+        }
+    }
+}
+
 static void write_families(struct strbuf *b, const struct tel_snapshot *s)
 {
     write_actor_families(b, s);
+    write_figure_family(b, s, false);
+    write_figure_family(b, s, true);
     write_channel_families(b, s);
     family(b, "alert_level", "gauge",
            "Most severe alert of the graph file that holds for the actor or "

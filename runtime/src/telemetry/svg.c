@@ -139,8 +139,9 @@ static void put_cluster(struct strbuf *b, const struct dot_layout *l,
      * layout, an edge label can meet it */
     strbuf_printf(b,
                   "<text text-anchor=\"start\" x=\"%.2f\" y=\"%.2f\" "
-                  "font-size=\"%.0f\" fill=\"#c8c8c8\">troupe ",
-                  c->x0 + 8, c->y0 + EDGE_FONT + 2, EDGE_FONT);
+                  "font-size=\"%.0f\" fill=\"#c8c8c8\">%s ",
+                  c->x0 + 8, c->y0 + EDGE_FONT + 2, EDGE_FONT,
+                  s->clusters_are_nodes ? "node" : "troupe");
     put_str(b, s->troupes[t], false);
     strbuf_puts(b, "</text>\n");
     strbuf_puts(b, "</g>\n");

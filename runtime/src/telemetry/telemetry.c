@@ -3,8 +3,6 @@
  * HTTP routes that render the latest snapshot, and SVG layout on demand
  * (done on the collector thread: Graphviz is not thread-safe).
  */
-#include "telemetry.h"
-
 #include "actor_impl.h"
 #include "dashboard.h"
 #include "dot.h"
@@ -12,6 +10,7 @@
 #include "http.h"
 #include "metrics.h"
 #include "svg.h"
+#include "telemetry_impl.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -26,63 +25,6 @@
 #define DEFAULT_PORT  9900
 #define SVG_WAIT_MS   3000 /* longest a request waits for a fresh SVG */
 #define RESTARTING_NS 1000000000ull /* "restarting" for 1 s after one */
-
-struct telemetry {
-    const struct graph *graph;
-    struct steady_actor *const *actors;     /* g->n_actors, borrowed */
-    struct steady_channel *const *channels; /* g->n_channels, borrowed */
-    size_t n_actors;
-    size_t n_channels;
-    uint64_t frame_ns;
-    uint64_t start_ns;
-
-    /* Collector thread only. */
-    struct tel_window *window;
-    struct tel_snapshot *work; /* filled, then swapped with published */
-    uint64_t *cpu_ns;          /* [n_actors], last reading */
-    uint32_t *restarts;        /* [n_actors], last reading */
-    uint64_t *restarted_ns;    /* [n_actors], when restarts last grew */
-    uint64_t *taken;           /* [n_channels] */
-    uint64_t *sent;            /* [n_channels] */
-    uint64_t *bytes;           /* [n_channels] */
-    bool moved;                /* some channel moved in the last frame */
-    uint64_t *inflight;        /* [n_channels], at the frame's edge */
-    uint64_t *sub_inflight;    /* [n_channels], at a reading within it */
-    double *avg_inflight;      /* [n_channels], the frame's average */
-    struct tel_subsamples *subs;
-    unsigned subs_per_frame;    /* while channels move */
-    struct tel_reading reading; /* the last frame's, into the history */
-    struct dot_gv *graphviz;
-
-    /* Shared between the collector and the HTTP threads; never taken by
-     * an actor. */
-    pthread_mutex_t lock;
-    pthread_cond_t wake;            /* collector: stop, or an SVG is wanted */
-    pthread_cond_t svg_ready;       /* HTTP threads: a layout attempt ended */
-    struct tel_snapshot *published; /* under lock */
-    struct tel_history *history;    /* under lock; NULL: none kept */
-    int64_t origin_unix_ms;         /* wall clock at the first reading */
-    bool stopping;                  /* under lock */
-    /* The picture (under lock): a layout made by the collector and kept
-     * while the labels fit in it, and the SVG drawn on it for the latest
-     * snapshot. A frame costs a drawing, not a Graphviz layout. */
-    struct dot_layout *layout;
-    struct svg_template *svg_template; /* drawn on `layout` */
-    char **layout_wanted;   /* label shapes a new layout is asked for */
-    uint64_t layout_failed; /* 1 + seq of the snapshot whose layout
-                               failed; 0: none */
-    uint64_t layouts;       /* layouts made or tried */
-    struct strbuf svg;      /* the last SVG drawn */
-    uint64_t svg_seq;       /* its snapshot's seq; 0: none */
-    char svg_error[256];    /* why the last layout failed */
-
-    struct http_server *http;
-    char address[64]; /* as bound: "127.0.0.1", "::1" */
-    int port;         /* bound; kept after stop */
-    pthread_t thread;
-    bool thread_started;
-    bool stopped;
-};
 
 /* ---- sampling (collector thread) ------------------------------------- */
 
@@ -134,6 +76,24 @@ static void subsample(struct telemetry *t, uint64_t now)
     tel_subsamples_add(t->subs, now, t->sub_inflight);
 }
 
+/* The actor's own figures (steady_figure_set, steady_count_add). */
+static void read_figures(const struct steady_actor *a, struct tel_actor *ta)
+{
+    unsigned n = actor_figure_count(a);
+
+    _Static_assert(
+        sizeof(ta->figures) / sizeof(ta->figures[0]) == STEADY_MAX_FIGURES &&
+            sizeof(ta->figures[0].name) == STEADY_FIGURE_NAME_MAX + 1,
+        "tel_figure mirrors actor_figure");
+    for (unsigned i = 0; i < n; i++) {
+        memcpy(ta->figures[i].name, a->figures[i].name,
+               sizeof(ta->figures[i].name));
+        ta->figures[i].count = a->figures[i].count;
+        ta->figures[i].value = actor_figure_value(&a->figures[i]);
+    }
+    ta->n_figures = n;
+}
+
 /* Reads every counter once, without touching any lock an actor uses. */
 static void sample(struct telemetry *t)
 {
@@ -158,6 +118,7 @@ static void sample(struct telemetry *t)
         s->actors[i].cpu_ns = t->cpu_ns[i];
         s->actors[i].restarts = restarts;
         s->actors[i].state = actor_state(t, i, now);
+        read_figures(a, &s->actors[i]);
     }
     t->moved = false;
     for (size_t i = 0; i < t->n_channels; i++) {
@@ -291,6 +252,10 @@ static void *collector(void *arg)
                             t->svg_error);
                 svg_failed_logged = true;
             }
+            continue;
+        }
+        if (t->cluster_wanted) {
+            telemetry_cluster_draw(t);
             continue;
         }
         until = clock_timespec(due < next ? due : next);
@@ -541,6 +506,9 @@ static const struct http_route routes[] = {
     { "/health", "text/plain; charset=utf-8", serve_health, NULL },
     { "/ready", "text/plain; charset=utf-8", serve_ready, NULL },
     { "/history.json", "application/json", NULL, serve_history },
+    { "/cluster.dot", "text/vnd.graphviz; charset=utf-8",
+      telemetry_serve_cluster_dot, NULL },
+    { "/cluster.svg", "image/svg+xml", telemetry_serve_cluster_svg, NULL },
 };
 
 /* ---- lifecycle ------------------------------------------------------- */
@@ -593,6 +561,7 @@ static void free_parts(struct telemetry *t)
     dot_layout_destroy(t->layout);
     dot_labels_free(t->layout_wanted, t->n_actors + t->n_channels);
     strbuf_fini(&t->svg);
+    telemetry_cluster_fini(t);
 }
 
 /* The history: telemetry.history_s at one point per history_step_ms,
@@ -692,7 +661,8 @@ struct telemetry *telemetry_create(const struct graph *g,
     t->channels = channels;
     t->n_actors = g->n_actors;
     t->n_channels = g->n_channels;
-    if (init_sync(t) < 0 || alloc_parts(t, g, &period_ms) < 0) {
+    if (init_sync(t) < 0 || alloc_parts(t, g, &period_ms) < 0 ||
+        telemetry_cluster_init(t, g) < 0) {
         snprintf(err, errlen, "telemetry: out of memory");
         goto err_free_parts;
     }

@@ -61,6 +61,13 @@ struct tel_stats {
  * (a channel's watches its `percentile`). */
 #define TEL_ACTOR_PERCENTILE 8000
 
+/* One of an actor's own figures (steady_figure_set, steady_count_add). */
+struct tel_figure {
+    char name[32]; /* STEADY_FIGURE_NAME_MAX + 1 */
+    bool count;    /* a count (counter), else a value (gauge) */
+    double value;
+};
+
 struct tel_actor {
     const char *name;   /* borrowed from the graph */
     const char *troupe; /* borrowed; NULL when solo */
@@ -77,6 +84,8 @@ struct tel_actor {
     /* A bridge carrying a channel over NATS: the far end it stands for
      * ("logger.in on node downstream"), borrowed; NULL for the others. */
     const char *remote;
+    size_t n_figures;
+    struct tel_figure figures[8]; /* STEADY_MAX_FIGURES */
 };
 
 struct tel_channel {
@@ -107,6 +116,10 @@ struct tel_channel {
     double latency_ms;     /* average inflight / rate; INFINITY when stalled */
     struct tel_stats stat[GRAPH_N_MEASURES]; /* MEASURE_FILLED.._LATENCY */
     enum alert_color alert;
+    /* In the whole graph of a multi-node run: the channel crosses NATS,
+     * and this line says how the link does ("over NATS: 3 unacked, 0
+     * resent, 1 redelivered"); NULL otherwise. */
+    const char *link;
 };
 
 struct tel_snapshot {
@@ -123,6 +136,9 @@ struct tel_snapshot {
     struct tel_channel *channels;
     void *pool;           /* the percentiles' arrays, owned */
     const char **troupes; /* [n_troupes], in the order they first appear */
+    /* The clusters are nodes, not troupes (the whole graph of a multi-node
+     * run, tel_cluster.h): the picture names them "node ...". */
+    bool clusters_are_nodes;
 };
 
 /* A snapshot of g with names, capacities, alerts and which statistics to
@@ -293,5 +309,18 @@ int telemetry_start(struct telemetry *t, char *err, size_t errlen);
 void telemetry_stop(struct telemetry *t);
 /* Stops and frees. NULL is fine. */
 void telemetry_destroy(struct telemetry *t);
+
+/* ---- the whole graph of a multi-node run (telemetry_cluster.c) -------
+ * Each node sends the others a summary of its latest snapshot; any node
+ * then serves the whole graph as /cluster.dot and /cluster.svg. The
+ * transport is the host's (NATS); these only make and take summaries. */
+
+/* Appends the summary of the latest snapshot to b (tel_wire_encode). Any
+ * thread. */
+void telemetry_summary(struct telemetry *t, struct strbuf *b);
+/* Takes another node's summary: 0, or -1 with the reason in err. Any
+ * thread. */
+int telemetry_cluster_put(struct telemetry *t, const void *data, size_t len,
+                          char *err, size_t errlen);
 
 #endif
