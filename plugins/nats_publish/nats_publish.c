@@ -66,7 +66,9 @@ struct pub {
     bool round_failed;
     uint64_t backoff_ms, retry_at_ms;
     bool said_full, said_error;
-    bool round_full; /* every failure of the round: the stream was full */
+    /* this round's failures: a full stream; another cause than a full
+     * stream or a predecessor refused before */
+    bool round_full, round_other;
     bool eos_done;
     /* results from libnats's thread */
     pthread_mutex_t lock;
@@ -202,10 +204,15 @@ static void collect(struct steady_actor *a, struct pub *p)
                             p->l.subject, r->text);
                 p->said_error = true;
             }
-            /* a round refused only by a full stream is backpressure, not
-             * a loss: telemetry counts it apart */
-            p->round_full =
-                (p->round_failed ? p->round_full : true) && stream_full(r);
+            /* a round refused by a full stream (and the messages after it
+             * then refused for their expected predecessor) is
+             * backpressure, not a loss: telemetry counts it apart */
+            if (!p->round_failed)
+                p->round_full = p->round_other = false;
+            if (stream_full(r))
+                p->round_full = true;
+            else if (r->code != JSStreamWrongLastMsgIDErr)
+                p->round_other = true;
             p->round_failed = true;
         }
     } while (n == 64);
@@ -221,7 +228,9 @@ static void collect(struct steady_actor *a, struct pub *p)
                 again += at(p, j)->st != E_NEW;
                 at(p, j)->st = E_NEW;
             }
-        steady_count_add(a, p->round_full ? "refused_full" : "resent", again);
+        steady_count_add(
+            a, p->round_full && !p->round_other ? "refused_full" : "resent",
+            again);
         p->wsent = 0;
         while (p->wsent < p->wn && at(p, p->wsent)->st == E_ACKED)
             p->wsent++;

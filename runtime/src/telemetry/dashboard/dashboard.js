@@ -16,7 +16,7 @@ const M = {
   bytesRate: 'channel_bytes_per_second', dropped: 'channel_dropped_total',
   pctFill: 'percentile_filled', latency: 'avg_latency_seconds',
   alert: 'alert_level', window: 'telemetry_window_seconds',
-  info: 'graph_info',
+  info: 'graph_info', figure: 'actor_figure', countFig: 'actor_count_total',
 };
 const $ = (id) => document.getElementById(id);
 let updates = 0;
@@ -120,6 +120,7 @@ function model(rows) {
     const lb = r.labels;
     if (r.name === M.info) {
       out.graph = lb.graph;
+      out.node = lb.node || '';
     } else if (r.name === M.window) {
       out.windowS = r.value;
     } else if ('actor_name' in lb) {
@@ -130,6 +131,10 @@ function model(rows) {
       if (r.name === M.state) {
         if (r.value === 1)
           a.state = lb.state;
+      } else if (r.name === M.figure || r.name === M.countFig) {
+        /* the actor's own figures (steady_figure_set, steady_count_add) */
+        (a.figures = a.figures || []).push([lb.figure, r.value,
+          r.name === M.countFig]);
       } else if (sm) {
         addStat(a, sm, lb.p, r.value);
       } else {
@@ -478,7 +483,8 @@ function renderDetails() {
       ['state', esc(a.state || '-')], ['avg mCPU', num(a[M.mcpu])],
       ['avg load', pct(a[M.load])], ['CPU', cpu(a[M.cpu])],
       ['restarts', int(a[M.restarts])], ['statistics', statsCell(a)],
-      ['alert', badge(a[M.alert])]]) +
+      ['alert', badge(a[M.alert])]].concat((a.figures || []).map((f) =>
+        [esc(f[0]), f[2] ? int(f[1]) : num(f[1])]))) +
       '<div class="chart">' + chart('mCPU (1024 = one core)', h.mcpu,
         'var(--plot)', num) + '</div>' +
       '<div class="chart">' + chart('load, % of the graph\'s CPU', h.load,
@@ -684,6 +690,7 @@ function setupPicture() {
   $('zoom-out').addEventListener('click', () => zoom(1 / 1.25));
   $('zoom-fit').addEventListener('click', fit);
   $('zoom-1').addEventListener('click', actualSize);
+  $('view-whole').addEventListener('click', () => setWholeGraph(!wholeGraph));
 }
 
 /* ---- the loop ------------------------------------------------------------- */
@@ -703,13 +710,29 @@ function setStatus(live, text) {
 
 let nextPicture = 0, lastHistory = -Infinity;
 
+/* This node's picture, or the whole graph of every node (/cluster.svg:
+ * nodes as clusters, each channel between nodes one edge). The tables
+ * stay this node's. */
+let wholeGraph = false;
+
+function setWholeGraph(on) {
+  wholeGraph = on;
+  $('view-whole').classList.toggle('on', on);
+  $('view-whole').textContent = on ? 'this node' : 'whole graph';
+  $('get-dot').href = on ? '/cluster.dot' : '/graph.dot';
+  $('get-svg').href = on ? '/cluster.svg' : '/graph.svg';
+  view.fitted = true;
+  nextPicture = 0;
+}
+
 async function tick() {
   const started = performance.now();
   try {
     /* a big picture takes a while to show: fetch it less often then */
     const wantPicture = started >= nextPicture;
     const [svg, metrics] = await Promise.all([
-      wantPicture ? fetchText('/graph.svg') : null, fetchText('/metrics')]);
+      wantPicture ? fetchText(wholeGraph ? '/cluster.svg' : '/graph.svg')
+        : null, fetchText('/metrics')]);
     if (started - lastHistory >= HISTORY_MS) {
       lastHistory = started;
       addHistory(JSON.parse(await fetchText('/history.json?since=' +
@@ -717,6 +740,8 @@ async function tick() {
     }
     const m = model(parseMetrics(metrics));
     current = m;
+    /* a node of a graph over several: the whole graph is a click away */
+    $('view-whole').hidden = !m.node;
     if (svg !== null) {
       const t0 = performance.now();
       showGraph(svg);
@@ -744,7 +769,8 @@ async function tick() {
 
 /* Links into the page, several joined by '&': #select=actor:NAME or
  * #select=channel:FROM:TO shows that element's details at once;
- * #fit shows the whole graph first, #zoom=2 zooms the first picture in
+ * #whole shows the whole graph of a graph over several nodes (every
+ * node's actors, /cluster.svg); #fit shows the whole picture first, #zoom=2 zooms the first picture in
  * twice over; #click=ID clicks the
  * picture's element with that id (a3, c0) as a user would, once it is
  * there; #fmt=1.5,0.04 writes how the tables format those numbers into
@@ -759,6 +785,8 @@ function linkIn() {
     } else if (cmd.startsWith('select=channel:')) {
       const [from, to] = cmd.slice(15).split(':');
       select({ kind: 'channel', from, to });
+    } else if (cmd === 'whole') {
+      setWholeGraph(true);
     } else if (cmd === 'fit') {
       onFirstPicture.push(fit);
     } else if (cmd.startsWith('zoom=')) {
