@@ -344,6 +344,28 @@ static inline int chromium_run(const char *url, const char *dom_path,
     return rc;
 }
 
+/* What a host logs once its telemetry serves (with --telemetry
+ * 127.0.0.1:0 the port is the system's pick). */
+#define TEL_URL_PREFIX "telemetry: dashboard http://127.0.0.1:"
+
+/* The telemetry port the host h says it serves on, waiting up to
+ * timeout_ms for it to say so; 0 when it does not (the caller fails the
+ * test with host_read_output(h)). */
+static inline int host_telemetry_port(struct host_run *h, int timeout_ms)
+{
+    char *out, *at;
+    int port = 0;
+
+    if (!host_await_output(h, TEL_URL_PREFIX, timeout_ms))
+        return 0;
+    out = host_read_output(h);
+    at = out ? strstr(out, TEL_URL_PREFIX) : NULL;
+    if (at)
+        port = atoi(at + strlen(TEL_URL_PREFIX));
+    free(out);
+    return port > 0 ? port : 0;
+}
+
 /* A port on 127.0.0.1 that was free a moment ago (bound and let go), for
  * a server that cannot be told to take port 0 and say which it got; the
  * caller retries when another program took it in between. 0 on failure. */

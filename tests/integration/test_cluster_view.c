@@ -54,21 +54,12 @@ static int start_node(struct host_run *h, const char *node)
                            "--state-dir", dir,           "--rate",
                            "20",          "--beats",     "100000",
                            "--telemetry", "127.0.0.1:0", NULL };
-    const char *prefix = "telemetry: dashboard http://127.0.0.1:";
-    char *out, *at;
     int port;
 
     assert_int_equal(host_start(h, args), 0);
-    if (!host_await_output(h, prefix, SEEN_MS)) {
-        out = host_read_output(h);
-        fail_msg("node %s did not start telemetry:\n%s", node, out);
-    }
-    out = host_read_output(h);
-    at = strstr(out, prefix);
-    assert_non_null(at);
-    port = atoi(at + strlen(prefix));
-    free(out);
-    assert_true(port > 0);
+    if (!(port = host_telemetry_port(h, SEEN_MS)))
+        fail_msg("node %s did not start telemetry:\n%s", node,
+                 host_read_output(h));
     return port;
 }
 
@@ -224,23 +215,14 @@ static void test_one_node_graph(void **state)
 {
     const char *args[] = { "run",         STANDARD,      "--beats", "1000",
                            "--telemetry", "127.0.0.1:0", NULL };
-    const char *prefix = "telemetry: dashboard http://127.0.0.1:";
     struct host_run h;
     struct http_reply r;
-    char *out, *at;
     int port;
 
     (void)state;
     assert_int_equal(host_start(&h, args), 0);
-    if (!host_await_output(&h, prefix, SEEN_MS)) {
-        out = host_read_output(&h);
-        fail_msg("the host did not start telemetry:\n%s", out);
-    }
-    out = host_read_output(&h);
-    at = strstr(out, prefix);
-    assert_non_null(at);
-    port = atoi(at + strlen(prefix));
-    free(out);
+    if (!(port = host_telemetry_port(&h, SEEN_MS)))
+        fail_msg("the host did not start telemetry:\n%s", host_read_output(&h));
     r = http_get(port, "/cluster.svg");
     assert_int_equal(r.status, 503);
     assert_non_null(strstr(r.body, "/graph.svg"));

@@ -27,20 +27,11 @@ static void sleep_ms(int ms)
 static int start_host(struct host_run *h, const char *graph)
 {
     const char *args[] = { "run", graph, "--telemetry", "127.0.0.1:0", NULL };
-    const char *prefix = "telemetry: dashboard http://127.0.0.1:";
-    char *out, *at;
     int port;
 
     assert_int_equal(host_start(h, args), 0);
-    if (!host_await_output(h, prefix, 15000)) {
-        out = host_read_output(h);
-        fail_msg("the host did not start telemetry:\n%s", out);
-    }
-    out = host_read_output(h);
-    at = strstr(out, prefix);
-    assert_non_null(at);
-    port = atoi(at + strlen(prefix));
-    free(out);
+    if (!(port = host_telemetry_port(h, 15000)))
+        fail_msg("the host did not start telemetry:\n%s", host_read_output(h));
     return port;
 }
 

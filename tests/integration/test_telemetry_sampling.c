@@ -48,21 +48,11 @@ static double metric(const char *text, const char *series)
 /* Starts the host with args; returns the telemetry port. */
 static int start_host_on(struct host_run *h, const char *const *args)
 {
-    const char *prefix = "telemetry: dashboard http://127.0.0.1:";
-    char *out, *at;
     int port;
 
     assert_int_equal(host_start(h, args), 0);
-    if (!host_await_output(h, prefix, 15000)) {
-        out = host_read_output(h);
-        fail_msg("the host did not start telemetry:\n%s", out);
-    }
-    out = host_read_output(h);
-    at = strstr(out, prefix);
-    assert_non_null(at);
-    port = atoi(at + strlen(prefix));
-    free(out);
-    assert_true(port > 0);
+    if (!(port = host_telemetry_port(h, 15000)))
+        fail_msg("the host did not start telemetry:\n%s", host_read_output(h));
     return port;
 }
 
