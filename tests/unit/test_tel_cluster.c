@@ -13,8 +13,10 @@
  * says when the committed seeds no longer match.
  */
 #include "dot.h"
+#include "dot_layout.h"
 #include "metrics.h"
 #include "strbuf.h"
+#include "svg.h"
 #include "tel_cluster.h"
 #include "telemetry.h"
 
@@ -1167,6 +1169,121 @@ static void test_figures_on_metrics_carry_the_node(void **state)
     free(text);
 }
 
+/* The picture of m as /cluster.svg draws it: laid out by Graphviz, then
+ * drawn on the layout. Caller frees. */
+static char *draw_svg(const struct tel_snapshot *m)
+{
+    struct dot_gv *gv = dot_gv_create();
+    struct dot_layout *l;
+    struct svg_template *tpl;
+    struct strbuf b = { 0 };
+    char err[256] = "";
+
+    assert_non_null(gv);
+    l = dot_layout_create(gv, m, dot_labels_of(m), err, sizeof(err));
+    if (!l)
+        fail_msg("layout: %s", err);
+    assert_true(dot_layout_fits(l, m, NULL));
+    tpl = svg_template_create(l, m);
+    assert_non_null(tpl);
+    svg_write(&b, tpl, m);
+    assert_false(strbuf_failed(&b));
+    svg_template_destroy(tpl);
+    dot_layout_destroy(l);
+    dot_gv_destroy(gv);
+    return strbuf_take(&b, NULL);
+}
+
+static void test_merged_svg_names_nodes(void **state)
+{
+    struct tel_cluster *c;
+    struct tel_snapshot *m;
+    char *svg;
+
+    (void)state;
+    make_nodes();
+    c = cluster_with_down(0);
+    m = tel_cluster_merge(c, &up, 0);
+    assert_non_null(m);
+    svg = draw_svg(m);
+    has(svg, ">node up (here)</text>");
+    has(svg, ">node down</text>");
+    assert_null(strstr(svg, ">troupe "));
+    has(svg, "data-from=\"seq\" data-to=\"sink\"");
+    has(svg, ">over NATS: 3 unacked, 2 resent, 4 redelivered</text>");
+    has(svg, ">stream full: 1 publishes refused</text>");
+    free(svg);
+    tel_snapshot_destroy(m);
+    tel_cluster_destroy(c);
+}
+
+/* A far node's summary may name what it likes: channels between actors it
+ * does not list, an actor of the same name as one of this node's, a node
+ * name with quotes, a sub bridge with no pub anywhere and a pub with two
+ * channels into it. Merged, written and drawn without harm. */
+static void test_odd_far_summary_drawn(void **state)
+{
+    struct tel_actor far_actors[3] = {
+        { .name = "seq", .state = TEL_RUNNING },
+        { .name = "nats_sub-nobody", .state = TEL_RUNNING },
+        { .name = "nats_pub-twice", .state = TEL_RUNNING },
+    };
+    struct tel_channel far_channels[4] = {
+        { .from = "ghost", .to = "phantom", .type = "u64" },
+        { .from = "nats_sub-nobody", .to = "ghost", .type = "u64" },
+        { .from = "seq", .to = "nats_pub-twice", .type = "u64" },
+        { .from = "ghost", .to = "nats_pub-twice", .type = "u64" },
+    };
+    struct tel_snapshot far = { .graph = "pipeline",
+                                .node = "we\"ird\\",
+                                .n_actors = 3,
+                                .n_channels = 4,
+                                .actors = far_actors,
+                                .channels = far_channels };
+    struct tel_actor here_actors[2] = {
+        { .name = "nats_sub-twice", .state = TEL_RUNNING },
+        { .name = "out", .state = TEL_RUNNING },
+    };
+    struct tel_channel here_channels[1] = {
+        { .from = "nats_sub-twice",
+          .to = "out",
+          .from_port = "out",
+          .to_port = "in",
+          .type = "u64" },
+    };
+    struct tel_snapshot here = { .graph = "pipeline",
+                                 .node = "here",
+                                 .n_actors = 2,
+                                 .n_channels = 1,
+                                 .actors = here_actors,
+                                 .channels = here_channels };
+    struct tel_cluster *c = tel_cluster_create("pipeline", "here");
+    struct tel_snapshot *m;
+    struct strbuf b = { 0 };
+    char err[256], *text;
+
+    (void)state;
+    assert_non_null(c);
+    make_nodes();
+    if (put(c, &far, 0, err, sizeof(err)) != 0)
+        fail_msg("put: %s", err);
+    m = tel_cluster_merge(c, &here, 0);
+    assert_non_null(m);
+    /* both channels into nats_pub-twice join the one out of its pair */
+    assert_int_equal(m->n_channels, 4);
+    assert_int_equal(m->n_actors, 3); /* out, seq, nats_sub-nobody */
+    dot_write(&b, m);
+    assert_false(strbuf_failed(&b));
+    text = strbuf_take(&b, NULL);
+    has(text, "label=\"node we\\\"ird\\\\\"");
+    free(text);
+    text = draw_svg(m);
+    has(text, ">node we&quot;ird\\</text>");
+    free(text);
+    tel_snapshot_destroy(m);
+    tel_cluster_destroy(c);
+}
+
 /* Summaries arrive on one thread while pictures are merged on another. */
 struct putter {
     struct tel_cluster *c;
@@ -1329,6 +1446,8 @@ int main(void)
         cmocka_unit_test(test_merge_seen_from_the_consumer),
         cmocka_unit_test(test_merge_joins_a_durable_pair),
         cmocka_unit_test(test_merged_picture_names_nodes),
+        cmocka_unit_test(test_merged_svg_names_nodes),
+        cmocka_unit_test(test_odd_far_summary_drawn),
         cmocka_unit_test(test_figures_drawn_whatever_their_values),
         cmocka_unit_test(test_hostile_unacked_adds_nothing),
         cmocka_unit_test(test_figures_on_metrics_carry_the_node),
