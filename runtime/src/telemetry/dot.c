@@ -225,10 +225,19 @@ void dot_actor_label(struct strbuf *b, const struct tel_snapshot *s,
         const struct tel_figure *f = &a->figures[i];
 
         strbuf_printf(b, "\n%s: ", f->name);
-        if (f->count)
-            put_count(b, (uint64_t)f->value, W_TOTAL, shape);
-        else
-            put_num(b, f->value, W_RATE, shape);
+        if (f->count) {
+            /* a count from another node's summary may be anything, and
+             * UINT64_MAX as a double is 2^64: in range before the cast */
+            double v = f->value > 0 ? f->value : 0;
+
+            put_count(b, v < 18446744073709551616.0 ? (uint64_t)v : UINT64_MAX,
+                      W_TOTAL, shape);
+        } else {
+            /* a value may be below zero; tel_fmt_num writes none */
+            if (f->value < 0 && isfinite(f->value))
+                strbuf_puts(b, "-");
+            put_num(b, fabs(f->value), W_RATE, shape);
+        }
     }
     if (a->state != TEL_RUNNING) {
         strbuf_puts(b, "\nState: ");

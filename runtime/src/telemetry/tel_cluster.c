@@ -258,7 +258,10 @@ static void join_halves(struct pool *p, struct tel_channel *to,
     to->avg_rate = d->avg_rate;
     to->avg_bytes_rate = d->avg_bytes_rate;
     to->capacity = c->capacity + d->capacity;
-    to->inflight = c->inflight + d->inflight + (uint64_t)unacked;
+    /* a value from another node's summary may be anything: in range
+     * before the cast */
+    to->inflight = c->inflight + d->inflight +
+                   (unacked > 0 && unacked < 1e18 ? (uint64_t)unacked : 0);
     to->avg_filled = (c->avg_filled + d->avg_filled) / 2;
     to->pct_filled =
         c->pct_filled > d->pct_filled ? c->pct_filled : d->pct_filled;

@@ -164,7 +164,11 @@ static const char *get_str(struct reader *r, bool empty_is_null)
     char *out;
 
     n |= (size_t)get_u8(r) << 8;
-    if (r->why || n > MAX_STRING || !need(r, n, "truncated"))
+    /* longer than any encoder writes: refused, not skipped (its bytes
+     * would be read as the fields after it) */
+    if (!r->why && n > MAX_STRING)
+        r->why = "a string longer than 4096 bytes";
+    if (r->why || !need(r, n, "truncated"))
         return empty_is_null ? NULL : "";
     if ((size_t)(r->pool_end - r->pool) < n + 1) {
         r->why = "inconsistent string lengths";
