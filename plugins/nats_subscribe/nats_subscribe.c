@@ -297,6 +297,9 @@ static int handle(struct steady_actor *a, struct sub *p, natsMsg *m,
         seq = meta->Sequence.Stream;
         if (meta->NumDelivered > 1)
             steady_count_add(a, "redelivered", 1);
+        /* telemetry: what the stream still holds for us, as of this
+         * delivery (the link's in-flight inside JetStream) */
+        steady_figure_set(a, "stream_pending", (double)meta->NumPending);
         jsMsgMetaData_Destroy(meta);
         if (seq <= s->last_sent) {
             /* sent before (a redelivery): acknowledge, never send again */

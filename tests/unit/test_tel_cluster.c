@@ -775,8 +775,10 @@ static void make_nodes(void)
     down_actors[0] = (struct tel_actor){ .name = "nats_sub-seq-out",
                                          .remote = "seq.out on node up",
                                          .state = TEL_RUNNING,
-                                         .n_figures = 1 };
+                                         .n_figures = 3 };
     down_actors[0].figures[0] = figure("redelivered", true, 4);
+    down_actors[0].figures[1] = figure("stream_pending", false, 7);
+    down_actors[0].figures[2] = figure("ack_pending", false, 2);
     down_actors[1] =
         (struct tel_actor){ .name = "sink", .state = TEL_RUNNING, .mcpu = 20 };
     down_channels[0] = (struct tel_channel){ .from = "nats_sub-seq-out",
@@ -871,7 +873,8 @@ static void test_merge_joins_the_bridge_pair(void **state)
     assert_int_equal(ch->sent, 1000);
     assert_int_equal(ch->taken, 975);
     assert_int_equal(ch->capacity, 64 + 32);
-    assert_int_equal(ch->inflight, 10 + 5 + 3);
+    /* both halves, the publisher's window, the stream, the unacked */
+    assert_int_equal(ch->inflight, 10 + 5 + 3 + 7 + 2);
     assert_true(ch->avg_rate == 97.5);
     assert_true(ch->avg_filled == 20);
     assert_true(ch->pct_filled == 20);
@@ -879,7 +882,8 @@ static void test_merge_joins_the_bridge_pair(void **state)
     assert_int_equal(ch->alert, ALERT_ORANGE);
     assert_non_null(ch->link);
     assert_string_equal(ch->link,
-                        "over NATS: 3 unacked, 2 resent, 4 redelivered\n"
+                        "over NATS: 3 unacked, 7 in the stream, 2 resent, 4 "
+                        "redelivered\n"
                         "stream full: 1 publishes refused");
     tel_snapshot_destroy(m);
     tel_cluster_destroy(c);
@@ -970,8 +974,9 @@ static void test_merge_seen_from_the_consumer(void **state)
     assert_int_equal(m->n_channels, 1);
     assert_string_equal(m->channels[0].from, "seq");
     assert_string_equal(m->channels[0].to, "sink");
-    assert_non_null(strstr(m->channels[0].link, "3 unacked, 2 resent, 4 "
-                                                "redelivered"));
+    assert_non_null(strstr(m->channels[0].link,
+                           "3 unacked, 7 in the stream, 2 resent, 4 "
+                           "redelivered"));
     tel_snapshot_destroy(m);
     tel_cluster_destroy(c);
 }
@@ -1030,7 +1035,8 @@ static void test_merge_joins_a_durable_pair(void **state)
     assert_int_equal(m->channels[0].taken, 3);
     assert_int_equal(m->channels[0].inflight, 0 + 1 + 2);
     assert_string_equal(m->channels[0].link,
-                        "over NATS: 2 unacked, 0 resent, 6 redelivered\n"
+                        "over NATS: 2 unacked, 0 in the stream, 0 resent, 6 "
+                        "redelivered\n"
                         "stream full: 0 publishes refused");
     tel_snapshot_destroy(m);
     tel_cluster_destroy(c);
@@ -1058,9 +1064,10 @@ static void test_merged_picture_names_nodes(void **state)
     assert_null(strstr(dot, "nats_sub-"));
     /* the actors' own figures, and the link's line under the edge */
     assert_non_null(strstr(dot, "\\nmade: 1,000"));
-    assert_non_null(strstr(dot, "\\nover NATS: 3 unacked, 2 resent, 4 "
-                                "redelivered\\nstream full: 1 publishes "
-                                "refused"));
+    assert_non_null(
+        strstr(dot, "\\nover NATS: 3 unacked, 7 in the stream, 2 resent, 4 "
+                    "redelivered\\nstream full: 1 publishes "
+                    "refused"));
     free(dot);
     /* a node's own picture still says troupe */
     dot_write(&b, &up);
@@ -1141,7 +1148,8 @@ static void test_hostile_unacked_adds_nothing(void **state)
         m = tel_cluster_merge(c, &down, 0);
         assert_non_null(m);
         assert_int_equal(m->n_channels, 1);
-        assert_int_equal(m->channels[0].inflight, 10 + 5);
+        /* the halves, the stream and the unacknowledged only */
+        assert_int_equal(m->channels[0].inflight, 10 + 5 + 7 + 2);
         tel_snapshot_destroy(m);
     }
     tel_cluster_destroy(c);
@@ -1210,7 +1218,8 @@ static void test_merged_svg_names_nodes(void **state)
     has(svg, ">node down</text>");
     assert_null(strstr(svg, ">troupe "));
     has(svg, "data-from=\"seq\" data-to=\"sink\"");
-    has(svg, ">over NATS: 3 unacked, 2 resent, 4 redelivered</text>");
+    has(svg, ">over NATS: 3 unacked, 7 in the stream, 2 resent, 4 "
+             "redelivered</text>");
     has(svg, ">stream full: 1 publishes refused</text>");
     free(svg);
     tel_snapshot_destroy(m);

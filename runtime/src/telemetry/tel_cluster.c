@@ -236,6 +236,13 @@ static void copy_channel(struct pool *p, struct tel_channel *to,
 
 /* The producer's half `c` (into bridge `c->to`) and the consumer's half
  * `d` as one channel. */
+/* A figure from another node's summary as a count: it may be anything,
+ * so in range before the cast. */
+static uint64_t count_of(double v)
+{
+    return v > 0 && v < 1e18 ? (uint64_t)v : 0;
+}
+
 static void join_halves(struct pool *p, struct tel_channel *to,
                         const struct tel_channel *c,
                         const struct tel_channel *d, const struct part *parts,
@@ -246,31 +253,32 @@ static void join_halves(struct pool *p, struct tel_channel *to,
     double resent = figure_of(parts, n_parts, c->to, "resent");
     double full = figure_of(parts, n_parts, c->to, "refused_full");
     double redelivered = figure_of(parts, n_parts, d->from, "redelivered");
+    double pending = figure_of(parts, n_parts, d->from, "stream_pending");
+    double ack_pending = figure_of(parts, n_parts, d->from, "ack_pending");
 
     copy_channel(p, to, c);
     to->to = keep(p, d->to);
     to->to_port = keep(p, d->to_port);
     to->show_ports = c->show_ports || d->show_ports;
-    /* what the consumer took, at the rate it takes; in flight on both
-     * ends and in the publisher's window (what JetStream holds between
-     * is not counted: the nodes do not see it) */
+    /* what the consumer took, at the rate it takes; in flight: both
+     * halves, the publisher's window, what the stream holds for the
+     * subscriber (as of its last delivery) and what it took but has not
+     * yet acknowledged */
     to->taken = d->taken;
     to->avg_rate = d->avg_rate;
     to->avg_bytes_rate = d->avg_bytes_rate;
     to->capacity = c->capacity + d->capacity;
-    /* a value from another node's summary may be anything: in range
-     * before the cast */
-    to->inflight = c->inflight + d->inflight +
-                   (unacked > 0 && unacked < 1e18 ? (uint64_t)unacked : 0);
+    to->inflight = c->inflight + d->inflight + count_of(unacked) +
+                   count_of(pending) + count_of(ack_pending);
     to->avg_filled = (c->avg_filled + d->avg_filled) / 2;
     to->pct_filled =
         c->pct_filled > d->pct_filled ? c->pct_filled : d->pct_filled;
     to->latency_ms = c->latency_ms + d->latency_ms;
     to->alert = c->alert > d->alert ? c->alert : d->alert;
     snprintf(link, sizeof(link),
-             "over NATS: %.0f unacked, %.0f resent, %.0f redelivered\n"
-             "stream full: %.0f publishes refused",
-             unacked, resent, redelivered, full);
+             "over NATS: %.0f unacked, %.0f in the stream, %.0f resent, "
+             "%.0f redelivered\nstream full: %.0f publishes refused",
+             unacked, pending, resent, redelivered, full);
     to->link = keep(p, link);
 }
 
