@@ -553,11 +553,16 @@ void nats_link_close(struct nats_link *l, int timeout_ms)
         natsSubscription_Destroy(l->ctl_sub);
         l->ctl_sub = NULL;
     }
-    if (l->held) {
+    if (l->ctl_js || l->nc) {
+        natsMsg *m;
+
         /* held during the drain: the server delivers it again after its
          * acknowledgement wait */
-        natsMsg_Destroy(l->held);
+        pthread_mutex_lock(&l->ctl_lock);
+        m = l->held;
         l->held = NULL;
+        pthread_mutex_unlock(&l->ctl_lock);
+        natsMsg_Destroy(m);
     }
     if (l->ctl_js) {
         /* no acknowledgement callback may run once we are gone */

@@ -145,9 +145,9 @@ static void test_control_crosses_hosts(void **state)
     assert_int_equal(host_start(&a, args_a), 0);
     assert_true(host_await_output(&a, "created stream 'CTL'", 10000));
     assert_int_equal(host_start(&b, args_b), 0);
-    /* both run: give the subscriber's start a moment, then stop the
-     * first host only */
-    nats_server_sleep_ms_(1500);
+    /* both run (the second listens once its graph starts: on core NATS a
+     * notice is heard only by who listens then); stop the first only */
+    assert_true(host_await_output(&b, "starting:", 20000));
     kill(a.pid, SIGTERM);
     host_wait(&a, 20000);
     host_wait(&b, 20000);
