@@ -1,7 +1,14 @@
 /* nats_link.c - the connection both NATS plugins keep: connect once at init
  * (a clear failure naming the URL), then reconnect for ever, waking the
  * actor through an eventfd on each change; and shutdown notices on the
- * control subject. */
+ * control subject, on core NATS or kept in a JetStream stream that each
+ * listening actor reads through a durable consumer of its own.
+ *
+ * The control stream keeps a notice until every consumer of it took it
+ * (interest retention), so an actor that is down when a notice is sent
+ * gets it when it comes back, and a notice every live listener took is
+ * gone: it cannot stop a later run. A consumer made at an actor's first
+ * start begins with the notices sent from then on. */
 #include "nats_link.h"
 
 #include <dlfcn.h>
@@ -72,20 +79,133 @@ static void on_closed(natsConnection *nc, void *closure)
     pthread_mutex_unlock(&l->closed_lock);
 }
 
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Whether m is a notice this actor sent. */
+static bool from_us(const struct nats_link *l, natsMsg *m)
+{
+    const char *origin = NULL;
+
+    return natsMsgHeader_Get(m, NATS_LINK_HDR_ORIGIN, &origin) == NATS_OK &&
+           origin && strcmp(origin, l->origin) == 0;
+}
+
+static void ack(natsMsg *m)
+{
+    natsMsg_Ack(m, NULL);
+    natsMsg_Destroy(m);
+}
+
+/* Requests shutdown for a notice heard, once (not when we announced this
+ * shutdown ourselves), then acknowledges the notice held. The actor, or
+ * the control callback once the actor's run is over. */
+static void act_on_notice(struct nats_link *l)
+{
+    natsMsg *m;
+    bool first;
+
+    pthread_mutex_lock(&l->ctl_lock);
+    m = l->held;
+    l->held = NULL;
+    first = !l->acted;
+    l->acted = true;
+    pthread_mutex_unlock(&l->ctl_lock);
+    if (first) {
+        steady_request_shutdown(l->actor);
+        if (*l->control_stream)
+            steady_info(l->actor,
+                        "shutdown notice received on '%s' (stream '%s')",
+                        l->control, l->control_stream);
+        else
+            steady_info(l->actor, "shutdown notice received on '%s'",
+                        l->control);
+    }
+    if (m)
+        ack(m);
+}
+
+/* A notice from elsewhere; m (control stream; NULL on core NATS) is to be
+ * acknowledged once acted on. libnats's thread. */
+static void heard(struct nats_link *l, natsMsg *m)
+{
+    bool now;
+
+    pthread_mutex_lock(&l->ctl_lock);
+    if (l->finishing) {
+        /* this run is over: the notice is moot for it */
+        pthread_mutex_unlock(&l->ctl_lock);
+        if (m)
+            ack(m);
+        return;
+    }
+    if (m && !l->held) {
+        l->held = m;
+        m = NULL;
+    }
+    /* under the lock: nats_link_run_over either sees this or is seen */
+    atomic_store_explicit(&l->remote_stop, true, memory_order_relaxed);
+    now = l->run_over;
+    pthread_mutex_unlock(&l->ctl_lock);
+    if (m)
+        ack(m); /* one held notice is enough to keep the news */
+    if (now)
+        act_on_notice(l);
+    else
+        nats_link_kick(l);
+}
+
 static void on_control(natsConnection *nc, natsSubscription *sub, natsMsg *m,
                        void *closure)
 {
     struct nats_link *l = closure;
-    const char *origin = NULL;
 
     (void)nc;
     (void)sub;
-    if (natsMsgHeader_Get(m, NATS_LINK_HDR_ORIGIN, &origin) != NATS_OK ||
-        !origin || strcmp(origin, l->origin) != 0) {
-        atomic_store_explicit(&l->remote_stop, true, memory_order_relaxed);
-        nats_link_kick(l);
-    }
+    if (!from_us(l, m))
+        heard(l, NULL);
     natsMsg_Destroy(m);
+}
+
+/* A notice through our consumer of the control stream: ours is taken and
+ * dropped, another is kept until acted on. */
+static void on_control_js(natsConnection *nc, natsSubscription *sub, natsMsg *m,
+                          void *closure)
+{
+    struct nats_link *l = closure;
+
+    (void)nc;
+    (void)sub;
+    if (from_us(l, m))
+        ack(m);
+    else
+        heard(l, m);
+}
+
+/* libnats's thread: the control stream's answer to our notice. */
+static void on_notice_stored(jsCtx *js, natsMsg *m, jsPubAck *pa,
+                             jsPubAckErr *pae, void *closure)
+{
+    struct nats_link *l = closure;
+
+    (void)js;
+    natsMsg_Destroy(m);
+    if (pa && !pae) {
+        /* said here: the actor's run may be over already */
+        steady_info(l->actor, "shutdown notice sent on '%s' (stream '%s')",
+                    l->control, l->control_stream);
+        atomic_store_explicit(&l->notice, NATS_LINK_NOTICE_STORED,
+                              memory_order_relaxed);
+    } else {
+        atomic_store_explicit(&l->notice, NATS_LINK_NOTICE_FAILED,
+                              memory_order_relaxed);
+    }
+    nats_link_kick(l);
 }
 
 /* libnats's own words for the last error, for a message. */
@@ -165,6 +285,171 @@ static void pin_code(void)
     pin_object_of((void (*)(void))nats_link_drain);
 }
 
+/* This actor's consumer name of the control stream: control_durable, or
+ * the actor's name with what NATS refuses in one replaced by '_'. */
+static int control_durable(struct steady_actor *a, struct nats_link *l)
+{
+    const char *given = steady_param_str(a, "control_durable");
+    const char *name = *given ? given : steady_actor_name(a);
+    size_t i = 0;
+
+    if (strlen(name) >= sizeof(l->ctl_durable))
+        return steady_fail(a,
+                           "the consumer name of control stream '%s' "
+                           "('%.40s...') is longer than %zu characters; set "
+                           "control_durable",
+                           l->control_stream, name, sizeof(l->ctl_durable) - 1);
+    for (; name[i]; i++) {
+        char c = name[i];
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                  (c >= '0' && c <= '9') || c == '-' || c == '_';
+
+        l->ctl_durable[i] = ok ? c : '_';
+    }
+    l->ctl_durable[i] = '\0';
+    return 0;
+}
+
+/* Creates the control stream when missing, with the same settings from
+ * every side. 0, or steady_fail's -1. */
+static int control_stream_ensure(struct steady_actor *a, struct nats_link *l)
+{
+    jsStreamInfo *si = NULL;
+    jsErrCode jerr = 0;
+    natsStatus s;
+    const char *subjects[1] = { l->control };
+
+    s = js_GetStreamInfo(&si, l->ctl_js, l->control_stream, NULL, &jerr);
+    if (s == NATS_NOT_FOUND || jerr == JSStreamNotFoundErr) {
+        jsStreamConfig c;
+
+        jsStreamConfig_Init(&c);
+        c.Name = l->control_stream;
+        c.Subjects = subjects;
+        c.SubjectsLen = 1;
+        /* a notice goes once every consumer took it: none is left to
+         * stop a later run, while one sent to an actor that is down
+         * waits for it */
+        c.Retention = js_InterestPolicy;
+        c.Storage = js_FileStorage;
+        c.MaxMsgs = NATS_LINK_CONTROL_MAX_MSGS;
+        c.Discard = js_DiscardOld;
+        jerr = 0;
+        s = js_AddStream(&si, l->ctl_js, &c, NULL, &jerr);
+        if (s == NATS_OK)
+            steady_info(a,
+                        "created stream '%s' (subject '%s', max_msgs %d, "
+                        "file storage, interest retention, discard old) "
+                        "for shutdown notices",
+                        l->control_stream, l->control,
+                        NATS_LINK_CONTROL_MAX_MSGS);
+    }
+    jsStreamInfo_Destroy(si);
+    if (s != NATS_OK)
+        return steady_fail(a, "control stream '%s' at %s: %s (error %d)",
+                           l->control_stream, l->url, last_error(s), (int)jerr);
+    return 0;
+}
+
+/* Makes this actor's durable push consumer of the control stream at its
+ * first start (new notices only), then binds to it. 0, or steady_fail's
+ * -1. */
+static int control_consumer_open(struct steady_actor *a, struct nats_link *l)
+{
+    jsConsumerInfo *ci = NULL;
+    jsErrCode jerr = 0;
+    jsSubOptions so;
+    natsStatus s;
+
+    s = js_GetConsumerInfo(&ci, l->ctl_js, l->control_stream, l->ctl_durable,
+                           NULL, &jerr);
+    if (s == NATS_NOT_FOUND || jerr == JSConsumerNotFoundErr) {
+        jsConsumerConfig cc;
+        natsInbox *inbox = NULL;
+
+        if (natsInbox_Create(&inbox) != NATS_OK)
+            return steady_fail(a, "out of memory for an inbox");
+        jsConsumerConfig_Init(&cc);
+        cc.Durable = l->ctl_durable;
+        cc.DeliverSubject = inbox;
+        cc.DeliverPolicy = js_DeliverNew;
+        cc.AckPolicy = js_AckExplicit;
+        cc.AckWait = (int64_t)NATS_LINK_CONTROL_ACK_WAIT_MS * 1000000;
+        cc.FilterSubject = l->control;
+        jerr = 0;
+        s = js_AddConsumer(&ci, l->ctl_js, l->control_stream, &cc, NULL, &jerr);
+        natsInbox_Destroy(inbox);
+        if (s == NATS_OK)
+            steady_info(a,
+                        "created consumer '%s' of stream '%s' (notices from "
+                        "now on)",
+                        l->ctl_durable, l->control_stream);
+        else if (jerr == JSConsumerNameExistErr)
+            s = NATS_OK; /* made meanwhile by another start of ours */
+    }
+    jsConsumerInfo_Destroy(ci);
+    if (s != NATS_OK)
+        return steady_fail(a,
+                           "consumer '%s' of control stream '%s' at %s: %s "
+                           "(error %d)",
+                           l->ctl_durable, l->control_stream, l->url,
+                           last_error(s), (int)jerr);
+    jsSubOptions_Init(&so);
+    so.Stream = l->control_stream;
+    so.Consumer = l->ctl_durable;
+    so.ManualAck = true;
+    jerr = 0;
+    s = js_Subscribe(&l->ctl_sub, l->ctl_js, l->control, on_control_js, l, NULL,
+                     &so, &jerr);
+    if (s != NATS_OK) {
+        l->ctl_sub = NULL;
+        return steady_fail(a,
+                           "listening on '%s' through consumer '%s' of "
+                           "stream '%s' at %s: %s (is another process "
+                           "running as actor '%s'? control_durable names "
+                           "another consumer)",
+                           l->control, l->ctl_durable, l->control_stream,
+                           l->url, last_error(s), steady_actor_name(a));
+    }
+    return 0;
+}
+
+/* Listens on the control subject: core NATS, or through the control
+ * stream. 0, or steady_fail's -1. */
+static int control_open(struct steady_actor *a, struct nats_link *l)
+{
+    jsOptions jo;
+    natsStatus s;
+
+    if (!*l->control_stream) {
+        if (*steady_param_str(a, "control_durable"))
+            return steady_fail(a, "control_durable needs control_stream");
+        s = natsConnection_Subscribe(&l->ctl_sub, l->nc, l->control, on_control,
+                                     l);
+        if (s != NATS_OK) {
+            l->ctl_sub = NULL;
+            return steady_fail(a, "control subject '%s' at %s: %s", l->control,
+                               l->url, last_error(s));
+        }
+        return 0;
+    }
+    if (control_durable(a, l) < 0)
+        return -1;
+    jsOptions_Init(&jo);
+    jo.Wait = 2000;
+    jo.PublishAsync.AckHandler = on_notice_stored;
+    jo.PublishAsync.AckHandlerClosure = l;
+    s = natsConnection_JetStream(&l->ctl_js, l->nc, &jo);
+    if (s != NATS_OK) {
+        l->ctl_js = NULL;
+        return steady_fail(a, "JetStream context at %s: %s", l->url,
+                           last_error(s));
+    }
+    if (control_stream_ensure(a, l) < 0)
+        return -1;
+    return control_consumer_open(a, l);
+}
+
 int nats_link_open(struct steady_actor *a, struct nats_link *l,
                    jsOptions *js_opts)
 {
@@ -175,20 +460,39 @@ int nats_link_open(struct steady_actor *a, struct nats_link *l,
     pin_code();
     memset(l, 0, sizeof(*l));
     l->efd = -1;
+    l->actor = a;
     l->url = steady_param_str(a, "url");
     l->subject = steady_param_str(a, "subject");
     l->stream = steady_param_str(a, "stream");
     l->control = steady_param_str(a, "control");
+    l->control_stream = steady_param_str(a, "control_stream");
     l->jetstream = steady_param_bool(a, "jetstream");
     l->eos = steady_param_bool(a, "eos");
+    atomic_init(&l->notice, NATS_LINK_NOTICE_NONE);
     pthread_mutex_init(&l->closed_lock, NULL);
     pthread_cond_init(&l->closed_cond, NULL);
+    pthread_mutex_init(&l->ctl_lock, NULL);
     clock_gettime(CLOCK_REALTIME, &ts);
-    snprintf(l->origin, sizeof(l->origin), "%ld-%s-%" PRIx64, (long)getpid(),
-             steady_actor_name(a),
-             (uint64_t)ts.tv_nsec ^ (uint64_t)(uintptr_t)l);
+    /* unique to this start first (a process restarted in a container has
+     * the same pid), then who, for a reader; also the notice's message id,
+     * so a notice sent again is stored once */
+    snprintf(l->origin, sizeof(l->origin), "%" PRIx64 "-%ld-%s",
+             ((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec) ^
+                 ((uint64_t)(uintptr_t)l << 20),
+             (long)getpid(), steady_actor_name(a));
     if (!*l->subject) {
         steady_fail(a, "subject must not be empty");
+        goto err;
+    }
+    if (*l->control_stream && !*l->control) {
+        steady_fail(a,
+                    "control_stream '%s' needs a control subject (param "
+                    "control) for its notices",
+                    l->control_stream);
+        goto err;
+    }
+    if (!*l->control && *steady_param_str(a, "control_durable")) {
+        steady_fail(a, "control_durable needs control and control_stream");
         goto err;
     }
     l->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -216,13 +520,8 @@ int nats_link_open(struct steady_actor *a, struct nats_link *l,
         steady_fail(a, "JetStream context at %s: %s", l->url, last_error(s));
         goto err;
     }
-    if (*l->control &&
-        (s = natsConnection_Subscribe(&l->ctl_sub, l->nc, l->control,
-                                      on_control, l)) != NATS_OK) {
-        steady_fail(a, "control subject '%s' at %s: %s", l->control, l->url,
-                    last_error(s));
+    if (*l->control && control_open(a, l) < 0)
         goto err;
-    }
     return 0;
 err:
     natsOptions_Destroy(opts);
@@ -235,11 +534,48 @@ void nats_link_close(struct nats_link *l, int timeout_ms)
     struct timespec until;
 
     if (l->ctl_sub) {
-        /* no control callback runs once the drain completed */
+        natsMsg *m;
+
+        /* heard but never acted on (the run did not begin): back to the
+         * server, which delivers it again to the next start */
+        pthread_mutex_lock(&l->ctl_lock);
+        m = l->held;
+        l->held = NULL;
+        pthread_mutex_unlock(&l->ctl_lock);
+        if (m) {
+            natsMsg_Nak(m, NULL);
+            natsMsg_Destroy(m);
+        }
+        /* no control callback runs once the drain completed (a consumer
+         * we bound to, not made by this call, stays on the server) */
         if (natsSubscription_Drain(l->ctl_sub) == NATS_OK)
             natsSubscription_WaitForDrainCompletion(l->ctl_sub, 2000);
         natsSubscription_Destroy(l->ctl_sub);
         l->ctl_sub = NULL;
+    }
+    if (l->ctl_js || l->nc) {
+        natsMsg *m;
+
+        /* held during the drain: the server delivers it again after its
+         * acknowledgement wait */
+        pthread_mutex_lock(&l->ctl_lock);
+        m = l->held;
+        l->held = NULL;
+        pthread_mutex_unlock(&l->ctl_lock);
+        natsMsg_Destroy(m);
+    }
+    if (l->ctl_js) {
+        /* no acknowledgement callback may run once we are gone */
+        jsPubOptions o;
+        natsMsgList pending = { 0 };
+
+        jsPubOptions_Init(&o);
+        o.MaxWait = 1000;
+        if (js_PublishAsyncComplete(l->ctl_js, &o) != NATS_OK &&
+            js_PublishAsyncGetPendingList(&pending, l->ctl_js) == NATS_OK)
+            natsMsgList_Destroy(&pending);
+        jsCtx_Destroy(l->ctl_js);
+        l->ctl_js = NULL;
     }
     if (l->js) {
         jsCtx_Destroy(l->js);
@@ -265,30 +601,75 @@ void nats_link_close(struct nats_link *l, int timeout_ms)
         close(l->efd);
         l->efd = -1;
     }
+    pthread_mutex_destroy(&l->ctl_lock);
     pthread_cond_destroy(&l->closed_cond);
     pthread_mutex_destroy(&l->closed_lock);
 }
 
-/* Sends our shutdown notice (core NATS: whoever listens now hears it). */
+/* Sends our shutdown notice: on core NATS once (whoever listens now hears
+ * it); through the control stream until the stream stored it, each try
+ * with the same message id so that the stream keeps one. Actor. */
 static void send_stop(struct steady_actor *a, struct nats_link *l)
 {
+    int st = atomic_load_explicit(&l->notice, memory_order_relaxed);
     natsMsg *m = NULL;
+    jsPubOptions o;
+    natsStatus s;
 
+    if (st == NATS_LINK_NOTICE_FAILED && *l->control_stream &&
+        !l->said_unsent) {
+        steady_warn(a,
+                    "shutdown notice on '%s' not yet stored by stream '%s' "
+                    "at %s: trying again",
+                    l->control, l->control_stream, l->url);
+        l->said_unsent = true;
+    }
+    if (st == NATS_LINK_NOTICE_STORED || st == NATS_LINK_NOTICE_FLIGHT ||
+        (st == NATS_LINK_NOTICE_FAILED && now_ms() < l->resend_at_ms))
+        return;
     if (natsMsg_Create(&m, l->control, NULL, "shutdown", 8) != NATS_OK ||
-        natsMsgHeader_Set(m, NATS_LINK_HDR_ORIGIN, l->origin) != NATS_OK ||
-        natsConnection_PublishMsg(l->nc, m) != NATS_OK)
-        steady_warn(a, "could not send the shutdown notice on '%s'",
+        natsMsgHeader_Set(m, NATS_LINK_HDR_ORIGIN, l->origin) != NATS_OK) {
+        natsMsg_Destroy(m);
+        steady_warn(a, "out of memory for the shutdown notice on '%s'",
                     l->control);
-    else
-        steady_info(a, "shutdown notice sent on '%s'", l->control);
-    natsMsg_Destroy(m);
-    natsConnection_FlushTimeout(l->nc, 500);
+        atomic_store_explicit(&l->notice, NATS_LINK_NOTICE_FAILED,
+                              memory_order_relaxed);
+        l->resend_at_ms = now_ms() + 250;
+        return;
+    }
+    if (!*l->control_stream) {
+        if (natsConnection_PublishMsg(l->nc, m) != NATS_OK)
+            steady_warn(a, "could not send the shutdown notice on '%s'",
+                        l->control);
+        else
+            steady_info(a, "shutdown notice sent on '%s'", l->control);
+        natsMsg_Destroy(m);
+        natsConnection_FlushTimeout(l->nc, 500);
+        /* once, stored or not: core NATS keeps nothing */
+        atomic_store_explicit(&l->notice, NATS_LINK_NOTICE_STORED,
+                              memory_order_relaxed);
+        return;
+    }
+    jsPubOptions_Init(&o);
+    o.MaxWait = 2000;
+    o.MsgId = l->origin;
+    o.ExpectStream = l->control_stream;
+    /* before the publish: its answer may come before the call returns */
+    atomic_store_explicit(&l->notice, NATS_LINK_NOTICE_FLIGHT,
+                          memory_order_relaxed);
+    s = js_PublishMsgAsync(l->ctl_js, &m, &o);
+    natsMsg_Destroy(m); /* NULL when the library took it */
+    if (s != NATS_OK)
+        atomic_store_explicit(&l->notice, NATS_LINK_NOTICE_FAILED,
+                              memory_order_relaxed);
+    l->resend_at_ms = now_ms() + 250;
 }
 
 void nats_link_service(struct steady_actor *a, struct nats_link *l)
 {
     unsigned changes = atomic_load_explicit(&l->changes, memory_order_relaxed);
 
+    l->ran = true;
     if (changes != l->changes_seen) {
         bool down = atomic_load_explicit(&l->down, memory_order_relaxed);
 
@@ -305,16 +686,104 @@ void nats_link_service(struct steady_actor *a, struct nats_link *l)
     }
     if (!*l->control)
         return;
-    if (atomic_load_explicit(&l->remote_stop, memory_order_relaxed) &&
-        !l->stop_from_remote && !l->stop_sent) {
-        l->stop_from_remote = true;
-        steady_info(a, "shutdown notice received on '%s'", l->control);
-        steady_request_shutdown(a);
+    if (atomic_load_explicit(&l->remote_stop, memory_order_relaxed))
+        act_on_notice(l);
+    if (!l->sending && steady_shutdown_requested(a)) {
+        /* ours to announce unless a notice brought it */
+        pthread_mutex_lock(&l->ctl_lock);
+        l->sending = !l->acted;
+        l->acted = true;
+        pthread_mutex_unlock(&l->ctl_lock);
+        if (!l->sending)
+            return;
     }
-    if (steady_shutdown_requested(a) && !l->stop_from_remote && !l->stop_sent) {
-        l->stop_sent = true;
+    if (l->sending)
         send_stop(a, l);
+}
+
+void nats_link_run_over(struct steady_actor *a, struct nats_link *l)
+{
+    bool pending;
+
+    nats_link_service(a, l);
+    pthread_mutex_lock(&l->ctl_lock);
+    l->run_over = true;
+    pending = l->held ||
+              (atomic_load_explicit(&l->remote_stop, memory_order_relaxed) &&
+               !l->acted);
+    pthread_mutex_unlock(&l->ctl_lock);
+    if (pending)
+        act_on_notice(l);
+}
+
+/* Waits at most ms for this actor's consumer to have taken every notice the
+ * control stream holds for it; the callback drops them meanwhile. */
+static void sweep(struct steady_actor *a, struct nats_link *l, int ms)
+{
+    int64_t deadline = now_ms() + ms;
+
+    for (;;) {
+        jsConsumerInfo *ci = NULL;
+        jsErrCode jerr = 0;
+        natsStatus s = js_GetConsumerInfo(&ci, l->ctl_js, l->control_stream,
+                                          l->ctl_durable, NULL, &jerr);
+        bool done =
+            s != NATS_OK || (ci->NumPending == 0 && ci->NumAckPending == 0);
+
+        jsConsumerInfo_Destroy(ci);
+        if (done)
+            return;
+        if (now_ms() >= deadline) {
+            steady_debug(a,
+                         "consumer '%s' of stream '%s' still has notices "
+                         "to take",
+                         l->ctl_durable, l->control_stream);
+            return;
+        }
+        nats_link_nap(l, 20);
     }
+}
+
+void nats_link_finish(struct steady_actor *a, struct nats_link *l)
+{
+    natsMsg *m;
+
+    if (!l->ctl_js)
+        return;
+    if (l->sending) {
+        jsPubOptions o;
+
+        /* the run ended before the stream answered: wait for it, and try
+         * once more if it refused or did not answer */
+        jsPubOptions_Init(&o);
+        o.MaxWait = 3000;
+        js_PublishAsyncComplete(l->ctl_js, &o);
+        if (atomic_load_explicit(&l->notice, memory_order_relaxed) ==
+            NATS_LINK_NOTICE_FAILED) {
+            l->resend_at_ms = 0;
+            send_stop(a, l);
+            js_PublishAsyncComplete(l->ctl_js, &o);
+        }
+        if (atomic_load_explicit(&l->notice, memory_order_relaxed) !=
+            NATS_LINK_NOTICE_STORED)
+            steady_warn(a,
+                        "shutdown notice on '%s' not stored by stream "
+                        "'%s' at %s: nodes that are down will not hear of "
+                        "this shutdown",
+                        l->control, l->control_stream, l->url);
+    }
+    if (!l->ran)
+        return; /* a notice held is for the next start */
+    /* this run is over: what the stream holds for us now belongs to it
+     * (our own notice too), not to the next run */
+    pthread_mutex_lock(&l->ctl_lock);
+    l->finishing = true;
+    m = l->held;
+    l->held = NULL;
+    pthread_mutex_unlock(&l->ctl_lock);
+    if (m)
+        ack(m);
+    sweep(a, l, 2000);
 }
 
 int nats_link_set_type(natsMsg *m, const char *type, size_t size)

@@ -31,7 +31,11 @@ enum { IN };
 #define INPUT_RECHECK_MS 250
 
 struct pub_state {
-    uint64_t published; /* messages acknowledged, end-of-stream included */
+    /* messages acknowledged, the end-of-stream marker not included: the
+     * n-th message of the stream's data has id n, whatever markers came
+     * before it, so a replay after a kill -9 lines up with what was
+     * stored even when the replay ends sooner (a shutdown) */
+    uint64_t published;
 };
 
 enum entry_state { E_NEW, E_FLIGHT, E_ACKED, E_FAILED };
@@ -91,24 +95,37 @@ static struct entry *at(struct pub *p, size_t j)
 
 /* The message id of the window's entry j (a message of a run without
  * msg_id gets a per-run nonce, so that ids still order but never match an
- * earlier run's). */
+ * earlier run's). The end-of-stream marker after n messages has id
+ * "...-<n+1>-eos": never a data message's id, so that a marker sent after
+ * a replay cut short (the earlier run had stored more) is not taken for
+ * a duplicate of data, and the data after it keeps its ids. */
 static void msg_id(struct steady_actor *a, struct pub *p, size_t j, char *buf,
                    size_t len)
 {
     struct pub_state *s = steady_state(a);
     uint64_t seq = s->published + j + 1;
+    const char *eos = at(p, j)->eos ? "-eos" : "";
 
     if (p->msg_id)
-        snprintf(buf, len, "%s-%" PRIu64, p->l.subject, seq);
+        snprintf(buf, len, "%s-%" PRIu64 "%s", p->l.subject, seq, eos);
     else
-        snprintf(buf, len, "%s-%s-%" PRIu64, p->l.subject, p->nonce, seq);
+        snprintf(buf, len, "%s-%s-%" PRIu64 "%s", p->l.subject, p->nonce, seq,
+                 eos);
 }
 
+/* The window position of an id msg_id made: its last number. */
 static uint64_t seq_of_id(const char *id)
 {
-    const char *dash = id ? strrchr(id, '-') : NULL;
+    const char *end, *d;
 
-    return dash ? strtoull(dash + 1, NULL, 10) : 0;
+    if (!id)
+        return 0;
+    end = id + strlen(id);
+    if (end - id > 4 && strcmp(end - 4, "-eos") == 0)
+        end -= 4;
+    for (d = end; d > id && d[-1] >= '0' && d[-1] <= '9';)
+        d--;
+    return d < end ? strtoull(d, NULL, 10) : 0;
 }
 
 /* libnats's thread: one call per asynchronous publish. */
@@ -152,12 +169,13 @@ static void advance(struct steady_actor *a, struct pub *p)
         struct entry *e = at(p, 0);
 
         if (e->eos)
-            p->eos_done = true;
+            p->eos_done = true; /* the last: published stays */
         else if (!e->taken && !p->varsize)
             n++;
         else if (!e->taken)
             steady_take_msg(a, IN);
-        s->published++;
+        if (!e->eos)
+            s->published++;
         p->whead = (p->whead + 1) % p->wcap;
         p->wn--;
         p->wsent--;
@@ -413,6 +431,7 @@ static void destroy(struct steady_actor *a)
             js_PublishAsyncGetPendingList(&pending, p->l.js) == NATS_OK)
             natsMsgList_Destroy(&pending);
     }
+    nats_link_finish(a, &p->l);
     nats_link_close(&p->l, 2000);
     for (size_t i = 0; p->win && i < p->wcap; i++)
         free(p->win[i].data);
@@ -598,6 +617,7 @@ static int run(struct steady_actor *a)
     rc = p->l.jetstream ? run_js(a, p) : run_core(a, p);
     steady_info(a, "published %" PRIu64 " messages on '%s'", s->published,
                 p->l.subject);
+    nats_link_run_over(a, &p->l);
     return rc;
 }
 

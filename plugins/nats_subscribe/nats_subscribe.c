@@ -406,6 +406,7 @@ static void destroy(struct steady_actor *a)
         p->hn--;
     }
     natsSubscription_Destroy(p->sub);
+    nats_link_finish(a, &p->l);
     nats_link_close(&p->l, 2000);
     free(p->q);
     free(p->held);
@@ -608,6 +609,7 @@ static int run(struct steady_actor *a)
     if (rc == 0)
         steady_info(a, "received %" PRIu64 " messages on '%s'", s->received,
                     p->l.subject);
+    nats_link_run_over(a, &p->l);
     return rc;
 }
 

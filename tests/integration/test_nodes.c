@@ -6,7 +6,9 @@
  * -9 of the downstream node, of the upstream node, and a restart of the
  * server; so does a durable channel inside one node across a kill -9; a
  * node waits for its missing neighbour and says so; a server that does not
- * answer, or a bad URL, is refused at start (exit 2) naming it.
+ * answer, or a bad URL, is refused at start (exit 2) naming it; a shutdown
+ * notice sent while a node is down reaches it when it comes back (either
+ * node), and a graph that ended through one leaves none for the next run.
  */
 #include "host_run.h"
 #include "nats_server.h"
@@ -25,6 +27,13 @@
 #define GRAPH        STEADY_SOURCE_DIR "/graphs/standard_2nodes.yaml"
 #define DURABLE      STEADY_SOURCE_DIR "/tests/graphs/nodes/standard_durable.yaml"
 #define BACKPRESSURE STEADY_SOURCE_DIR "/tests/graphs/nodes/backpressure.yaml"
+#define NOTICE       STEADY_SOURCE_DIR "/tests/graphs/nodes/standard_notice.yaml"
+#define NOTICE_SENT                                                     \
+    "shutdown notice sent on 'steady.standard_notice.control' (stream " \
+    "'steady_standard_notice_control')"
+#define NOTICE_RECEIVED                                                     \
+    "shutdown notice received on 'steady.standard_notice.control' (stream " \
+    "'steady_standard_notice_control')"
 
 /* Generous: sanitizers and a loaded machine slow everything down. */
 #define RUN_MS  90000
@@ -174,6 +183,66 @@ static void assert_clean(struct host_run *h, const char *who)
 {
     if (host_wait(h, RUN_MS) != 0)
         fail_msg("%s exited with %d:\n%s", who, h->status, h->output);
+}
+
+/* Starts node `node` of the notice graph, which runs until it is asked to
+ * stop, with the fixture's server, state folder and log file. */
+static void start_notice_node(struct host_run *h, const char *node)
+{
+    const char *args[] = { "run",        NOTICE,      "--node",      node,
+                           "--nats",     fx.nats.url, "--state-dir", fx.dir,
+                           "--log_file", fx.log_file, "--telemetry", "off",
+                           NULL };
+
+    assert_int_equal(host_start(h, args), 0);
+}
+
+static void assert_says(const struct host_run *h, const char *who,
+                        const char *text)
+{
+    if (!strstr(h->output, text))
+        fail_msg("%s did not say \"%s\":\n%s", who, text, h->output);
+}
+
+/* The size of the log file now. */
+static size_t file_size(void)
+{
+    struct stat st;
+
+    return stat(fx.log_file, &st) == 0 ? (size_t)st.st_size : 0;
+}
+
+/* Both nodes of the notice graph run on from where they were: neither is
+ * stopped by a notice of an earlier run; then a SIGTERM upstream ends the
+ * graph. The sequence over all runs is exact. */
+static void run_notice_graph_again(void)
+{
+    struct host_run up, down;
+    size_t before = file_size();
+    char *out;
+
+    start_notice_node(&up, "upstream");
+    await_started(&up);
+    start_notice_node(&down, "downstream");
+    await_file(before + 4000);
+    nats_server_sleep_ms_(1000);
+    assert_int_equal(kill(up.pid, 0), 0);
+    assert_int_equal(kill(down.pid, 0), 0);
+    out = host_read_output(&up);
+    if (strstr(out, "shutdown notice received"))
+        fail_msg("upstream took a notice of an earlier run:\n%s", out);
+    free(out);
+    out = host_read_output(&down);
+    if (strstr(out, "shutdown notice received"))
+        fail_msg("downstream took a notice of an earlier run:\n%s", out);
+    free(out);
+    kill(up.pid, SIGTERM);
+    assert_clean(&up, "upstream (next run)");
+    assert_clean(&down, "downstream (next run)");
+    assert_says(&down, "downstream (next run)", NOTICE_RECEIVED);
+    assert_file_sequence(generator_sent(up.output));
+    free(up.output);
+    free(down.output);
 }
 
 static void test_two_nodes_exact(void **state)
@@ -374,6 +443,92 @@ static void test_shutdown_from_downstream(void **state)
     free(down.output);
 }
 
+/* The downstream node is down (killed) when the upstream node is asked to
+ * stop: upstream drains into the link and ends; its notice waits in the
+ * control stream, and the downstream node, started again, gets it, drains
+ * to the end-of-stream marker and ends (its own source, which ends only on
+ * shutdown, would keep it running otherwise). Then a next run of both
+ * nodes is not stopped by that notice. */
+static void test_notice_reaches_downstream_that_was_down(void **state)
+{
+    struct host_run up, down;
+
+    (void)state;
+    start_notice_node(&up, "upstream");
+    await_started(&up);
+    start_notice_node(&down, "downstream");
+    await_file(4000);
+    kill9(&down);
+    free(down.output);
+    kill(up.pid, SIGTERM);
+    assert_clean(&up, "upstream");
+    assert_says(&up, "upstream", NOTICE_SENT);
+    start_notice_node(&down, "downstream");
+    assert_clean(&down, "downstream (started again)");
+    assert_says(&down, "downstream (started again)", NOTICE_RECEIVED);
+    assert_says(&down, "downstream (started again)", "end of stream");
+    assert_file_sequence(generator_sent(up.output));
+    free(up.output);
+    free(down.output);
+    run_notice_graph_again();
+}
+
+/* The upstream node is down (killed) when the downstream node is asked to
+ * stop: downstream waits in its drain for the end-of-stream marker instead
+ * of failing; upstream, started again, gets the notice, drains and ends,
+ * and so does downstream. The killed run may have stored more than the
+ * restored one makes before the notice stops it; the next run makes that
+ * again, dropped as duplicates: exact over all runs. */
+static void test_notice_reaches_upstream_that_was_down(void **state)
+{
+    struct host_run up, down;
+
+    (void)state;
+    start_notice_node(&up, "upstream");
+    await_started(&up);
+    start_notice_node(&down, "downstream");
+    await_file(4000);
+    kill9(&up);
+    free(up.output);
+    kill(down.pid, SIGTERM);
+    if (!host_await_output(&down, NOTICE_SENT, SEEN_MS)) {
+        char *out = host_read_output(&down);
+        fail_msg("downstream sent no notice:\n%s", out);
+    }
+    nats_server_sleep_ms_(1000);
+    /* still there, waiting for its neighbour */
+    assert_int_equal(kill(down.pid, 0), 0);
+    start_notice_node(&up, "upstream");
+    assert_clean(&up, "upstream (started again)");
+    assert_clean(&down, "downstream");
+    assert_says(&up, "upstream (started again)", NOTICE_RECEIVED);
+    free(up.output);
+    free(down.output);
+    run_notice_graph_again();
+}
+
+/* A graph that ended through a notice (from downstream, with both nodes
+ * up) leaves none behind for the next run of either node. */
+static void test_notice_not_left_for_next_run(void **state)
+{
+    struct host_run up, down;
+
+    (void)state;
+    start_notice_node(&up, "upstream");
+    await_started(&up);
+    start_notice_node(&down, "downstream");
+    await_file(4000);
+    kill(down.pid, SIGTERM);
+    assert_clean(&down, "downstream");
+    assert_clean(&up, "upstream");
+    assert_says(&down, "downstream", NOTICE_SENT);
+    assert_says(&up, "upstream", NOTICE_RECEIVED);
+    assert_file_sequence(generator_sent(up.output));
+    free(up.output);
+    free(down.output);
+    run_notice_graph_again();
+}
+
 /* VmRSS of a process in KiB, or -1 (/proc files have no size: read by
  * line). */
 static long rss_kib(pid_t pid)
@@ -484,6 +639,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_durable_kill, setup, teardown),
         cmocka_unit_test_setup_teardown(test_durable_varsize, setup, teardown),
         cmocka_unit_test_setup_teardown(test_backpressure_keeps_producer_flat,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_notice_reaches_downstream_that_was_down, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_notice_reaches_upstream_that_was_down, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_notice_not_left_for_next_run,
                                         setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

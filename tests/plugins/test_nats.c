@@ -3,7 +3,7 @@
  * fixed- and variable-size items in order, backpressure from a full
  * stream, de-duplication of a replay, redeliveries dropped by sequence,
  * the end-of-stream marker, a server restart mid-stream, bad URLs and
- * type mismatches. */
+ * type mismatches, shutdown notices kept in a control stream. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -171,7 +171,7 @@ static void test_jetstream_u64_eos(void **state)
     feed_u64(pub, 0, 1000);
     steady_test_close_input(pub, "in");
     wait_ok(pub, 10000);
-    assert_true(steady_test_log_contains(pub, "published 1001 messages"));
+    assert_true(steady_test_log_contains(pub, "published 1000 messages"));
     sub = subscriber("js_sub", "js.u64", "u64", 8, 64, "jetstream", "true",
                      "stream", "JSU64", "durable", "d1", "eos", "true", NULL);
     assert_int_equal(steady_test_start(sub), 0);
@@ -464,6 +464,177 @@ static void test_type_mismatch(void **state)
     steady_test_destroy(pub);
 }
 
+/* A control listener (core NATS data, no end of stream): `name` is also
+ * its consumer of the control stream unless durable is given. */
+static struct steady_test *listener(const char *plugin, const char *name,
+                                    const char *durable)
+{
+    struct steady_test *t = steady_test_load(plugin, name);
+    bool pub = strcmp(plugin, "nats_publish") == 0;
+    char url[80];
+
+    assert_non_null(t);
+    snprintf(url, sizeof(url), "%s", server.url);
+    assert_int_equal(steady_test_set_param(t, "url", url), 0);
+    assert_int_equal(steady_test_set_param(t, "subject", "cs.data"), 0);
+    assert_int_equal(steady_test_set_param(t, "control", "cs.stop"), 0);
+    assert_int_equal(steady_test_set_param(t, "control_stream", "CS"), 0);
+    if (durable)
+        assert_int_equal(steady_test_set_param(t, "control_durable", durable),
+                         0);
+    assert_non_null(
+        steady_test_connect_typed(t, pub ? "in" : "out", 16, "u64", 8));
+    assert_int_equal(steady_test_start(t), 0);
+    return t;
+}
+
+/* Asks t to stop, as a signal would: it announces the shutdown, not
+ * taking its own notice for one from elsewhere; then it goes. */
+static void stop_listener(struct steady_test *t, bool pub)
+{
+    steady_test_request_shutdown(t);
+    if (pub)
+        steady_test_close_input(t, "in");
+    wait_ok(t, 10000);
+    if (!steady_test_await_log(t,
+                               "shutdown notice sent on 'cs.stop' (stream "
+                               "'CS')",
+                               10000))
+        fail_msg("no notice sent; log:\n%s", steady_test_log(t));
+    assert_false(steady_test_log_contains(t, "shutdown notice received"));
+    steady_test_destroy(t);
+}
+
+/* No notice reached t within a while. */
+static void assert_not_stopped(struct steady_test *t)
+{
+    nats_server_sleep_ms_(500);
+    assert_false(steady_test_shutdown_requested_by_actor(t));
+    assert_false(steady_test_log_contains(t, "shutdown notice received"));
+}
+
+/* A notice reached t, which stops without announcing one of its own. */
+static void assert_stopped_by_notice(struct steady_test *t, bool pub)
+{
+    if (!steady_test_await_log(t,
+                               "shutdown notice received on 'cs.stop' "
+                               "(stream 'CS')",
+                               10000))
+        fail_msg("no notice; log:\n%s", steady_test_log(t));
+    assert_true(steady_test_shutdown_requested_by_actor(t));
+    if (pub)
+        steady_test_close_input(t, "in");
+    wait_ok(t, 10000);
+    assert_false(steady_test_log_contains(t, "shutdown notice sent"));
+    steady_test_destroy(t);
+}
+
+/* control_stream: the stream is made with the stated settings; a notice
+ * reaches the listeners that run and waits for one that is down until it
+ * starts again; the sender ignores its own; a listener made for the first
+ * time hears only notices sent from then on; a notice every listener took
+ * is gone for good. */
+static void test_control_stream(void **state)
+{
+    struct steady_test *a, *b, *c;
+
+    (void)state;
+    a = listener("nats_publish", "cs_a", NULL);
+    assert_true(steady_test_log_contains(
+        a, "created stream 'CS' (subject 'cs.stop', max_msgs 256, file "
+           "storage, interest retention, discard old)"));
+    assert_true(steady_test_log_contains(
+        a, "created consumer 'cs_a' of stream 'CS' (notices from now on)"));
+    b = listener("nats_subscribe", "cs_b", NULL);
+    /* a's notice: b hears it, a does not take its own */
+    stop_listener(a, true);
+    assert_stopped_by_notice(b, false);
+    /* both took it: a listener that is back, or new, hears nothing */
+    a = listener("nats_publish", "cs_a", NULL);
+    c = listener("nats_subscribe", "cs_c", "cs-c.durable");
+    assert_true(steady_test_log_contains(
+        c, "created consumer 'cs-c_durable' of stream 'CS'"));
+    assert_not_stopped(a);
+    assert_not_stopped(c);
+    /* b is down when a's next notice goes: it waits for b */
+    stop_listener(a, true);
+    assert_stopped_by_notice(c, false);
+    b = listener("nats_subscribe", "cs_b", NULL);
+    assert_stopped_by_notice(b, false);
+    /* and is gone once b took it */
+    b = listener("nats_subscribe", "cs_b", NULL);
+    assert_not_stopped(b);
+    stop_listener(b, false);
+}
+
+/* The server restarts (its store kept) while the listeners run, and while
+ * one is down: both come back to their consumers, and a notice sent after
+ * reaches the one that runs and, later, the one that was down. */
+static void test_control_stream_server_restart(void **state)
+{
+    struct steady_test *a, *b, *c;
+
+    (void)state;
+    a = listener("nats_publish", "csr_a", NULL);
+    b = listener("nats_subscribe", "csr_b", NULL);
+    c = listener("nats_publish", "csr_c", NULL);
+    /* c ends by itself (its input ended: no shutdown, no notice) and is
+     * down, its consumer kept */
+    steady_test_close_input(c, "in");
+    wait_ok(c, 10000);
+    steady_test_destroy(c);
+    assert_int_equal(nats_server_restart(&server), 0);
+    assert_true(steady_test_await_log(a, "is back", 10000));
+    assert_true(steady_test_await_log(b, "is back", 10000));
+    stop_listener(a, true);
+    assert_stopped_by_notice(b, false);
+    c = listener("nats_publish", "csr_c", NULL);
+    assert_stopped_by_notice(c, true);
+}
+
+static void test_control_stream_misuse(void **state)
+{
+    struct steady_test *t = steady_test_load("nats_subscribe", "cs_bad");
+    char url[80];
+
+    (void)state;
+    assert_non_null(t);
+    snprintf(url, sizeof(url), "%s", server.url);
+    assert_int_equal(steady_test_set_param(t, "url", url), 0);
+    assert_int_equal(steady_test_set_param(t, "subject", "x"), 0);
+    assert_int_equal(steady_test_set_param(t, "control_stream", "CSB"), 0);
+    assert_non_null(steady_test_connect_typed(t, "out", 8, "u64", 8));
+    assert_int_equal(steady_test_start(t), -1);
+    assert_non_null(strstr(steady_test_error(t),
+                           "control_stream 'CSB' needs a control subject"));
+    steady_test_destroy(t);
+
+    t = steady_test_load("nats_publish", "cs_bad2");
+    assert_non_null(t);
+    assert_int_equal(steady_test_set_param(t, "url", url), 0);
+    assert_int_equal(steady_test_set_param(t, "subject", "x"), 0);
+    assert_int_equal(steady_test_set_param(t, "control", "x.stop"), 0);
+    assert_int_equal(steady_test_set_param(t, "control_durable", "d"), 0);
+    assert_non_null(steady_test_connect_typed(t, "in", 8, "u64", 8));
+    assert_int_equal(steady_test_start(t), -1);
+    assert_non_null(
+        strstr(steady_test_error(t), "control_durable needs control_stream"));
+    steady_test_destroy(t);
+
+    /* a stream name NATS refuses: named, with the server's words */
+    t = steady_test_load("nats_publish", "cs_bad3");
+    assert_non_null(t);
+    assert_int_equal(steady_test_set_param(t, "url", url), 0);
+    assert_int_equal(steady_test_set_param(t, "subject", "x"), 0);
+    assert_int_equal(steady_test_set_param(t, "control", "x.stop"), 0);
+    assert_int_equal(steady_test_set_param(t, "control_stream", "a.b"), 0);
+    assert_non_null(steady_test_connect_typed(t, "in", 8, "u64", 8));
+    assert_int_equal(steady_test_start(t), -1);
+    if (!strstr(steady_test_error(t), "control stream 'a.b' at "))
+        fail_msg("error: %s", steady_test_error(t));
+    steady_test_destroy(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -476,6 +647,9 @@ int main(void)
         cmocka_unit_test(test_server_restart),
         cmocka_unit_test(test_bad_url),
         cmocka_unit_test(test_type_mismatch),
+        cmocka_unit_test(test_control_stream),
+        cmocka_unit_test(test_control_stream_server_restart),
+        cmocka_unit_test(test_control_stream_misuse),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -25,6 +25,7 @@ static const struct steady_param_desc params[] = {
       "Nats-Msg-Id from a persistent sequence" },
     { "eos", STEADY_PARAM_BOOL, "false", "end-of-stream marker" },
     { "control", STEADY_PARAM_STRING, "", "shutdown notices" },
+    { "control_stream", STEADY_PARAM_STRING, "", "stream keeping them" },
     { "creds", STEADY_PARAM_STRING, "", "credentials file" },
     { "tls_ca", STEADY_PARAM_STRING, "", "CA file" },
     { "tls_cert", STEADY_PARAM_STRING, "", "client certificate" },

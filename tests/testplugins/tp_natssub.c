@@ -24,6 +24,7 @@ static const struct steady_param_desc params[] = {
     { "max_msgs", STEADY_PARAM_INT, "0", "stream bound" },
     { "eos", STEADY_PARAM_BOOL, "false", "end-of-stream marker" },
     { "control", STEADY_PARAM_STRING, "", "shutdown notices" },
+    { "control_stream", STEADY_PARAM_STRING, "", "stream keeping them" },
     { "creds", STEADY_PARAM_STRING, "", "credentials file" },
     { "tls_ca", STEADY_PARAM_STRING, "", "CA file" },
     { "tls_cert", STEADY_PARAM_STRING, "", "client certificate" },

@@ -125,6 +125,8 @@ static void test_split_consumer_node(void **state)
     assert_string_equal(param(sub, "stream")->s, "steady_two_nodes_copy-out");
     assert_string_equal(param(sub, "durable")->s, "steady_two_nodes_copy-out");
     assert_string_equal(param(sub, "control")->s, "steady.two_nodes.control");
+    assert_string_equal(param(sub, "control_stream")->s,
+                        "steady_two_nodes_control");
     assert_string_equal(param(sub, "url")->s, "nats://127.0.0.1:4222");
     assert_string_equal(param(sub, "creds")->s, "/etc/steady/user.creds");
     assert_string_equal(param(sub, "tls_ca")->s, "/etc/steady/ca.pem");
@@ -152,6 +154,9 @@ static void test_split_producer_node(void **state)
     assert_true(param(pub, "create_stream")->b);
     assert_int_equal(param(pub, "max_msgs")->i, 16);
     assert_string_equal(param(pub, "subject")->s, "steady.two_nodes.copy.out");
+    /* every bridge of the graph shares one control stream */
+    assert_string_equal(param(pub, "control_stream")->s,
+                        "steady_two_nodes_control");
     assert_string_equal(pub->any_type, "u64");
     assert_int_equal(g->n_channels, 2);
     assert_string_equal(g->actors[g->channels[1].from.actor].name, "copy");
@@ -190,6 +195,10 @@ static void test_durable_on_one_node(void **state)
     assert_int_equal(param(actor(g, "nats_sub-src-out"), "max_msgs")->i, 8);
     assert_string_equal(param(actor(g, "nats_sub-src-out"), "stream")->s,
                         "steady_durable_src-out");
+    /* a durable graph's shutdown is kept too, for a kill in its drain */
+    assert_string_equal(
+        param(actor(g, "nats_sub-src-out"), "control_stream")->s,
+        "steady_durable_control");
     graph_destroy(g);
 }
 

@@ -196,6 +196,11 @@ int graph_link_names(const struct graph *g, const struct graph_channel *ch,
                  gname);
     if (n < 0 || (size_t)n >= sizeof(out->control))
         return -1;
+    /* gname is a token: a valid stream name, as the link streams' */
+    n = snprintf(out->control_stream, sizeof(out->control_stream),
+                 "steady_%s_control", gname);
+    if (n < 0 || (size_t)n >= sizeof(out->control_stream))
+        return -1;
     return 0;
 }
 
@@ -365,6 +370,10 @@ static long add_bridge(struct split *s, const struct graph_channel *ch,
             { "durable", publisher ? NULL : nm->stream },
             { "eos", "true" },
             { "control", nm->control },
+            /* notices kept in a stream, each bridge reading it through
+             * a durable consumer named after itself: a node that is
+             * down when shutdown is announced hears it when it is back */
+            { "control_stream", nm->control_stream },
             /* always said, "" for none: the plugin's own defaults are
              * not relied on for files to open */
             { "creds", g->nats.creds ? g->nats.creds : "" },

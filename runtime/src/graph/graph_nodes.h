@@ -21,11 +21,12 @@ struct graph_bridges {
  * too when the port has several), so state files, streams and metrics
  * keep their names from run to run. */
 struct graph_link_names {
-    char publisher[320];  /* actor: "nats_pub-worker-out" */
-    char subscriber[320]; /* actor: "nats_sub-worker-out" */
-    char subject[400];    /* "steady.standard.worker.out" */
-    char stream[400];     /* "steady_standard_worker-out" */
-    char control[200];    /* "steady.standard.control", one per graph */
+    char publisher[320];      /* actor: "nats_pub-worker-out" */
+    char subscriber[320];     /* actor: "nats_sub-worker-out" */
+    char subject[400];        /* "steady.standard.worker.out" */
+    char stream[400];         /* "steady_standard_worker-out" */
+    char control[200];        /* "steady.standard.control", one per graph */
+    char control_stream[200]; /* "steady_standard_control", keeping it */
 };
 
 /* Checks a NATS URL, or a comma-separated list of them, as the client
@@ -49,7 +50,8 @@ int graph_link_names(const struct graph *g, const struct graph_channel *ch,
  * the consumer's node), each half with the channel's capacity and
  * settings. The bridges run solo, their params set from g->nats and the
  * link's names (jetstream, create_stream, max_msgs = capacity, msg_id on
- * the publisher, durable consumer on the subscriber, eos, control). A
+ * the publisher, durable consumer on the subscriber, eos, control and
+ * control_stream: shutdown notices kept for a node that is down). A
  * graph of one process with no durable channel is left as it is. 0, or
  * -1 with one line in err (g unchanged then). */
 int graph_split(struct graph *g, struct plugin_registry *reg,
