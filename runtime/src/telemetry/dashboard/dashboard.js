@@ -484,7 +484,9 @@ function renderDetails() {
       ['avg load', pct(a[M.load])], ['CPU', cpu(a[M.cpu])],
       ['restarts', int(a[M.restarts])], ['statistics', statsCell(a)],
       ['alert', badge(a[M.alert])]].concat((a.figures || []).map((f) =>
-        [esc(f[0]), f[2] ? int(f[1]) : num(f[1])]))) +
+        /* a value may be below zero: its sign, as the picture does */
+        [esc(f[0]), f[2] ? int(f[1])
+          : (f[1] < 0 ? '-' : '') + num(Math.abs(f[1]))]))) +
       '<div class="chart">' + chart('mCPU (1024 = one core)', h.mcpu,
         'var(--plot)', num) + '</div>' +
       '<div class="chart">' + chart('load, % of the graph\'s CPU', h.load,
