@@ -51,8 +51,8 @@ static void show_on_failure(const struct host_run *h, int want)
 {
     if (h->status != want) {
         /* whole, not through cmocka's message, which cuts long ones */
-        fprintf(stderr, "exit %d (wanted %d); output:\n%s\n", h->status,
-                want, h->output ? h->output : "");
+        fprintf(stderr, "exit %d (wanted %d); output:\n%s\n", h->status, want,
+                h->output ? h->output : "");
         fail_msg("exit %d (wanted %d)", h->status, want);
     }
 }
