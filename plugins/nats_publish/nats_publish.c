@@ -8,7 +8,10 @@
  * every message but the first of a round says which message must be the
  * stream's last before it (Nats-Expected-Last-Msg-Id), so once one fails
  * (the stream is full, the server went away) every later one fails too,
- * and the window is sent again from the first failure after a back-off.
+ * and the window is sent again from the first failure after a back-off
+ * (which starts afresh once the stream takes one again). A full stream
+ * also halves how many may be in flight, which then grows by one per
+ * window acknowledged: under backpressure the refused rounds stay small.
  * Items stay in the input channel until NATS acknowledged them (fixed-size
  * items, and variable-size ones when snapshots are on, one at a time), so
  * a snapshot never loses one; message ids from the persistent count of
@@ -67,6 +70,9 @@ struct pub {
     struct entry *win;
     size_t wcap, whead, wn, wsent; /* wsent: entries sent this round */
     size_t inflight;               /* published, result not yet seen */
+    /* most in flight now (at most wcap): halved when the stream refuses a
+     * round as full, one more per `open` acknowledged (acks counts them) */
+    size_t open, acks;
     bool round_failed;
     uint64_t backoff_ms, retry_at_ms;
     bool said_full, said_error;
@@ -135,6 +141,7 @@ static void on_ack(jsCtx *js, natsMsg *m, jsPubAck *pa, jsPubAckErr *pae,
     struct pub *p = closure;
     const char *id = NULL;
     struct result r = { .ok = pa != NULL && pae == NULL };
+    bool first;
 
     (void)js;
     natsMsgHeader_Get(m, "Nats-Msg-Id", &id);
@@ -147,10 +154,15 @@ static void on_ack(jsCtx *js, natsMsg *m, jsPubAck *pa, jsPubAckErr *pae,
     }
     natsMsg_Destroy(m);
     pthread_mutex_lock(&p->lock);
+    /* the actor takes every result each time it looks (collect, after
+     * emptying the eventfd): only the first result since owes it a
+     * wake-up, not each one (a syscall per message) */
+    first = p->nres == 0;
     if (p->nres < p->rescap)
         p->res[p->nres++] = r;
     pthread_mutex_unlock(&p->lock);
-    nats_link_kick(&p->l);
+    if (first)
+        nats_link_kick(&p->l);
 }
 
 static bool stream_full(const struct result *r)
@@ -207,9 +219,25 @@ static void collect(struct steady_actor *a, struct pub *p)
             p->inflight--;
             if (r->ok) {
                 at(p, j)->st = E_ACKED;
+                /* the stream took one: it has room again, so the next
+                 * refusal backs off from the start (not from where the
+                 * last episode left it, up to 200 ms each time) */
+                if (!p->round_failed)
+                    p->backoff_ms = 0;
+                if (++p->acks >= p->open) {
+                    p->acks = 0;
+                    if (p->open < p->wcap)
+                        p->open++;
+                }
                 continue;
             }
             at(p, j)->st = E_FAILED;
+            if (!p->round_failed && stream_full(r)) {
+                /* every message in flight behind this one is refused
+                 * too, and sent again: fewer next time */
+                p->open = p->open > 1 ? p->open / 2 : 1;
+                p->acks = 0;
+            }
             if (!p->round_failed && stream_full(r) && !p->said_full) {
                 steady_info(a,
                             "stream '%s' is full: waiting for its "
@@ -341,7 +369,7 @@ static void send_new(struct steady_actor *a, struct pub *p)
     if (p->retry_at_ms && now_ms() < p->retry_at_ms)
         return;
     p->retry_at_ms = 0;
-    while (p->wsent < p->wn && !p->round_failed) {
+    while (p->wsent < p->wn && !p->round_failed && p->inflight < p->open) {
         struct entry *e = at(p, p->wsent);
         jsPubOptions o;
         natsMsg *m = make_msg(p, e);
@@ -477,6 +505,7 @@ static int init(struct steady_actor *a)
     if (!p->varsize && steady_port(a, IN) &&
         steady_channel_capacity(steady_port(a, IN)) < p->wcap)
         p->wcap = steady_channel_capacity(steady_port(a, IN));
+    p->open = p->wcap;
     p->win = calloc(p->wcap, sizeof(*p->win));
     p->rescap = p->wcap * 2;
     p->res = calloc(p->rescap, sizeof(*p->res));
@@ -573,9 +602,10 @@ static int run_js(struct steady_actor *a, struct pub *p)
             p->wn++;
         }
         send_new(a, p);
-        if (p->wsent == p->wn && !p->inflight && p->backoff_ms &&
-            !p->round_failed) {
-            /* everything went through: the stream has room again */
+        if (p->wsent == p->wn && !p->inflight && !p->round_failed &&
+            (p->backoff_ms || p->said_full || p->said_error)) {
+            /* everything went through: the episode is over (a new one
+             * is said again) */
             p->backoff_ms = 0;
             p->said_full = p->said_error = false;
         }

@@ -103,6 +103,7 @@ static natsStatus fetch(struct sub *p, natsMsgList *list, int n)
 {
     jsFetchRequest r;
     natsStatus s;
+    int pending = 0;
 
     if (!p->l.jetstream) {
         natsMsg *m = NULL;
@@ -124,6 +125,15 @@ static natsStatus fetch(struct sub *p, natsMsgList *list, int n)
      * its list) when a no-wait fetch meets messages an earlier, expired
      * long poll delivered late */
     (void)r;
+    /* Even so, a fetch that starts with c such messages already here
+     * asks the server for n - c more but then waits for n - c in all:
+     * with c > n - c it collects past its list of n (heap overflow; fixed
+     * in libnats 3.10, nats.c commit 8099b5c). Ask for at least twice
+     * what is here (and two that may land meanwhile): no more arrive
+     * than the consumer's max_ack_pending, which the queue holds. */
+    if (natsSubscription_GetPending(p->sub, &pending, NULL) == NATS_OK &&
+        pending > 0 && n < 2 * pending + 2)
+        n = 2 * pending + 2;
     return natsSubscription_Fetch(list, p->sub, n, 100, NULL);
 }
 

@@ -165,6 +165,8 @@ static const char *ratio(const struct bench_result *a,
         return "-";
     if (a->value / b->value >= 10)
         snprintf(buf, len, "%.0fx", a->value / b->value);
+    else if (a->value / b->value < 0.01) /* "1/1200x", not "0.00x" */
+        snprintf(buf, len, "1/%.0fx", b->value / a->value);
     else
         snprintf(buf, len, "%.2fx", a->value / b->value);
     return buf;
@@ -251,7 +253,7 @@ int main(int argc, char **argv)
     struct bench_result lat, idle, mem_actor, mem_slot, tel_std, tel_perf;
     struct bench_result snaps;
     struct bench_result msgs[3], copies[3];
-    struct bench_result nats, nats_plain, nats_lat, nats_plain_lat;
+    struct bench_result nats, nats_plain, nats_lat, nats_plain_lat, durable;
     static const size_t msg_lens[3] = { 16, 256, 4096 };
     struct bench_result tel_cpu;
     char a[128], b[256], c[32], d[64];
@@ -290,6 +292,7 @@ int main(int argc, char **argv)
               &nats_lat);
     median_of(&cfg, "NATS JetStream plain libnats latency",
               bench_nats_plain_lat, &nats_plain_lat);
+    median_of(&cfg, "NATS durable channel", bench_durable, &durable);
     median_of(&cfg, "standard graph, telemetry", telemetry_standard, &tel_std);
     median_of(&cfg, "performant graph, telemetry", telemetry_performant,
               &tel_perf);
@@ -445,9 +448,21 @@ int main(int argc, char **argv)
     row("u64 across NATS JetStream latency, one at a time (send to taken)",
         nats_lat.ok ? a : nats_lat.note, b,
         nats_lat.ok && nats_plain_lat.ok ? c : "-", "");
+    {
+        struct bench_result plain = durable;
+
+        plain.value = durable.value2;
+        bench_fmt_rate(c, sizeof(c), durable.value2);
+        snprintf(b, sizeof(b), "plain channel, same graph: %s", c);
+        row("u64 through a durable channel msgs/s (seq -> sink on one "
+            "node, capacity 1024, durable: true: nats_publish -> server "
+            "-> nats_subscribe)",
+            rate_or_note(&durable, a, sizeof(a)), durable.ok ? b : "",
+            ratio(&durable, &plain, d, sizeof(d)), "");
+    }
 
     /* the generated graphs */
-    for (const char *f = "wakeup.yaml\0pairs.yaml\0slots.yaml\0"
+    for (const char *f = "wakeup.yaml\0pairs.yaml\0slots.yaml\0seqsink.yaml\0"
                          "pipelines.yaml\0";
          *f; f += strlen(f) + 1) {
         char path[sizeof(tmp) + 32];

@@ -72,6 +72,11 @@ void bench_nats_steady(const struct bench_cfg *cfg, struct bench_result *r);
 void bench_nats_plain(const struct bench_cfg *cfg, struct bench_result *r);
 void bench_nats_steady_lat(const struct bench_cfg *cfg, struct bench_result *r);
 void bench_nats_plain_lat(const struct bench_cfg *cfg, struct bench_result *r);
+/* The nats-server the NATS rows share (started on first use, stopped at
+ * exit): its URL, or NULL with r failed. */
+const char *bench_nats_url(struct bench_result *r);
+/* Deletes a JetStream stream on it (best effort). */
+void bench_nats_drop_stream(const char *name);
 /* fizzloop.c: one core generating, classifying and counting in a loop. */
 void bench_fizz_loop(const struct bench_cfg *cfg, struct bench_result *r);
 
@@ -90,6 +95,10 @@ void bench_telemetry_cpu(const struct bench_cfg *cfg, struct bench_result *r);
 /* Messages/s of the standard graph at --rate 1 with a state_dir, without
  * snapshots (value) and with one every 100 ms (value2). */
 void bench_snapshots(const struct bench_cfg *cfg, struct bench_result *r);
+/* u64 values from seq to sink (capacity 1024) through a plain channel
+ * (value2) and through the same channel with durable: true (value), on the
+ * NATS rows' server: msgs/s. */
+void bench_durable(const struct bench_cfg *cfg, struct bench_result *r);
 /* Wake-up latency from a send to the blocked receiver running: p50 (value)
  * and p99 (value2), in microseconds. */
 void bench_latency(const struct bench_cfg *cfg, struct bench_result *r);

@@ -6,12 +6,15 @@
 #include "../../tests/integration/nats_server.h"
 #include "bench.h"
 
+#include <inttypes.h>
 #include <nats/nats.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <steady/testing.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 static struct nats_server server;
 static bool server_up;
@@ -28,6 +31,28 @@ static int need_server(struct bench_result *r)
     }
     server_up = true;
     return 0;
+}
+
+const char *bench_nats_url(struct bench_result *r)
+{
+    return need_server(r) < 0 ? NULL : server.url;
+}
+
+void bench_nats_drop_stream(const char *name)
+{
+    natsConnection *nc = NULL;
+    jsCtx *js = NULL;
+    jsOptions jo;
+
+    if (!server_up)
+        return;
+    jsOptions_Init(&jo);
+    jo.Wait = 5000;
+    if (natsConnection_ConnectTo(&nc, server.url) == NATS_OK &&
+        natsConnection_JetStream(&js, nc, &jo) == NATS_OK)
+        js_DeleteStream(js, name, NULL, NULL);
+    jsCtx_Destroy(js);
+    natsConnection_Destroy(nc);
 }
 
 static int cmp_u64(const void *x, const void *y)
@@ -142,112 +167,255 @@ void bench_nats_steady_lat(const struct bench_cfg *cfg, struct bench_result *r)
 
 /* ---- plain libnats --------------------------------------------------- */
 
+/* What a hand-written JetStream pair does for the same job, set up as the
+ * plugins set themselves up on channels of 1024: a stream made as
+ * nats_publish makes it (file storage, work queue, max_msgs 1024, discard
+ * new, a duplicate window), a publisher on its own connection with at most
+ * 256 acknowledged publishes in flight, each with a message id, publishing
+ * again what the server refused (the stream full), and a durable pull
+ * subscriber on its own connection that may hold 1024 unacknowledged
+ * messages, fetches what there is and acknowledges each. Unlike the
+ * plugins it does not keep order across a refusal (the subscriber counts
+ * distinct values). Fresh names each run, the stream deleted after. */
+#define PLAIN_WINDOW   256
+#define PLAIN_CAPACITY 1024
+/* after a refusal, wait this long before publishing it again */
+#define PLAIN_RETRY_NS 1000000u
+
 struct plain {
-    natsConnection *nc;
-    jsCtx *js;
+    natsConnection *pnc, *snc; /* the publisher's, the subscriber's */
+    jsCtx *pjs, *sjs;
     natsSubscription *sub;
-    char subj[32], stream[32];
+    bool made; /* the stream exists: delete it at the end */
+    char subj[64], stream[64], consumer[64];
+    uint64_t n; /* values to publish: 0 .. n-1 */
+    /* the publisher's window, shared with libnats's acknowledgement
+     * thread */
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    size_t inflight;
+    uint64_t acked, refused_at;
+    uint64_t retry[PLAIN_WINDOW]; /* refused values, to publish again */
+    size_t nretry;
+    bool stop, lost;
 };
+
+/* libnats's thread: the server's answer to one publish. */
+static void plain_acked(jsCtx *js, natsMsg *m, jsPubAck *pa, jsPubAckErr *pae,
+                        void *closure)
+{
+    struct plain *p = closure;
+    uint64_t v = 0;
+
+    (void)js;
+    if (natsMsg_GetDataLength(m) == 8)
+        memcpy(&v, natsMsg_GetData(m), 8);
+    pthread_mutex_lock(&p->lock);
+    p->inflight--;
+    if (pa && !pae) {
+        p->acked++;
+    } else if (p->nretry < PLAIN_WINDOW) {
+        p->retry[p->nretry++] = v;
+        p->refused_at = bench_now_ns();
+    } else {
+        p->lost = true; /* cannot happen: refused ones were in flight */
+    }
+    pthread_cond_signal(&p->cond);
+    pthread_mutex_unlock(&p->lock);
+    natsMsg_Destroy(m);
+}
+
+/* Waits on the window at most ms. Under p->lock. */
+static void plain_wait(struct plain *p, unsigned ms)
+{
+    struct timespec until;
+
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_nsec += (long)ms * 1000000L;
+    until.tv_sec += until.tv_nsec / 1000000000L;
+    until.tv_nsec %= 1000000000L;
+    pthread_cond_timedwait(&p->cond, &p->lock, &until);
+}
+
+/* The publisher's thread: 0 .. n-1 as 8-byte messages, refused ones
+ * again after a pause, until all are acknowledged or told to stop. */
+static void *plain_publish(void *arg)
+{
+    struct plain *p = arg;
+    uint64_t next = 0;
+
+    pthread_mutex_lock(&p->lock);
+    while (!p->stop && p->acked < p->n) {
+        jsPubOptions o;
+        char id[96];
+        uint64_t v;
+        natsStatus st;
+
+        if (p->inflight >= PLAIN_WINDOW || (!p->nretry && next == p->n)) {
+            plain_wait(p, 100);
+            continue;
+        }
+        if (p->nretry && bench_now_ns() - p->refused_at < PLAIN_RETRY_NS) {
+            plain_wait(p, 1);
+            continue;
+        }
+        v = p->nretry ? p->retry[--p->nretry] : next++;
+        p->inflight++;
+        pthread_mutex_unlock(&p->lock);
+        jsPubOptions_Init(&o);
+        snprintf(id, sizeof(id), "%s-%" PRIu64, p->subj, v + 1);
+        o.MsgId = id;
+        o.MaxWait = 5000;
+        st = js_PublishAsync(p->pjs, p->subj, &v, 8, &o);
+        pthread_mutex_lock(&p->lock);
+        if (st != NATS_OK) {
+            p->inflight--;
+            p->retry[p->nretry++] = v;
+            p->refused_at = bench_now_ns();
+        }
+    }
+    pthread_mutex_unlock(&p->lock);
+    return NULL;
+}
 
 static void plain_close(struct plain *p)
 {
+    if (p->pjs) {
+        /* no acknowledgement may come once p is gone: wait for the ones
+         * due, then take over those that will never come */
+        jsPubOptions o;
+        natsMsgList pending = { 0 };
+
+        jsPubOptions_Init(&o);
+        o.MaxWait = 2000;
+        if (js_PublishAsyncComplete(p->pjs, &o) != NATS_OK &&
+            js_PublishAsyncGetPendingList(&pending, p->pjs) == NATS_OK)
+            natsMsgList_Destroy(&pending);
+    }
     natsSubscription_Destroy(p->sub);
-    jsCtx_Destroy(p->js);
-    natsConnection_Destroy(p->nc);
+    /* the stream goes with its consumer */
+    if (p->made && p->sjs)
+        js_DeleteStream(p->sjs, p->stream, NULL, NULL);
+    jsCtx_Destroy(p->sjs);
+    jsCtx_Destroy(p->pjs);
+    natsConnection_Destroy(p->snc);
+    natsConnection_Destroy(p->pnc);
+    pthread_cond_destroy(&p->cond);
+    pthread_mutex_destroy(&p->lock);
 }
 
-/* A connection, a JetStream context whose async publishes stall at 256 in
- * flight, a stream as the plugin makes it, and a pull consumer. */
-static int plain_open(struct plain *p, struct bench_result *r)
+/* Two connections, the stream and the pull consumer, all named afresh. */
+static int plain_open(struct plain *p, uint64_t n, struct bench_result *r)
 {
-    jsOptions jo;
+    jsOptions po, so;
     jsStreamConfig sc;
-    jsSubOptions so;
+    jsSubOptions sub;
     jsErrCode jerr = 0;
     const char *subjects[1];
 
     memset(p, 0, sizeof(*p));
+    pthread_mutex_init(&p->lock, NULL);
+    pthread_cond_init(&p->cond, NULL);
+    p->n = n;
     stream_no++;
-    snprintf(p->subj, sizeof(p->subj), "bench.p%d", stream_no);
-    snprintf(p->stream, sizeof(p->stream), "BENCHP%d", stream_no);
+    snprintf(p->subj, sizeof(p->subj), "bench.%d.p%d", (int)getpid(),
+             stream_no);
+    snprintf(p->stream, sizeof(p->stream), "BENCHP_%d_%d", (int)getpid(),
+             stream_no);
+    snprintf(p->consumer, sizeof(p->consumer), "benchp%d", stream_no);
     subjects[0] = p->subj;
-    jsOptions_Init(&jo);
-    jo.PublishAsync.MaxPending = 256;
+    jsOptions_Init(&po);
+    po.Wait = 5000;
+    po.PublishAsync.AckHandler = plain_acked;
+    po.PublishAsync.AckHandlerClosure = p;
+    jsOptions_Init(&so);
+    so.Wait = 5000;
     jsStreamConfig_Init(&sc);
     sc.Name = p->stream;
     sc.Subjects = subjects;
     sc.SubjectsLen = 1;
     sc.Retention = js_WorkQueuePolicy;
     sc.Storage = js_FileStorage;
-    jsSubOptions_Init(&so);
-    so.Stream = p->stream;
-    so.Config.AckPolicy = js_AckExplicit;
-    if (natsConnection_ConnectTo(&p->nc, server.url) != NATS_OK ||
-        natsConnection_JetStream(&p->js, p->nc, &jo) != NATS_OK ||
-        js_AddStream(NULL, p->js, &sc, NULL, &jerr) != NATS_OK ||
-        js_PullSubscribe(&p->sub, p->js, p->subj, "bench", NULL, &so, &jerr) !=
-            NATS_OK) {
-        bench_fail(r, "libnats: %.60s", nats_GetLastError(NULL));
-        plain_close(p);
-        return -1;
-    }
+    sc.MaxMsgs = PLAIN_CAPACITY;
+    sc.Discard = js_DiscardNew;
+    sc.Duplicates = 120 * (int64_t)1000000000;
+    jsSubOptions_Init(&sub);
+    sub.Stream = p->stream;
+    sub.Config.Durable = p->consumer;
+    sub.Config.AckPolicy = js_AckExplicit;
+    sub.Config.AckWait = 30 * (int64_t)1000000000;
+    /* the server's default (1000) is below a fetch of 1024: each such
+     * fetch would wait out its time for the last few */
+    sub.Config.MaxAckPending = PLAIN_CAPACITY;
+    if (natsConnection_ConnectTo(&p->pnc, server.url) != NATS_OK ||
+        natsConnection_ConnectTo(&p->snc, server.url) != NATS_OK ||
+        natsConnection_JetStream(&p->pjs, p->pnc, &po) != NATS_OK ||
+        natsConnection_JetStream(&p->sjs, p->snc, &so) != NATS_OK ||
+        js_AddStream(NULL, p->sjs, &sc, NULL, &jerr) != NATS_OK)
+        goto err;
+    p->made = true;
+    if (js_PullSubscribe(&p->sub, p->sjs, p->subj, p->consumer, NULL, &sub,
+                         &jerr) != NATS_OK)
+        goto err;
     return 0;
-}
-
-struct plain_sender {
-    struct plain *p;
-    uint64_t n;
-    bool failed;
-};
-
-static void *plain_send(void *arg)
-{
-    struct plain_sender *s = arg;
-
-    for (uint64_t i = 0; i < s->n; i++)
-        if (js_PublishAsync(s->p->js, s->p->subj, &i, 8, NULL) != NATS_OK)
-            s->failed = true;
-    js_PublishAsyncComplete(s->p->js, NULL);
-    return NULL;
+err:
+    bench_fail(r, "libnats: %.60s", nats_GetLastError(NULL));
+    plain_close(p);
+    return -1;
 }
 
 void bench_nats_plain(const struct bench_cfg *cfg, struct bench_result *r)
 {
     struct plain p;
-    struct plain_sender s = { .p = &p, .n = cfg->quick ? 2000 : 200000 };
+    uint64_t n = cfg->quick ? 2000 : 200000, got = 0, t0, deadline;
+    uint8_t *seen = calloc(n, 1);
     pthread_t th;
-    uint64_t got = 0, t0;
 
-    if (need_server(r) < 0 || plain_open(&p, r) < 0)
+    if (!seen || need_server(r) < 0 || plain_open(&p, n, r) < 0) {
+        free(seen);
         return;
+    }
     t0 = bench_now_ns();
-    if (pthread_create(&th, NULL, plain_send, &s) != 0) {
+    deadline = t0 + (cfg->quick ? 20 : 60) * (uint64_t)1000000000;
+    if (pthread_create(&th, NULL, plain_publish, &p) != 0) {
         bench_fail(r, "no thread");
         plain_close(&p);
+        free(seen);
         return;
     }
-    while (got < s.n) {
+    while (got < n && bench_now_ns() < deadline) {
         natsMsgList list = { 0 };
 
-        if (natsSubscription_Fetch(&list, p.sub, 1024, 2000, NULL) != NATS_OK) {
-            if (bench_now_ns() - t0 > 60e9)
-                break;
+        if (natsSubscription_Fetch(&list, p.sub, PLAIN_CAPACITY, 100, NULL) !=
+            NATS_OK)
             continue;
-        }
-        for (int i = 0; i < list.Count; i++)
+        for (int i = 0; i < list.Count; i++) {
+            uint64_t v = n;
+
+            if (natsMsg_GetDataLength(list.Msgs[i]) == 8)
+                memcpy(&v, natsMsg_GetData(list.Msgs[i]), 8);
+            if (v < n && !seen[v]) {
+                seen[v] = 1;
+                got++;
+            }
             natsMsg_Ack(list.Msgs[i], NULL);
-        got += (uint64_t)list.Count;
+        }
         natsMsgList_Destroy(&list);
     }
-    pthread_join(th, NULL);
-    if (got == s.n && !s.failed) {
-        r->value = (double)s.n / ((double)(bench_now_ns() - t0) / 1e9);
+    if (got == n) {
+        r->value = (double)n / ((double)(bench_now_ns() - t0) / 1e9);
         r->ok = true;
     } else {
-        bench_fail(r, "%llu of %llu arrived", (unsigned long long)got,
-                   (unsigned long long)s.n);
+        bench_fail(r, "%llu of %llu arrived in %d s", (unsigned long long)got,
+                   (unsigned long long)n, cfg->quick ? 20 : 60);
     }
+    pthread_mutex_lock(&p.lock);
+    p.stop = true;
+    pthread_cond_signal(&p.cond);
+    pthread_mutex_unlock(&p.lock);
+    pthread_join(th, NULL);
     plain_close(&p);
+    free(seen);
 }
 
 void bench_nats_plain_lat(const struct bench_cfg *cfg, struct bench_result *r)
@@ -256,15 +424,24 @@ void bench_nats_plain_lat(const struct bench_cfg *cfg, struct bench_result *r)
     size_t n = cfg->quick ? 50 : 5000;
     uint64_t *lat = calloc(n, sizeof(*lat));
 
-    if (!lat || need_server(r) < 0 || plain_open(&p, r) < 0) {
+    if (!lat || need_server(r) < 0 || plain_open(&p, n, r) < 0) {
         free(lat);
         return;
     }
     for (size_t i = 0; i < n; i++) {
         natsMsgList list = { 0 };
         uint64_t v = bench_now_ns();
+        jsPubOptions o;
+        char id[96];
 
-        if (js_PublishAsync(p.js, p.subj, &v, 8, NULL) != NATS_OK ||
+        jsPubOptions_Init(&o);
+        snprintf(id, sizeof(id), "%s-%zu", p.subj, i + 1);
+        o.MsgId = id;
+        o.MaxWait = 5000;
+        pthread_mutex_lock(&p.lock);
+        p.inflight++;
+        pthread_mutex_unlock(&p.lock);
+        if (js_PublishAsync(p.pjs, p.subj, &v, 8, &o) != NATS_OK ||
             natsSubscription_Fetch(&list, p.sub, 1, 5000, NULL) != NATS_OK) {
             bench_fail(r, "no message back within 5 s");
             break;
@@ -276,7 +453,6 @@ void bench_nats_plain_lat(const struct bench_cfg *cfg, struct bench_result *r)
         if (i + 1 == n)
             percentiles(lat, n, r);
     }
-    js_PublishAsyncComplete(p.js, NULL);
     free(lat);
     plain_close(&p);
 }
