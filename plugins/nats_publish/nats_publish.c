@@ -100,8 +100,9 @@ static struct entry *at(struct pub *p, size_t j)
 }
 
 /* The message id of the window's entry j (a message of a run without
- * msg_id gets a per-run nonce, so that ids still order but never match an
- * earlier run's). The end-of-stream marker after n messages has id
+ * msg_id, or whose state does not outlive the process, gets a per-run
+ * nonce, so that ids still order but never match an earlier run's). The
+ * end-of-stream marker after n messages has id
  * "...-<n+1>-eos": never a data message's id, so that a marker sent after
  * a replay cut short (the earlier run had stored more) is not taken for
  * a duplicate of data, and the data after it keeps its ids. */
@@ -485,7 +486,14 @@ static int init(struct steady_actor *a)
     p->varsize = p->size == STEADY_VARSIZE;
     if (strcmp(p->type, STEADY_TYPE_ANY) == 0)
         return steady_fail(a, "input 'in' has no type: wire it to a channel");
-    p->msg_id = steady_param_bool(a, "msg_id");
+    /* ids from the count in the state only when the state outlives the
+     * process: a new process counting from 0 again would send ids the
+     * server still remembers, and it would drop every message as a
+     * duplicate (within its duplicate window) */
+    p->msg_id = steady_param_bool(a, "msg_id") && steady_state_persists(a);
+    if (steady_param_bool(a, "msg_id") && !p->msg_id)
+        steady_debug(a, "no state_dir: message ids carry this run's nonce, "
+                        "so a replay after a kill is not de-duplicated");
     p->ack_wait_ms = steady_param_int(a, "ack_wait_ms");
     p->wcap = (size_t)steady_param_int(a, "window");
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -665,7 +673,7 @@ static const struct steady_param_desc params[] = {
     NATS_LINK_STREAM_PARAMS,
     { "msg_id", STEADY_PARAM_BOOL, "true",
       "message ids '<subject>-<n>' from the persistent count, so a replay "
-      "is dropped" },
+      "is dropped (without a state_dir each run's ids carry a nonce)" },
     { "window", STEADY_PARAM_INT, "256",
       "JetStream: most messages in flight (at most the stream's max_msgs)" },
     { "ack_wait_ms", STEADY_PARAM_INT, "5000",

@@ -82,6 +82,9 @@ struct steady_test *steady_test_load(const char *plugin, const char *name)
         actor_create(name ? name : t->desc->name, t->desc, t->params, &t->set);
     if (!t->actor)
         goto err_free;
+    /* steady_test_state stands for the state_dir: what a test sets there
+     * is what a restarted process would find */
+    t->actor->state_kept_by_test = true;
     t->set.actors = &t->actor;
     t->set.n_actors = 1;
     return t;

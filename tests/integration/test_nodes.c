@@ -342,6 +342,29 @@ static void test_durable_kill(void **state)
     free(h.output);
 }
 
+/* The durable graph run twice without a state folder (state in memory
+ * only): the second run's message ids must not be the first run's, which
+ * the server still remembers for de-duplication (it would drop every
+ * message and the logger would wait for ever). */
+static void test_durable_rerun_without_state(void **state)
+{
+    const char *args[] = { "run",         DURABLE,      "--nats",
+                           fx.nats.url,   "--rate",     "20",
+                           "--beats",     "10",         "--checkpoint-ms",
+                           "off",         "--log_file", fx.log_file,
+                           "--telemetry", "off",        NULL };
+    struct host_run h;
+
+    (void)state;
+    for (int run = 0; run < 2; run++) {
+        assert_int_equal(host_start(&h, args), 0);
+        assert_clean(&h, run ? "the second run" : "the first run");
+        /* the logger starts its file afresh without a state folder */
+        assert_file_sequence(generator_sent(h.output));
+        free(h.output);
+    }
+}
+
 /* Upstream alone: its stream fills, and it waits for the consumer, saying
  * so, rather than failing; the downstream node then takes it all. */
 static void test_missing_neighbour_waits(void **state)
@@ -637,6 +660,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_kill_upstream, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nats_restart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_durable_kill, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_durable_rerun_without_state, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_durable_varsize, setup, teardown),
         cmocka_unit_test_setup_teardown(test_backpressure_keeps_producer_flat,
                                         setup, teardown),

@@ -263,6 +263,14 @@ STEADY_EXPORT const char *steady_param_str(struct steady_actor *a,
 /* The plugin's state_size bytes: zeroed at first start, kept unchanged
  * across restarts. NULL when state_size is 0. */
 STEADY_EXPORT void *steady_state(struct steady_actor *a);
+/* Whether the state outlives this process: true when the graph keeps it in
+ * a state_dir (saved there, or in its snapshots, and restored by the next
+ * start), false when it lives in memory only and a new process starts
+ * from zero (in the one-actor harness of <steady/testing.h>: true, the
+ * test keeps the state). A plugin that names what it sends outside by a
+ * count in its state (message ids) must not reuse those names when this
+ * is false. */
+STEADY_EXPORT bool steady_state_persists(const struct steady_actor *a);
 
 /* Writes the state to the graph's state_dir now (crash-safe: a reader sees
  * the old or the new state, never a mix). The runtime also saves it when

@@ -538,6 +538,11 @@ void *steady_state(struct steady_actor *a)
     return a->state;
 }
 
+bool steady_state_persists(const struct steady_actor *a)
+{
+    return a->state_path != NULL || a->state_kept_by_test;
+}
+
 void steady_set_ctx(struct steady_actor *a, void *ctx)
 {
     a->ctx = ctx;

@@ -157,6 +157,9 @@ struct steady_actor {
     uint64_t *restart_times; /* ring of the last policy.max restart times */
     size_t n_restart_times;
     char *state_path; /* owned; where state persists; NULL: memory only */
+    /* The one-actor test harness keeps the state (the test reads and sets
+     * it as a state_dir would): steady_state_persists says true. */
+    bool state_kept_by_test;
     struct state_dir *state_dir; /* borrowed; NULL: state in memory only */
     struct state_id state_id;    /* whose state the saved file is */
     /* Written by the actor's thread, read by the host after it exited:
