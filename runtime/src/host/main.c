@@ -56,13 +56,16 @@ static int run_or_check(const struct cli_args *cli)
     process_signals_attach(rt);
     process_signals_loading_run(false);
     rc = steady_runtime_run(rt, err, sizeof(err));
-    process_signals_attach(NULL);
     if (rc < 0) {
+        int status =
+            process_signals_count() > 1 ? EXIT_FORCED : EXIT_RUN_FAILED;
+
+        process_signals_run_over(status);
         process_say("steady: %s\n", err);
         /* actor threads may still run: leave without tearing them down */
-        process_leave(process_signals_count() > 1 ? EXIT_FORCED
-                                                  : EXIT_RUN_FAILED);
+        process_leave(status);
     }
+    process_signals_run_over(EXIT_CLEAN);
     steady_runtime_destroy(rt);
     return EXIT_CLEAN;
 }

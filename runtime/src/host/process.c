@@ -52,6 +52,8 @@ static struct {
     pthread_mutex_t lock;
     struct steady_runtime *rt; /* the graph running now, or NULL */
     bool loading_run;          /* `run` is loading: a signal waits for it */
+    bool run_over;             /* the run has ended: nothing left to drain */
+    int run_status;            /* then the exit status it ended with */
     unsigned count;            /* shutdown signals received */
 } sig = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
@@ -67,16 +69,28 @@ static void on_signal(int signo)
 static void on_drain_signal(int signo)
 {
     const char *name = sigabbrev_np(signo);
-    bool running, waiting;
+    bool running, waiting, over;
+    int status;
     unsigned n;
 
     pthread_mutex_lock(&sig.lock);
     n = ++sig.count;
     running = sig.rt != NULL;
     waiting = sig.loading_run;
+    over = sig.run_over;
+    status = sig.run_status;
     pthread_mutex_unlock(&sig.lock);
+    if (over) {
+        /* the run has decided its outcome and saved what it keeps: an
+         * orchestrator's late stop changes neither, so the process leaves
+         * now, with the run's status, not "interrupted" */
+        process_say("steady: SIG%s after the run had ended: leaving with "
+                    "its status (%d)\n",
+                    name, status);
+        process_leave(status);
+    }
     if (!running && !waiting) {
-        /* check, inspect, or after the run: nothing to drain */
+        /* check or inspect: nothing to drain */
         process_say("steady: SIG%s: interrupted\n", name);
         process_leave(EXIT_FORCED);
     }
@@ -189,6 +203,15 @@ unsigned process_signals_attach(struct steady_runtime *rt)
         steady_runtime_request_shutdown(rt);
     pthread_mutex_unlock(&sig.lock);
     return n;
+}
+
+void process_signals_run_over(int status)
+{
+    pthread_mutex_lock(&sig.lock);
+    sig.rt = NULL;
+    sig.run_over = true;
+    sig.run_status = status;
+    pthread_mutex_unlock(&sig.lock);
 }
 
 void process_signals_loading_run(bool on)

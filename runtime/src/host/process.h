@@ -31,6 +31,9 @@ int process_signals_start(void);
 /* Makes rt the graph that signals act on (NULL: none any more); a shutdown
  * signal that came before is applied at once. Returns how many came. */
 unsigned process_signals_attach(struct steady_runtime *rt);
+/* The run has ended with exit status `status` (its states saved or its
+ * failure reported): a signal from now on leaves with that status. */
+void process_signals_run_over(int status);
 /* While `run` loads its graph, a signal waits for it rather than leaving. */
 void process_signals_loading_run(bool on);
 /* Shutdown signals received so far. */
