@@ -174,7 +174,14 @@ static void *client_thread(void *arg)
             list.Count = 0;
         }
         pthread_mutex_lock(&p->lock);
-        if (s == NATS_OK && list.Count > 0) {
+        if (p->reset) {
+            /* fetched from the consumer about to be replaced, whose
+             * subscription these messages point into: the new consumer
+             * delivers them again */
+            pthread_mutex_unlock(&p->lock);
+            natsMsgList_Destroy(&list);
+            pthread_mutex_lock(&p->lock);
+        } else if (s == NATS_OK && list.Count > 0) {
             for (int i = 0; i < list.Count; i++) {
                 if (p->qn == p->qcap)
                     break; /* cannot happen: qcap >= want */
@@ -238,6 +245,33 @@ static int ack_later(struct steady_actor *a, struct sub *p, natsMsg *m,
     }
     p->held[(p->hhead + p->hn++) % p->hcap] = (struct held){ snap, m };
     return 0;
+}
+
+/* After a reconnection: lets go of every message of the current consumer
+ * (they point into its subscription, which the client thread destroys
+ * when it makes the consumer anew) and asks for the new one. Nothing is
+ * lost: the new consumer delivers from the stream's first unacknowledged
+ * message, so what was queued comes again, and what was sent but held for
+ * a snapshot comes again as a redelivery, acknowledged then. Actor thread;
+ * the client thread queues nothing more until it has made the consumer. */
+static void restart_delivery(struct steady_actor *a, struct sub *p)
+{
+    pthread_mutex_lock(&p->lock);
+    while (p->qn) {
+        natsMsg_Destroy(p->q[p->qhead]);
+        p->qhead = (p->qhead + 1) % p->qcap;
+        p->qn--;
+    }
+    p->want = 0;
+    p->reset = true;
+    pthread_cond_signal(&p->cond);
+    pthread_mutex_unlock(&p->lock);
+    while (p->hn) {
+        natsMsg_Destroy(p->held[p->hhead].m);
+        p->hhead = (p->hhead + 1) % p->hcap;
+        p->hn--;
+    }
+    steady_figure_set(a, "ack_pending", 0);
 }
 
 /* Acknowledges what the snapshots done so far cover. */
@@ -575,10 +609,7 @@ static int run(struct steady_actor *a)
         if (p->l.back && p->l.jetstream) {
             /* reconnected: deliveries lost on the way come again first */
             p->l.back = false;
-            pthread_mutex_lock(&p->lock);
-            p->reset = true;
-            pthread_cond_signal(&p->cond);
-            pthread_mutex_unlock(&p->lock);
+            restart_delivery(a, p);
         }
         ack_covered(a, p);
         if (deliver(a, p, &need) < 0) {

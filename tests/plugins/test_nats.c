@@ -414,6 +414,63 @@ static void test_server_restart(void **state)
     steady_test_destroy(pub);
 }
 
+/* The server restarts while the subscriber holds fetched messages its
+ * full output cannot take yet: they point into the subscription the
+ * reconnection replaces, so they are let go and delivered again by the
+ * new consumer; the output still gets each message once, in order. */
+static void test_restart_with_messages_waiting(void **state)
+{
+    struct steady_test *sub, *pub;
+    long deadline;
+    char buf[512];
+    size_t len;
+    int i;
+
+    (void)state;
+    pub = publisher("mw_pub", "mw.text", "text", 0, 64, "jetstream", "true",
+                    "stream", "MW", "create_stream", "true", NULL);
+    sub = subscriber("mw_sub", "mw.text", "text", 0, 4, "jetstream", "true",
+                     "stream", "MW", "durable", "mw", NULL);
+    assert_int_equal(steady_test_start(pub), 0);
+    deadline = nats_server_ms_() + 20000;
+    for (i = 0; i < 40;) {
+        char msg[64];
+        int n = snprintf(msg, sizeof(msg), "message %d", i);
+
+        if (steady_test_feed_msg(pub, "in", msg, (size_t)n))
+            i++;
+        else
+            nats_server_sleep_ms_(1);
+        assert_true(nats_server_ms_() < deadline);
+    }
+    assert_int_equal(steady_test_start(sub), 0);
+    /* the output (4 messages) is full; more wait fetched in the plugin */
+    assert_int_equal(steady_test_await_output(sub, "out", 4, 10000), 4);
+    nats_server_sleep_ms_(200);
+    assert_int_equal(nats_server_restart(&server), 0);
+    assert_true(steady_test_await_log(sub, "is back", 10000));
+    for (i = 0; i < 40;) {
+        char want[64];
+        int n = snprintf(want, sizeof(want), "message %d", i);
+
+        if (!steady_test_take_msg(sub, "out", buf, sizeof(buf), &len)) {
+            steady_test_await_output(sub, "out", 1, 200);
+            assert_true(nats_server_ms_() < deadline);
+            continue;
+        }
+        if (len != (size_t)n || memcmp(buf, want, len) != 0)
+            fail_msg("expected '%s', got '%.*s'", want, (int)len, buf);
+        i++;
+    }
+    /* and nothing twice after them */
+    nats_server_sleep_ms_(300);
+    assert_false(steady_test_take_msg(sub, "out", buf, sizeof(buf), &len));
+    steady_test_close_input(pub, "in");
+    wait_ok(pub, 10000);
+    steady_test_destroy(sub);
+    steady_test_destroy(pub);
+}
+
 static void test_bad_url(void **state)
 {
     struct steady_test *t = steady_test_load("nats_publish", "bad_pub");
@@ -645,6 +702,7 @@ int main(void)
         cmocka_unit_test(test_dedup_replay),
         cmocka_unit_test(test_redelivery_dropped_by_sequence),
         cmocka_unit_test(test_server_restart),
+        cmocka_unit_test(test_restart_with_messages_waiting),
         cmocka_unit_test(test_bad_url),
         cmocka_unit_test(test_type_mismatch),
         cmocka_unit_test(test_control_stream),
