@@ -181,8 +181,12 @@ static void assert_file_sequence(unsigned long long n)
 
 static void assert_clean(struct host_run *h, const char *who)
 {
-    if (host_wait(h, RUN_MS) != 0)
-        fail_msg("%s exited with %d:\n%s", who, h->status, h->output);
+    if (host_wait(h, RUN_MS) != 0) {
+        /* the whole output: cmocka cuts a message at 1 KB */
+        fprintf(stderr, "%s exited with %d:\n%s\n", who, h->status,
+                h->output);
+        fail_msg("%s exited with %d (output above)", who, h->status);
+    }
 }
 
 /* Starts node `node` of the notice graph, which runs until it is asked to
