@@ -14,62 +14,67 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* "gen": running, 1.5 s of CPU, 512.4 mCPU at 66.6 % load, restarted
- * twice, orange. */
-static inline struct tel_actor tel_fixture_gen(void)
+/* The snapshot "fab" (seq 7, a 10.04 s window) of actors[0..n_actors) and
+ * channels[0..n_channels), all zero but for the first two of each, which
+ * the text and the picture tests share; the caller fills in the rest:
+ *   actors[0] "gen": running, 1.5 s of CPU, 512.4 mCPU at 66.6 % load,
+ *     restarted twice, orange;
+ *   actors[1] "sink": stopped, 3.2 mCPU at 33.4 % load;
+ *   channels[0] gen.a -> sink.x, busy: 1,234,567 of 1,235,000 taken, 433
+ *     in flight of 1,000, 4,321 per second, 70 % filled at its 90th
+ *     percentile, 100 ms latency; red;
+ *   channels[1] gen.b -> sink.y, full and stalled: 8 sent, none taken,
+ *     capacity 8. */
+static inline void tel_fixture_fab(struct tel_snapshot *snap,
+                                   struct tel_actor *actors, size_t n_actors,
+                                   struct tel_channel *channels,
+                                   size_t n_channels)
 {
-    return (struct tel_actor){ .name = "gen",
-                               .state = TEL_RUNNING,
-                               .cpu_ns = 1500000000u,
-                               .mcpu = 512.4,
-                               .load = 66.6,
-                               .restarts = 2,
-                               .alert = ALERT_ORANGE };
-}
-
-/* "sink": stopped, 3.2 mCPU at 33.4 % load. */
-static inline struct tel_actor tel_fixture_sink(void)
-{
-    return (struct tel_actor){
+    assert_true(n_actors >= 2 && n_channels >= 2);
+    memset(actors, 0, n_actors * sizeof(*actors));
+    memset(channels, 0, n_channels * sizeof(*channels));
+    actors[0] = (struct tel_actor){ .name = "gen",
+                                    .state = TEL_RUNNING,
+                                    .cpu_ns = 1500000000u,
+                                    .mcpu = 512.4,
+                                    .load = 66.6,
+                                    .restarts = 2,
+                                    .alert = ALERT_ORANGE };
+    actors[1] = (struct tel_actor){
         .name = "sink", .state = TEL_STOPPED, .mcpu = 3.2, .load = 33.4
     };
-}
-
-/* gen.a -> sink.x, busy: 1,234,567 of 1,235,000 taken, 433 in flight of
- * 1,000, 4,321 per second, 70 % filled at its 90th percentile, 100 ms
- * latency; red. */
-static inline struct tel_channel tel_fixture_busy(void)
-{
-    return (struct tel_channel){ .from = "gen",
-                                 .to = "sink",
-                                 .from_port = "a",
-                                 .to_port = "x",
-                                 .capacity = 1000,
-                                 .percentile = 90,
-                                 .sent = 1235000,
-                                 .taken = 1234567,
-                                 .inflight = 433,
-                                 .avg_rate = 4321.4,
-                                 .avg_filled = 43.3,
-                                 .pct_filled = 70,
-                                 .latency_ms = 100.2,
-                                 .alert = ALERT_RED };
-}
-
-/* gen.b -> sink.y, full and stalled: 8 sent, none taken, capacity 8. */
-static inline struct tel_channel tel_fixture_full(void)
-{
-    return (struct tel_channel){ .from = "gen",
-                                 .to = "sink",
-                                 .from_port = "b",
-                                 .to_port = "y",
-                                 .capacity = 8,
-                                 .percentile = 80,
-                                 .sent = 8,
-                                 .inflight = 8,
-                                 .avg_filled = 100,
-                                 .pct_filled = 100,
-                                 .latency_ms = INFINITY };
+    channels[0] = (struct tel_channel){ .from = "gen",
+                                        .to = "sink",
+                                        .from_port = "a",
+                                        .to_port = "x",
+                                        .capacity = 1000,
+                                        .percentile = 90,
+                                        .sent = 1235000,
+                                        .taken = 1234567,
+                                        .inflight = 433,
+                                        .avg_rate = 4321.4,
+                                        .avg_filled = 43.3,
+                                        .pct_filled = 70,
+                                        .latency_ms = 100.2,
+                                        .alert = ALERT_RED };
+    channels[1] = (struct tel_channel){ .from = "gen",
+                                        .to = "sink",
+                                        .from_port = "b",
+                                        .to_port = "y",
+                                        .capacity = 8,
+                                        .percentile = 80,
+                                        .sent = 8,
+                                        .inflight = 8,
+                                        .avg_filled = 100,
+                                        .pct_filled = 100,
+                                        .latency_ms = INFINITY };
+    *snap = (struct tel_snapshot){ .graph = "fab",
+                                   .seq = 7,
+                                   .window_s = 10.04,
+                                   .n_actors = n_actors,
+                                   .n_channels = n_channels,
+                                   .actors = actors,
+                                   .channels = channels };
 }
 
 /* The statistics a graph file shows, as tel_snapshot_create and

@@ -40,10 +40,7 @@ static const struct graph_alert red_alert = {
 static int setup(void **state)
 {
     (void)state;
-    memset(actors, 0, sizeof(actors));
-    memset(channels, 0, sizeof(channels));
-    actors[0] = tel_fixture_gen();
-    actors[1] = tel_fixture_sink();
+    tel_fixture_fab(&snap, actors, 4, channels, 3);
     actors[2] = (struct tel_actor){ .name = "logger",
                                     .troupe = "out",
                                     .troupe_index = 0,
@@ -53,11 +50,9 @@ static int setup(void **state)
                                     .troupe = "out",
                                     .troupe_index = 0,
                                     .state = TEL_FAILED };
-    channels[0] = tel_fixture_busy();
     channels[0].type = "u64";
     channels[0].alerts = &red_alert;
     channels[0].n_alerts = 1;
-    channels[1] = tel_fixture_full();
     channels[1].type = "fizzbuzz_msg";
     channels[2] = (struct tel_channel){ .from = "sink",
                                         .to = "we\"ird\\<&>",
@@ -66,15 +61,8 @@ static int setup(void **state)
                                         .type = "u64",
                                         .capacity = 64,
                                         .percentile = 80 };
-    snap = (struct tel_snapshot){ .graph = "fab",
-                                  .seq = 7,
-                                  .window_s = 10.04,
-                                  .n_actors = 4,
-                                  .n_channels = 3,
-                                  .n_troupes = 1,
-                                  .actors = actors,
-                                  .channels = channels,
-                                  .troupes = troupes };
+    snap.n_troupes = 1;
+    snap.troupes = troupes;
     return 0;
 }
 

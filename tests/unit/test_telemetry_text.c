@@ -26,14 +26,9 @@ static struct tel_snapshot snap;
 static int setup(void **state)
 {
     (void)state;
-    memset(actors, 0, sizeof(actors));
-    memset(channels, 0, sizeof(channels));
-    actors[0] = tel_fixture_gen();
-    actors[1] = tel_fixture_sink();
+    tel_fixture_fab(&snap, actors, 3, channels, 3);
     actors[2] = (struct tel_actor){ .name = "we\"ird\\", .state = TEL_FAILED };
-    channels[0] = tel_fixture_busy();
     channels[0].show_ports = true;
-    channels[1] = tel_fixture_full();
     channels[1].show_ports = true;
     channels[1].alert = ALERT_YELLOW;
     channels[2] = (struct tel_channel){ .from = "sink",
@@ -47,13 +42,6 @@ static int setup(void **state)
                                         .dropped = 1234,
                                         .bytes = 5000000,
                                         .avg_bytes_rate = 123456.0 };
-    snap = (struct tel_snapshot){ .graph = "fab",
-                                  .seq = 7,
-                                  .window_s = 10.04,
-                                  .n_actors = 3,
-                                  .n_channels = 3,
-                                  .actors = actors,
-                                  .channels = channels };
     return 0;
 }
 
