@@ -366,6 +366,22 @@ static inline int host_telemetry_port(struct host_run *h, int timeout_ms)
     return port > 0 ? port : 0;
 }
 
+/* The value of `series` (name and labels, as written) in Prometheus text,
+ * or `absent` when the text has no such sample. */
+static inline double prom_value(const char *text, const char *series,
+                                double absent)
+{
+    size_t len = strlen(series);
+
+    for (const char *p = text; p && *p; p = strchr(p, '\n')) {
+        if (*p == '\n')
+            p++;
+        if (strncmp(p, series, len) == 0 && p[len] == ' ')
+            return strtod(p + len + 1, NULL);
+    }
+    return absent;
+}
+
 /* A port on 127.0.0.1 that was free a moment ago (bound and let go), for
  * a server that cannot be told to take port 0 and say which it got; the
  * caller retries when another program took it in between. 0 on failure. */

@@ -112,19 +112,30 @@ static void start_node(struct host_run *h, const char *graph, const char *node,
     assert_int_equal(host_start(h, args), 0);
 }
 
+/* kill -9: the node is gone, its output dropped. */
 static void kill9(struct host_run *h)
 {
     kill(h->pid, SIGKILL);
     host_wait(h, 10000);
+    free(h->output);
+    h->output = NULL;
+}
+
+/* Waits until the node says `text`; else fails with `failure` and what the
+ * node said so far. */
+static void await_says(struct host_run *h, const char *text,
+                       const char *failure)
+{
+    if (!host_await_output(h, text, SEEN_MS)) {
+        char *out = host_read_output(h);
+        fail_msg("%s:\n%s", failure, out);
+    }
 }
 
 /* The upstream node created the stream (its publisher's init) and runs. */
 static void await_started(struct host_run *h)
 {
-    if (!host_await_output(h, "starting:", SEEN_MS)) {
-        char *out = host_read_output(h);
-        fail_msg("the node did not start:\n%s", out);
-    }
+    await_says(h, "starting:", "the node did not start");
 }
 
 /* Waits until the log file holds at least `bytes`. */
@@ -189,6 +200,65 @@ static void assert_clean(struct host_run *h, const char *who)
     }
 }
 
+/* Both nodes ended cleanly (`up_name` and `down_name` say which run of
+ * each a failure is about) and the log file holds exactly what upstream's
+ * generator sent. */
+static void assert_both_clean_exact(struct host_run *up, const char *up_name,
+                                    struct host_run *down,
+                                    const char *down_name)
+{
+    assert_clean(up, up_name);
+    assert_clean(down, down_name);
+    assert_file_sequence(generator_sent(up->output));
+}
+
+/* The generator's count upstream and the logger's lines downstream, read
+ * together, are exactly fizzbuzz(0..N-1). */
+static void assert_outputs_exact(const struct host_run *up,
+                                 const struct host_run *down)
+{
+    size_t len = strlen(up->output) + strlen(down->output) + 1;
+    char *all = malloc(len);
+
+    assert_non_null(all);
+    snprintf(all, len, "%s%s", up->output, down->output);
+    assert_true(assert_exact_sequence(all) > 0);
+    free(all);
+}
+
+static void free_both(struct host_run *up, struct host_run *down)
+{
+    free(up->output);
+    free(down->output);
+}
+
+/* Waits `ms`, then the node must still be running. */
+static void assert_still_running_after(const struct host_run *h, int ms)
+{
+    nats_server_sleep_ms_(ms);
+    assert_int_equal(kill(h->pid, 0), 0);
+}
+
+/* How a test starts node `node` of its two-node graph. */
+typedef void (*start_fn)(struct host_run *h, const char *node);
+
+/* The standard two-node graph, logging to the fixture's file. */
+static void start_logging_node(struct host_run *h, const char *node)
+{
+    start_node(h, GRAPH, node, true);
+}
+
+/* Starts upstream, waits until it runs, starts downstream and waits until
+ * the log file holds `bytes`: both nodes are well into the run. */
+static void start_both(start_fn start, struct host_run *up,
+                       struct host_run *down, size_t bytes)
+{
+    start(up, "upstream");
+    await_started(up);
+    start(down, "downstream");
+    await_file(bytes);
+}
+
 /* Starts node `node` of the notice graph, which runs until it is asked to
  * stop, with the fixture's server, state folder and log file. */
 static void start_notice_node(struct host_run *h, const char *node)
@@ -216,44 +286,38 @@ static size_t file_size(void)
     return stat(fx.log_file, &st) == 0 ? (size_t)st.st_size : 0;
 }
 
+/* The node, still running, has not been stopped by a notice. */
+static void assert_no_notice_yet(const struct host_run *h, const char *who)
+{
+    char *out = host_read_output(h);
+
+    if (strstr(out, "shutdown notice received"))
+        fail_msg("%s took a notice of an earlier run:\n%s", who, out);
+    free(out);
+}
+
 /* Both nodes of the notice graph run on from where they were: neither is
  * stopped by a notice of an earlier run; then a SIGTERM upstream ends the
  * graph. The sequence over all runs is exact. */
 static void run_notice_graph_again(void)
 {
     struct host_run up, down;
-    size_t before = file_size();
-    char *out;
 
-    start_notice_node(&up, "upstream");
-    await_started(&up);
-    start_notice_node(&down, "downstream");
-    await_file(before + 4000);
-    nats_server_sleep_ms_(1000);
-    assert_int_equal(kill(up.pid, 0), 0);
+    start_both(start_notice_node, &up, &down, file_size() + 4000);
+    assert_still_running_after(&up, 1000);
     assert_int_equal(kill(down.pid, 0), 0);
-    out = host_read_output(&up);
-    if (strstr(out, "shutdown notice received"))
-        fail_msg("upstream took a notice of an earlier run:\n%s", out);
-    free(out);
-    out = host_read_output(&down);
-    if (strstr(out, "shutdown notice received"))
-        fail_msg("downstream took a notice of an earlier run:\n%s", out);
-    free(out);
+    assert_no_notice_yet(&up, "upstream");
+    assert_no_notice_yet(&down, "downstream");
     kill(up.pid, SIGTERM);
-    assert_clean(&up, "upstream (next run)");
-    assert_clean(&down, "downstream (next run)");
+    assert_both_clean_exact(&up, "upstream (next run)", &down,
+                            "downstream (next run)");
     assert_says(&down, "downstream (next run)", NOTICE_RECEIVED);
-    assert_file_sequence(generator_sent(up.output));
-    free(up.output);
-    free(down.output);
+    free_both(&up, &down);
 }
 
 static void test_two_nodes_exact(void **state)
 {
     struct host_run up, down;
-    char *all;
-    size_t len;
 
     (void)state;
     start_node(&up, GRAPH, "upstream", false);
@@ -261,19 +325,12 @@ static void test_two_nodes_exact(void **state)
     start_node(&down, GRAPH, "downstream", false);
     assert_clean(&up, "upstream");
     assert_clean(&down, "downstream");
-    /* the generator's count upstream, the logger's lines downstream */
-    len = strlen(up.output) + strlen(down.output) + 1;
-    all = malloc(len);
-    assert_non_null(all);
-    snprintf(all, len, "%s%s", up.output, down.output);
-    assert_true(assert_exact_sequence(all) > 0);
+    assert_outputs_exact(&up, &down);
     /* the stream and the drain in order, as the log says */
     assert_non_null(strstr(up.output, "created stream "
                                       "'steady_standard_2nodes_worker-out'"));
     assert_non_null(strstr(down.output, "end of stream"));
-    free(all);
-    free(up.output);
-    free(down.output);
+    free_both(&up, &down);
 }
 
 static void test_kill_downstream(void **state)
@@ -281,18 +338,11 @@ static void test_kill_downstream(void **state)
     struct host_run up, down;
 
     (void)state;
-    start_node(&up, GRAPH, "upstream", true);
-    await_started(&up);
-    start_node(&down, GRAPH, "downstream", true);
-    await_file(4000);
+    start_both(start_logging_node, &up, &down, 4000);
     kill9(&down);
-    free(down.output);
-    start_node(&down, GRAPH, "downstream", true);
-    assert_clean(&up, "upstream");
-    assert_clean(&down, "downstream (restarted)");
-    assert_file_sequence(generator_sent(up.output));
-    free(up.output);
-    free(down.output);
+    start_logging_node(&down, "downstream");
+    assert_both_clean_exact(&up, "upstream", &down, "downstream (restarted)");
+    free_both(&up, &down);
 }
 
 static void test_kill_upstream(void **state)
@@ -300,18 +350,11 @@ static void test_kill_upstream(void **state)
     struct host_run up, down;
 
     (void)state;
-    start_node(&up, GRAPH, "upstream", true);
-    await_started(&up);
-    start_node(&down, GRAPH, "downstream", true);
-    await_file(4000);
+    start_both(start_logging_node, &up, &down, 4000);
     kill9(&up);
-    free(up.output);
-    start_node(&up, GRAPH, "upstream", true);
-    assert_clean(&up, "upstream (restarted)");
-    assert_clean(&down, "downstream");
-    assert_file_sequence(generator_sent(up.output));
-    free(up.output);
-    free(down.output);
+    start_logging_node(&up, "upstream");
+    assert_both_clean_exact(&up, "upstream (restarted)", &down, "downstream");
+    free_both(&up, &down);
 }
 
 static void test_nats_restart(void **state)
@@ -319,16 +362,10 @@ static void test_nats_restart(void **state)
     struct host_run up, down;
 
     (void)state;
-    start_node(&up, GRAPH, "upstream", true);
-    await_started(&up);
-    start_node(&down, GRAPH, "downstream", true);
-    await_file(4000);
+    start_both(start_logging_node, &up, &down, 4000);
     assert_int_equal(nats_server_restart(&fx.nats), 0);
-    assert_clean(&up, "upstream");
-    assert_clean(&down, "downstream");
-    assert_file_sequence(generator_sent(up.output));
-    free(up.output);
-    free(down.output);
+    assert_both_clean_exact(&up, "upstream", &down, "downstream");
+    free_both(&up, &down);
 }
 
 static void test_durable_kill(void **state)
@@ -339,7 +376,6 @@ static void test_durable_kill(void **state)
     start_node(&h, DURABLE, NULL, true);
     await_file(4000);
     kill9(&h);
-    free(h.output);
     start_node(&h, DURABLE, NULL, true);
     assert_clean(&h, "the durable graph (restarted)");
     assert_file_sequence(generator_sent(h.output));
@@ -376,20 +412,13 @@ static void test_missing_neighbour_waits(void **state)
     struct host_run up, down;
 
     (void)state;
-    start_node(&up, GRAPH, "upstream", true);
-    if (!host_await_output(&up, "waiting for its consumer", SEEN_MS)) {
-        char *out = host_read_output(&up);
-        fail_msg("upstream did not say it waits:\n%s", out);
-    }
-    nats_server_sleep_ms_(500);
-    /* still running */
-    assert_int_equal(kill(up.pid, 0), 0);
-    start_node(&down, GRAPH, "downstream", true);
-    assert_clean(&up, "upstream");
-    assert_clean(&down, "downstream");
-    assert_file_sequence(generator_sent(up.output));
-    free(up.output);
-    free(down.output);
+    start_logging_node(&up, "upstream");
+    await_says(&up, "waiting for its consumer",
+               "upstream did not say it waits");
+    assert_still_running_after(&up, 500);
+    start_logging_node(&down, "downstream");
+    assert_both_clean_exact(&up, "upstream", &down, "downstream");
+    free_both(&up, &down);
 }
 
 /* The consuming node may start first: it makes the stream and waits. */
@@ -398,19 +427,13 @@ static void test_downstream_first(void **state)
     struct host_run up, down;
 
     (void)state;
-    start_node(&down, GRAPH, "downstream", true);
-    if (!host_await_output(&down, "created stream", SEEN_MS)) {
-        char *out = host_read_output(&down);
-        fail_msg("downstream did not make its stream:\n%s", out);
-    }
+    start_logging_node(&down, "downstream");
+    await_says(&down, "created stream", "downstream did not make its stream");
     /* still running, waiting for the producer */
     assert_int_equal(kill(down.pid, 0), 0);
-    start_node(&up, GRAPH, "upstream", true);
-    assert_clean(&up, "upstream");
-    assert_clean(&down, "downstream");
-    assert_file_sequence(generator_sent(up.output));
-    free(up.output);
-    free(down.output);
+    start_logging_node(&up, "upstream");
+    assert_both_clean_exact(&up, "upstream", &down, "downstream");
+    free_both(&up, &down);
 }
 
 /* Variable-size messages cross a durable channel whole and in order. */
@@ -445,29 +468,18 @@ static void test_shutdown_from_downstream(void **state)
                                 "downstream",  "--nats", fx.nats.url,
                                 "--state-dir", fx.dir,   "--telemetry",
                                 "off",         NULL };
-    char *all;
-    size_t len;
 
     (void)state;
     assert_int_equal(host_start(&up, up_args), 0);
     await_started(&up);
     assert_int_equal(host_start(&down, down_args), 0);
-    if (!host_await_output(&down, "[logger] Msg", SEEN_MS)) {
-        char *out = host_read_output(&down);
-        fail_msg("downstream logged nothing:\n%s", out);
-    }
+    await_says(&down, "[logger] Msg", "downstream logged nothing");
     kill(down.pid, SIGTERM);
     assert_clean(&down, "downstream");
     assert_clean(&up, "upstream");
     assert_non_null(strstr(up.output, "shutdown notice received"));
-    len = strlen(up.output) + strlen(down.output) + 1;
-    all = malloc(len);
-    assert_non_null(all);
-    snprintf(all, len, "%s%s", up.output, down.output);
-    assert_true(assert_exact_sequence(all) > 0);
-    free(all);
-    free(up.output);
-    free(down.output);
+    assert_outputs_exact(&up, &down);
+    free_both(&up, &down);
 }
 
 /* The downstream node is down (killed) when the upstream node is asked to
@@ -481,12 +493,8 @@ static void test_notice_reaches_downstream_that_was_down(void **state)
     struct host_run up, down;
 
     (void)state;
-    start_notice_node(&up, "upstream");
-    await_started(&up);
-    start_notice_node(&down, "downstream");
-    await_file(4000);
+    start_both(start_notice_node, &up, &down, 4000);
     kill9(&down);
-    free(down.output);
     kill(up.pid, SIGTERM);
     assert_clean(&up, "upstream");
     assert_says(&up, "upstream", NOTICE_SENT);
@@ -495,8 +503,7 @@ static void test_notice_reaches_downstream_that_was_down(void **state)
     assert_says(&down, "downstream (started again)", NOTICE_RECEIVED);
     assert_says(&down, "downstream (started again)", "end of stream");
     assert_file_sequence(generator_sent(up.output));
-    free(up.output);
-    free(down.output);
+    free_both(&up, &down);
     run_notice_graph_again();
 }
 
@@ -511,26 +518,17 @@ static void test_notice_reaches_upstream_that_was_down(void **state)
     struct host_run up, down;
 
     (void)state;
-    start_notice_node(&up, "upstream");
-    await_started(&up);
-    start_notice_node(&down, "downstream");
-    await_file(4000);
+    start_both(start_notice_node, &up, &down, 4000);
     kill9(&up);
-    free(up.output);
     kill(down.pid, SIGTERM);
-    if (!host_await_output(&down, NOTICE_SENT, SEEN_MS)) {
-        char *out = host_read_output(&down);
-        fail_msg("downstream sent no notice:\n%s", out);
-    }
-    nats_server_sleep_ms_(1000);
+    await_says(&down, NOTICE_SENT, "downstream sent no notice");
     /* still there, waiting for its neighbour */
-    assert_int_equal(kill(down.pid, 0), 0);
+    assert_still_running_after(&down, 1000);
     start_notice_node(&up, "upstream");
     assert_clean(&up, "upstream (started again)");
     assert_clean(&down, "downstream");
     assert_says(&up, "upstream (started again)", NOTICE_RECEIVED);
-    free(up.output);
-    free(down.output);
+    free_both(&up, &down);
     run_notice_graph_again();
 }
 
@@ -541,18 +539,14 @@ static void test_notice_not_left_for_next_run(void **state)
     struct host_run up, down;
 
     (void)state;
-    start_notice_node(&up, "upstream");
-    await_started(&up);
-    start_notice_node(&down, "downstream");
-    await_file(4000);
+    start_both(start_notice_node, &up, &down, 4000);
     kill(down.pid, SIGTERM);
     assert_clean(&down, "downstream");
     assert_clean(&up, "upstream");
     assert_says(&down, "downstream", NOTICE_SENT);
     assert_says(&up, "upstream", NOTICE_RECEIVED);
     assert_file_sequence(generator_sent(up.output));
-    free(up.output);
-    free(down.output);
+    free_both(&up, &down);
     run_notice_graph_again();
 }
 
@@ -590,10 +584,7 @@ static void test_backpressure_keeps_producer_flat(void **state)
     assert_int_equal(host_start(&up, up_args), 0);
     await_started(&up);
     assert_int_equal(host_start(&down, down_args), 0);
-    if (!host_await_output(&up, "waiting for its consumer", SEEN_MS)) {
-        char *out = host_read_output(&up);
-        fail_msg("the producer did not wait:\n%s", out);
-    }
+    await_says(&up, "waiting for its consumer", "the producer did not wait");
     nats_server_sleep_ms_(1000);
     before = rss_kib(up.pid);
     nats_server_sleep_ms_(3000);
@@ -606,8 +597,6 @@ static void test_backpressure_keeps_producer_flat(void **state)
         fail_msg("the producer grew from %ld KiB to %ld KiB", before, after);
     kill9(&down);
     kill9(&up);
-    free(up.output);
-    free(down.output);
 }
 
 static void test_unreachable_server(void **state)

@@ -9,8 +9,8 @@
  * are refused with exit 2.
  */
 #include "host_run.h"
+#include "remove_tree.h"
 
-#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -32,15 +32,6 @@ struct tmp {
     char snap[128];
 };
 
-static int rm_entry(const char *path, const struct stat *st, int flag,
-                    struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 static void tmp_make(struct tmp *t)
 {
     memset(t, 0, sizeof(*t));
@@ -54,7 +45,7 @@ static void tmp_make(struct tmp *t)
 
 static void tmp_remove(struct tmp *t)
 {
-    nftw(t->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    remove_tree(t->dir);
 }
 
 /* The standard pipeline; troupe: every actor in one troupe. */

@@ -5,9 +5,9 @@
  * systems are real tmpfs mounts in a private mount namespace; without the
  * privilege for one, those tests are skipped with a message. */
 #include "host_run.h"
+#include "remove_tree.h"
 
 #include <dirent.h>
-#include <ftw.h>
 #include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -31,15 +31,6 @@ struct tmp {
     bool mounted;
 };
 
-static int rm_entry(const char *path, const struct stat *st, int flag,
-                    struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 static void tmp_make(struct tmp *t)
 {
     memset(t, 0, sizeof(*t));
@@ -56,7 +47,7 @@ static void tmp_remove(struct tmp *t)
     }
     chmod(t->dir, 0700);
     (void)!chown(t->dir, geteuid(), (gid_t)-1);
-    nftw(t->base, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    remove_tree(t->base);
 }
 
 /* Mounts a tmpfs of kib KiB on t->base, or skips the test. */

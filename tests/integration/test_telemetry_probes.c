@@ -16,7 +16,6 @@
 #include <cmocka.h>
 
 #define TEL_GRAPHS STEADY_SOURCE_DIR "/tests/graphs/telemetry/"
-#define URL_PREFIX "telemetry: dashboard http://127.0.0.1:"
 
 static void sleep_ms(int ms)
 {
@@ -37,20 +36,6 @@ static void assert_text_reply(const struct http_reply *r, int status,
     assert_string_equal(type, "text/plain; charset=utf-8");
 }
 
-/* The value of `series` in Prometheus text, or -1 when absent. */
-static double metric(const char *text, const char *series)
-{
-    size_t len = strlen(series);
-
-    for (const char *p = text; p && *p; p = strchr(p, '\n')) {
-        if (*p == '\n')
-            p++;
-        if (strncmp(p, series, len) == 0 && p[len] == ' ')
-            return strtod(p + len + 1, NULL);
-    }
-    return -1;
-}
-
 static bool host_exited(const struct host_run *h)
 {
     struct pollfd p = { .fd = h->pidfd, .events = POLLIN };
@@ -61,18 +46,10 @@ static bool host_exited(const struct host_run *h)
 /* The port the host logged, waiting for the line (bounded). */
 static int logged_port(struct host_run *h)
 {
-    char *out, *at;
     int port;
 
-    if (!host_await_output(h, URL_PREFIX, 20000)) {
-        out = host_read_output(h);
-        fail_msg("no telemetry URL in the log:\n%s", out);
-    }
-    out = host_read_output(h);
-    at = strstr(out, URL_PREFIX);
-    port = atoi(at + strlen(URL_PREFIX));
-    free(out);
-    assert_true(port > 0);
+    if (!(port = host_telemetry_port(h, 20000)))
+        fail_msg("no telemetry URL in the log:\n%s", host_read_output(h));
     return port;
 }
 
@@ -150,7 +127,7 @@ static void test_health_after_an_actor_fails_for_good(void **state)
     /* the first failure is counted at once; the restart comes 4 s later */
     for (int waited = 0; waited < 10000 && n < 1; waited += 10) {
         r = http_get(port, "/metrics");
-        n = r.status == 200 ? metric(r.body, restarts) : -1;
+        n = r.status == 200 ? prom_value(r.body, restarts, -1) : -1;
         http_reply_free(&r);
         if (n < 1)
             sleep_ms(10);
@@ -190,8 +167,10 @@ static void test_health_after_an_actor_fails_for_good(void **state)
     /* and the next frame shows it in /metrics */
     for (int waited = 0; waited < 5000 && n != 0; waited += 20) {
         r = http_get(port, "/metrics");
-        n = metric(r.body, "actor_state{actor_name=\"counter\","
-                           "state=\"failed\"}") == 1
+        n = prom_value(r.body,
+                       "actor_state{actor_name=\"counter\","
+                       "state=\"failed\"}",
+                       -1) == 1
                 ? 0
                 : -1;
         http_reply_free(&r);

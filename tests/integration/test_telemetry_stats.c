@@ -19,10 +19,9 @@
 /* cmocka.h needs setjmp.h, stdarg.h and stddef.h first. */
 #include <cmocka.h>
 
-#define GRAPHS     STEADY_SOURCE_DIR "/tests/graphs/"
-#define STATS      GRAPHS "telemetry/stats.yaml"
-#define URL_PREFIX "telemetry: dashboard http://127.0.0.1:"
-#define SHOT       STEADY_BINARY_DIR "/artifacts/telemetry-dashboard-stats.png"
+#define GRAPHS STEADY_SOURCE_DIR "/tests/graphs/"
+#define STATS  GRAPHS "telemetry/stats.yaml"
+#define SHOT   STEADY_BINARY_DIR "/artifacts/telemetry-dashboard-stats.png"
 
 static void sleep_ms(int ms)
 {
@@ -37,18 +36,9 @@ static void assert_has(const char *text, const char *want)
         fail_msg("missing '%s' in:\n%s", want, text);
 }
 
-/* The value of `series` in Prometheus text, or NAN when absent. */
 static double metric(const char *text, const char *series)
 {
-    size_t len = strlen(series);
-
-    for (const char *p = text; p && *p; p = strchr(p, '\n')) {
-        if (*p == '\n')
-            p++;
-        if (strncmp(p, series, len) == 0 && p[len] == ' ')
-            return strtod(p + len + 1, NULL);
-    }
-    return NAN;
+    return prom_value(text, series, NAN);
 }
 
 static struct http_reply get_ok(int port, const char *path)
@@ -126,18 +116,10 @@ static void test_check_takes_good_and_refuses_hostile(void **state)
 
 static int logged_port(struct host_run *h)
 {
-    char *out, *at;
     int port;
 
-    if (!host_await_output(h, URL_PREFIX, 20000)) {
-        out = host_read_output(h);
-        fail_msg("no telemetry URL in the log:\n%s", out);
-    }
-    out = host_read_output(h);
-    at = strstr(out, URL_PREFIX);
-    port = atoi(at + strlen(URL_PREFIX));
-    free(out);
-    assert_true(port > 0);
+    if (!(port = host_telemetry_port(h, 20000)))
+        fail_msg("no telemetry URL in the log:\n%s", host_read_output(h));
     return port;
 }
 

@@ -49,13 +49,17 @@ static void wait_ok(struct steady_test *t, unsigned ms)
                  steady_test_log(t));
 }
 
-/* A publisher of `type`/`size` items on `subject`; params as "k", "v"
- * pairs, NULL-terminated. */
-static struct steady_test *publisher(const char *name, const char *subject,
-                                     const char *type, size_t size, size_t cap,
-                                     ...)
+/* A nats_publish (its input "in") or nats_subscribe (its output "out") of
+ * `type`/`size` items on `subject`, the port's capacity `cap`, connected
+ * to the fixture's server; params as "k", "v" pairs, NULL-terminated. The
+ * url and subject come from buffers gone on return: the plugin keeps its
+ * own copies. */
+static struct steady_test *bridge(const char *plugin, const char *name,
+                                  const char *subject, const char *type,
+                                  size_t size, size_t cap, ...)
 {
-    struct steady_test *t = steady_test_load("nats_publish", name);
+    struct steady_test *t = steady_test_load(plugin, name);
+    bool pub = strcmp(plugin, "nats_publish") == 0;
     char url[80], subj[80];
     va_list ap;
     const char *k;
@@ -70,34 +74,70 @@ static struct steady_test *publisher(const char *name, const char *subject,
         assert_int_equal(steady_test_set_param(t, k, va_arg(ap, const char *)),
                          0);
     va_end(ap);
-    assert_non_null(steady_test_connect_typed(t, "in", cap, type, size));
+    assert_non_null(
+        steady_test_connect_typed(t, pub ? "in" : "out", cap, type, size));
     return t;
 }
 
-static struct steady_test *subscriber(const char *name, const char *subject,
-                                      const char *type, size_t size, size_t cap,
-                                      ...)
+#define publisher(...)  bridge("nats_publish", __VA_ARGS__)
+#define subscriber(...) bridge("nats_subscribe", __VA_ARGS__)
+
+/* Message i of a text test: "message i", then, when pad is not 0, a space
+ * and i % pad x's (messages of many sizes). Returns its length. */
+static size_t message_text(char *buf, size_t cap, int i, int pad)
 {
-    struct steady_test *t = steady_test_load("nats_subscribe", name);
-    char url[80], subj[80];
-    va_list ap;
-    const char *k;
+    static const char xs[] =
+        "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+        "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+        "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+        "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+        "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx";
+    int n = pad ? snprintf(buf, cap, "message %d %.*s", i, i % pad, xs)
+                : snprintf(buf, cap, "message %d", i);
 
-    assert_non_null(t);
-    snprintf(url, sizeof(url), "%s", server.url);
-    snprintf(subj, sizeof(subj), "%s", subject);
-    assert_int_equal(steady_test_set_param(t, "url", url), 0);
-    assert_int_equal(steady_test_set_param(t, "subject", subj), 0);
-    va_start(ap, cap);
-    while ((k = va_arg(ap, const char *)))
-        assert_int_equal(steady_test_set_param(t, k, va_arg(ap, const char *)),
-                         0);
-    va_end(ap);
-    assert_non_null(steady_test_connect_typed(t, "out", cap, type, size));
-    return t;
+    assert_true(n > 0 && (size_t)n < cap);
+    return (size_t)n;
 }
 
-/* Feeds values first..first+n-1 into a publisher, waiting for room (10 s
+/* Feeds messages 0..n-1 (message_text) into a publisher, waiting for room
+ * until deadline. */
+static void feed_text(struct steady_test *t, int n, int pad, long deadline)
+{
+    char msg[300];
+
+    for (int i = 0; i < n;) {
+        size_t len = message_text(msg, sizeof(msg), i, pad);
+
+        if (steady_test_feed_msg(t, "in", msg, len))
+            i++;
+        else
+            nats_server_sleep_ms_(1);
+        assert_true(nats_server_ms_() < deadline);
+    }
+}
+
+/* Takes n messages from a subscriber's output and checks they are
+ * messages 0..n-1 (message_text), whole and in order, by deadline. */
+static void expect_text(struct steady_test *t, int n, int pad, long deadline)
+{
+    char buf[512], want[300];
+    size_t len;
+
+    for (int i = 0; i < n;) {
+        size_t want_len = message_text(want, sizeof(want), i, pad);
+
+        if (!steady_test_take_msg(t, "out", buf, sizeof(buf), &len)) {
+            steady_test_await_output(t, "out", 1, 200);
+            assert_true(nats_server_ms_() < deadline);
+            continue;
+        }
+        if (len != want_len || memcmp(buf, want, len) != 0)
+            fail_msg("expected '%s', got '%.*s'", want, (int)len, buf);
+        i++;
+    }
+}
+
+/* Feeds values first..first+n-1 into a publisher, waiting for room (20 s
  * at most in all). */
 static void feed_u64(struct steady_test *t, uint64_t first, size_t n)
 {
@@ -137,6 +177,48 @@ static void expect_u64(struct steady_test *t, uint64_t first, size_t n)
     }
 }
 
+/* Starts a publisher, feeds it values first..first+n-1, ends its input
+ * and waits until it has published them all and returned 0. */
+static void publish_all(struct steady_test *pub, uint64_t first, size_t n)
+{
+    assert_int_equal(steady_test_start(pub), 0);
+    feed_u64(pub, first, n);
+    steady_test_close_input(pub, "in");
+    wait_ok(pub, 10000);
+}
+
+/* One step of a stream kept flowing: feeds the publisher values from *fed
+ * on while it has room (up to total), then takes at most `batch` (64 at
+ * most) values from the subscriber, waiting wait_ms for the first, and
+ * checks they are *next, *next+1, ... Returns how many it took. */
+static size_t flow_u64(struct steady_test *pub, struct steady_test *sub,
+                       uint64_t *fed, uint64_t *next, uint64_t total,
+                       size_t batch, int wait_ms)
+{
+    uint64_t buf[64];
+    size_t got;
+
+    assert_true(batch <= 64);
+    while (*fed < total && steady_test_feed(pub, "in", fed, 1) == 1)
+        (*fed)++;
+    steady_test_await_output(sub, "out", 1, wait_ms);
+    got = steady_test_take(sub, "out", buf, batch);
+    for (size_t i = 0; i < got; i++, (*next)++)
+        if (buf[i] != *next)
+            fail_msg("expected %llu, got %llu", (unsigned long long)*next,
+                     (unsigned long long)buf[i]);
+    return got;
+}
+
+/* A while later, still nothing more at a u64 output: nothing twice. */
+static void expect_no_more_u64(struct steady_test *sub)
+{
+    uint64_t extra;
+
+    nats_server_sleep_ms_(300);
+    assert_int_equal(steady_test_take(sub, "out", &extra, 1), 0);
+}
+
 static void test_core_round_trip(void **state)
 {
     struct steady_test *sub, *pub;
@@ -166,11 +248,8 @@ static void test_jetstream_u64_eos(void **state)
     pub = publisher("js_pub", "js.u64", "u64", 8, 128, "jetstream", "true",
                     "stream", "JSU64", "create_stream", "true", "eos", "true",
                     NULL);
-    assert_int_equal(steady_test_start(pub), 0);
+    publish_all(pub, 0, 1000);
     assert_true(steady_test_log_contains(pub, "created stream 'JSU64'"));
-    feed_u64(pub, 0, 1000);
-    steady_test_close_input(pub, "in");
-    wait_ok(pub, 10000);
     assert_true(steady_test_log_contains(pub, "published 1000 messages"));
     sub = subscriber("js_sub", "js.u64", "u64", 8, 64, "jetstream", "true",
                      "stream", "JSU64", "durable", "d1", "eos", "true", NULL);
@@ -190,65 +269,23 @@ static void test_jetstream_text_in_order(void **state)
 {
     struct steady_test *sub, *pub;
     long deadline;
-    char buf[512];
-    size_t len;
-    int i;
 
     (void)state;
-    pub = steady_test_load("nats_publish", "txt_pub");
-    assert_non_null(pub);
-    snprintf(buf, sizeof(buf), "%s", server.url);
-    assert_int_equal(steady_test_set_param(pub, "url", buf), 0);
-    assert_int_equal(steady_test_set_param(pub, "subject", "js.text"), 0);
-    assert_int_equal(steady_test_set_param(pub, "jetstream", "true"), 0);
-    assert_int_equal(steady_test_set_param(pub, "stream", "JSTXT"), 0);
-    assert_int_equal(steady_test_set_param(pub, "create_stream", "true"), 0);
-    assert_int_equal(steady_test_set_param(pub, "eos", "true"), 0);
-    assert_non_null(steady_test_connect_typed(pub, "in", 64, "text", 0));
-    sub = steady_test_load("nats_subscribe", "txt_sub");
-    assert_non_null(sub);
-    assert_int_equal(steady_test_set_param(sub, "url", buf), 0);
-    assert_int_equal(steady_test_set_param(sub, "subject", "js.text"), 0);
-    assert_int_equal(steady_test_set_param(sub, "jetstream", "true"), 0);
-    assert_int_equal(steady_test_set_param(sub, "stream", "JSTXT"), 0);
+    pub = publisher("txt_pub", "js.text", "text", 0, 64, "jetstream", "true",
+                    "stream", "JSTXT", "create_stream", "true", "eos", "true",
+                    NULL);
     /* the subscriber starts first, as a consumer node may: it makes the
      * stream, with the settings the publisher would use */
-    assert_int_equal(steady_test_set_param(sub, "create_stream", "true"), 0);
-    assert_int_equal(steady_test_set_param(sub, "eos", "true"), 0);
-    assert_non_null(steady_test_connect_typed(sub, "out", 16, "text", 0));
+    sub = subscriber("txt_sub", "js.text", "text", 0, 16, "jetstream", "true",
+                     "stream", "JSTXT", "create_stream", "true", "eos", "true",
+                     NULL);
     assert_int_equal(steady_test_start(sub), 0);
     assert_true(steady_test_log_contains(sub, "created stream 'JSTXT'"));
     assert_int_equal(steady_test_start(pub), 0);
     deadline = nats_server_ms_() + 20000;
-    for (i = 0; i < 500;) {
-        char msg[300];
-        int n = snprintf(msg, sizeof(msg), "message %d %.*s", i, i % 250,
-                         "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-                         "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-                         "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-                         "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-                         "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
-
-        if (steady_test_feed_msg(pub, "in", msg, (size_t)n))
-            i++;
-        else
-            nats_server_sleep_ms_(1);
-        assert_true(nats_server_ms_() < deadline);
-    }
+    feed_text(pub, 500, 250, deadline);
     steady_test_close_input(pub, "in");
-    for (i = 0; i < 500;) {
-        char want[300];
-        int n = snprintf(want, sizeof(want), "message %d ", i);
-
-        if (!steady_test_take_msg(sub, "out", buf, sizeof(buf), &len)) {
-            steady_test_await_output(sub, "out", 1, 200);
-            assert_true(nats_server_ms_() < deadline);
-            continue;
-        }
-        assert_int_equal(len, (size_t)n + (size_t)(i % 250));
-        assert_memory_equal(buf, want, (size_t)n);
-        i++;
-    }
+    expect_text(sub, 500, 250, deadline);
     wait_ok(pub, 10000);
     wait_ok(sub, 10000);
     steady_test_destroy(sub);
@@ -261,7 +298,7 @@ static void test_backpressure(void **state)
 {
     struct steady_test *sub, *pub;
     long deadline;
-    uint64_t fed = 0, next = 0, buf[8];
+    uint64_t fed = 0, next = 0;
 
     (void)state;
     pub = publisher("bp_pub", "bp.u64", "u64", 8, 256, "jetstream", "true",
@@ -277,16 +314,8 @@ static void test_backpressure(void **state)
     assert_int_equal(steady_test_start(sub), 0);
     deadline = nats_server_ms_() + 60000;
     while (next < 2000) {
-        size_t got;
+        size_t got = flow_u64(pub, sub, &fed, &next, 2000, 8, 50);
 
-        while (fed < 2000 && steady_test_feed(pub, "in", &fed, 1) == 1)
-            fed++;
-        steady_test_await_output(sub, "out", 1, 50);
-        got = steady_test_take(sub, "out", buf, 8);
-        for (size_t i = 0; i < got; i++, next++)
-            if (buf[i] != next)
-                fail_msg("expected %llu, got %llu", (unsigned long long)next,
-                         (unsigned long long)buf[i]);
         /* slow: pauses now and then */
         if (got && next % 64 < 8)
             nats_server_sleep_ms_(2);
@@ -309,27 +338,20 @@ static void test_dedup_replay(void **state)
     (void)state;
     pub = publisher("dd_pub1", "dd.u64", "u64", 8, 64, "jetstream", "true",
                     "stream", "DD", "create_stream", "true", NULL);
-    assert_int_equal(steady_test_start(pub), 0);
-    feed_u64(pub, 0, 10);
-    steady_test_close_input(pub, "in");
-    wait_ok(pub, 10000);
+    publish_all(pub, 0, 10);
     steady_test_destroy(pub);
     /* the state a snapshot taken after 5 acknowledgements would restore,
      * with items 5.. still in the channel */
     pub = publisher("dd_pub2", "dd.u64", "u64", 8, 64, "jetstream", "true",
                     "stream", "DD", NULL);
     ((struct pub_state *)steady_test_state(pub))->published = 5;
-    assert_int_equal(steady_test_start(pub), 0);
-    feed_u64(pub, 5, 15);
-    steady_test_close_input(pub, "in");
-    wait_ok(pub, 10000);
+    publish_all(pub, 5, 15);
     sub = subscriber("dd_sub", "dd.u64", "u64", 8, 64, "jetstream", "true",
                      "stream", "DD", NULL);
     assert_int_equal(steady_test_start(sub), 0);
     expect_u64(sub, 0, 20);
     /* and nothing twice after them */
-    nats_server_sleep_ms_(300);
-    assert_int_equal(steady_test_take(sub, "out", &(uint64_t){ 0 }, 1), 0);
+    expect_no_more_u64(sub);
     steady_test_destroy(sub);
     steady_test_destroy(pub);
 }
@@ -344,10 +366,7 @@ static void test_redelivery_dropped_by_sequence(void **state)
     (void)state;
     pub = publisher("rd_pub", "rd.u64", "u64", 8, 128, "jetstream", "true",
                     "stream", "RD", "create_stream", "true", NULL);
-    assert_int_equal(steady_test_start(pub), 0);
-    feed_u64(pub, 0, 100);
-    steady_test_close_input(pub, "in");
-    wait_ok(pub, 10000);
+    publish_all(pub, 0, 100);
     /* a first subscriber takes 10 into a full output, then goes */
     sub = subscriber("rd_sub1", "rd.u64", "u64", 8, 10, "jetstream", "true",
                      "stream", "RD", "durable", "rd", NULL);
@@ -360,8 +379,7 @@ static void test_redelivery_dropped_by_sequence(void **state)
     ((struct sub_state *)steady_test_state(sub))->last_sent = 50;
     assert_int_equal(steady_test_start(sub), 0);
     expect_u64(sub, 50, 50);
-    nats_server_sleep_ms_(300);
-    assert_int_equal(steady_test_take(sub, "out", &(uint64_t){ 0 }, 1), 0);
+    expect_no_more_u64(sub);
     steady_test_destroy(sub);
     steady_test_destroy(pub);
 }
@@ -372,7 +390,7 @@ static void test_server_restart(void **state)
 {
     struct steady_test *sub, *pub;
     long deadline;
-    uint64_t fed = 0, next = 0, buf[64];
+    uint64_t fed = 0, next = 0;
     bool restarted = false;
 
     (void)state;
@@ -385,16 +403,7 @@ static void test_server_restart(void **state)
     assert_int_equal(steady_test_start(sub), 0);
     deadline = nats_server_ms_() + 60000;
     while (next < 3000) {
-        size_t got;
-
-        while (fed < 3000 && steady_test_feed(pub, "in", &fed, 1) == 1)
-            fed++;
-        steady_test_await_output(sub, "out", 1, 20);
-        got = steady_test_take(sub, "out", buf, 64);
-        for (size_t i = 0; i < got; i++, next++)
-            if (buf[i] != next)
-                fail_msg("expected %llu, got %llu", (unsigned long long)next,
-                         (unsigned long long)buf[i]);
+        flow_u64(pub, sub, &fed, &next, 3000, 64, 20);
         if (!restarted && next >= 1000) {
             nats_server_pause(&server);
             assert_true(
@@ -406,8 +415,7 @@ static void test_server_restart(void **state)
         assert_true(nats_server_ms_() < deadline);
     }
     assert_true(steady_test_await_log(pub, "is back", 5000));
-    nats_server_sleep_ms_(300);
-    assert_int_equal(steady_test_take(sub, "out", buf, 1), 0);
+    expect_no_more_u64(sub);
     steady_test_close_input(pub, "in");
     wait_ok(pub, 10000);
     steady_test_destroy(sub);
@@ -424,7 +432,6 @@ static void test_restart_with_messages_waiting(void **state)
     long deadline;
     char buf[512];
     size_t len;
-    int i;
 
     (void)state;
     pub = publisher("mw_pub", "mw.text", "text", 0, 64, "jetstream", "true",
@@ -433,35 +440,14 @@ static void test_restart_with_messages_waiting(void **state)
                      "stream", "MW", "durable", "mw", NULL);
     assert_int_equal(steady_test_start(pub), 0);
     deadline = nats_server_ms_() + 20000;
-    for (i = 0; i < 40;) {
-        char msg[64];
-        int n = snprintf(msg, sizeof(msg), "message %d", i);
-
-        if (steady_test_feed_msg(pub, "in", msg, (size_t)n))
-            i++;
-        else
-            nats_server_sleep_ms_(1);
-        assert_true(nats_server_ms_() < deadline);
-    }
+    feed_text(pub, 40, 0, deadline);
     assert_int_equal(steady_test_start(sub), 0);
     /* the output (4 messages) is full; more wait fetched in the plugin */
     assert_int_equal(steady_test_await_output(sub, "out", 4, 10000), 4);
     nats_server_sleep_ms_(200);
     assert_int_equal(nats_server_restart(&server), 0);
     assert_true(steady_test_await_log(sub, "is back", 10000));
-    for (i = 0; i < 40;) {
-        char want[64];
-        int n = snprintf(want, sizeof(want), "message %d", i);
-
-        if (!steady_test_take_msg(sub, "out", buf, sizeof(buf), &len)) {
-            steady_test_await_output(sub, "out", 1, 200);
-            assert_true(nats_server_ms_() < deadline);
-            continue;
-        }
-        if (len != (size_t)n || memcmp(buf, want, len) != 0)
-            fail_msg("expected '%s', got '%.*s'", want, (int)len, buf);
-        i++;
-    }
+    expect_text(sub, 40, 0, deadline);
     /* and nothing twice after them */
     nats_server_sleep_ms_(300);
     assert_false(steady_test_take_msg(sub, "out", buf, sizeof(buf), &len));
@@ -506,10 +492,7 @@ static void test_type_mismatch(void **state)
     (void)state;
     pub = publisher("tm_pub", "tm.u64", "u64", 8, 64, "jetstream", "true",
                     "stream", "TM", "create_stream", "true", NULL);
-    assert_int_equal(steady_test_start(pub), 0);
-    feed_u64(pub, 0, 3);
-    steady_test_close_input(pub, "in");
-    wait_ok(pub, 10000);
+    publish_all(pub, 0, 3);
     sub = subscriber("tm_sub", "tm.u64", "i64", 8, 64, "jetstream", "true",
                      "stream", "TM", NULL);
     assert_int_equal(steady_test_start(sub), 0);
@@ -526,21 +509,12 @@ static void test_type_mismatch(void **state)
 static struct steady_test *listener(const char *plugin, const char *name,
                                     const char *durable)
 {
-    struct steady_test *t = steady_test_load(plugin, name);
-    bool pub = strcmp(plugin, "nats_publish") == 0;
-    char url[80];
+    /* without durable the pairs end before "control_durable" */
+    struct steady_test *t =
+        bridge(plugin, name, "cs.data", "u64", 8, 16, "control", "cs.stop",
+               "control_stream", "CS", durable ? "control_durable" : NULL,
+               durable, NULL);
 
-    assert_non_null(t);
-    snprintf(url, sizeof(url), "%s", server.url);
-    assert_int_equal(steady_test_set_param(t, "url", url), 0);
-    assert_int_equal(steady_test_set_param(t, "subject", "cs.data"), 0);
-    assert_int_equal(steady_test_set_param(t, "control", "cs.stop"), 0);
-    assert_int_equal(steady_test_set_param(t, "control_stream", "CS"), 0);
-    if (durable)
-        assert_int_equal(steady_test_set_param(t, "control_durable", durable),
-                         0);
-    assert_non_null(
-        steady_test_connect_typed(t, pub ? "in" : "out", 16, "u64", 8));
     assert_int_equal(steady_test_start(t), 0);
     return t;
 }
@@ -651,41 +625,25 @@ static void test_control_stream_server_restart(void **state)
 
 static void test_control_stream_misuse(void **state)
 {
-    struct steady_test *t = steady_test_load("nats_subscribe", "cs_bad");
-    char url[80];
+    struct steady_test *t;
 
     (void)state;
-    assert_non_null(t);
-    snprintf(url, sizeof(url), "%s", server.url);
-    assert_int_equal(steady_test_set_param(t, "url", url), 0);
-    assert_int_equal(steady_test_set_param(t, "subject", "x"), 0);
-    assert_int_equal(steady_test_set_param(t, "control_stream", "CSB"), 0);
-    assert_non_null(steady_test_connect_typed(t, "out", 8, "u64", 8));
+    t = subscriber("cs_bad", "x", "u64", 8, 8, "control_stream", "CSB", NULL);
     assert_int_equal(steady_test_start(t), -1);
     assert_non_null(strstr(steady_test_error(t),
                            "control_stream 'CSB' needs a control subject"));
     steady_test_destroy(t);
 
-    t = steady_test_load("nats_publish", "cs_bad2");
-    assert_non_null(t);
-    assert_int_equal(steady_test_set_param(t, "url", url), 0);
-    assert_int_equal(steady_test_set_param(t, "subject", "x"), 0);
-    assert_int_equal(steady_test_set_param(t, "control", "x.stop"), 0);
-    assert_int_equal(steady_test_set_param(t, "control_durable", "d"), 0);
-    assert_non_null(steady_test_connect_typed(t, "in", 8, "u64", 8));
+    t = publisher("cs_bad2", "x", "u64", 8, 8, "control", "x.stop",
+                  "control_durable", "d", NULL);
     assert_int_equal(steady_test_start(t), -1);
     assert_non_null(
         strstr(steady_test_error(t), "control_durable needs control_stream"));
     steady_test_destroy(t);
 
     /* a stream name NATS refuses: named, with the server's words */
-    t = steady_test_load("nats_publish", "cs_bad3");
-    assert_non_null(t);
-    assert_int_equal(steady_test_set_param(t, "url", url), 0);
-    assert_int_equal(steady_test_set_param(t, "subject", "x"), 0);
-    assert_int_equal(steady_test_set_param(t, "control", "x.stop"), 0);
-    assert_int_equal(steady_test_set_param(t, "control_stream", "a.b"), 0);
-    assert_non_null(steady_test_connect_typed(t, "in", 8, "u64", 8));
+    t = publisher("cs_bad3", "x", "u64", 8, 8, "control", "x.stop",
+                  "control_stream", "a.b", NULL);
     assert_int_equal(steady_test_start(t), -1);
     if (!strstr(steady_test_error(t), "control stream 'a.b' at "))
         fail_msg("error: %s", steady_test_error(t));

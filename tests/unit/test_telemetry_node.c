@@ -5,8 +5,6 @@
  */
 #include "dot.h"
 #include "metrics.h"
-#include "strbuf.h"
-#include "telemetry.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +16,8 @@
 #include <unistd.h>
 /* cmocka.h needs setjmp.h, stdarg.h and stddef.h first. */
 #include <cmocka.h>
+/* after cmocka.h: it asserts */
+#include "tel_fixture.h"
 
 #define PROMTOOL "/usr/bin/promtool"
 
@@ -51,18 +51,9 @@ static int setup(void **state)
     return 0;
 }
 
-static char *render(void (*fn)(struct strbuf *, const struct tel_snapshot *))
-{
-    struct strbuf b = { 0 };
-
-    fn(&b, &snap);
-    assert_false(strbuf_failed(&b));
-    return strbuf_take(&b, NULL);
-}
-
 static void test_every_sample_has_the_node(void **state)
 {
-    char *text = render(metrics_write), *line, *save = NULL;
+    char *text = tel_render(metrics_write, &snap), *line, *save = NULL;
     size_t samples = 0;
 
     (void)state;
@@ -80,7 +71,7 @@ static void test_every_sample_has_the_node(void **state)
 
 static void test_labels_kept_after_node(void **state)
 {
-    char *text = render(metrics_write);
+    char *text = tel_render(metrics_write, &snap);
 
     (void)state;
     assert_non_null(strstr(text, "inflight{node=\"down\\\"stream\",from="
@@ -96,7 +87,7 @@ static void test_no_node_no_label(void **state)
 
     (void)state;
     snap.node = NULL;
-    text = render(metrics_write);
+    text = tel_render(metrics_write, &snap);
     assert_null(strstr(text, "node=\""));
     free(text);
     snap.node = "down\"stream";
@@ -140,9 +131,9 @@ static void test_promtool_says_nothing_new(void **state)
     (void)state;
     if (access(PROMTOOL, X_OK) != 0)
         skip();
-    labelled = render(metrics_write);
+    labelled = tel_render(metrics_write, &snap);
     snap.node = NULL;
-    plain = render(metrics_write);
+    plain = tel_render(metrics_write, &snap);
     snap.node = "down\"stream";
     said_labelled = promtool(labelled);
     said_plain = promtool(plain);
@@ -155,7 +146,7 @@ static void test_promtool_says_nothing_new(void **state)
 
 static void test_bridge_drawn_remote(void **state)
 {
-    char *dot = render(dot_write);
+    char *dot = tel_render(dot_write, &snap);
 
     (void)state;
     assert_non_null(strstr(dot, "\"nats_sub-worker-out\" [id="));

@@ -23,6 +23,8 @@
 #include <string.h>
 /* cmocka.h needs setjmp.h, stdarg.h and stddef.h first. */
 #include <cmocka.h>
+/* after cmocka.h: it asserts */
+#include "tel_fixture.h"
 
 static struct tel_actor actors[4];
 static struct tel_channel channels[3];
@@ -38,18 +40,7 @@ static const struct graph_alert red_alert = {
 static int setup(void **state)
 {
     (void)state;
-    memset(actors, 0, sizeof(actors));
-    memset(channels, 0, sizeof(channels));
-    actors[0] = (struct tel_actor){ .name = "gen",
-                                    .state = TEL_RUNNING,
-                                    .cpu_ns = 1500000000u,
-                                    .mcpu = 512.4,
-                                    .load = 66.6,
-                                    .restarts = 2,
-                                    .alert = ALERT_ORANGE };
-    actors[1] = (struct tel_actor){
-        .name = "sink", .state = TEL_STOPPED, .mcpu = 3.2, .load = 33.4
-    };
+    tel_fixture_fab(&snap, actors, 4, channels, 3);
     actors[2] = (struct tel_actor){ .name = "logger",
                                     .troupe = "out",
                                     .troupe_index = 0,
@@ -59,35 +50,10 @@ static int setup(void **state)
                                     .troupe = "out",
                                     .troupe_index = 0,
                                     .state = TEL_FAILED };
-    channels[0] = (struct tel_channel){ .from = "gen",
-                                        .to = "sink",
-                                        .from_port = "a",
-                                        .to_port = "x",
-                                        .type = "u64",
-                                        .alerts = &red_alert,
-                                        .n_alerts = 1,
-                                        .capacity = 1000,
-                                        .percentile = 90,
-                                        .sent = 1235000,
-                                        .taken = 1234567,
-                                        .inflight = 433,
-                                        .avg_rate = 4321.4,
-                                        .avg_filled = 43.3,
-                                        .pct_filled = 70,
-                                        .latency_ms = 100.2,
-                                        .alert = ALERT_RED };
-    channels[1] = (struct tel_channel){ .from = "gen",
-                                        .to = "sink",
-                                        .from_port = "b",
-                                        .to_port = "y",
-                                        .type = "fizzbuzz_msg",
-                                        .capacity = 8,
-                                        .percentile = 80,
-                                        .sent = 8,
-                                        .inflight = 8,
-                                        .avg_filled = 100,
-                                        .pct_filled = 100,
-                                        .latency_ms = INFINITY };
+    channels[0].type = "u64";
+    channels[0].alerts = &red_alert;
+    channels[0].n_alerts = 1;
+    channels[1].type = "fizzbuzz_msg";
     channels[2] = (struct tel_channel){ .from = "sink",
                                         .to = "we\"ird\\<&>",
                                         .from_port = "out",
@@ -95,31 +61,9 @@ static int setup(void **state)
                                         .type = "u64",
                                         .capacity = 64,
                                         .percentile = 80 };
-    snap = (struct tel_snapshot){ .graph = "fab",
-                                  .seq = 7,
-                                  .window_s = 10.04,
-                                  .n_actors = 4,
-                                  .n_channels = 3,
-                                  .n_troupes = 1,
-                                  .actors = actors,
-                                  .channels = channels,
-                                  .troupes = troupes };
+    snap.n_troupes = 1;
+    snap.troupes = troupes;
     return 0;
-}
-
-static char *dot_text(void)
-{
-    struct strbuf b = { 0 };
-
-    dot_write(&b, &snap);
-    assert_false(strbuf_failed(&b));
-    return strbuf_take(&b, NULL);
-}
-
-static void assert_has(const char *text, const char *want)
-{
-    if (!strstr(text, want))
-        fail_msg("missing '%s' in:\n%s", want, text);
 }
 
 /* ---- numbers ------------------------------------------------------------- */
@@ -153,7 +97,7 @@ static void test_format_cases(void **state)
 
 static void test_dot_seed_style_and_labels(void **state)
 {
-    char *text = dot_text();
+    char *text = tel_render(dot_write, &snap);
 
     (void)state;
     assert_true(strncmp(text, "digraph G {\nrankdir=LR;\n", 24) == 0);
@@ -185,7 +129,7 @@ static void test_dot_seed_style_and_labels(void **state)
 
 static void test_dot_troupes_are_clusters(void **state)
 {
-    char *text = dot_text();
+    char *text = tel_render(dot_write, &snap);
     const char *cluster, *end, *gen, *logger, *weird;
 
     (void)state;
@@ -205,7 +149,7 @@ static void test_dot_troupes_are_clusters(void **state)
     snap.n_troupes = 0;
     actors[2].troupe = actors[3].troupe = NULL;
     free(text);
-    text = dot_text();
+    text = tel_render(dot_write, &snap);
     assert_null(strstr(text, "subgraph"));
     assert_has(text, "\n\"logger\" [");
     free(text);
@@ -213,7 +157,7 @@ static void test_dot_troupes_are_clusters(void **state)
 
 static void test_dot_colours_by_alert_or_fill(void **state)
 {
-    char *text = dot_text(), buf[8];
+    char *text = tel_render(dot_write, &snap), buf[8];
     struct tel_channel c = { .capacity = 10 };
 
     (void)state;
@@ -246,57 +190,6 @@ static void test_dot_colours_by_alert_or_fill(void **state)
     assert_string_equal(dot_color(ALERT_NONE), "grey");
 }
 
-/* The statistics `stats:` shows, as tel_snapshot_create and
- * tel_window_figures leave them in the records. */
-static uint16_t fill_at[] = { 9000, 5000, 9990 }; /* `percentile` first */
-static double fill_pct[] = { 70, 40, 99.5 };
-static uint16_t rate_at[] = { 9500, 2500 }; /* the second: an alert's */
-static double rate_pct[] = { 5000, 1 };
-static uint16_t lat_at[] = { 9900 };
-static double lat_pct[] = { INFINITY };
-static uint16_t load_at[] = { 5000 };
-static double load_pct[] = { 12.5 };
-
-static void show_stats(void)
-{
-    channels[0].stat[MEASURE_FILLED] =
-        (struct tel_stats){ .max = 100,
-                            .stddev = 12.25,
-                            .n = 10,
-                            .shown = 1u << STAT_MAX | 1u << STAT_STDDEV,
-                            .n_pct_shown = 3,
-                            .n_pct = 3,
-                            .pct_at = fill_at,
-                            .pct = fill_pct };
-    channels[0].stat[MEASURE_RATE] =
-        (struct tel_stats){ .min = 10,
-                            .max = 9000.4,
-                            .n = 9,
-                            .shown = 1u << STAT_MIN,
-                            .n_pct_shown = 1,
-                            .n_pct = 2,
-                            .pct_at = rate_at,
-                            .pct = rate_pct };
-    channels[0].stat[MEASURE_LATENCY] =
-        (struct tel_stats){ .max = INFINITY,
-                            .stddev = 250,
-                            .n = 9,
-                            .shown = 1u << STAT_MAX | 1u << STAT_STDDEV,
-                            .n_pct_shown = 1,
-                            .n_pct = 1,
-                            .pct_at = lat_at,
-                            .pct = lat_pct };
-    actors[0].stat[MEASURE_MCPU] =
-        (struct tel_stats){ .min = 2,
-                            .max = 1023.6,
-                            .stddev = 3.25,
-                            .n = 9,
-                            .shown = 1u << STAT_MIN | 1u << STAT_MAX };
-    actors[1].stat[MEASURE_LOAD] = (struct tel_stats){
-        .n = 9, .n_pct_shown = 1, .n_pct = 1, .pct_at = load_at, .pct = load_pct
-    };
-}
-
 /* The statistics lines `stats:` asks for, in the numbers' shared format,
  * and a variable-size channel's bytes and a dropping channel's drops. */
 static void test_dot_statistics_bytes_and_drops(void **state)
@@ -304,11 +197,11 @@ static void test_dot_statistics_bytes_and_drops(void **state)
     char *text, **shapes;
 
     (void)state;
-    show_stats();
+    tel_fixture_show_stats(&channels[0], &actors[0], &actors[1]);
     channels[2].varsize = true;
     channels[2].avg_bytes_rate = 123456;
     channels[2].dropped = 1234;
-    text = dot_text();
+    text = tel_render(dot_write, &snap);
     assert_has(text, "Avg mCPU: 512\\nmCPU: min 2.0, max 1,024\\n"
                      "Restarts: 2\"");
     assert_has(text, "Avg mCPU: 3.2\\nload: 50%ile 13 %\\nState: "

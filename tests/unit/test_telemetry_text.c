@@ -5,8 +5,6 @@
  * statistics lines, layout, SVG) is in test_telemetry_picture.c.
  */
 #include "metrics.h"
-#include "strbuf.h"
-#include "telemetry.h"
 
 #include <math.h>
 #include <setjmp.h>
@@ -18,6 +16,8 @@
 #include <string.h>
 /* cmocka.h needs setjmp.h, stdarg.h and stddef.h first. */
 #include <cmocka.h>
+/* after cmocka.h: it asserts */
+#include "tel_fixture.h"
 
 static struct tel_actor actors[3];
 static struct tel_channel channels[3];
@@ -26,47 +26,11 @@ static struct tel_snapshot snap;
 static int setup(void **state)
 {
     (void)state;
-    memset(actors, 0, sizeof(actors));
-    memset(channels, 0, sizeof(channels));
-    actors[0] = (struct tel_actor){ .name = "gen",
-                                    .state = TEL_RUNNING,
-                                    .cpu_ns = 1500000000u,
-                                    .mcpu = 512.4,
-                                    .load = 66.6,
-                                    .restarts = 2,
-                                    .alert = ALERT_ORANGE };
-    actors[1] = (struct tel_actor){
-        .name = "sink", .state = TEL_STOPPED, .mcpu = 3.2, .load = 33.4
-    };
+    tel_fixture_fab(&snap, actors, 3, channels, 3);
     actors[2] = (struct tel_actor){ .name = "we\"ird\\", .state = TEL_FAILED };
-    channels[0] = (struct tel_channel){ .from = "gen",
-                                        .to = "sink",
-                                        .from_port = "a",
-                                        .to_port = "x",
-                                        .show_ports = true,
-                                        .capacity = 1000,
-                                        .percentile = 90,
-                                        .sent = 1235000,
-                                        .taken = 1234567,
-                                        .inflight = 433,
-                                        .avg_rate = 4321.4,
-                                        .avg_filled = 43.3,
-                                        .pct_filled = 70,
-                                        .latency_ms = 100.2,
-                                        .alert = ALERT_RED };
-    channels[1] = (struct tel_channel){ .from = "gen",
-                                        .to = "sink",
-                                        .from_port = "b",
-                                        .to_port = "y",
-                                        .show_ports = true,
-                                        .capacity = 8,
-                                        .percentile = 80,
-                                        .sent = 8,
-                                        .inflight = 8,
-                                        .avg_filled = 100,
-                                        .pct_filled = 100,
-                                        .latency_ms = INFINITY,
-                                        .alert = ALERT_YELLOW };
+    channels[0].show_ports = true;
+    channels[1].show_ports = true;
+    channels[1].alert = ALERT_YELLOW;
     channels[2] = (struct tel_channel){ .from = "sink",
                                         .to = "we\"ird\\",
                                         .from_port = "out",
@@ -78,36 +42,14 @@ static int setup(void **state)
                                         .dropped = 1234,
                                         .bytes = 5000000,
                                         .avg_bytes_rate = 123456.0 };
-    snap = (struct tel_snapshot){ .graph = "fab",
-                                  .seq = 7,
-                                  .window_s = 10.04,
-                                  .n_actors = 3,
-                                  .n_channels = 3,
-                                  .actors = actors,
-                                  .channels = channels };
     return 0;
-}
-
-static char *render(void (*fn)(struct strbuf *, const struct tel_snapshot *))
-{
-    struct strbuf b = { 0 };
-
-    fn(&b, &snap);
-    assert_false(strbuf_failed(&b));
-    return strbuf_take(&b, NULL);
-}
-
-static void assert_has(const char *text, const char *want)
-{
-    if (!strstr(text, want))
-        fail_msg("missing '%s' in:\n%s", want, text);
 }
 
 /* ---- Prometheus ------------------------------------------------------ */
 
 static void test_metrics_every_family_has_help_and_type(void **state)
 {
-    char *text = render(metrics_write);
+    char *text = tel_render(metrics_write, &snap);
     char done[64][64] = { { 0 } }, current[64] = "";
     size_t n_done = 0;
 
@@ -148,7 +90,7 @@ static void test_metrics_every_family_has_help_and_type(void **state)
 
 static void test_metrics_seed_names_and_labels(void **state)
 {
-    char *text = render(metrics_write);
+    char *text = tel_render(metrics_write, &snap);
 
     (void)state;
     assert_has(text, "# TYPE avg_load gauge\n");
@@ -204,68 +146,13 @@ static void test_metrics_seed_names_and_labels(void **state)
     free(text);
 }
 
-/* Statistics the graph file shows, as setup's records would carry them
- * after tel_snapshot_create and tel_window_figures. */
-static uint16_t fill_at[] = { 9000, 5000, 9990 }; /* `percentile` first */
-static double fill_pct[] = { 70, 40, 99.5 };
-static uint16_t rate_at[] = { 9500, 2500 }; /* the second: an alert's */
-static double rate_pct[] = { 5000, 1 };
-static uint16_t lat_at[] = { 9900 };
-static double lat_pct[] = { INFINITY };
-static uint16_t load_at[] = { 5000 };
-static double load_pct[] = { 12.5 };
-
-static void show_stats(void)
-{
-    struct tel_stats *fill = &channels[0].stat[MEASURE_FILLED];
-    struct tel_stats *rate = &channels[0].stat[MEASURE_RATE];
-    struct tel_stats *lat = &channels[0].stat[MEASURE_LATENCY];
-    struct tel_stats *mcpu = &actors[0].stat[MEASURE_MCPU];
-    struct tel_stats *load = &actors[1].stat[MEASURE_LOAD];
-
-    *fill = (struct tel_stats){ .min = 0,
-                                .max = 100,
-                                .stddev = 12.25,
-                                .n = 10,
-                                .shown = 1u << STAT_MAX | 1u << STAT_STDDEV,
-                                .n_pct_shown = 3,
-                                .n_pct = 3,
-                                .pct_at = fill_at,
-                                .pct = fill_pct };
-    *rate = (struct tel_stats){ .min = 10,
-                                .max = 9000.4,
-                                .stddev = 1,
-                                .n = 9,
-                                .shown = 1u << STAT_MIN,
-                                .n_pct_shown = 1,
-                                .n_pct = 2,
-                                .pct_at = rate_at,
-                                .pct = rate_pct };
-    *lat = (struct tel_stats){ .max = INFINITY,
-                               .stddev = 250,
-                               .n = 9,
-                               .shown = 1u << STAT_MAX | 1u << STAT_STDDEV,
-                               .n_pct_shown = 1,
-                               .n_pct = 1,
-                               .pct_at = lat_at,
-                               .pct = lat_pct };
-    *mcpu = (struct tel_stats){ .min = 2,
-                                .max = 1023.6,
-                                .stddev = 3.25,
-                                .n = 9,
-                                .shown = 1u << STAT_MIN | 1u << STAT_MAX };
-    *load = (struct tel_stats){
-        .n = 9, .n_pct_shown = 1, .n_pct = 1, .pct_at = load_at, .pct = load_pct
-    };
-}
-
 static void test_metrics_statistics_families(void **state)
 {
     char *text;
 
     (void)state;
-    show_stats();
-    text = render(metrics_write);
+    tel_fixture_show_stats(&channels[0], &actors[0], &actors[1]);
+    text = tel_render(metrics_write, &snap);
     /* the channel's `percentile` first, then the others shown */
     assert_has(text, "percentile_filled{from=\"gen\",to=\"sink\","
                      "from_port=\"a\",to_port=\"x\",p=\"9000\"} 70\n"
@@ -303,7 +190,7 @@ static void test_metrics_statistics_families(void **state)
 /* Bytes beside items, and drops, per channel. */
 static void test_metrics_bytes_and_drops(void **state)
 {
-    char *text = render(metrics_write);
+    char *text = tel_render(metrics_write, &snap);
 
     (void)state;
     assert_has(text, "# TYPE channel_bytes_sent_total counter\n");
