@@ -194,8 +194,7 @@ static void assert_clean(struct host_run *h, const char *who)
 {
     if (host_wait(h, RUN_MS) != 0) {
         /* the whole output: cmocka cuts a message at 1 KB */
-        fprintf(stderr, "%s exited with %d:\n%s\n", who, h->status,
-                h->output);
+        fprintf(stderr, "%s exited with %d:\n%s\n", who, h->status, h->output);
         fail_msg("%s exited with %d (output above)", who, h->status);
     }
 }
