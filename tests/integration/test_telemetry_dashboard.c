@@ -373,8 +373,8 @@ static void test_tables_format_as_the_picture(void **state)
         const struct format_case *c = &format_cases[i];
         char want[256];
 
-        snprintf(want, sizeof(want), "%s|%s|%s|%s|%s", c->in, c->num,
-                 c->latency, c->count, c->bytes);
+        snprintf(want, sizeof(want), "%s|%s|%s|%s|%s|%s", c->in, c->num,
+                 c->latency, c->count, c->bytes, c->cpu);
         if (strncmp(out, want, strlen(want)) != 0 ||
             (out[strlen(want)] != '\n' && out[strlen(want)] != '<'))
             fail_msg("the dashboard writes '%.*s', the picture '%s'",

@@ -71,8 +71,13 @@ function bytes(n) {
 
 const pct = (v) => (v === undefined ? '-' : num(v) + ' %');
 const int = (v) => (v === undefined ? '-' : count(Math.round(v)));
-const cpu = (s) => (s === undefined ? '-' : s < 1
-  ? num(s * 1000) + ' ms' : hundredths(s) + ' s');
+/* CPU time in seconds, as tel_fmt_cpu writes it in the picture's hints */
+function cpu(s) {
+  if (s === undefined) return '-';
+  if (!isFinite(s) || !(s >= 0)) s = 0;
+  if (s >= 1e15) s = 1e15;
+  return s < 1 ? num(s * 1000) + ' ms' : hundredths(s) + ' s';
+}
 
 /* ---- /metrics ---------------------------------------------------------- */
 
@@ -806,7 +811,7 @@ function linkIn() {
         const v = t === 'inf' ? Infinity : Number(t);
         return t + '|' + num(v) + '|' + latency(v) + '|' +
           (isFinite(v) && v >= 0 ? count(Math.floor(v)) : '') + '|' +
-          bytes(v);
+          bytes(v) + '|' + cpu(v);
       }).join('\n');
       document.body.appendChild(out);
     }
