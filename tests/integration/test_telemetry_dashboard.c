@@ -81,6 +81,9 @@ static void await_history(int port, int points)
 /* ---- Chromium --------------------------------------------------------------
  */
 
+/* The browser window's size; a test may change it for its own loads. */
+static const char *window_size = "--window-size=1400,1000";
+
 /* Loads the dashboard at `fragment` in headless Chromium; returns its DOM
  * after `budget_ms` of page time or, with png set, saves a screenshot in
  * artifacts/ and returns NULL. */
@@ -110,7 +113,7 @@ static char *chromium(int port, const char *fragment, const char *png,
     argv[n++] = "--disable-sync";
     argv[n++] = user;
     argv[n++] = budget;
-    argv[n++] = "--window-size=1400,1000";
+    argv[n++] = (char *)window_size;
     if (png) {
         mkdir(ARTIFACTS, 0755);
         snprintf(shot, sizeof(shot), "--screenshot=%s/%s", ARTIFACTS, png);
@@ -288,6 +291,42 @@ static void test_zoom_changes_the_view(void **state)
     stop_host(&h);
 }
 
+/* A short wide graph (the standard graph: 4 actors in a row) in a tall
+ * window reads well whole, so it opens whole: it used to open "as tall
+ * as the panel", two and a half times its natural size, with most of it
+ * out of view. */
+static void test_short_wide_graph_opens_whole(void **state)
+{
+    struct host_run h;
+    double w0, h0, w1, h1, x, y, w, hh;
+    const char *vb;
+    char *dom;
+    int port;
+
+    (void)state;
+    need_chromium();
+    port = start_host(&h, STEADY_SOURCE_DIR "/graphs/standard.yaml");
+    await_history(port, 2);
+    picture_size(port, &w0, &h0);
+    window_size = "--window-size=1400,1500";
+    dom = chromium(port, "", NULL, 2000);
+    screenshot(port, "", "telemetry-dashboard-tall.png", 2000);
+    window_size = "--window-size=1400,1000";
+    vb = strstr(strstr(dom, "<div id=\"graph\""), "viewBox=\"");
+    assert_non_null(vb);
+    assert_int_equal(sscanf(vb, "viewBox=\"%lf %lf %lf %lf", &x, &y, &w, &hh),
+                     4);
+    if (fabs(x) > 1 || fabs(y) > 1 || fabs(w - w0) > 1 || fabs(hh - h0) > 1) {
+        picture_size(port, &w1, &h1);
+        if (fabs(x) > 1 || fabs(y) > 1 || fabs(w - w1) > 1 || fabs(hh - h1) > 1)
+            fail_msg("view %g %g %g x %g, the whole picture %g x %g (then "
+                     "%g x %g)",
+                     x, y, w, hh, w0, h0, w1, h1);
+    }
+    free(dom);
+    stop_host(&h);
+}
+
 /* The bytes of a saved screenshot (a PNG, at least a few kB: a page
  * with a picture and plots, not a blank one); *len gets their count. */
 static unsigned char *read_png(const char *name, size_t *len)
@@ -373,8 +412,8 @@ static void test_tables_format_as_the_picture(void **state)
         const struct format_case *c = &format_cases[i];
         char want[256];
 
-        snprintf(want, sizeof(want), "%s|%s|%s|%s|%s", c->in, c->num,
-                 c->latency, c->count, c->bytes);
+        snprintf(want, sizeof(want), "%s|%s|%s|%s|%s|%s", c->in, c->num,
+                 c->latency, c->count, c->bytes, c->cpu);
         if (strncmp(out, want, strlen(want)) != 0 ||
             (out[strlen(want)] != '\n' && out[strlen(want)] != '<'))
             fail_msg("the dashboard writes '%.*s', the picture '%s'",
@@ -424,6 +463,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_clusters_controls_and_clicks),
         cmocka_unit_test(test_zoom_changes_the_view),
+        cmocka_unit_test(test_short_wide_graph_opens_whole),
         cmocka_unit_test(test_plots_change_as_the_graph_runs),
         cmocka_unit_test(test_tables_format_as_the_picture),
         cmocka_unit_test(test_three_hundred_actors),

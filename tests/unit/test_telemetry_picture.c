@@ -73,23 +73,26 @@ static void test_format_cases(void **state)
     (void)state;
     for (size_t i = 0; i < N_FORMAT_CASES; i++) {
         const struct format_case *c = &format_cases[i];
-        struct strbuf n = { 0 }, l = { 0 }, k = { 0 }, y = { 0 };
+        struct strbuf n = { 0 }, l = { 0 }, k = { 0 }, y = { 0 }, u = { 0 };
 
         tel_fmt_num(&n, c->v);
         tel_fmt_latency(&l, c->v);
         tel_fmt_bytes(&y, c->v);
+        tel_fmt_cpu(&u, c->v);
         if (isfinite(c->v) && c->v >= 0)
             tel_fmt_count(&k, (uint64_t)c->v);
         if (strcmp(n.data, c->num) != 0 || strcmp(l.data, c->latency) != 0 ||
             strcmp(k.data ? k.data : "", c->count) != 0 ||
-            strcmp(y.data, c->bytes) != 0)
-            fail_msg("%s: '%s' '%s' '%s' '%s', expected '%s' '%s' '%s' '%s'",
+            strcmp(y.data, c->bytes) != 0 || strcmp(u.data, c->cpu) != 0)
+            fail_msg("%s: '%s' '%s' '%s' '%s' '%s', expected '%s' '%s' '%s' "
+                     "'%s' '%s'",
                      c->in, n.data, l.data, k.data ? k.data : "", y.data,
-                     c->num, c->latency, c->count, c->bytes);
+                     u.data, c->num, c->latency, c->count, c->bytes, c->cpu);
         strbuf_fini(&n);
         strbuf_fini(&l);
         strbuf_fini(&k);
         strbuf_fini(&y);
+        strbuf_fini(&u);
     }
 }
 
@@ -123,6 +126,12 @@ static void test_dot_seed_style_and_labels(void **state)
     assert_has(text, "Latency: stalled");
     assert_has(text, "[id=\"c2\", label=\"out -> in: u64\\nWindow 10.0 secs\\n"
                      "filled 80%ile 0.0 %\\nCapacity: 64 Total: 0\\n");
+    /* hovering reads the numbers as the labels and the tables write them */
+    assert_has(text, "tooltip=\"gen: running, CPU 1.50 s, mCPU 512, load 67 "
+                     "%, alert orange\"");
+    assert_has(text, "tooltip=\"gen.a -> sink.x: inflight 433 of 1,000, avg "
+                     "fill 43 %, sent 1,235,000, taken 1,234,567, alert red\"");
+    assert_has(text, "tooltip=\"we\\\"ird\\\\<&>: failed, CPU 0.0 ms");
     assert_true(text[strlen(text) - 2] == '}');
     free(text);
 }
@@ -365,6 +374,14 @@ static void test_layout_and_svg(void **state)
     assert_has(svg.data, "<path fill=\"none\" stroke=\"red\"");
     assert_has(svg.data, "<path fill=\"none\" stroke=\"#e040fb\"");
     assert_has(svg.data, "<path class=\"hit\"");
+    /* the hints write numbers as the labels and the tables do */
+    assert_has(svg.data, "<title>gen: running, CPU 1.50 s, mCPU 512, load 67 "
+                         "%, alert orange</title></rect>");
+    assert_has(svg.data, "<title>gen.a \xe2\x86\x92 sink.x: inflight 433 of "
+                         "1,000, avg fill 43 %, sent 1,235,000, taken "
+                         "1,234,567, alert red</title></path>");
+    assert_has(svg.data, "<title>we&quot;ird\\&lt;&amp;&gt;: failed, CPU "
+                         "0.0 ms, mCPU 0.0, load 0.0 %, alert none</title>");
     assert_int_equal(count_of(svg.data, "<g "), count_of(svg.data, "</g>"));
     assert_int_equal(count_of(svg.data, "class=\"node\""), 4);
     assert_int_equal(count_of(svg.data, "class=\"edge\""), 3);

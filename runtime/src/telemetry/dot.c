@@ -328,6 +328,34 @@ static void put_label(struct strbuf *b, const struct tel_snapshot *s, size_t i,
     strbuf_fini(&t);
 }
 
+void dot_actor_tooltip(struct strbuf *b, const struct tel_actor *a)
+{
+    strbuf_printf(b, "%s: %s, CPU ", a->name, tel_state_name(a->state));
+    tel_fmt_cpu(b, (double)a->cpu_ns / 1e9);
+    strbuf_puts(b, ", mCPU ");
+    tel_fmt_num(b, a->mcpu);
+    strbuf_puts(b, ", load ");
+    tel_fmt_num(b, a->load);
+    strbuf_printf(b, " %%, alert %s", tel_color_name(a->alert));
+}
+
+void dot_channel_tooltip(struct strbuf *b, const struct tel_channel *c,
+                         const char *arrow)
+{
+    strbuf_printf(b, "%s.%s%s%s.%s: inflight ", c->from, c->from_port, arrow,
+                  c->to, c->to_port);
+    tel_fmt_count(b, c->inflight);
+    strbuf_puts(b, " of ");
+    tel_fmt_count(b, c->capacity);
+    strbuf_puts(b, ", avg fill ");
+    tel_fmt_num(b, c->avg_filled);
+    strbuf_puts(b, " %, sent ");
+    tel_fmt_count(b, c->sent);
+    strbuf_puts(b, ", taken ");
+    tel_fmt_count(b, c->taken);
+    strbuf_printf(b, ", alert %s", tel_color_name(c->alert));
+}
+
 static void put_actor(struct strbuf *b, const struct tel_snapshot *s, size_t i,
                       char *const *labels, bool shape)
 {
@@ -339,16 +367,10 @@ static void put_actor(struct strbuf *b, const struct tel_snapshot *s, size_t i,
     strbuf_printf(b, "\" [id=\"a%zu\", label=\"", i);
     put_label(b, s, i, labels, shape);
     strbuf_puts(b, "\", tooltip=\"");
-    put_escaped(b, a->name);
-    strbuf_printf(b, ": %s, CPU %.3f s, mCPU ", tel_state_name(a->state),
-                  (double)a->cpu_ns / 1e9);
-    tel_fmt_num(&tip, a->mcpu);
-    strbuf_puts(&tip, ", load ");
-    tel_fmt_num(&tip, a->load);
+    dot_actor_tooltip(&tip, a);
     put_escaped(b, tip.data ? tip.data : "");
     strbuf_fini(&tip);
-    strbuf_printf(b, " %%, alert %s\", color=%s, penwidth=3%s];\n",
-                  tel_color_name(a->alert), dot_color(a->alert),
+    strbuf_printf(b, "\", color=%s, penwidth=3%s];\n", dot_color(a->alert),
                   a->remote ? ", style=\"filled,dashed\", fillcolor=gray80"
                             : "");
 }
@@ -357,6 +379,7 @@ static void put_channel(struct strbuf *b, const struct tel_snapshot *s,
                         size_t i, char *const *labels, bool shape)
 {
     const struct tel_channel *c = &s->channels[i];
+    struct strbuf tip = { 0 };
     char color[8];
 
     strbuf_puts(b, "\"");
@@ -366,20 +389,10 @@ static void put_channel(struct strbuf *b, const struct tel_snapshot *s,
     strbuf_printf(b, "\" [id=\"c%zu\", label=\"", i);
     put_label(b, s, s->n_actors + i, labels, shape);
     strbuf_puts(b, "\", tooltip=\"");
-    put_escaped(b, c->from);
-    strbuf_puts(b, ".");
-    put_escaped(b, c->from_port);
-    strbuf_puts(b, " -> ");
-    put_escaped(b, c->to);
-    strbuf_puts(b, ".");
-    put_escaped(b, c->to_port);
-    strbuf_printf(b,
-                  ": inflight %llu of %llu, avg fill %.1f %%, sent %llu, "
-                  "taken %llu, alert %s\", ",
-                  (unsigned long long)c->inflight,
-                  (unsigned long long)c->capacity, c->avg_filled,
-                  (unsigned long long)c->sent, (unsigned long long)c->taken,
-                  tel_color_name(c->alert));
+    dot_channel_tooltip(&tip, c, " -> ");
+    put_escaped(b, tip.data ? tip.data : "");
+    strbuf_fini(&tip);
+    strbuf_puts(b, "\", ");
     dot_channel_color(c, color);
     /* a colour name as is (color=red), a "#rrggbb" quoted */
     strbuf_printf(b,

@@ -35,6 +35,14 @@ void dot_actor_label(struct strbuf *b, const struct tel_snapshot *s,
 void dot_channel_label(struct strbuf *b, const struct tel_snapshot *s,
                        const struct tel_channel *c, bool shape);
 
+/* What hovering over an actor or a channel shows (state, CPU, mCPU, load;
+ * inflight of capacity, average fill, totals; the alert), numbers as the
+ * labels and the dashboard's tables write them. `arrow` goes between a
+ * channel's two ends. Unescaped: the caller escapes it for DOT or SVG. */
+void dot_actor_tooltip(struct strbuf *b, const struct tel_actor *a);
+void dot_channel_tooltip(struct strbuf *b, const struct tel_channel *c,
+                         const char *arrow);
+
 /* The Graphviz colour of an alert: grey when none holds. */
 const char *dot_color(enum alert_color c);
 /* A channel's colour: with alerts configured, its alert's colour (grey

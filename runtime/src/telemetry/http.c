@@ -558,6 +558,32 @@ const char *http_query_arg(const struct http_query *q, const char *name)
                                        MHD_GET_ARGUMENT_KIND, name);
 }
 
+struct arg_count {
+    const char *name;
+    size_t n;
+};
+
+static enum MHD_Result count_arg(void *cls, enum MHD_ValueKind kind,
+                                 const char *key, const char *value)
+{
+    struct arg_count *a = cls;
+
+    (void)kind;
+    (void)value;
+    if (strcmp(key, a->name) == 0)
+        a->n++;
+    return MHD_YES;
+}
+
+size_t http_query_count(const struct http_query *q, const char *name)
+{
+    struct arg_count a = { name, 0 };
+
+    MHD_get_connection_values((struct MHD_Connection *)(uintptr_t)q,
+                              MHD_GET_ARGUMENT_KIND, count_arg, &a);
+    return a.n;
+}
+
 struct unknown_arg {
     const char *const *known;
     size_t n;

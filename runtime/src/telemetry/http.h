@@ -31,6 +31,9 @@ struct http_route {
 
 /* The decoded value of query argument `name`, or NULL when absent. */
 const char *http_query_arg(const struct http_query *q, const char *name);
+/* How many times query argument `name` is given, with a value or without
+ * ("?since" has none: http_query_arg reads it as NULL). */
+size_t http_query_count(const struct http_query *q, const char *name);
 /* The first query argument whose name is not among known[0..n), or NULL. */
 const char *http_query_unknown(const struct http_query *q,
                                const char *const *known, size_t n);

@@ -331,20 +331,10 @@ static void put_channel(struct strbuf *b, const struct svg_template *t,
                       color, width);
         strbuf_puts(b, el->path);
         strbuf_puts(b, "\"><title>");
-        put_str(b, c->from, false);
-        strbuf_puts(b, ".");
-        put_str(b, c->from_port, false);
-        strbuf_puts(b, " \xe2\x86\x92 ");
-        put_str(b, c->to, false);
-        strbuf_puts(b, ".");
-        put_str(b, c->to_port, false);
-        strbuf_printf(b,
-                      ": inflight %llu of %llu, avg fill %.1f %%, sent %llu, "
-                      "taken %llu, alert %s</title></path>\n",
-                      (unsigned long long)c->inflight,
-                      (unsigned long long)c->capacity, c->avg_filled,
-                      (unsigned long long)c->sent, (unsigned long long)c->taken,
-                      tel_color_name(c->alert));
+        strbuf_reset(label);
+        dot_channel_tooltip(label, c, " \xe2\x86\x92 ");
+        put_str(b, label->data, false);
+        strbuf_puts(b, "</title></path>\n");
         if (e->has_head)
             put_arrow(b, e, color, width);
     }
@@ -366,10 +356,10 @@ static void put_actor(struct strbuf *b, const struct svg_template *t,
     strbuf_puts(b, el->open);
     strbuf_puts(b, dot_color(a->alert));
     strbuf_puts(b, "\" stroke-width=\"3\"><title>");
-    put_str(b, a->name, false);
-    strbuf_printf(b, ": %s, CPU %.3f s, alert %s</title></rect>\n",
-                  tel_state_name(a->state), (double)a->cpu_ns / 1e9,
-                  tel_color_name(a->alert));
+    strbuf_reset(label);
+    dot_actor_tooltip(label, a);
+    put_str(b, label->data, false);
+    strbuf_puts(b, "</title></rect>\n");
     strbuf_reset(label);
     dot_actor_label(label, s, a, false);
     put_lines(b, el, label->data ? label->data : "");

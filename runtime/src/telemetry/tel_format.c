@@ -91,3 +91,18 @@ void tel_fmt_bytes(struct strbuf *b, double n)
     strbuf_printf(b, "%llu.%llu %s", (unsigned long long)(tenths / 10),
                   (unsigned long long)(tenths % 10), units[u]);
 }
+
+void tel_fmt_cpu(struct strbuf *b, double s)
+{
+    if (!isfinite(s) || s < 0)
+        s = 0;
+    if (s >= 1e15)
+        s = 1e15;
+    if (s < 1) {
+        tel_fmt_num(b, s * 1000);
+        strbuf_puts(b, " ms");
+        return;
+    }
+    put_hundredths(b, s);
+    strbuf_puts(b, " s");
+}

@@ -21,5 +21,9 @@ void tel_fmt_latency(struct strbuf *b, double ms);
 /* Bytes (a size, or a rate's count per second): whole bytes below 1 KiB
  * ("512 B"), then one decimal in KiB, MiB, GiB or TiB ("120.6 KiB"). */
 void tel_fmt_bytes(struct strbuf *b, double n);
+/* CPU time given in seconds: "4.7 ms", "20 ms" below a second (the
+ * milliseconds as tel_fmt_num writes them), "1.25 s" from a second on.
+ * Negative or not finite reads as 0. */
+void tel_fmt_cpu(struct strbuf *b, double s);
 
 #endif

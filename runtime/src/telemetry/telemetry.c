@@ -477,6 +477,22 @@ static int serve_history(void *user, const struct http_query *q,
                       unknown);
         return HTTP_BAD_QUERY;
     }
+    /* "?since" with no value, or two of them, is a client's mistake, not a
+     * request for everything or for either one */
+    switch (http_query_count(q, "since")) {
+    case 0:
+        break;
+    case 1:
+        if (since_text)
+            break;
+        strbuf_puts(body, "400 bad request: since needs a value, the "
+                          "last_seq of an earlier answer (since=12)\n");
+        return HTTP_BAD_QUERY;
+    default:
+        strbuf_puts(body, "400 bad request: since is given more than once; "
+                          "give it once\n");
+        return HTTP_BAD_QUERY;
+    }
     if (since_text) {
         char *end;
 

@@ -71,8 +71,13 @@ function bytes(n) {
 
 const pct = (v) => (v === undefined ? '-' : num(v) + ' %');
 const int = (v) => (v === undefined ? '-' : count(Math.round(v)));
-const cpu = (s) => (s === undefined ? '-' : s < 1
-  ? num(s * 1000) + ' ms' : hundredths(s) + ' s');
+/* CPU time in seconds, as tel_fmt_cpu writes it in the picture's hints */
+function cpu(s) {
+  if (s === undefined) return '-';
+  if (!isFinite(s) || !(s >= 0)) s = 0;
+  if (s >= 1e15) s = 1e15;
+  return s < 1 ? num(s * 1000) + ' ms' : hundredths(s) + ' s';
+}
 
 /* ---- /metrics ---------------------------------------------------------- */
 
@@ -584,17 +589,28 @@ function zoom(factor, cx, cy) {
 
 /* The first view: the whole graph, unless it is so tall (or wide) that
  * its labels could not be read; then its top (or left) part, as wide (or
- * as tall) as the panel, to pan from. "fit" shows the whole. */
+ * as tall) as the panel but never larger than its natural size, to pan
+ * from. A short wide graph in a tall panel (or the reverse) whose labels
+ * read well whole is shown whole, not blown up. "fit" shows the whole. */
 function readableStart() {
   const r = $('graph').getBoundingClientRect(), n = view.natural;
   view.first = false;
   if (!r.width || !r.height || !n[2] || !n[3])
     return;
   const panel = r.height / r.width, picture = n[3] / n[2];
+  /* CSS pixels per picture point when the whole is shown; the edge labels
+   * are 14 points: below 8 pixels they are hard to read */
+  const whole = Math.min(r.width / n[2], r.height / n[3]);
+  /* the natural size: SVG points are 1/72 inch, CSS pixels 1/96 */
+  const w = r.width * 0.75, h = r.height * 0.75;
+  if (14 * whole >= 8)
+    return;
   if (picture > 2.5 * panel)
-    view.box = [n[0], n[1], n[2], n[2] * panel];
+    view.box = [n[0] + Math.min(0, (n[2] - w) / 2), n[1],
+      Math.max(n[2], w), Math.max(n[2], w) * panel];
   else if (picture * 2.5 < panel)
-    view.box = [n[0], n[1], n[3] / panel, n[3]];
+    view.box = [n[0], n[1] + Math.min(0, (n[3] - h) / 2),
+      Math.max(n[3], h) / panel, Math.max(n[3], h)];
   else
     return;
   view.fitted = false;
@@ -806,7 +822,7 @@ function linkIn() {
         const v = t === 'inf' ? Infinity : Number(t);
         return t + '|' + num(v) + '|' + latency(v) + '|' +
           (isFinite(v) && v >= 0 ? count(Math.floor(v)) : '') + '|' +
-          bytes(v);
+          bytes(v) + '|' + cpu(v);
       }).join('\n');
       document.body.appendChild(out);
     }
