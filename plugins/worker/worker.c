@@ -170,7 +170,8 @@ static int run(struct steady_actor *a)
         }
         size_t n = move_available(a, &inj, batch);
         if (!ready && n == 0)
-            break; /* values drained, or nobody takes them: nothing is left */
+            continue; /* cut short (values drained, or nobody takes them):
+                         steady_running decides */
         if (beating)
             steady_debug(a, "beat %llu: moved %zu", (unsigned long long)beat,
                          n);

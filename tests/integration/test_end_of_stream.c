@@ -92,12 +92,81 @@ static void test_spin_detector_names_the_actor(void **state)
     free(h.output);
 }
 
+/* Runs a graph of tp_loops actors (the documented loop, each in a shape
+ * whose wait stops waiting for good while an input still holds items or
+ * has not ended): it must end by itself at once, exit 0, with no spin and
+ * little CPU (a spinning actor would hold a core until the deadline). */
+static void run_loops_graph(const char *graph, struct host_run *h)
+{
+    const char *args[] = { "run", graph, "--plugin-path",
+                           STEADY_TEST_PLUGIN_DIR, NULL };
+    double before = children_cpu_ms(), used;
+
+    assert_int_equal(host_run(h, args, 20000), 0);
+    used = children_cpu_ms() - before;
+    expect_text(h, "ended by itself: every actor has finished");
+    if (strstr(h->output, "spinning: "))
+        fail_msg("an actor spun:\n%s", h->output);
+    /* start-up alone; generous for sanitizer builds on a loaded machine */
+    if (used > 1500)
+        fail_msg("the graph used %.0f ms of CPU:\n%s", used, h->output);
+}
+
+/* The tail of a batched input: 7 items, waited for 5 at a time. */
+static void test_batch_wait_ends_on_a_short_tail(void **state)
+{
+    struct host_run h;
+
+    (void)state;
+    run_loops_graph(GRAPH("tests/graphs/eos/batch_tail.yaml"), &h);
+    expect_text(&h, "[batch] ends with 2 item(s) left in its inputs (the "
+                    "first in 'in'): its wait can never be met any more, "
+                    "because input 'in' has ended with 2 item(s), fewer "
+                    "than the 5 it waits for");
+    expect_text(&h, "[batch] took 5 items");
+    free(h.output);
+}
+
+/* One of two inputs waited for together ends while the other holds
+ * items. */
+static void test_wait_on_two_inputs_ends_with_the_first(void **state)
+{
+    struct host_run h;
+
+    (void)state;
+    run_loops_graph(GRAPH("tests/graphs/eos/zip_early.yaml"), &h);
+    expect_text(&h, "[zip] ends with 7 item(s) left in its inputs (the "
+                    "first in 'in2'): its wait can never be met any more, "
+                    "because input 'in' has ended");
+    expect_text(&h, "[zip] took 6 items");
+    free(h.output);
+}
+
+/* A consumer that leaves: its producer's wait for room (and then the
+ * endless seq's) can never be met again. */
+static void test_wait_for_room_ends_when_the_consumer_leaves(void **state)
+{
+    struct host_run h;
+
+    (void)state;
+    run_loops_graph(GRAPH("tests/graphs/eos/consumer_gone.yaml"), &h);
+    expect_text(&h, "[few] took 3 items");
+    expect_text(&h, "[pass] ends with ");
+    expect_text(&h, "because output 'out' has no consumer any more");
+    expect_text(&h, "[seq] ends: its wait can never be met any more, "
+                    "because output 'out' has no consumer any more");
+    free(h.output);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_finite_graph_ends_by_itself),
         cmocka_unit_test(test_documented_loop_idles_after_end),
         cmocka_unit_test(test_spin_detector_names_the_actor),
+        cmocka_unit_test(test_batch_wait_ends_on_a_short_tail),
+        cmocka_unit_test(test_wait_on_two_inputs_ends_with_the_first),
+        cmocka_unit_test(test_wait_for_room_ends_when_the_consumer_leaves),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
