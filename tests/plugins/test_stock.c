@@ -126,6 +126,48 @@ static void test_print_logs_values(void **unused)
     steady_test_destroy(h);
 }
 
+/* print logs i64 and f64 as numbers, text as text with non-printable
+ * bytes escaped, and cuts what is longer than max_bytes. */
+static void test_print_logs_signed_float_and_text(void **unused)
+{
+    const int64_t i[] = { -5, 9 };
+    const double d[] = { 2.5, -0.125 };
+    struct steady_test *ti = load("print"), *td = load("print");
+    struct steady_test *tt = load("print");
+
+    (void)unused;
+    assert_non_null(steady_test_connect_typed(ti, "in", 8, "i64", 8));
+    assert_int_equal(steady_test_start(ti), 0);
+    assert_int_equal(steady_test_feed(ti, "in", i, 2), 2);
+    steady_test_close_input(ti, "in");
+    assert_int_equal(steady_test_wait(ti, 5000), 0);
+    assert_true(steady_test_log_contains(ti, "-5\n"));
+    assert_true(steady_test_log_contains(ti, "printed 2 items of i64"));
+    steady_test_destroy(ti);
+
+    assert_non_null(steady_test_connect_typed(td, "in", 8, "f64", 8));
+    assert_int_equal(steady_test_start(td), 0);
+    assert_int_equal(steady_test_feed(td, "in", d, 2), 2);
+    steady_test_close_input(td, "in");
+    assert_int_equal(steady_test_wait(td, 5000), 0);
+    assert_true(steady_test_log_contains(td, "2.5\n"));
+    assert_true(steady_test_log_contains(td, "-0.125\n"));
+    steady_test_destroy(td);
+
+    assert_int_equal(steady_test_set_param(tt, "max_bytes", "8"), 0);
+    assert_non_null(
+        steady_test_connect_typed(tt, "in", 8, "text", STEADY_VARSIZE));
+    assert_int_equal(steady_test_start(tt), 0);
+    assert_true(steady_test_feed_msg(tt, "in", "hi\tyou", 6));
+    assert_true(steady_test_feed_msg(tt, "in", "a long line of text", 19));
+    steady_test_close_input(tt, "in");
+    assert_int_equal(steady_test_wait(tt, 5000), 0);
+    assert_true(steady_test_log_contains(tt, "hi\\x09you\n"));
+    assert_true(steady_test_log_contains(tt, "a long l... (19 bytes)\n"));
+    assert_true(steady_test_log_contains(tt, "printed 2 items of text"));
+    steady_test_destroy(tt);
+}
+
 /* graphs/fan.yaml with its source and sink stood in for: every value fed
  * comes out twice (once through tee -> merge, once through split), and the
  * graph ends by itself once the source's channel is closed. */
@@ -179,6 +221,7 @@ int main(void)
         cmocka_unit_test(test_split_round_robin),
         cmocka_unit_test(test_merge_takes_every_input),
         cmocka_unit_test(test_print_logs_values),
+        cmocka_unit_test(test_print_logs_signed_float_and_text),
         cmocka_unit_test(test_fan_graph_doubles_every_value),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
