@@ -1,9 +1,9 @@
 /* msgs.c - variable-size messages between two pinned threads (the
  * producer reserves each one in place and copies its bytes in before the
- * commit, the consumer
- * reads it in place with peek_msg and checks its sequence number before
- * take_msg), beside a plain memcpy of the same blocks on one thread, in
- * the same run: the cost of the channel over copying the bytes.
+ * commit, the consumer reads it in place with peek_msg and checks its
+ * sequence number before take_msg), beside a plain memcpy of the same
+ * blocks on one thread, in the same run: the cost of the channel over
+ * copying the bytes.
  */
 #include "bench.h"
 
