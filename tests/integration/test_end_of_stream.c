@@ -145,6 +145,33 @@ static void test_batch_wait_ends_on_a_short_tail(void **state)
     free(h.output);
 }
 
+/* The same, with the tail taken when the wait returns false: nothing is
+ * left behind and no warning is given. */
+static void test_batch_wait_tail_taken_ends_quietly(void **state)
+{
+    struct host_run h;
+
+    (void)state;
+    run_loops_graph(GRAPH("tests/graphs/eos/batch_tail_taken.yaml"), &h);
+    expect_text(&h, "[tail] took 7 items");
+    assert_null(strstr(h.output, "[tail] ends with"));
+    free(h.output);
+}
+
+/* A vote that says no keeps the actor going after its wait was cut short
+ * (here until it has taken the tail on the third time). */
+static void test_batch_wait_vote_no_keeps_it_going(void **state)
+{
+    struct host_run h;
+
+    (void)state;
+    run_loops_graph(GRAPH("tests/graphs/eos/batch_tail_vote.yaml"), &h);
+    expect_text(&h, "[vote] took 7 items");
+    expect_text(&h, "[vote] cut short 3 times");
+    assert_null(strstr(h.output, "[vote] ends with"));
+    free(h.output);
+}
+
 /* One of two inputs waited for together ends while the other holds
  * items. */
 static void test_wait_on_two_inputs_ends_with_the_first(void **state)
@@ -184,6 +211,8 @@ int main(void)
         cmocka_unit_test(test_documented_loop_idles_after_end_in_a_troupe),
         cmocka_unit_test(test_spin_detector_names_the_actor),
         cmocka_unit_test(test_batch_wait_ends_on_a_short_tail),
+        cmocka_unit_test(test_batch_wait_tail_taken_ends_quietly),
+        cmocka_unit_test(test_batch_wait_vote_no_keeps_it_going),
         cmocka_unit_test(test_wait_on_two_inputs_ends_with_the_first),
         cmocka_unit_test(test_wait_for_room_ends_when_the_consumer_leaves),
     };

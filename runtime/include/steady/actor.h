@@ -26,8 +26,9 @@
  * with fewer items than it waits for, one of two inputs waited for
  * together ended, an output lost its consumer): the same wait would return
  * at once for ever. Items then left in its inputs stay there, and the log
- * says so; an actor that must go on (to take such a tail another way)
- * votes no with steady_set_vote until it is done. A source (no connected
+ * says so; an actor that wants such a tail takes it when the wait returns
+ * false, before going back to steady_running (or votes no with
+ * steady_set_vote until it is done). A source (no connected
  * input) runs until shutdown, until run returns, or until its wait for
  * room can never be met. Returning from run closes the actor's outputs,
  * so the end of the stream flows downstream; a graph whose actors have

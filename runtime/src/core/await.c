@@ -534,7 +534,8 @@ static void watch_for_spin(struct steady_actor *a, bool result, int ended_fd,
                 "spinning: %u waits in a row returned at once (cut short) "
                 "with no item moved, because %s. Loop on steady_running(a) "
                 "and go back to it when a wait returns false (the actor then "
-                "ends once its inputs have ended), or return from run",
+                "ends, as its wait can never be met again), or return from "
+                "run",
                 a->cut_short_streak, why);
 }
 
