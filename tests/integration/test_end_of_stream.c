@@ -53,6 +53,33 @@ static void test_finite_graph_ends_by_itself(void **state)
     free(h.output);
 }
 
+/* graphs/fan.yaml through the host as a user runs it: every value reaches
+ * the sink twice (through tee -> merge and through split), print logs
+ * hello's values, and the graph ends by itself. */
+static void test_fan_graph_ends_by_itself(void **state)
+{
+    const char *args[] = { "run",         GRAPH("graphs/fan.yaml"),
+                           "--count",     "20000",
+                           "--telemetry", "off",
+                           NULL };
+    struct host_run h;
+
+    (void)state;
+    assert_int_equal(host_run(&h, args, 60000), 0);
+    expect_text(&h, "[seq] sent 20000 values");
+    expect_text(&h, "[tee] copied 20000 items to 2 outputs");
+    expect_text(&h, "[split] sent 20000 items round robin to 2 outputs");
+    expect_text(&h, "[merge] merged 40000 items from 3 inputs");
+    /* 2 * (1 + ... + 20000) */
+    expect_text(&h, "[sink] took 40000 items, sum 400020000");
+    expect_text(&h, "[print] 40\n");
+    expect_text(&h, "[print] 42\n");
+    expect_text(&h, "[print] printed 3 items of u64");
+    expect_text(&h, "graph 'fan' ended by itself: every actor has finished "
+                    "(end of stream)");
+    free(h.output);
+}
+
 /* The sink's input ends at once; the graph lives on for about a second
  * (the heartbeat's ten beats). A sink that spun would use that second of
  * CPU; one that ended uses next to none. */
@@ -207,6 +234,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_finite_graph_ends_by_itself),
+        cmocka_unit_test(test_fan_graph_ends_by_itself),
         cmocka_unit_test(test_documented_loop_idles_after_end),
         cmocka_unit_test(test_documented_loop_idles_after_end_in_a_troupe),
         cmocka_unit_test(test_spin_detector_names_the_actor),
