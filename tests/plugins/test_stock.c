@@ -242,7 +242,7 @@ static void test_merge_takes_text_messages(void **unused)
     struct steady_channel *in[2] = { text_port(t, "in"), text_port(t, "in") };
     struct steady_channel *out = text_port(t, "out");
     size_t next[2] = { 0, 0 }, len;
-    char want[2][8];
+    char want[2][32];
 
     (void)unused;
     assert_int_equal(steady_test_start(t), 0);

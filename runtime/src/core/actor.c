@@ -467,7 +467,7 @@ static bool stream_ended(struct steady_actor *a)
  * no. Items still in its inputs stay there, which the log says. */
 static bool wait_dead_end(struct steady_actor *a)
 {
-    char why[192], name[128] = "";
+    char why[256], name[128] = "";
     size_t left = 0;
 
     if (!a->wait_dead || (a->vote && !actor_vote(a, false)))

@@ -506,7 +506,7 @@ static void watch_for_spin(struct steady_actor *a, bool result, int ended_fd,
                            bool ended_readable, const struct steady_cond *conds,
                            size_t n)
 {
-    char why[160];
+    char why[256];
 
     if (ended_fd >= 0)
         result = false; /* a wait that returned at once to no avail */
