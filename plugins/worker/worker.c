@@ -170,7 +170,9 @@ static int run(struct steady_actor *a)
         }
         size_t n = move_available(a, &inj, batch);
         if (!ready && n == 0)
-            break; /* values drained, or nobody takes them: nothing is left */
+            break; /* values drained, or nobody takes them: nothing is left
+                      (in shutdown too, where the default vote would wait
+                      for values that nobody can take) */
         if (beating)
             steady_debug(a, "beat %llu: moved %zu", (unsigned long long)beat,
                          n);

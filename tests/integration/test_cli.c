@@ -115,6 +115,55 @@ static void test_inspect_shows_limits_and_docs(void **state)
     expect(worker, 0, "\"min\": 0, \"max\": null, \"one_of\": null }");
 }
 
+/* The stock actors' descriptions: any-typed ports, bundles, port docs
+ * and param ranges, as a user reads them. */
+static void test_inspect_describes_the_stock_actors(void **state)
+{
+    const char *seq[] = { "inspect", "seq", NULL };
+    const char *tee[] = { "inspect", "tee", NULL };
+    const char *merge[] = { "inspect", "merge", NULL };
+    const char *split[] = { "inspect", "split", NULL };
+    const char *sink[] = { "inspect", "sink", NULL };
+    const char *print[] = { "inspect", "print", NULL };
+    const char *tee_json[] = { "inspect", "tee", "--json", NULL };
+
+    (void)state;
+    expect(seq, 0,
+           "  out   out  u64       8  required  start, start+1, ..., then "
+           "end of stream\n");
+    expect(seq, 0, "  start  int   0        >= 0   the first value\n");
+    expect(seq, 0,
+           "  count  int   0        >= 0   values to send before ending "
+           "(0: endless)\n");
+    expect(tee, 0,
+           "  in    in   any     any  required         items of any "
+           "type\n");
+    expect(tee, 0,
+           "  out   out  any     any  required bundle  a copy of "
+           "every item on each channel\n");
+    expect(tee, 0, "params: none\n");
+    expect(merge, 0,
+           "  in    in   any     any  required bundle  items of "
+           "any type, from any number of channels\n");
+    expect(merge, 0,
+           "  out   out  any     any  required         every "
+           "input item, inputs interleaved fairly\n");
+    expect(split, 0,
+           "  out   out  any     any  required bundle  item i "
+           "goes to channel i mod n\n");
+    expect(sink, 0,
+           "  in    in   any     any  required  items of any type, "
+           "all taken and counted\n");
+    expect(print, 0,
+           "  in    in   any     any  required  items of any type, "
+           "each logged at info\n");
+    expect(print, 0,
+           "  max_bytes  int   64       1..65536  bytes of a text "
+           "or hex item shown");
+    expect(tee_json, 0, "\"any_type\": true");
+    expect(tee_json, 0, "\"bundle\": true");
+}
+
 static void test_port_digits_only(void **state)
 {
     const char *plus[] = { "check", STANDARD, "--telemetry", "127.0.0.1:+5",
@@ -193,6 +242,7 @@ int main(void)
         cmocka_unit_test(test_int_numbers_decimal_or_0x),
         cmocka_unit_test(test_huge_duration_refused),
         cmocka_unit_test(test_inspect_shows_limits_and_docs),
+        cmocka_unit_test(test_inspect_describes_the_stock_actors),
         cmocka_unit_test(test_port_digits_only),
     };
 

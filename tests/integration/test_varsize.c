@@ -188,6 +188,88 @@ static void test_drop_newest_keeps_the_first(void **state)
     free(out);
 }
 
+/* Fixed-size channels, one per policy, each 1000 sent into 4 places
+ * nobody takes from: /metrics counts 996 drops under drop_oldest and
+ * drop_newest, none under block (whose source waits). */
+static void test_fixed_size_policies_count_drops(void **state)
+{
+    const char *args[] = { "run", GRAPH("fixed_policies.yaml"), "--plugin-path",
+                           STEADY_TEST_PLUGIN_DIR, NULL };
+    static const char *const want[] = {
+        "channel_dropped_total{from=\"src_old\",to=\"old\"} 996\n",
+        "channel_dropped_total{from=\"src_new\",to=\"new\"} 996\n",
+        "channel_dropped_total{from=\"src_block\",to=\"block\"} 0\n",
+        "send_total{from=\"src_old\",to=\"old\"} 1000\n",
+        "send_total{from=\"src_new\",to=\"new\"} 1000\n",
+        "send_total{from=\"src_block\",to=\"block\"} 4\n",
+    };
+    struct host_run h;
+    char *body = NULL;
+    int port;
+
+    (void)state;
+    assert_int_equal(host_start(&h, args), 0);
+    if (!(port = host_telemetry_port(&h, 30000)))
+        fail_msg("no telemetry URL in the log:\n%s", host_read_output(&h));
+    for (int tries = 0; tries < 400 && !body; tries++) {
+        struct http_reply r = http_get(port, "/metrics");
+        struct timespec step = { 0, 25 * 1000 * 1000 };
+        bool all = r.status == 200;
+
+        for (size_t i = 0; all && i < sizeof(want) / sizeof(want[0]); i++)
+            all = strstr(r.body, want[i]) != NULL;
+        if (all)
+            body = strdup(r.body);
+        else if (tries == 399)
+            fail_msg("/metrics never showed the drops:\n%s",
+                     r.body ? r.body : "(no reply)");
+        http_reply_free(&r);
+        nanosleep(&step, NULL);
+    }
+    free(body);
+    kill(h.pid, SIGTERM);
+    assert_int_equal(host_wait(&h, 60000), 0);
+    expect_text(h.output, "[src_old] sent 1000 values");
+    expect_text(h.output, "[src_new] sent 1000 values");
+    free(h.output);
+}
+
+/* tee, split and merge between channels of 4096 and 400 bytes: each
+ * message too large for the output is set aside and logged, every other
+ * one arrives, and the graph ends by itself. */
+static void test_stock_actors_set_aside_what_never_fits(void **state)
+{
+    const char *args[] = { "run", GRAPH("stock_too_big.yaml"), "--plugin-path",
+                           STEADY_TEST_PLUGIN_DIR, NULL };
+    static const char *const sinks[] = { "sink_tee", "sink_split",
+                                         "sink_merge" };
+    struct host_run h;
+    uint64_t fit = 0, bytes = 0;
+    char line[160];
+
+    (void)state;
+    for (uint64_t i = 0; i < 100; i++) {
+        size_t len = tp_text_len(i, 700);
+
+        fit += len <= 400;
+        bytes += len <= 400 ? len : 0;
+    }
+    assert_true(fit > 10 && fit < 90); /* both kinds are there */
+    assert_int_equal(host_run(&h, args, 60000), 0);
+    for (int k = 0; k < 3; k++) {
+        snprintf(line, sizeof(line), "[%s] took %llu items of text, %llu bytes",
+                 sinks[k], (unsigned long long)fit, (unsigned long long)bytes);
+        expect_text(h.output, line);
+    }
+    expect_text(h.output, "[tee] dead letter on 'in' after 1 peek: larger "
+                          "than an output can hold");
+    expect_text(h.output, "[split] dead letter on 'in' after 1 peek: larger "
+                          "than the output can hold");
+    expect_text(h.output, "[merge] dropped a message of ");
+    expect_text(h.output, "ended by itself: every actor has finished");
+    free(h.output);
+}
+
 /* `steady check` refuses hostile keys at FILE:LINE:COL, exit 2. */
 static void test_check_refuses_hostile_keys(void **state)
 {
@@ -224,6 +306,8 @@ int main(void)
         cmocka_unit_test(test_too_big_is_refused_and_logged_once),
         cmocka_unit_test(test_drop_oldest_keeps_the_newest),
         cmocka_unit_test(test_drop_newest_keeps_the_first),
+        cmocka_unit_test(test_fixed_size_policies_count_drops),
+        cmocka_unit_test(test_stock_actors_set_aside_what_never_fits),
         cmocka_unit_test(test_check_refuses_hostile_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

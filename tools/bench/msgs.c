@@ -1,8 +1,9 @@
 /* msgs.c - variable-size messages between two pinned threads (the
- * producer copies each one in with steady_channel_send_msg, the consumer
- * reads it in place with peek_msg and checks its sequence number before
- * take_msg), beside a plain memcpy of the same blocks on one thread, in
- * the same run: the cost of the channel over copying the bytes.
+ * producer reserves each one in place and copies its bytes in before the
+ * commit, the consumer reads it in place with peek_msg and checks its
+ * sequence number before take_msg), beside a plain memcpy of the same
+ * blocks on one thread, in the same run: the cost of the channel over
+ * copying the bytes.
  */
 #include "bench.h"
 

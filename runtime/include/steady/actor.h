@@ -21,11 +21,19 @@
  * requested or a condition can never be met any more (an input ended, an
  * output lost its consumer), and steady_running then ends the actor: at
  * shutdown once its vote is yes, and without any shutdown once every input
- * is closed and drained (end of stream). A source (no connected input)
- * runs until shutdown or until run returns. Returning from run closes the
- * actor's outputs, so the end of the stream flows downstream; a graph whose
- * actors have all finished ends by itself. A loop that keeps waiting after
- * its waits stopped waiting is named in the log by the spin detector.
+ * is closed and drained (end of stream), or once its latest wait was cut
+ * short because a condition of it can never be met again (an input ended
+ * with fewer items than it waits for, one of two inputs waited for
+ * together ended, an output lost its consumer): the same wait would return
+ * at once for ever. Items then left in its inputs stay there, and the log
+ * says so; an actor that wants such a tail takes it when the wait returns
+ * false, before going back to steady_running (or votes no with
+ * steady_set_vote until it is done). A source (no connected
+ * input) runs until shutdown, until run returns, or until its wait for
+ * room can never be met. Returning from run closes the actor's outputs,
+ * so the end of the stream flows downstream; a graph whose actors have
+ * all finished ends by itself. A loop that keeps waiting after its waits
+ * stopped waiting is named in the log by the spin detector.
  */
 #ifndef STEADY_ACTOR_H
 #define STEADY_ACTOR_H
@@ -47,7 +55,10 @@ struct steady_actor;
 
 /* True while the actor should keep going. False once every connected input
  * (every channel of a bundle) is closed and drained (end of stream; with a vote
- * function set below, only when it agrees too). Once shutdown has been
+ * function set below, only when it agrees too), and false when the actor's
+ * latest wait was cut short outside shutdown, since a condition of it can
+ * never be met again (with a vote function, only when it agrees; see the
+ * top of this file). Once shutdown has been
  * requested the actor votes on every call: by default "yes" when every input is
  * closed and empty, or with the vote function. On the first false the runtime
  * closes the actor's outputs and this returns false from then on. */

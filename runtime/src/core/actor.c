@@ -189,6 +189,7 @@ int actor_run_once(struct steady_actor *a)
 
     atomic_store_explicit(&a->status, ACTOR_RUNNING, memory_order_relaxed);
     a->error[0] = '\0';
+    a->wait_dead = false; /* a wait of an earlier run says nothing */
     a->panic_jump = &jump;
     if (setjmp(jump) == 0)
         rc = a->plugin->run(a);
@@ -460,14 +461,51 @@ static bool stream_ended(struct steady_actor *a)
     return !a->vote || actor_vote(a, false);
 }
 
+/* The latest wait was cut short outside shutdown (see wait_dead): the
+ * documented loop would wait the same way again and return at once for
+ * ever, so the actor ends, as at end of stream, unless its own vote says
+ * no. Items still in its inputs stay there, which the log says. */
+static bool wait_dead_end(struct steady_actor *a)
+{
+    char why[256], name[128] = "";
+    size_t left = 0;
+
+    if (!a->wait_dead || (a->vote && !actor_vote(a, false)))
+        return false;
+    await_why_settled(a, &a->dead_cond, why, sizeof(why));
+    for (size_t i = 0; i < a->plugin->n_ports; i++) {
+        const struct actor_port *p = &a->ports[i];
+
+        if (p->desc->dir != STEADY_IN)
+            continue;
+        for (unsigned k = 0; k < p->n_wired; k++) {
+            size_t n = channel_avail(p->chs[k]);
+
+            if (n && !left)
+                actor_port_label(p, k, name, sizeof(name));
+            left += n;
+        }
+    }
+    if (!left)
+        steady_info(a, "ends: its wait can never be met any more, because %s",
+                    why);
+    else
+        steady_warn(a,
+                    "ends with %zu item(s) left in its inputs (the first in "
+                    "'%s'): its wait can never be met any more, because %s",
+                    left, name, why);
+    return true;
+}
+
 bool steady_running(struct steady_actor *a)
 {
     if (a->done)
         return false;
     if (!actor_shutting_down(a)) {
-        if (!stream_ended(a))
+        if (stream_ended(a))
+            steady_debug(a, "every input has ended: the actor ends");
+        else if (!wait_dead_end(a))
             return true;
-        steady_debug(a, "every input has ended: the actor ends");
     } else if (!actor_vote(a, true)) {
         return true;
     }

@@ -113,6 +113,13 @@ struct steady_actor {
     /* An input was seen closed (a wait on it settled): steady_running then
      * checks for end of stream, which costs nothing before. */
     bool input_closed_seen;
+    /* The latest wait was cut short outside shutdown, so one of its
+     * conditions (`dead_cond`) can never be met again: an input ended with
+     * fewer items than it waits for, an output lost its consumer, a port
+     * has no channel. The same wait would return at once for ever, so
+     * steady_running ends the actor (unless its own vote says no). */
+    bool wait_dead;
+    struct steady_cond dead_cond;
     /* Spin detector: waits cut short in a row outside shutdown, the
      * channel positions when the streak began, and whether it warned. */
     uint32_t cut_short_streak;
@@ -221,6 +228,12 @@ bool actor_vote(struct steady_actor *a, bool record);
 /* Every connected input is closed and drained (false with none). */
 bool actor_inputs_ended(struct steady_actor *a);
 void actor_set_diag(struct steady_actor *a, char *field, const char *text);
+
+/* ---- await.c ---- */
+/* Why channel condition `c` is settled, as a phrase ("input 'in' has
+ * ended"), for the log. */
+void await_why_settled(struct steady_actor *a, const struct steady_cond *c,
+                       char *buf, size_t len);
 
 /* ---- actor_ports.c ---- */
 /* The port, checked to exist and to have that direction (a panic

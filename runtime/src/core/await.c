@@ -84,6 +84,9 @@ struct wait_state {
                              another thread */
     size_t n_fds;         /* fd conditions (prepared in a->fdw) */
     size_t met;           /* conditions met in the last pass */
+    size_t dead;          /* 1 + the index of the first channel condition
+                             settled outside shutdown (it can never be met
+                             again); 0 none */
 };
 
 static uint64_t pass_now(struct wait_state *w)
@@ -201,6 +204,7 @@ static void evaluate(struct steady_actor *a, bool all,
     w->deadline_ns = 0;
     w->tick_met = false;
     w->armed_remote = false;
+    w->dead = 0;
     if (w->n_fds)
         fd_wait_poll(a); /* one system call for all of them */
     for (size_t i = 0, fd_k = 0; i < n; i++) {
@@ -215,6 +219,8 @@ static void evaluate(struct steady_actor *a, bool all,
                 met++;
             else if (p == CHANNEL_SETTLED)
                 settled++;
+            if (p == CHANNEL_SETTLED && !stopping && !w->dead)
+                w->dead = i + 1;
             break;
         case STEADY_COND_VACANT:
         case STEADY_COND_VACANT_AT:
@@ -223,6 +229,8 @@ static void evaluate(struct steady_actor *a, bool all,
                 met++;
             else if (p == CHANNEL_SETTLED || (stopping && actor_vote(a, false)))
                 settled++;
+            if (p == CHANNEL_SETTLED && !stopping && !w->dead)
+                w->dead = i + 1;
             break;
         case STEADY_COND_PERIODIC:
             if (stopping) {
@@ -457,7 +465,13 @@ static void why_cut_short(struct steady_actor *a,
             return;
         }
         cond_label(a, c, port, sizeof(port));
-        if (input)
+        if (input && count && c->n > 1 &&
+            channel_avail(a->ports[c->port].chs[first]))
+            snprintf(buf, len,
+                     "input %s has ended with %zu item(s), fewer than the %zu "
+                     "it waits for",
+                     port, channel_avail(a->ports[c->port].chs[first]), c->n);
+        else if (input)
             snprintf(buf, len, "input %s has %s", port,
                      count ? "ended" : "no channel");
         else
@@ -465,6 +479,12 @@ static void why_cut_short(struct steady_actor *a,
                      count ? "no consumer any more" : "no channel");
         return;
     }
+}
+
+void await_why_settled(struct steady_actor *a, const struct steady_cond *c,
+                       char *buf, size_t len)
+{
+    why_cut_short(a, c, 1, buf, len);
 }
 
 /* The warning for a streak of waits met only by fd `fd` at its end. */
@@ -486,7 +506,7 @@ static void watch_for_spin(struct steady_actor *a, bool result, int ended_fd,
                            bool ended_readable, const struct steady_cond *conds,
                            size_t n)
 {
-    char why[160];
+    char why[256];
 
     if (ended_fd >= 0)
         result = false; /* a wait that returned at once to no avail */
@@ -514,7 +534,8 @@ static void watch_for_spin(struct steady_actor *a, bool result, int ended_fd,
                 "spinning: %u waits in a row returned at once (cut short) "
                 "with no item moved, because %s. Loop on steady_running(a) "
                 "and go back to it when a wait returns false (the actor then "
-                "ends once its inputs have ended), or return from run",
+                "ends, as its wait can never be met again), or return from "
+                "run",
                 a->cut_short_streak, why);
 }
 
@@ -570,6 +591,12 @@ bool steady_await(struct steady_actor *a, bool all,
     if (w.n_fds && w.result)
         ended_fd = fd_wait_ended(a, w.met, &ended_readable);
     watch_for_spin(a, w.result, ended_fd, ended_readable, conds, n);
+    /* outside shutdown a false return means a condition settled for good:
+     * the documented loop goes back to steady_running, which ends the
+     * actor instead of letting the same wait return at once for ever */
+    a->wait_dead = !w.result && w.dead && !actor_shutting_down(a);
+    if (a->wait_dead)
+        a->dead_cond = conds[w.dead - 1];
     return w.result;
 }
 
