@@ -230,6 +230,31 @@ static void test_wait_for_room_ends_when_the_consumer_leaves(void **state)
     free(h.output);
 }
 
+/* The same during shutdown: the consumer leaves once shutdown is
+ * requested, and pass, whose input still holds items, ends with a warning
+ * at once instead of spinning until the 60 s shutdown timeout. */
+static void test_consumer_leaving_in_shutdown_ends_the_producer(void **state)
+{
+    const char *args[] = { "run",
+                           GRAPH("tests/graphs/eos/"
+                                 "consumer_gone_in_shutdown.yaml"),
+                           "--plugin-path", STEADY_TEST_PLUGIN_DIR, NULL };
+    struct host_run h;
+
+    (void)state;
+    assert_int_equal(host_start(&h, args), 0);
+    assert_true(host_await_output(&h, "[quit] its input holds 4 items", 20000));
+    kill(h.pid, SIGTERM);
+    if (host_wait(&h, 20000) != 0)
+        fail_msg("exit %d:\n%s", h.status, h.output);
+    expect_text(&h, "[pass] ends with ");
+    expect_text(&h, "because output 'out' has no consumer any more");
+    expect_text(&h, "stopped cleanly");
+    if (strstr(h.output, "spinning: "))
+        fail_msg("an actor spun:\n%s", h.output);
+    free(h.output);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -243,6 +268,7 @@ int main(void)
         cmocka_unit_test(test_batch_wait_vote_no_keeps_it_going),
         cmocka_unit_test(test_wait_on_two_inputs_ends_with_the_first),
         cmocka_unit_test(test_wait_for_room_ends_when_the_consumer_leaves),
+        cmocka_unit_test(test_consumer_leaving_in_shutdown_ends_the_producer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,6 +12,9 @@
  *   vote:  as batch, with a vote that says no until it has seen its wait
  *          cut short three times, then takes the tail (the vote keeps it
  *          going meanwhile).
+ *   quit:  takes nothing; once its input is full it says so, and it
+ *          returns as soon as shutdown is requested (its producer loses
+ *          its consumer during shutdown, with items it cannot deliver).
  * None may spin: steady_running ends each once its wait can never be met
  * again. Each logs how many items it took. */
 #include <stdio.h>
@@ -55,6 +58,14 @@ static int run(struct steady_actor *a)
                 took += steady_try_take(a, IN, &v);
             continue;
         }
+        if (strcmp(mode, "quit") == 0) {
+            if (steady_shutdown_requested(a))
+                break;
+            if (steady_await_all(a, steady_avail(a, IN, batch)) && !cut_short++)
+                steady_info(a, "its input holds %zu items", batch);
+            (void)steady_await_all(a, steady_timeout(a, 100));
+            continue;
+        }
         if (strcmp(mode, "batch") == 0 || strcmp(mode, "tail") == 0) {
             if (!steady_await_all(a, steady_avail(a, IN, batch))) {
                 /* the tail, if asked for, then steady_running decides */
@@ -87,7 +98,7 @@ static int run(struct steady_actor *a)
         }
     }
     steady_info(a, "took %llu items", (unsigned long long)took);
-    if (cut_short)
+    if (cut_short && strcmp(mode, "quit") != 0)
         steady_info(a, "cut short %u times", cut_short);
     return 0;
 }
@@ -105,7 +116,7 @@ static const struct steady_param_desc params[] = {
 };
 
 static const struct steady_param_limits limits[] = {
-    [MODE] = { .one_of = "batch|tail|vote|zip|pass|few" },
+    [MODE] = { .one_of = "batch|tail|vote|zip|pass|few|quit" },
     [BATCH] = { .min = "1", .max = "1000" },
     [COUNT] = { .min = "0" },
 };

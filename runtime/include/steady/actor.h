@@ -60,7 +60,10 @@ struct steady_actor;
  * never be met again (with a vote function, only when it agrees; see the
  * top of this file). Once shutdown has been
  * requested the actor votes on every call: by default "yes" when every input is
- * closed and empty, or with the vote function. On the first false the runtime
+ * closed and empty, or with the vote function; without a vote function it
+ * also ends when its latest wait can never be met again (its output's
+ * consumer left, an input ended short), which would otherwise return at
+ * once until the shutdown timeout. On the first false the runtime
  * closes the actor's outputs and this returns false from then on. */
 STEADY_EXPORT bool steady_running(struct steady_actor *a);
 

@@ -461,7 +461,7 @@ static bool stream_ended(struct steady_actor *a)
     return !a->vote || actor_vote(a, false);
 }
 
-/* The latest wait was cut short outside shutdown (see wait_dead): the
+/* The latest wait was cut short for good (see wait_dead): the
  * documented loop would wait the same way again and return at once for
  * ever, so the actor ends, as at end of stream, unless its own vote says
  * no. Items still in its inputs stay there, which the log says. */
@@ -506,7 +506,10 @@ bool steady_running(struct steady_actor *a)
             steady_debug(a, "every input has ended: the actor ends");
         else if (!wait_dead_end(a))
             return true;
-    } else if (!actor_vote(a, true)) {
+    } else if (!actor_vote(a, true) && !wait_dead_end(a)) {
+        /* draining; but a wait that can never be met again (its output's
+         * consumer left during shutdown, its input ended short) would
+         * return at once until the shutdown timeout: that ends it too */
         return true;
     }
     a->done = true;

@@ -113,7 +113,7 @@ struct steady_actor {
     /* An input was seen closed (a wait on it settled): steady_running then
      * checks for end of stream, which costs nothing before. */
     bool input_closed_seen;
-    /* The latest wait was cut short outside shutdown, so one of its
+    /* The latest wait was cut short (during shutdown too), one of its
      * conditions (`dead_cond`) can never be met again: an input ended with
      * fewer items than it waits for, an output lost its consumer, a port
      * has no channel. The same wait would return at once for ever, so

@@ -219,7 +219,7 @@ static void evaluate(struct steady_actor *a, bool all,
                 met++;
             else if (p == CHANNEL_SETTLED)
                 settled++;
-            if (p == CHANNEL_SETTLED && !stopping && !w->dead)
+            if (p == CHANNEL_SETTLED && !w->dead)
                 w->dead = i + 1;
             break;
         case STEADY_COND_VACANT:
@@ -229,7 +229,7 @@ static void evaluate(struct steady_actor *a, bool all,
                 met++;
             else if (p == CHANNEL_SETTLED || (stopping && actor_vote(a, false)))
                 settled++;
-            if (p == CHANNEL_SETTLED && !stopping && !w->dead)
+            if (p == CHANNEL_SETTLED && !w->dead)
                 w->dead = i + 1;
             break;
         case STEADY_COND_PERIODIC:
@@ -591,10 +591,11 @@ bool steady_await(struct steady_actor *a, bool all,
     if (w.n_fds && w.result)
         ended_fd = fd_wait_ended(a, w.met, &ended_readable);
     watch_for_spin(a, w.result, ended_fd, ended_readable, conds, n);
-    /* outside shutdown a false return means a condition settled for good:
-     * the documented loop goes back to steady_running, which ends the
-     * actor instead of letting the same wait return at once for ever */
-    a->wait_dead = !w.result && w.dead && !actor_shutting_down(a);
+    /* a false return with a channel condition settled for good (an input
+     * ended short, an output's consumer gone): the documented loop goes
+     * back to steady_running, which ends the actor instead of letting the
+     * same wait return at once for ever, during shutdown too */
+    a->wait_dead = !w.result && w.dead;
     if (a->wait_dead)
         a->dead_cond = conds[w.dead - 1];
     return w.result;
