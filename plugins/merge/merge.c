@@ -35,20 +35,31 @@ static size_t move_fixed(struct steady_channel *in, struct steady_channel *out)
 
 /* Moves one message when it fits now; otherwise records the room it needs
  * in *need (the smallest blocked message decides the next wait). */
+/* Messages dropped as too big, logged each up to here; after that only
+ * at powers of two (a stream of them must not flood the log). */
+#define MERGE_TOO_BIG_LOGGED 10
+
 static size_t move_msg(struct steady_actor *a, struct steady_channel *in,
-                       struct steady_channel *out, size_t *need)
+                       struct steady_channel *out, size_t *need,
+                       uint64_t *too_big)
 {
     size_t len;
     const void *m = steady_channel_peek_msg(in, &len);
+    uint64_t n;
 
     if (!m)
         return 0;
     if (len > steady_channel_byte_capacity(out)) {
         /* can never fit: say so and drop it rather than wait for ever */
-        steady_error(a,
-                     "dropped a message of %zu bytes: the output holds "
-                     "at most %zu",
-                     len, steady_channel_byte_capacity(out));
+        n = ++*too_big;
+        steady_count_add(a, "too_big", 1);
+        if (n <= MERGE_TOO_BIG_LOGGED || (n & (n - 1)) == 0)
+            steady_error(a,
+                         "dropped a message of %zu bytes: the output holds "
+                         "at most %zu (%llu dropped so far; counted in "
+                         "too_big)",
+                         len, steady_channel_byte_capacity(out),
+                         (unsigned long long)n);
         steady_channel_take_msg(in);
         return 0;
     }
@@ -67,7 +78,8 @@ static int run(struct steady_actor *a)
     struct steady_channel *out = steady_port(a, OUT);
     bool varsize = steady_port_elem_size(a, OUT) == STEADY_VARSIZE;
     unsigned k = steady_wired(a, IN);
-    size_t need = 1; /* room to wait for on the output */
+    size_t need = 1;      /* room to wait for on the output */
+    uint64_t too_big = 0; /* messages dropped as larger than the output */
 
     while (steady_running(a)) {
         size_t moved = 0, blocked = 1;
@@ -85,7 +97,7 @@ static int run(struct steady_actor *a)
 
             if (varsize) {
                 for (int b = 0; b < MERGE_BATCH; b++) {
-                    size_t one = move_msg(a, in, out, &blocked);
+                    size_t one = move_msg(a, in, out, &blocked, &too_big);
 
                     if (!one)
                         break;

@@ -267,6 +267,28 @@ static void test_stock_actors_set_aside_what_never_fits(void **state)
                           "than the output can hold");
     expect_text(h.output, "[merge] dropped a message of ");
     expect_text(h.output, "ended by itself: every actor has finished");
+    /* a stream of them does not flood the log: each of the first 10 is
+     * logged, then only the 16th, 32nd, 64th... */
+    {
+        size_t too_big = (size_t)(100 - fit), logged = 0, counts = 0;
+
+        for (size_t n = 1; n <= too_big; n++) {
+            logged += n <= 10 || (n & (n - 1)) == 0;
+            counts += n > 10 && (n & (n - 1)) == 0;
+        }
+        assert_int_equal(count_text(h.output, "[tee] dead letter on 'in'"),
+                         too_big < 10 ? too_big : 10);
+        /* tee and split, each at 16, 32, 64 */
+        assert_int_equal(count_text(h.output, " dead letters so far "),
+                         2 * counts);
+        assert_int_equal(count_text(h.output, "[merge] dropped a message of "),
+                         logged);
+        if (too_big >= 16)
+            expect_text(h.output, "[split] 16 dead letters so far (the "
+                                  "latest on 'in': larger than the output "
+                                  "can hold); after the first 10 each is no "
+                                  "longer logged");
+    }
     free(h.output);
 }
 

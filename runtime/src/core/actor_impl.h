@@ -120,6 +120,10 @@ struct steady_actor {
      * steady_running ends the actor (unless its own vote says no). */
     bool wait_dead;
     struct steady_cond dead_cond;
+    /* Dead letters set aside so far: the first few are logged whole, then
+     * only a count now and then, so a stream of bad items cannot flood the
+     * log. */
+    uint64_t dead_letters;
     /* Spin detector: waits cut short in a row outside shutdown, the
      * channel positions when the streak began, and whether it warned. */
     uint32_t cut_short_streak;

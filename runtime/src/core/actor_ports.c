@@ -134,6 +134,9 @@ bool steady_is_showstopper(struct steady_actor *a, unsigned port,
     return threshold && steady_peek_count(a, port) >= threshold;
 }
 
+/* Dead letters logged whole, each; after them a count at powers of two. */
+#define DEAD_LETTERS_LOGGED 10
+
 bool steady_dead_letter(struct steady_actor *a, unsigned port, const char *why)
 {
     struct steady_channel *ch = actor_in(a, port);
@@ -141,6 +144,7 @@ bool steady_dead_letter(struct steady_actor *a, unsigned port, const char *why)
     char hex[2 * sizeof(item) + 4];
     size_t size, shown;
     unsigned peeks = steady_peek_count(a, port);
+    uint64_t n;
 
     if (!ch)
         return false;
@@ -165,6 +169,17 @@ bool steady_dead_letter(struct steady_actor *a, unsigned port, const char *why)
         memcpy(item, spans[0].ptr, shown);
         steady_channel_commit_take(ch, 1);
     }
+    a->ports[port].peeks = 0;
+    n = ++a->dead_letters;
+    if (n > DEAD_LETTERS_LOGGED) {
+        if ((n & (n - 1)) == 0) /* a power of two: now and then */
+            steady_warn(a,
+                        "%llu dead letters so far (the latest on '%s': %s); "
+                        "after the first %d each is no longer logged",
+                        (unsigned long long)n, a->ports[port].desc->name,
+                        why ? why : "set aside", DEAD_LETTERS_LOGGED);
+        return true;
+    }
     for (size_t i = 0; i < shown; i++)
         snprintf(hex + 2 * i, 3, "%02x", item[i]);
     if (shown < size)
@@ -175,7 +190,6 @@ bool steady_dead_letter(struct steady_actor *a, unsigned port, const char *why)
                 a->ports[port].desc->name, peeks, peeks == 1 ? "" : "s",
                 why ? why : "set aside", size, steady_channel_type_name(ch),
                 hex);
-    a->ports[port].peeks = 0;
     return true;
 }
 
