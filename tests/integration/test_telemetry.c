@@ -112,15 +112,7 @@ static struct http_reply get_ok(int port, const char *path,
  * in Prometheus text, or -1 when absent. */
 static double metric(const char *text, const char *series)
 {
-    size_t len = strlen(series);
-
-    for (const char *p = text; p && *p; p = strchr(p, '\n')) {
-        if (*p == '\n')
-            p++;
-        if (strncmp(p, series, len) == 0 && p[len] == ' ')
-            return strtod(p + len + 1, NULL);
-    }
-    return -1;
+    return prom_value(text, series, -1);
 }
 
 static double metric_now(int port, const char *series)

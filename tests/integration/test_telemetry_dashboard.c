@@ -259,11 +259,21 @@ static void picture_size(int port, double *w, double *h)
     http_reply_free(&svg);
 }
 
+/* The view box of the picture in the page Chromium drew. */
+static void dom_view_box(const char *dom, double *x, double *y, double *w,
+                         double *h)
+{
+    const char *graph = strstr(dom, "<div id=\"graph\"");
+    const char *vb = graph ? strstr(graph, "viewBox=\"") : NULL;
+
+    assert_non_null(vb);
+    assert_int_equal(sscanf(vb, "viewBox=\"%lf %lf %lf %lf", x, y, w, h), 4);
+}
+
 static void test_zoom_changes_the_view(void **state)
 {
     struct host_run h;
     double w0, h0, w1, h1, x, y, w, hh;
-    const char *vb;
     char *dom;
     int port;
 
@@ -274,10 +284,7 @@ static void test_zoom_changes_the_view(void **state)
     await_history(port, 2);
     picture_size(port, &w0, &h0);
     dom = chromium(port, "#zoom=2", NULL, 2000);
-    vb = strstr(strstr(dom, "<div id=\"graph\""), "viewBox=\"");
-    assert_non_null(vb);
-    assert_int_equal(sscanf(vb, "viewBox=\"%lf %lf %lf %lf", &x, &y, &w, &hh),
-                     4);
+    dom_view_box(dom, &x, &y, &w, &hh);
     /* zoomed in twice over: half the width and height of the picture
      * Chromium drew (the one before it loaded, or after) */
     if (fabs(w - w0 / 2) > 1 || fabs(hh - h0 / 2) > 1) {
@@ -299,7 +306,6 @@ static void test_short_wide_graph_opens_whole(void **state)
 {
     struct host_run h;
     double w0, h0, w1, h1, x, y, w, hh;
-    const char *vb;
     char *dom;
     int port;
 
@@ -312,10 +318,7 @@ static void test_short_wide_graph_opens_whole(void **state)
     dom = chromium(port, "", NULL, 2000);
     screenshot(port, "", "telemetry-dashboard-tall.png", 2000);
     window_size = "--window-size=1400,1000";
-    vb = strstr(strstr(dom, "<div id=\"graph\""), "viewBox=\"");
-    assert_non_null(vb);
-    assert_int_equal(sscanf(vb, "viewBox=\"%lf %lf %lf %lf", &x, &y, &w, &hh),
-                     4);
+    dom_view_box(dom, &x, &y, &w, &hh);
     if (fabs(x) > 1 || fabs(y) > 1 || fabs(w - w0) > 1 || fabs(hh - h0) > 1) {
         picture_size(port, &w1, &h1);
         if (fabs(x) > 1 || fabs(y) > 1 || fabs(w - w1) > 1 || fabs(hh - h1) > 1)

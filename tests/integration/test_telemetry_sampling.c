@@ -12,6 +12,7 @@
 #include "host_run.h"
 #include "tel_client.h"
 
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -33,16 +34,11 @@ static void sleep_ms(int ms)
  * fails the test when absent. +Inf reads as INFINITY. */
 static double metric(const char *text, const char *series)
 {
-    size_t len = strlen(series);
+    double v = prom_value(text, series, NAN);
 
-    for (const char *p = text; p && *p; p = strchr(p, '\n')) {
-        if (*p == '\n')
-            p++;
-        if (strncmp(p, series, len) == 0 && p[len] == ' ')
-            return strtod(p + len + 1, NULL);
-    }
-    fail_msg("no %s in /metrics:\n%s", series, text);
-    return -1;
+    if (isnan(v))
+        fail_msg("no %s in /metrics:\n%s", series, text);
+    return v;
 }
 
 /* Starts the host with args; returns the telemetry port. */

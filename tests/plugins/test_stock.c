@@ -132,29 +132,35 @@ static void test_merge_is_fair(void **unused)
     steady_test_destroy(t);
 }
 
+/* A print actor fed n items of a fixed-size type, run to its end; the
+ * caller reads its log and destroys it. */
+static struct steady_test *print_run(const char *type, size_t size,
+                                     const void *items, size_t n)
+{
+    struct steady_test *t = load("print");
+
+    assert_non_null(steady_test_connect_typed(t, "in", 8, type, size));
+    assert_int_equal(steady_test_start(t), 0);
+    assert_int_equal(steady_test_feed(t, "in", items, n), n);
+    steady_test_close_input(t, "in");
+    assert_int_equal(steady_test_wait(t, 5000), 0);
+    return t;
+}
+
 /* print logs numbers as values and other types as hex. */
 static void test_print_logs_values(void **unused)
 {
     const uint64_t in[] = { 42, 7 };
     const unsigned char raw[4] = { 0xde, 0xad, 0xbe, 0xef };
-    struct steady_test *t = load("print");
-    struct steady_test *h = load("print");
+    struct steady_test *t, *h;
 
     (void)unused;
-    assert_non_null(steady_test_connect_typed(t, "in", 8, "u64", 8));
-    assert_int_equal(steady_test_start(t), 0);
-    assert_int_equal(steady_test_feed(t, "in", in, 2), 2);
-    steady_test_close_input(t, "in");
-    assert_int_equal(steady_test_wait(t, 5000), 0);
+    t = print_run("u64", 8, in, 2);
     assert_true(steady_test_log_contains(t, "42\n7\n"));
     assert_true(steady_test_log_contains(t, "printed 2 items of u64"));
     steady_test_destroy(t);
 
-    assert_non_null(steady_test_connect_typed(h, "in", 8, "rgba", 4));
-    assert_int_equal(steady_test_start(h), 0);
-    assert_int_equal(steady_test_feed(h, "in", raw, 1), 1);
-    steady_test_close_input(h, "in");
-    assert_int_equal(steady_test_wait(h, 5000), 0);
+    h = print_run("rgba", 4, raw, 1);
     assert_true(steady_test_log_contains(h, "de ad be ef"));
     steady_test_destroy(h);
 }
@@ -276,24 +282,15 @@ static void test_print_logs_signed_float_and_text(void **unused)
 {
     const int64_t i[] = { -5, 9 };
     const double d[] = { 2.5, -0.125 };
-    struct steady_test *ti = load("print"), *td = load("print");
-    struct steady_test *tt = load("print");
+    struct steady_test *ti, *td, *tt = load("print");
 
     (void)unused;
-    assert_non_null(steady_test_connect_typed(ti, "in", 8, "i64", 8));
-    assert_int_equal(steady_test_start(ti), 0);
-    assert_int_equal(steady_test_feed(ti, "in", i, 2), 2);
-    steady_test_close_input(ti, "in");
-    assert_int_equal(steady_test_wait(ti, 5000), 0);
+    ti = print_run("i64", 8, i, 2);
     assert_true(steady_test_log_contains(ti, "-5\n"));
     assert_true(steady_test_log_contains(ti, "printed 2 items of i64"));
     steady_test_destroy(ti);
 
-    assert_non_null(steady_test_connect_typed(td, "in", 8, "f64", 8));
-    assert_int_equal(steady_test_start(td), 0);
-    assert_int_equal(steady_test_feed(td, "in", d, 2), 2);
-    steady_test_close_input(td, "in");
-    assert_int_equal(steady_test_wait(td, 5000), 0);
+    td = print_run("f64", 8, d, 2);
     assert_true(steady_test_log_contains(td, "2.5\n"));
     assert_true(steady_test_log_contains(td, "-0.125\n"));
     steady_test_destroy(td);
