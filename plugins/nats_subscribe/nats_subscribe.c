@@ -42,6 +42,10 @@ struct sub {
     int64_t ack_wait_ms;
     int max_pending;
     natsSubscription *sub;
+    /* subscriptions replaced while the connection could not confirm that
+     * its reader was done with them: destroyed once it is closed */
+    natsSubscription **retired;
+    size_t nretired;
     pthread_t thread;
     bool thread_started;
     /* shared with the client thread, under lock */
@@ -66,6 +70,30 @@ static void sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
+/* Lets go of the current subscription. libnats 3.4.1's reader looks a
+ * subscription up without holding a reference and locks it afterwards, so
+ * one destroyed while a message for it is being read is used after it was
+ * freed. Unsubscribing takes it out of the reader's table; a flush (the
+ * server's answer comes after every message sent before it) then shows
+ * that the reader is past it. Without that answer (the server is away) it
+ * is kept until the connection has closed. Client thread. */
+static void retire_sub(struct sub *p)
+{
+    natsSubscription **r;
+
+    if (!p->sub)
+        return;
+    natsSubscription_Unsubscribe(p->sub);
+    if (natsConnection_FlushTimeout(p->l.nc, 2000) == NATS_OK) {
+        natsSubscription_Destroy(p->sub);
+    } else if ((r = realloc(p->retired, (p->nretired + 1) * sizeof(*r)))) {
+        p->retired = r;
+        p->retired[p->nretired++] = p->sub;
+    }
+    /* else out of memory: leaked rather than freed under the reader */
+    p->sub = NULL;
+}
+
 /* Makes the durable pull consumer anew (deleting the old one), so that
  * delivery restarts at the stream's first unacknowledged message. Client
  * thread, or init. 0, or -1 with err set. */
@@ -74,10 +102,8 @@ static int make_consumer(struct sub *p, char *err, size_t len)
     jsSubOptions so;
     jsErrCode jerr = 0;
     natsStatus s;
-    if (p->sub) {
-        natsSubscription_Destroy(p->sub);
-        p->sub = NULL;
-    }
+
+    retire_sub(p);
     jsSubOptions_Init(&so);
     so.Stream = p->stream;
     so.Config.Durable = p->durable;
@@ -395,23 +421,19 @@ static int deliver(struct steady_actor *a, struct sub *p, size_t *need)
     }
 }
 
-static bool has_room(struct steady_actor *a, struct sub *p)
-{
-    struct steady_channel *out = steady_port(a, OUT);
-
-    return p->varsize ? steady_channel_vacant_bytes(out) > 0
-                      : steady_channel_vacant(out) > 0;
-}
-
 /* Asks the client thread for as many messages as the output has room for
- * (and the consumer's max ack pending allows). */
-static void ask(struct steady_actor *a, struct sub *p)
+ * (and the consumer's max ack pending allows). Returns whether the output
+ * had no room: then the caller waits for room, decided from this same
+ * look (a second look could see room the consumer made just after this
+ * one, and wait only on a client that was asked for nothing). */
+static bool ask(struct steady_actor *a, struct sub *p)
 {
     struct steady_channel *out = steady_port(a, OUT);
     size_t room = p->varsize ? (steady_channel_vacant_bytes(out) ? 16 : 0)
                              : steady_channel_vacant(out);
     size_t cap =
         (size_t)p->max_pending > p->hn ? (size_t)p->max_pending - p->hn : 0;
+    bool full = room == 0;
 
     if (room > cap)
         room = cap;
@@ -423,6 +445,7 @@ static void ask(struct steady_actor *a, struct sub *p)
         pthread_cond_signal(&p->cond);
     }
     pthread_mutex_unlock(&p->lock);
+    return full;
 }
 
 static void destroy(struct steady_actor *a)
@@ -449,9 +472,13 @@ static void destroy(struct steady_actor *a)
         p->hhead = (p->hhead + 1) % p->hcap;
         p->hn--;
     }
-    natsSubscription_Destroy(p->sub);
     nats_link_finish(a, &p->l);
     nats_link_close(&p->l, 2000);
+    /* the connection has closed: no reader can touch these any more */
+    natsSubscription_Destroy(p->sub);
+    for (size_t i = 0; i < p->nretired; i++)
+        natsSubscription_Destroy(p->retired[i]);
+    free(p->retired);
     free(p->q);
     free(p->held);
     pthread_cond_destroy(&p->cond);
@@ -598,7 +625,7 @@ static int run(struct steady_actor *a)
     while (!p->ended && steady_running(a)) {
         struct steady_cond c[4];
         size_t n = 0;
-        bool blocked;
+        bool blocked, full;
 
         nats_link_drain(&p->l);
         nats_link_service(a, &p->l);
@@ -618,11 +645,11 @@ static int run(struct steady_actor *a)
         }
         if (p->ended)
             break;
-        ask(a, p);
+        full = ask(a, p);
         pthread_mutex_lock(&p->lock);
         /* waiting for room: with messages in hand, or none asked for
          * because the output is full */
-        blocked = p->qn > 0 || (p->want == 0 && !has_room(a, p));
+        blocked = p->qn > 0 || (p->want == 0 && full);
         pthread_mutex_unlock(&p->lock);
         c[n++] = steady_readable(a, p->l.efd);
         if (blocked) {

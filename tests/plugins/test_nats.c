@@ -82,6 +82,18 @@ static struct steady_test *bridge(const char *plugin, const char *name,
 #define publisher(...)  bridge("nats_publish", __VA_ARGS__)
 #define subscriber(...) bridge("nats_subscribe", __VA_ARGS__)
 
+/* Fails with both logs when the deadline has passed (a stalled flow says
+ * where it stalled). */
+static void within(struct steady_test *pub, struct steady_test *sub,
+                   long deadline, const char *what)
+{
+    if (nats_server_ms_() < deadline)
+        return;
+    fail_msg("%s: deadline passed\npublisher log:\n%s\nsubscriber log:\n%s",
+             what, pub ? steady_test_log(pub) : "-",
+             sub ? steady_test_log(sub) : "-");
+}
+
 /* Message i of a text test: "message i", then, when pad is not 0, a space
  * and i % pad x's (messages of many sizes). Returns its length. */
 static size_t message_text(char *buf, size_t cap, int i, int pad)
@@ -112,7 +124,7 @@ static void feed_text(struct steady_test *t, int n, int pad, long deadline)
             i++;
         else
             nats_server_sleep_ms_(1);
-        assert_true(nats_server_ms_() < deadline);
+        within(t, NULL, deadline, "feeding text");
     }
 }
 
@@ -128,7 +140,7 @@ static void expect_text(struct steady_test *t, int n, int pad, long deadline)
 
         if (!steady_test_take_msg(t, "out", buf, sizeof(buf), &len)) {
             steady_test_await_output(t, "out", 1, 200);
-            assert_true(nats_server_ms_() < deadline);
+            within(NULL, t, deadline, "expecting text");
             continue;
         }
         if (len != want_len || memcmp(buf, want, len) != 0)
@@ -319,7 +331,14 @@ static void test_backpressure(void **state)
         /* slow: pauses now and then */
         if (got && next % 64 < 8)
             nats_server_sleep_ms_(2);
-        assert_true(nats_server_ms_() < deadline);
+        if (nats_server_ms_() >= deadline) {
+            char what[80];
+
+            snprintf(what, sizeof(what),
+                     "backpressure flow (%llu fed, %llu taken)",
+                     (unsigned long long)fed, (unsigned long long)next);
+            within(pub, sub, deadline, what);
+        }
     }
     steady_test_close_input(pub, "in");
     wait_ok(pub, 10000);
