@@ -599,8 +599,8 @@ static void await_channel(struct steady_test_graph *g,
         enum channel_poll p;
 
         runner_settle_stand_ins(g->rt);
-        if (room ? channel_arm_vacant(ch, n, w) : channel_arm_avail(ch, n, w))
-            wake_fence_heavy();
+        channel_fence_for(room ? channel_arm_vacant(ch, n, w)
+                               : channel_arm_avail(ch, n, w));
         p = room ? channel_poll_vacant(ch, n) : channel_poll_avail(ch, n);
         if (p != CHANNEL_UNMET || now_ns() >= deadline) {
             if (room)

@@ -192,6 +192,8 @@ static struct steady_channel *wire(struct steady_test *t, int i,
         return NULL;
     }
     tp->chs = chs;
+    if (t->channel_layout < 3)
+        channel_pin_fence(ch);
     if (actor_bind_port(t->actor, (unsigned)i, ch) < 0) {
         fprintf(stderr, "%s: out of memory\n", who);
         steady_channel_destroy(ch);
@@ -499,8 +501,7 @@ static size_t await_output(struct steady_test *t, struct steady_channel *ch,
     for (;;) {
         uint32_t seen = waker_seq(&t->waker);
 
-        if (channel_arm_avail(ch, n, &t->waker))
-            wake_fence_heavy();
+        channel_fence_for(channel_arm_avail(ch, n, &t->waker));
         if (channel_poll_avail(ch, n) != CHANNEL_UNMET ||
             now_ns() >= deadline) {
             channel_disarm_avail(ch);

@@ -208,7 +208,7 @@ static void test_plugins_inspect_json_and_help(void **state)
     expect(json, 0,
            "\"name\": \"values\", \"direction\": \"in\", "
            "\"type\": \"u64\", \"size\": 8, \"required\": true");
-    expect(json, 0, "\"channel_layout\": 2");
+    expect(json, 0, "\"channel_layout\": 3");
     expect(json, 0, "\"name\": \"batch\", \"type\": \"int\"");
     expect(missing, 2, "did you mean 'worker'?");
     expect(run_help, 0, "Usage: steady run GRAPH");

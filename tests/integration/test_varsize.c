@@ -303,7 +303,7 @@ static void test_check_refuses_hostile_keys(void **state)
         { "bad/bytes_huge.yaml", "got '99999999999'" },
         { "bad/overflow_typo.yaml", "did you mean 'drop_oldest'?" },
         { "bad/layout1_drop.yaml",
-          "rebuild the plugin against this SDK (channel layout 2)" },
+          "rebuild the plugin against this SDK (channel layout 3)" },
     };
 
     (void)state;

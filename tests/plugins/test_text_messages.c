@@ -159,12 +159,15 @@ static void test_harness_refusals(void **state)
 {
     struct steady_test *t = load("tp_textsink");
     struct steady_test *old;
+    struct steady_channel *ch;
     char big[100] = { 0 };
 
     (void)state;
     /* a variable-size port needs its own connect, and the reverse */
     assert_null(steady_test_connect(t, "in", 8));
-    assert_non_null(steady_test_connect_varsize(t, "in", 2, 64));
+    ch = steady_test_connect_varsize(t, "in", 2, 64);
+    assert_non_null(ch);
+    assert_false(ch->fence_pinned); /* built against this layout */
     assert_null(steady_test_connect_varsize(t, "in", 2, 64)); /* twice */
     errno = 0;
     assert_false(steady_test_feed_msg(t, "in", big, sizeof(big)));
@@ -177,7 +180,10 @@ static void test_harness_refusals(void **state)
     old = load("tp_layout1");
     assert_null(steady_test_connect_varsize(old, "in", 2, 64));
     assert_null(steady_test_connect_varsize(old, "text", 2, 64));
-    assert_non_null(steady_test_connect(old, "in", 2));
+    ch = steady_test_connect(old, "in", 2);
+    assert_non_null(ch);
+    /* its inlined code reads light_fence as a plain byte: never turned */
+    assert_true(ch->fence_pinned);
     assert_int_equal(
         steady_test_set_overflow(old, "in", STEADY_OVERFLOW_DROP_NEWEST), -1);
     assert_int_equal(steady_test_set_overflow(old, "in", STEADY_OVERFLOW_BLOCK),

@@ -1256,11 +1256,90 @@ static void test_fast_paths_wake_announced_sleeper(void **state)
     steady_channel_destroy(ch);
 }
 
+/* One consumer sleep on ch after `items` more were taken since the last. */
+static enum channel_arm sleep_after(struct steady_channel *ch, struct waker *rx,
+                                    size_t items)
+{
+    uint64_t v = 0;
+    enum channel_arm k;
+
+    for (size_t i = 0; i < items; i++) {
+        assert_true(steady_channel_try_send(ch, &v));
+        assert_true(steady_channel_try_take(ch, &v));
+    }
+    k = channel_arm_avail(ch, 1, rx);
+    channel_disarm_avail(ch);
+    return k;
+}
+
+/* A channel whose consumer keeps sleeping after few items turns to full
+ * fences (a membarrier per sleep would cost more than a fence per
+ * publish); one that moves batches between sleeps, or is pinned, keeps its
+ * light fence; a peer on the same waker needs no fence at all. */
+static void test_fence_turns_full_when_sleeps_are_frequent(void **state)
+{
+    struct steady_channel *ch = u64_channel(1024);
+    struct waker rx, tx;
+    uint64_t v = 7;
+
+    (void)state;
+    waker_init(&rx);
+    waker_init(&tx);
+    channel_bind_rx(ch, &rx);
+    channel_bind_tx(ch, &tx);
+    if (!channel_light_fence(ch)) {
+        /* no expedited membarrier here: full fences from the start */
+        assert_int_equal(sleep_after(ch, &rx, 1), CHANNEL_ARM_FENCE);
+        steady_channel_destroy(ch);
+        return;
+    }
+    /* 15 short runs, then a batch: the count starts again */
+    for (int i = 0; i < 15; i++)
+        assert_int_equal(sleep_after(ch, &rx, 1), CHANNEL_ARM_MEMBARRIER);
+    assert_int_equal(sleep_after(ch, &rx, 300), CHANNEL_ARM_MEMBARRIER);
+    assert_true(channel_light_fence(ch));
+    for (int i = 0; i < 15; i++)
+        assert_int_equal(sleep_after(ch, &rx, 255), CHANNEL_ARM_MEMBARRIER);
+    assert_true(channel_light_fence(ch));
+    /* the 16th in a row: this sleep still runs the membarrier, which
+     * completes the switch; the next ones fence in full */
+    assert_int_equal(sleep_after(ch, &rx, 0), CHANNEL_ARM_MEMBARRIER);
+    assert_false(channel_light_fence(ch));
+    assert_int_equal(sleep_after(ch, &rx, 1), CHANNEL_ARM_FENCE);
+    assert_int_equal(channel_arm_vacant(ch, 1, &tx), CHANNEL_ARM_FENCE);
+    channel_disarm_vacant(ch);
+    /* and a publish still wakes the sleeper */
+    assert_int_equal(channel_arm_avail(ch, 1, &rx), CHANNEL_ARM_FENCE);
+    assert_true(steady_channel_try_send(ch, &v));
+    assert_int_equal(waker_seq(&rx), 1);
+    steady_channel_destroy(ch);
+
+    /* pinned (a side built against layout 1 or 2): never */
+    ch = u64_channel(1024);
+    channel_bind_rx(ch, &rx);
+    channel_bind_tx(ch, &tx);
+    channel_pin_fence(ch);
+    for (int i = 0; i < 40; i++)
+        assert_int_equal(sleep_after(ch, &rx, 1), CHANNEL_ARM_MEMBARRIER);
+    assert_true(channel_light_fence(ch));
+    steady_channel_destroy(ch);
+
+    /* both sides on one waker (troupe mates): no fence, no count */
+    ch = u64_channel(1024);
+    channel_bind_rx(ch, &rx);
+    channel_bind_tx(ch, &rx);
+    for (int i = 0; i < 40; i++)
+        assert_int_equal(sleep_after(ch, &rx, 1), CHANNEL_ARM_LOCAL);
+    assert_true(channel_light_fence(ch));
+    steady_channel_destroy(ch);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_exported_copies_match_inline),
         cmocka_unit_test(test_fast_paths_wake_announced_sleeper),
+        cmocka_unit_test(test_fence_turns_full_when_sleeps_are_frequent),
         cmocka_unit_test(test_create_rejects_zero),
         cmocka_unit_test(test_create_capacity_one),
         cmocka_unit_test(test_create_odd_capacities),

@@ -162,7 +162,7 @@ static const struct bad_case bad_cases[] = {
       7,
       44,
       { "old.in cannot use this channel: it drops items when full",
-        "rebuild the plugin against this SDK (channel layout 2)" } },
+        "rebuild the plugin against this SDK (channel layout 3)" } },
     { "layout1_drop_default.yaml",
       9,
       5,

@@ -101,7 +101,7 @@ static void test_plugin_open_wrong_channel_layout(void **state)
     (void)state;
     expect_refusal(TP("tp_wronglayout"),
                    "built against channel layout 99, this host takes channel "
-                   "layouts 1 to 2; rebuild the plugin");
+                   "layouts 1 to 3; rebuild the plugin");
 }
 
 /* Layout 2 moved no field of layout 1: such plugins still load, with their

@@ -31,8 +31,11 @@ struct steady_channel;
  * the `mode` byte (variable-size and dropping channels) without moving any
  * field of layout 1; the host still loads plugins built against layout 1
  * and wires them only to plain channels (mode 0), which they handle
- * correctly. */
-#define STEADY_CHANNEL_LAYOUT 2
+ * correctly. Layout 3 moves nothing either: `light_fence` may turn false
+ * once while the channel runs, so the fast paths read it atomically; a
+ * channel wired to a plugin built against layout 1 or 2 keeps it as it
+ * was created. */
+#define STEADY_CHANNEL_LAYOUT 3
 
 /* Creates a channel of `capacity` items of `elem_size` bytes each, typed
  * `type_name` (copied). Returns NULL on a zero size or when out of memory.
@@ -239,9 +242,11 @@ struct steady_channel {
     unsigned char *slots; /* items; the bytes of a varsize channel */
     size_t capacity;      /* items (messages) in flight at most */
     size_t mask;
-    size_t elem_size; /* STEADY_VARSIZE (0) for a varsize channel */
-    bool light_fence; /* the publish-side fence can be a compiler barrier
-                         (the sleeper runs an expedited membarrier) */
+    size_t elem_size;         /* STEADY_VARSIZE (0) for a varsize channel */
+    _Atomic bool light_fence; /* the publish-side fence can be a compiler
+                                 barrier (the sleeper runs an expedited
+                                 membarrier); layout 3: may turn false once
+                                 while running, never back */
     /* Layout 2: STEADY__MODE_*, set while wiring. */
     unsigned char mode;
     char *type_name;
@@ -254,6 +259,8 @@ struct steady_channel {
     size_t byte_mask;         /* varsize: bytes of storage - 1 */
     size_t max_bytes;         /* varsize: the bytes bound */
     unsigned char *spare;     /* dropping: the private area (see overflow) */
+    bool fence_pinned; /* layout 3, set while wiring: light_fence stays as
+                          created (a side's plugin reads it non-atomically) */
 
     /* Producer's line. */
     _Alignas(STEADY_CHANNEL_LINE) _Atomic uint64_t tail; /* release: slots
@@ -269,6 +276,10 @@ struct steady_channel {
     bool res_spare;              /* it was lent from `spare` (dropped) */
     _Atomic uint64_t bytes_sent; /* varsize: payload bytes sent */
     _Atomic uint64_t dropped;    /* items dropped by the overflow policy */
+    /* Layout 3, producer side, read only by channel.c: the producer's
+     * sleeps for room under a membarrier (see channel_arm_vacant) */
+    uint64_t tx_slept_at;  /* tail at the last one */
+    uint32_t tx_short_run; /* how many in a row came after few items */
 
     /* Consumer's line. */
     _Alignas(STEADY_CHANNEL_LINE) _Atomic uint64_t head; /* release: slots
@@ -281,6 +292,9 @@ struct steady_channel {
     size_t rx_copied_n;        /* how many items were copied */
     _Atomic uint64_t rx_taken; /* drop_oldest: items the consumer took
                                   (head also moves for drops) */
+    /* Layout 3, consumer side, read only by channel.c: as tx_* above */
+    uint64_t rx_slept_at;  /* head at the consumer's last such sleep */
+    uint32_t rx_short_run; /* how many in a row came after few items */
 
     /* Wake-up line: written only around sleeps and at close, read on every
      * publish. */
@@ -302,7 +316,10 @@ struct steady_channel {
 STEADY_EXPORT STEADY_CHANNEL_INLINE void
 steady__channel_fence(const struct steady_channel *ch)
 {
-    if (ch->light_fence)
+    /* the publish stays before this load: a side that still reads true
+     * published before the membarrier that turned it false */
+    atomic_signal_fence(memory_order_seq_cst);
+    if (atomic_load_explicit(&ch->light_fence, memory_order_relaxed))
         atomic_signal_fence(memory_order_seq_cst);
     else
         atomic_thread_fence(memory_order_seq_cst);

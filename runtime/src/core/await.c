@@ -74,19 +74,19 @@ struct steady_cond steady_timeout(struct steady_actor *a, uint64_t ms)
 }
 
 struct wait_state {
-    uint64_t start_ns;    /* when the await began, for timeouts */
-    uint64_t now_ns;      /* 0 until first needed in a pass */
-    bool done;            /* the await may return */
-    bool result;          /* what it returns */
-    bool tick_met;        /* a periodic condition was met */
-    uint64_t deadline_ns; /* earliest timer still pending; 0 none */
-    bool armed_remote;    /* announced to a channel whose other side is on
-                             another thread */
-    size_t n_fds;         /* fd conditions (prepared in a->fdw) */
-    size_t met;           /* conditions met in the last pass */
-    size_t dead;          /* 1 + the index of the first channel condition
-                             settled outside shutdown (it can never be met
-                             again); 0 none */
+    uint64_t start_ns;      /* when the await began, for timeouts */
+    uint64_t now_ns;        /* 0 until first needed in a pass */
+    bool done;              /* the await may return */
+    bool result;            /* what it returns */
+    bool tick_met;          /* a periodic condition was met */
+    uint64_t deadline_ns;   /* earliest timer still pending; 0 none */
+    enum channel_arm fence; /* the strongest fence the announcements ask
+                               for before the re-check (channel_impl.h) */
+    size_t n_fds;           /* fd conditions (prepared in a->fdw) */
+    size_t met;             /* conditions met in the last pass */
+    size_t dead;            /* 1 + the index of the first channel condition
+                               settled outside shutdown (it can never be met
+                               again); 0 none */
 };
 
 static uint64_t pass_now(struct wait_state *w)
@@ -100,6 +100,12 @@ static void note_deadline(struct wait_state *w, uint64_t at)
 {
     if (!w->deadline_ns || at < w->deadline_ns)
         w->deadline_ns = at;
+}
+
+static void note_arm(struct wait_state *w, enum channel_arm k)
+{
+    if (k > w->fence)
+        w->fence = k;
 }
 
 /* The channels a channel condition looks at: every channel of the port
@@ -144,8 +150,8 @@ static enum channel_poll poll_avail(struct steady_actor *a,
             settled++;
             break;
         case CHANNEL_UNMET:
-            if (arm && channel_arm_avail(p->chs[k], c->n, a->waker))
-                w->armed_remote = true;
+            if (arm)
+                note_arm(w, channel_arm_avail(p->chs[k], c->n, a->waker));
             break;
         }
     }
@@ -171,8 +177,8 @@ static enum channel_poll poll_vacant(struct steady_actor *a,
             break;
         case CHANNEL_UNMET:
             short_of_room++;
-            if (arm && channel_arm_vacant(p->chs[k], c->n, a->waker))
-                w->armed_remote = true;
+            if (arm)
+                note_arm(w, channel_arm_vacant(p->chs[k], c->n, a->waker));
             break;
         }
     }
@@ -203,7 +209,7 @@ static void evaluate(struct steady_actor *a, bool all,
     w->now_ns = 0;
     w->deadline_ns = 0;
     w->tick_met = false;
-    w->armed_remote = false;
+    w->fence = CHANNEL_ARM_LOCAL;
     w->dead = 0;
     if (w->n_fds)
         fd_wait_poll(a); /* one system call for all of them */
@@ -265,7 +271,8 @@ static void evaluate(struct steady_actor *a, bool all,
                 /* the coordinator runs on another thread: fence, re-check */
                 atomic_store_explicit(&a->snap_armed, true,
                                       memory_order_relaxed);
-                w->armed_remote = true;
+                /* its side fences with wake_fence_light */
+                note_arm(w, CHANNEL_ARM_MEMBARRIER);
             }
             break;
         case STEADY_COND_READABLE:
@@ -565,8 +572,9 @@ bool steady_await(struct steady_actor *a, bool all,
             evaluate(a, all, conds, n, &w, true);
             if (w.done)
                 break;
-            if (w.armed_remote) {
-                wake_fence_heavy(); /* announcements before the re-check */
+            if (w.fence != CHANNEL_ARM_LOCAL) {
+                /* announcements before the re-check */
+                channel_fence_for(w.fence);
                 evaluate(a, all, conds, n, &w, false);
                 if (w.done)
                     break;

@@ -59,7 +59,8 @@
  * plugins built against STEADY_CHANNEL_LAYOUT 1 and 2 have compiled in.
  * Layout 2 adds `mode` in what was padding; no field of layout 1 moved. A
  * change here must bump STEADY_CHANNEL_LAYOUT. */
-_Static_assert(STEADY_CHANNEL_LAYOUT == 2, "update the pinned offsets");
+_Static_assert(STEADY_CHANNEL_LAYOUT == 3, "update the pinned offsets");
+_Static_assert(sizeof(_Atomic bool) == 1, "layout 3: light_fence stays a byte");
 _Static_assert(offsetof(struct steady_channel, slots) == 0, "layout 1");
 _Static_assert(offsetof(struct steady_channel, capacity) == 8, "layout 1");
 _Static_assert(offsetof(struct steady_channel, mask) == 16, "layout 1");
@@ -79,6 +80,10 @@ _Static_assert(sizeof(struct steady_channel) == 512, "layout 1");
 _Static_assert(offsetof(struct steady_channel, spare) < 128, "read-only line");
 _Static_assert(offsetof(struct steady_channel, dropped) < 256, "producer");
 _Static_assert(offsetof(struct steady_channel, rx_taken) < 384, "consumer");
+_Static_assert(offsetof(struct steady_channel, fence_pinned) < 128,
+               "read-only line");
+_Static_assert(offsetof(struct steady_channel, tx_short_run) < 256, "producer");
+_Static_assert(offsetof(struct steady_channel, rx_short_run) < 384, "consumer");
 
 /* The one external definition of each inline function of the header, for
  * callers that do not inline (C++, -O0, taking the address). */
@@ -154,8 +159,9 @@ static struct steady_channel *channel_alloc(size_t bytes, const char *type_name)
         free(ch);
         return NULL;
     }
-    ch->light_fence =
-        atomic_load_explicit(&wake_fence_light_is_free, memory_order_acquire);
+    atomic_init(
+        &ch->light_fence,
+        atomic_load_explicit(&wake_fence_light_is_free, memory_order_acquire));
     ch->res_len = NO_RESERVE;
     atomic_init(&ch->tail, 0);
     atomic_init(&ch->head, 0);
@@ -1178,24 +1184,94 @@ enum channel_poll channel_poll_vacant(struct steady_channel *ch, size_t need)
     return ring_room(ch) >= clamp_need(ch, need) ? CHANNEL_MET : CHANNEL_UNMET;
 }
 
-bool channel_arm_avail(struct steady_channel *ch, size_t need,
-                       const struct waker *self)
+/* A sleep announced on a light-fenced channel costs the sleeper an
+ * expedited membarrier, which interrupts every core running the process
+ * (tens of microseconds on a virtual machine), so that the other side's
+ * publishes need only a compiler barrier. That pays while the channel moves
+ * many items per sleep; a channel whose sides sleep and wake item by item
+ * pays a membarrier per item instead. After FENCE_SHORT_RUNS sleeps in a
+ * row on one side with fewer than FENCE_FEW_ITEMS moved since the last,
+ * the channel turns to full fences on both sides (an mfence per publish,
+ * tens of nanoseconds) for good.
+ *
+ * The switch is safe without stopping anyone: the store of false comes
+ * before the membarrier this very sleep runs. The other side's publish
+ * either read true before the membarrier, so its store was ordered before
+ * it and every later re-check sees it, or reads false after it and fences
+ * in full itself. The other side's own sleeps that read false pair with
+ * this side's publishes, all after the store (release/acquire) or covered
+ * by it. */
+#define FENCE_FEW_ITEMS  256
+#define FENCE_SHORT_RUNS 16
+
+static enum channel_arm note_light_sleep(struct steady_channel *ch,
+                                         uint64_t pos, uint64_t *slept_at,
+                                         uint32_t *short_run)
 {
-    /* relaxed: the caller's heavy fence (or its thread, for a troupe mate)
+    *short_run = pos - *slept_at < FENCE_FEW_ITEMS ? *short_run + 1 : 0;
+    *slept_at = pos;
+    if (*short_run >= FENCE_SHORT_RUNS && !ch->fence_pinned)
+        atomic_store_explicit(&ch->light_fence, false, memory_order_release);
+    return CHANNEL_ARM_MEMBARRIER; /* it completes the switch, too */
+}
+
+static enum channel_arm arm_kind(struct steady_channel *ch, bool same_thread)
+{
+    if (same_thread)
+        return CHANNEL_ARM_LOCAL;
+    return atomic_load_explicit(&ch->light_fence, memory_order_acquire)
+               ? CHANNEL_ARM_MEMBARRIER
+               : CHANNEL_ARM_FENCE;
+}
+
+enum channel_arm channel_arm_avail(struct steady_channel *ch, size_t need,
+                                   const struct waker *self)
+{
+    enum channel_arm k = arm_kind(ch, ch->tx_waker == self);
+
+    /* relaxed: the caller's fence (or its thread, for a troupe mate)
      * orders it before the re-check */
     atomic_store_explicit(&ch->rx_want, clamp_need(ch, need),
                           memory_order_relaxed);
-    return ch->tx_waker != self;
+    if (k != CHANNEL_ARM_MEMBARRIER)
+        return k;
+    return note_light_sleep(
+        ch, atomic_load_explicit(&ch->head, memory_order_relaxed),
+        &ch->rx_slept_at, &ch->rx_short_run);
 }
 
-bool channel_arm_vacant(struct steady_channel *ch, size_t need,
-                        const struct waker *self)
+enum channel_arm channel_arm_vacant(struct steady_channel *ch, size_t need,
+                                    const struct waker *self)
 {
+    enum channel_arm k = arm_kind(ch, ch->rx_waker == self);
+
     atomic_store_explicit(&ch->tx_want,
                           is_varsize(ch) ? clamp_bytes(ch, need)
                                          : clamp_need(ch, need),
                           memory_order_relaxed);
-    return ch->rx_waker != self;
+    if (k != CHANNEL_ARM_MEMBARRIER)
+        return k;
+    return note_light_sleep(
+        ch, atomic_load_explicit(&ch->tail, memory_order_relaxed),
+        &ch->tx_slept_at, &ch->tx_short_run);
+}
+
+void channel_pin_fence(struct steady_channel *ch)
+{
+    ch->fence_pinned = true;
+}
+
+bool channel_light_fence(struct steady_channel *ch)
+{
+    return atomic_load_explicit(&ch->light_fence, memory_order_relaxed);
+}
+
+void channel_fence_for(enum channel_arm k)
+{
+    if (k == CHANNEL_ARM_MEMBARRIER)
+        wake_fence_heavy();
+    else if (k == CHANNEL_ARM_FENCE)
+        atomic_thread_fence(memory_order_seq_cst);
 }
 
 void channel_disarm_avail(struct steady_channel *ch)

@@ -67,15 +67,34 @@ void channel_bind_tx(struct steady_channel *ch, struct waker *w);
 enum channel_poll channel_poll_avail(struct steady_channel *ch, size_t need);
 enum channel_poll channel_poll_vacant(struct steady_channel *ch, size_t need);
 
+/* What a side that announced a sleep must do before it re-checks and
+ * sleeps, by the other side's thread and the channel's fences (ordered:
+ * the strongest need of several channels wins). */
+enum channel_arm {
+    CHANNEL_ARM_LOCAL,     /* the other side is on this thread: nothing */
+    CHANNEL_ARM_FENCE,     /* a full fence (the publisher fences in full) */
+    CHANNEL_ARM_MEMBARRIER /* wake_fence_heavy() (the publisher's fence is
+                              a compiler barrier) */
+};
+
 /* Announces that this side, woken through `self`, sleeps until `need` items
- * (room) are there. Returns true when the other side wakes it from another
- * thread: the caller must then run wake_fence_heavy() and poll again before it
- * sleeps. A peer on the caller's own waker runs on its thread (a troupe
- * mate), cannot publish while the caller checks, and needs no fence. */
-bool channel_arm_avail(struct steady_channel *ch, size_t need,
-                       const struct waker *self);
-bool channel_arm_vacant(struct steady_channel *ch, size_t need,
-                        const struct waker *self);
+ * (room) are there, and says how to fence before polling again and
+ * sleeping (channel_fence_for). A peer on the caller's own waker runs on
+ * its thread (a troupe mate), cannot publish while the caller checks, and
+ * needs no fence. A side that keeps sleeping after few items turns the
+ * channel to full fences (channel.c). */
+enum channel_arm channel_arm_avail(struct steady_channel *ch, size_t need,
+                                   const struct waker *self);
+enum channel_arm channel_arm_vacant(struct steady_channel *ch, size_t need,
+                                    const struct waker *self);
+/* Runs the fence an announcement asked for. */
+void channel_fence_for(enum channel_arm k);
+/* While wiring: the channel keeps the fences it was created with (one of
+ * its sides was built against channel layout 1 or 2, whose inlined code
+ * reads light_fence as a plain byte). */
+void channel_pin_fence(struct steady_channel *ch);
+/* Does the publish side still fence with a compiler barrier only? */
+bool channel_light_fence(struct steady_channel *ch);
 /* Withdraws the announcement, once awake. */
 void channel_disarm_avail(struct steady_channel *ch);
 void channel_disarm_vacant(struct steady_channel *ch);

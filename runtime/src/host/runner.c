@@ -495,6 +495,9 @@ static int build(struct steady_runtime *rt, bool check_only, char *err,
         if (!rt->channels[i] ||
             steady_channel_set_overflow(rt->channels[i], gc->overflow) < 0)
             goto err_oom;
+        if (g->actors[gc->from.actor].plugin->channel_layout < 3 ||
+            g->actors[gc->to.actor].plugin->channel_layout < 3)
+            channel_pin_fence(rt->channels[i]);
     }
     if (bind_ends(rt) < 0)
         goto err_oom;
