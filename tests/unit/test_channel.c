@@ -1301,8 +1301,8 @@ static void test_fence_turns_full_when_sleeps_are_frequent(void **state)
     for (int i = 0; i < 15; i++)
         assert_int_equal(sleep_after(ch, &rx, 255), CHANNEL_ARM_MEMBARRIER);
     assert_true(channel_light_fence(ch));
-    /* the 16th in a row: this sleep still runs the membarrier, which
-     * completes the switch; the next ones fence in full */
+    /* the 16th in a row turns it (with a membarrier of its own, since the
+     * wait may end without sleeping); the next ones fence in full */
     assert_int_equal(sleep_after(ch, &rx, 0), CHANNEL_ARM_MEMBARRIER);
     assert_false(channel_light_fence(ch));
     assert_int_equal(sleep_after(ch, &rx, 1), CHANNEL_ARM_FENCE);

@@ -1194,13 +1194,13 @@ enum channel_poll channel_poll_vacant(struct steady_channel *ch, size_t need)
  * the channel turns to full fences on both sides (an mfence per publish,
  * tens of nanoseconds) for good.
  *
- * The switch is safe without stopping anyone: the store of false comes
- * before the membarrier this very sleep runs. The other side's publish
- * either read true before the membarrier, so its store was ordered before
- * it and every later re-check sees it, or reads false after it and fences
- * in full itself. The other side's own sleeps that read false pair with
- * this side's publishes, all after the store (release/acquire) or covered
- * by it. */
+ * The switch is safe without stopping anyone: the store of false is
+ * followed at once by a membarrier (not left to the caller, whose wait may
+ * end without sleeping). The other side's publish either read true before
+ * the membarrier, so its store was ordered before it and every later
+ * re-check sees it, or reads false after it and fences in full itself. The
+ * other side's own sleeps that read false pair with this side's
+ * publishes, all after the store (release/acquire) or covered by it. */
 #define FENCE_FEW_ITEMS  256
 #define FENCE_SHORT_RUNS 16
 
@@ -1210,9 +1210,12 @@ static enum channel_arm note_light_sleep(struct steady_channel *ch,
 {
     *short_run = pos - *slept_at < FENCE_FEW_ITEMS ? *short_run + 1 : 0;
     *slept_at = pos;
-    if (*short_run >= FENCE_SHORT_RUNS && !ch->fence_pinned)
+    if (*short_run >= FENCE_SHORT_RUNS && !ch->fence_pinned &&
+        atomic_load_explicit(&ch->light_fence, memory_order_relaxed)) {
         atomic_store_explicit(&ch->light_fence, false, memory_order_release);
-    return CHANNEL_ARM_MEMBARRIER; /* it completes the switch, too */
+        wake_fence_heavy(); /* completes the switch */
+    }
+    return CHANNEL_ARM_MEMBARRIER;
 }
 
 static enum channel_arm arm_kind(struct steady_channel *ch, bool same_thread)
